@@ -1,0 +1,135 @@
+//! The endpoints this client calls, with what each costs.
+//!
+//! Weights are the current ones from the project's Binance reference (late 2026; check
+//! `CHANGELOG.md` when Binance announces changes). Since 2026-04-02 a *successful* order
+//! placement, cancel or cancel-replace costs 0 request weight and a failed one costs 1; the
+//! local budget charges 1 before sending (we cannot know the outcome in advance) and lets the
+//! `X-MBX-USED-WEIGHT-1M` header correct it. Placements (new order, cancel-replace) count 1
+//! against the ORDERS limits; cancels do not.
+
+use super::transport::Method;
+
+/// Whether a request is signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Public market data.
+    None,
+    /// `TRADE` / `USER_DATA`: API key header, `timestamp`, `signature`.
+    Signed,
+}
+
+/// One endpoint and its cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// HTTP method.
+    pub method: Method,
+    /// Path under the base URL.
+    pub path: &'static str,
+    /// Signed or public.
+    pub security: Security,
+    /// Request weight charged locally before sending.
+    pub weight: u32,
+    /// How many ORDERS-limit units a request uses (1 for placements).
+    pub orders: u32,
+}
+
+const fn public(path: &'static str, weight: u32) -> Endpoint {
+    Endpoint {
+        method: Method::Get,
+        path,
+        security: Security::None,
+        weight,
+        orders: 0,
+    }
+}
+
+const fn signed(method: Method, path: &'static str, weight: u32, orders: u32) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        security: Security::Signed,
+        weight,
+        orders,
+    }
+}
+
+/// `GET /api/v3/time`.
+pub const TIME: Endpoint = public("/api/v3/time", 1);
+/// `GET /api/v3/exchangeInfo?symbol=…`.
+pub const EXCHANGE_INFO: Endpoint = public("/api/v3/exchangeInfo", 20);
+/// `GET /api/v3/ticker/price?symbol=…` (one symbol).
+pub const TICKER_PRICE: Endpoint = public("/api/v3/ticker/price", 2);
+/// `GET /api/v3/ticker/bookTicker?symbol=…` (one symbol).
+pub const BOOK_TICKER: Endpoint = public("/api/v3/ticker/bookTicker", 2);
+/// `GET /api/v3/klines`.
+pub const KLINES: Endpoint = public("/api/v3/klines", 2);
+/// `GET /api/v3/account`.
+pub const ACCOUNT: Endpoint = signed(Method::Get, "/api/v3/account", 20, 0);
+/// `GET /api/v3/account/commission`.
+pub const ACCOUNT_COMMISSION: Endpoint = signed(Method::Get, "/api/v3/account/commission", 20, 0);
+/// `POST /api/v3/order` (0 on success, 1 on failure; charged 1).
+pub const ORDER_NEW: Endpoint = signed(Method::Post, "/api/v3/order", 1, 1);
+/// `GET /api/v3/order`.
+pub const ORDER_QUERY: Endpoint = signed(Method::Get, "/api/v3/order", 4, 0);
+/// `DELETE /api/v3/order` (0 on success, 1 on failure; charged 1).
+pub const ORDER_CANCEL: Endpoint = signed(Method::Delete, "/api/v3/order", 1, 0);
+/// `POST /api/v3/order/cancelReplace` (0 on success, 1 on failure; charged 1).
+pub const ORDER_CANCEL_REPLACE: Endpoint =
+    signed(Method::Post, "/api/v3/order/cancelReplace", 1, 1);
+/// `GET /api/v3/openOrders?symbol=…` (6 with a symbol; never call it without one: 80).
+pub const OPEN_ORDERS: Endpoint = signed(Method::Get, "/api/v3/openOrders", 6, 0);
+/// `DELETE /api/v3/openOrders?symbol=…`.
+pub const CANCEL_ALL: Endpoint = signed(Method::Delete, "/api/v3/openOrders", 1, 0);
+/// `GET /api/v3/myTrades?symbol=…&fromId=…` (20; 5 only with `orderId`, which we do not use).
+pub const MY_TRADES: Endpoint = signed(Method::Get, "/api/v3/myTrades", 20, 0);
+
+/// Every endpoint above, for documentation tests.
+pub const ALL: [Endpoint; 14] = [
+    TIME,
+    EXCHANGE_INFO,
+    TICKER_PRICE,
+    BOOK_TICKER,
+    KLINES,
+    ACCOUNT,
+    ACCOUNT_COMMISSION,
+    ORDER_NEW,
+    ORDER_QUERY,
+    ORDER_CANCEL,
+    ORDER_CANCEL_REPLACE,
+    OPEN_ORDERS,
+    CANCEL_ALL,
+    MY_TRADES,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_match_the_reference() {
+        let table: [(&Endpoint, u32, u32); 14] = [
+            (&TIME, 1, 0),
+            (&EXCHANGE_INFO, 20, 0),
+            (&TICKER_PRICE, 2, 0),
+            (&BOOK_TICKER, 2, 0),
+            (&KLINES, 2, 0),
+            (&ACCOUNT, 20, 0),
+            (&ACCOUNT_COMMISSION, 20, 0),
+            (&ORDER_NEW, 1, 1),
+            (&ORDER_QUERY, 4, 0),
+            (&ORDER_CANCEL, 1, 0),
+            (&ORDER_CANCEL_REPLACE, 1, 1),
+            (&OPEN_ORDERS, 6, 0),
+            (&CANCEL_ALL, 1, 0),
+            (&MY_TRADES, 20, 0),
+        ];
+        for (e, weight, orders) in table {
+            assert_eq!((e.weight, e.orders), (weight, orders), "{}", e.path);
+        }
+        assert!(ALL.iter().all(|e| e.path.starts_with("/api/v3/")));
+        assert!(ALL
+            .iter()
+            .filter(|e| e.orders > 0)
+            .all(|e| e.method == Method::Post && e.security == Security::Signed));
+    }
+}

@@ -1,0 +1,142 @@
+//! Reads: exchangeInfo (cached), tickers, klines, account, open orders, trades.
+
+use super::{decode, unreadable, BinanceRest};
+use crate::adapters::binance::endpoints;
+use crate::adapters::binance::parse;
+use crate::adapters::binance::rate_limit::LimitSpec;
+use crate::adapters::binance::request::Params;
+use crate::adapters::binance::transport::HttpTransport;
+use crate::adapters::binance::wire;
+use crate::adapters::klines::Candle;
+use crate::core::filters::SymbolRules;
+use crate::core::money::Price;
+use crate::core::symbol::Symbol;
+use crate::ports::exchange::{
+    Account, ApiError, BookTicker, ExchangeError, ExchangeTrade, OrderReport,
+};
+use std::sync::Arc;
+
+impl<T: HttpTransport> BinanceRest<T> {
+    /// exchangeInfo JSON for one symbol, cached for `exchange_info_ttl_ms`. Each fetch also
+    /// loads the live `rateLimits` into the limiter.
+    pub async fn exchange_info_json(&self, symbol: &Symbol) -> Result<Arc<str>, ExchangeError> {
+        let now = self.local_now();
+        if let Some((fetched, json)) = self.state().exchange_info.get(symbol.as_str()) {
+            if now.saturating_sub(*fetched) < self.config.exchange_info_ttl_ms {
+                return Ok(Arc::clone(json));
+            }
+        }
+        self.refresh_exchange_info(symbol).await
+    }
+
+    /// Fetches exchangeInfo for `symbol` now (bypassing the cache).
+    pub async fn refresh_exchange_info(&self, symbol: &Symbol) -> Result<Arc<str>, ExchangeError> {
+        let params = Params::new().push("symbol", symbol.as_str());
+        let resp = self.read(&endpoints::EXCHANGE_INFO, &params).await?;
+        let limits: wire::ExchangeInfoLimits = decode(&resp, endpoints::EXCHANGE_INFO.path)?;
+        let specs: Vec<LimitSpec> = limits
+            .rate_limits
+            .iter()
+            .filter_map(LimitSpec::from_wire)
+            .collect();
+        let json: Arc<str> = Arc::from(resp.body.as_str());
+        let now = self.local_now();
+        let mut state = self.state();
+        state.limiter.set_limits(&specs);
+        state
+            .exchange_info
+            .insert(symbol.as_str().to_string(), (now, Arc::clone(&json)));
+        Ok(json)
+    }
+
+    /// One symbol's rules through the configured [`super::RulesParser`].
+    pub(super) async fn rules(&self, symbol: &Symbol) -> Result<SymbolRules, ExchangeError> {
+        let Some(parser) = self.rules_parser else {
+            return Err(ExchangeError::Rejected(ApiError {
+                code: 0,
+                msg: "no exchangeInfo parser configured (BinanceRest::with_rules_parser)".into(),
+            }));
+        };
+        let json = self.exchange_info_json(symbol).await?;
+        parser(&json, symbol).map_err(|e| unreadable(endpoints::EXCHANGE_INFO.path, e))
+    }
+
+    pub(super) async fn last_price(&self, symbol: &Symbol) -> Result<Price, ExchangeError> {
+        let params = Params::new().push("symbol", symbol.as_str());
+        let w: wire::TickerPrice = self.read_json(&endpoints::TICKER_PRICE, &params).await?;
+        parse::ticker_price(&w).map_err(|e| unreadable(endpoints::TICKER_PRICE.path, e))
+    }
+
+    pub(super) async fn best_bid_ask(&self, symbol: &Symbol) -> Result<BookTicker, ExchangeError> {
+        let params = Params::new().push("symbol", symbol.as_str());
+        let w: wire::BookTickerWire = self.read_json(&endpoints::BOOK_TICKER, &params).await?;
+        parse::book_ticker(&w).map_err(|e| unreadable(endpoints::BOOK_TICKER.path, e))
+    }
+
+    /// Klines of `interval` (`1m`, `1h`, …), oldest first; `limit` at most 1000.
+    pub async fn klines(
+        &self,
+        symbol: &Symbol,
+        interval: &str,
+        start_ms: Option<i64>,
+        end_ms: Option<i64>,
+        limit: Option<u16>,
+    ) -> Result<Vec<Candle>, ExchangeError> {
+        let params = Params::new()
+            .push("symbol", symbol.as_str())
+            .push("interval", interval)
+            .push_opt("startTime", start_ms)
+            .push_opt("endTime", end_ms)
+            .push_opt("limit", limit);
+        let rows: Vec<wire::Kline> = self.read_json(&endpoints::KLINES, &params).await?;
+        rows.iter()
+            .map(|k| parse::candle(k).map_err(|e| unreadable(endpoints::KLINES.path, e)))
+            .collect()
+    }
+
+    pub(super) async fn account_info(&self) -> Result<Account, ExchangeError> {
+        let params = Params::new().push("omitZeroBalances", "true");
+        let w: wire::AccountWire = self.read_json(&endpoints::ACCOUNT, &params).await?;
+        parse::account(&w).map_err(|e| unreadable(endpoints::ACCOUNT.path, e))
+    }
+
+    /// Maker/taker/tax rates and the BNB discount of one symbol.
+    pub async fn account_commission(
+        &self,
+        symbol: &Symbol,
+    ) -> Result<wire::AccountCommission, ExchangeError> {
+        let params = Params::new().push("symbol", symbol.as_str());
+        self.read_json(&endpoints::ACCOUNT_COMMISSION, &params)
+            .await
+    }
+
+    pub(super) async fn open_orders_of(
+        &self,
+        symbol: &Symbol,
+    ) -> Result<Vec<OrderReport>, ExchangeError> {
+        let params = Params::new().push("symbol", symbol.as_str());
+        let rows: Vec<wire::OrderWire> = self.read_json(&endpoints::OPEN_ORDERS, &params).await?;
+        rows.iter()
+            .map(|w| {
+                parse::order_report_ours(w, &self.config.id_prefix)
+                    .map_err(|e| unreadable(endpoints::OPEN_ORDERS.path, e))
+            })
+            .collect()
+    }
+
+    /// Our trades with id ≥ `from_id`, oldest first, at most 1000 (page with the last id + 1).
+    pub(super) async fn trades_from(
+        &self,
+        symbol: &Symbol,
+        from_id: u64,
+    ) -> Result<Vec<ExchangeTrade>, ExchangeError> {
+        let params = Params::new()
+            .push("symbol", symbol.as_str())
+            .push("fromId", from_id)
+            .push("limit", 1000);
+        let rows: Vec<wire::MyTrade> = self.read_json(&endpoints::MY_TRADES, &params).await?;
+        rows.iter()
+            .map(|w| parse::trade(w).map_err(|e| unreadable(endpoints::MY_TRADES.path, e)))
+            .collect()
+    }
+}

@@ -1,0 +1,10 @@
+//! Adapters: implementations of the ports (Binance client, simulated exchange, stores, clocks).
+
+/// The Binance spot client: signing, wire types, errors, rate limits, REST.
+pub mod binance;
+/// Clocks: the system clock and a manual one for tests and replays.
+pub mod clock;
+/// Binance kline (candle) files: CSV dumps and a fast binary cache.
+pub mod klines;
+/// The simulated exchange: a matching engine with Binance semantics.
+pub mod sim;

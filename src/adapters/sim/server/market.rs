@@ -1,0 +1,165 @@
+//! Public (`NONE` security) endpoints: ping, time, exchangeInfo, tickers, klines, avgPrice.
+
+use super::fail::Fail;
+use super::params::Params;
+use super::wire::{self, dec};
+use super::Ctx;
+use crate::core::symbol::Symbol;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+
+/// `GET /api/v3/exchangeInfo`: the configured document with the current `serverTime`, cut to
+/// `symbol` or `symbols` when given.
+pub fn exchange_info(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let wanted = wanted_symbols(ctx, p)?;
+    let mut info = ctx.ctl.info.clone();
+    info["serverTime"] = ctx.now_ms.into();
+    if let (Some(w), Some(Value::Array(list))) = (wanted, info.get_mut("symbols")) {
+        list.retain(|s| {
+            s.get("symbol")
+                .and_then(Value::as_str)
+                .is_some_and(|n| w.iter().any(|x| x.as_str() == n))
+        });
+    }
+    Ok(info)
+}
+
+/// `symbol` or `symbols` (a JSON array of names); `None` when neither was sent. Unknown
+/// names are -1121.
+fn wanted_symbols(ctx: &Ctx, p: &Params) -> Result<Option<Vec<Symbol>>, Fail> {
+    let names: Vec<String> = match (p.opt("symbol"), p.opt("symbols")) {
+        (Some(_), Some(_)) => {
+            return Err(Fail::bad(
+                -1106,
+                "Parameter 'symbols' sent when not required.",
+            ))
+        }
+        (Some(s), None) => vec![s.to_string()],
+        (None, Some(list)) => serde_json::from_str(list).map_err(|_| {
+            Fail::illegal(
+                "symbols",
+                "^\\[(\"[A-Z0-9-_.]{1,20}\"(,\"[A-Z0-9-_.]{1,20}\"){0,}){0,1}\\]$",
+            )
+        })?,
+        (None, None) => return Ok(None),
+    };
+    let mut out = Vec::with_capacity(names.len());
+    for n in names {
+        let s = Symbol::parse(&n).map_err(|_| crate::adapters::sim::errors::bad_symbol())?;
+        if !ctx.ctl.symbols.contains(&s) {
+            return Err(crate::adapters::sim::errors::bad_symbol().into());
+        }
+        out.push(s);
+    }
+    Ok(Some(out))
+}
+
+/// Symbols a ticker request asks for, and whether the answer is a list.
+fn ticker_symbols(ctx: &Ctx, p: &Params) -> Result<(Vec<Symbol>, bool), Fail> {
+    Ok(match wanted_symbols(ctx, p)? {
+        Some(w) => (w, p.opt("symbols").is_some()),
+        None => (ctx.ctl.symbols.clone(), true),
+    })
+}
+
+fn one_or_list(mut rows: Vec<Value>, list: bool) -> Value {
+    if list {
+        Value::Array(rows)
+    } else {
+        rows.pop().unwrap_or(Value::Null)
+    }
+}
+
+fn last_price(ctx: &Ctx, s: &Symbol) -> Result<Decimal, Fail> {
+    Ok(ctx.ex.last_price(s)?.map_or(Decimal::ZERO, |p| p.get()))
+}
+
+/// `GET /api/v3/ticker/price`.
+pub fn ticker_price(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let (symbols, list) = ticker_symbols(ctx, p)?;
+    let mut rows = Vec::new();
+    for s in &symbols {
+        rows.push(json!({"symbol": s.as_str(), "price": dec(last_price(ctx, s)?)}));
+    }
+    Ok(one_or_list(rows, list))
+}
+
+/// `GET /api/v3/ticker/bookTicker`: bid = ask = last price (the model has no spread); the
+/// quantities are the last candle's volume for the replayed symbol, zero for others.
+pub fn book_ticker(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let (symbols, list) = ticker_symbols(ctx, p)?;
+    let mut rows = Vec::new();
+    for s in &symbols {
+        let bt = ctx.ex.book_ticker(s)?;
+        let qty = if *s == ctx.ctl.feed.symbol {
+            ctx.ctl
+                .feed
+                .seen()
+                .last()
+                .map_or(Decimal::ZERO, |c| c.volume.get())
+        } else {
+            Decimal::ZERO
+        };
+        rows.push(json!({
+            "symbol": s.as_str(),
+            "bidPrice": dec(bt.bid.get()),
+            "bidQty": dec(qty),
+            "askPrice": dec(bt.ask.get()),
+            "askQty": dec(qty),
+        }));
+    }
+    Ok(one_or_list(rows, list))
+}
+
+/// `GET /api/v3/klines`: the replayed candles seen so far, `1m` only. With `startTime` the
+/// first `limit` candles from it; otherwise the last `limit` up to `endTime`.
+pub fn klines(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let symbol = p.symbol()?;
+    let interval = p.req("interval")?;
+    if interval != "1m" {
+        return Err(Fail::bad(-1120, "Invalid interval."));
+    }
+    ctx.ex.last_price(&symbol)?;
+    if symbol != ctx.ctl.feed.symbol {
+        return Ok(json!([]));
+    }
+    let limit: usize = p.opt_int("limit")?.unwrap_or(500).clamp(1, 1000);
+    let start: Option<i64> = p.opt_int("startTime")?;
+    let end: i64 = p.opt_int("endTime")?.unwrap_or(i64::MAX);
+    let seen = ctx.ctl.feed.seen();
+    let in_range: Vec<_> = seen
+        .iter()
+        .filter(|c| start.is_none_or(|s| c.open_time_ms >= s) && c.open_time_ms <= end)
+        .collect();
+    let rows = if start.is_some() {
+        &in_range[..in_range.len().min(limit)]
+    } else {
+        &in_range[in_range.len().saturating_sub(limit)..]
+    };
+    Ok(Value::Array(rows.iter().map(|c| wire::kline(c)).collect()))
+}
+
+/// `GET /api/v3/avgPrice`: volume-weighted mean close of the last 5 candles seen (plain last
+/// price when they have no volume).
+pub fn avg_price(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let symbol = p.symbol()?;
+    let last = last_price(ctx, &symbol)?;
+    let seen = if symbol == ctx.ctl.feed.symbol {
+        ctx.ctl.feed.seen()
+    } else {
+        &[]
+    };
+    let recent = &seen[seen.len().saturating_sub(5)..];
+    let vol: Decimal = recent.iter().map(|c| c.volume.get()).sum();
+    let price = if vol.is_zero() {
+        last
+    } else {
+        recent
+            .iter()
+            .map(|c| c.close.get() * c.volume.get())
+            .sum::<Decimal>()
+            / vol
+    };
+    let close_time = recent.last().map_or(ctx.now_ms, |c| c.close_time_ms);
+    Ok(json!({"mins": 5, "price": dec(price), "closeTime": close_time}))
+}

@@ -1,0 +1,247 @@
+//! `exchange-sim`: the simulated exchange served over Binance's spot REST API, so any correct
+//! Binance client (ours included) can be tested on loopback without touching Binance.
+//!
+//! Entry points: [`SimServer::new`] (build from a [`SimServerConfig`]), [`serve`] (run on a
+//! bound listener until a shutdown future resolves), [`SimServer::step`] (feed candles by hand).
+//! Admin endpoints outside `/api`: `POST /sim/step?n=…` and `POST /sim/faults` (JSON
+//! [`FaultConfig`]). The contract (endpoints, auth, weights, clock, faults) is
+//! `.spec/exchange-sim.md`.
+//!
+//! Invariants:
+//! 1. a request either runs completely under the locks or not at all (no lock is held across
+//!    an `.await`); lock order is control, then exchange;
+//! 2. every `/api` answer carries `X-MBX-USED-WEIGHT-1M`; errors are `{"code","msg"}`;
+//! 3. with [`Speed::Manual`] and no latency fault, the same requests give the same answers.
+
+mod auth;
+mod fail;
+mod faults;
+mod limits;
+mod market;
+mod params;
+mod replay;
+mod routes;
+mod trade;
+mod wire;
+
+pub use auth::{sign, ApiCredential};
+pub use faults::{FaultConfig, FaultRate};
+pub use replay::Speed;
+
+use crate::adapters::klines::Candle;
+use crate::adapters::sim::{SimConfig, SimExchange, SimSymbol};
+use crate::core::client_id::ClientOrderId;
+use crate::core::filters::parse::{exchange_info, ExchangeInfoError};
+use crate::core::money::Amount;
+use crate::core::symbol::{Asset, Symbol};
+use faults::Faults;
+use limits::Limits;
+use replay::Feed;
+use serde_json::Value;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// Everything the server is built from.
+#[derive(Debug, Clone)]
+pub struct SimServerConfig {
+    /// The `exchangeInfo` document served and used for rules and rate limits.
+    pub exchange_info_json: String,
+    /// The replayed symbol.
+    pub symbol: Symbol,
+    /// Its candles, oldest first.
+    pub candles: Vec<Candle>,
+    /// Initial free balances.
+    pub balances: Vec<(Asset, Amount)>,
+    /// Replay speed.
+    pub speed: Speed,
+    /// Accepted API keys.
+    pub credentials: Vec<ApiCredential>,
+    /// Faults in force at start.
+    pub faults: FaultConfig,
+    /// Clock when there are no candles, Unix ms.
+    pub start_ms: i64,
+}
+
+/// Why the server could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SimServerError {
+    /// The exchangeInfo document is unusable.
+    #[error(transparent)]
+    ExchangeInfo(#[from] ExchangeInfoError),
+    /// The replayed symbol is not in exchangeInfo.
+    #[error("symbol {0} is not in exchangeInfo")]
+    UnknownSymbol(String),
+    /// The exchangeInfo document is not JSON.
+    #[error("exchangeInfo is not JSON: {0}")]
+    Json(String),
+}
+
+/// Server state besides the matching engine: feed and clock, limits, faults, the served
+/// exchangeInfo, generated ids.
+#[derive(Debug)]
+pub(crate) struct Control {
+    feed: Feed,
+    limits: Limits,
+    faults: Faults,
+    info: Value,
+    symbols: Vec<Symbol>,
+    next_generated: u64,
+}
+
+impl Control {
+    /// Server time including the fault clock skew.
+    fn now_ms(&self) -> i64 {
+        self.feed.now_ms() + self.faults.config.clock_skew_ms
+    }
+
+    /// A fresh server-made client id (`sim-…`), deterministic.
+    fn generated_id(&mut self) -> ClientOrderId {
+        self.next_generated += 1;
+        ClientOrderId::parse(&format!("sim-{:020}", self.next_generated))
+            .expect("digits and a dash are a valid client id")
+    }
+}
+
+/// What one endpoint function works on.
+pub(crate) struct Ctx<'a> {
+    ex: &'a mut SimExchange,
+    ctl: &'a mut Control,
+    now_ms: i64,
+}
+
+/// What `POST /sim/step` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepReport {
+    /// Candles fed.
+    pub stepped: usize,
+    /// Trades they caused.
+    pub trades: usize,
+    /// Candles left.
+    pub remaining: usize,
+    /// Server time after the step.
+    pub server_time: i64,
+}
+
+/// The shared server handle (cheap to clone).
+#[derive(Clone)]
+pub struct SimServer {
+    exchange: Arc<Mutex<SimExchange>>,
+    control: Arc<Mutex<Control>>,
+    credentials: Arc<Vec<ApiCredential>>,
+    speed: Speed,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl SimServer {
+    /// Builds the engine (all exchangeInfo symbols, standard fees, the replayed symbol priced
+    /// at its first candle's open) and the server state.
+    pub fn new(cfg: SimServerConfig) -> Result<Self, SimServerError> {
+        let parsed = exchange_info(&cfg.exchange_info_json)?;
+        if !parsed.symbols.contains_key(&cfg.symbol) {
+            return Err(SimServerError::UnknownSymbol(cfg.symbol.to_string()));
+        }
+        let first_open = cfg.candles.first().map(|c| c.open);
+        let symbols: Vec<SimSymbol> = parsed
+            .symbols
+            .values()
+            .map(|rules| SimSymbol {
+                initial_price: (rules.symbol == cfg.symbol).then_some(first_open).flatten(),
+                rules: rules.clone(),
+            })
+            .collect();
+        let exchange = SimExchange::new(SimConfig::standard(symbols, cfg.balances));
+        let info: Value = serde_json::from_str(&cfg.exchange_info_json)
+            .map_err(|e| SimServerError::Json(e.to_string()))?;
+        let control = Control {
+            feed: Feed::new(cfg.symbol, cfg.candles, cfg.speed, cfg.start_ms),
+            limits: Limits::new(&parsed.rate_limits),
+            faults: Faults::new(cfg.faults),
+            info,
+            symbols: parsed.symbols.keys().cloned().collect(),
+            next_generated: 0,
+        };
+        Ok(Self {
+            exchange: Arc::new(Mutex::new(exchange)),
+            control: Arc::new(Mutex::new(control)),
+            credentials: Arc::new(cfg.credentials),
+            speed: cfg.speed,
+        })
+    }
+
+    /// The matching engine (for inspection; never hold the lock across an `.await`).
+    pub fn exchange(&self) -> Arc<Mutex<SimExchange>> {
+        Arc::clone(&self.exchange)
+    }
+
+    /// Feeds up to `n` candles into the engine, advancing the clock.
+    pub fn step(&self, n: usize) -> StepReport {
+        let mut ctl = lock(&self.control);
+        let mut ex = lock(&self.exchange);
+        let (mut stepped, mut trades) = (0, 0);
+        while stepped < n {
+            let Some(c) = ctl.feed.take_next() else { break };
+            let symbol = ctl.feed.symbol.clone();
+            trades += ex.on_candle(&symbol, &c).map_or(0, <[_]>::len);
+            stepped += 1;
+        }
+        StepReport {
+            stepped,
+            trades,
+            remaining: ctl.feed.remaining(),
+            server_time: ctl.now_ms(),
+        }
+    }
+
+    /// Replaces the fault configuration (reseeding its RNG).
+    pub fn set_faults(&self, cfg: FaultConfig) {
+        lock(&self.control).faults = Faults::new(cfg);
+    }
+
+    /// Current server time, Unix ms.
+    pub fn now_ms(&self) -> i64 {
+        lock(&self.control).now_ms()
+    }
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves; runs the replay task for
+/// [`Speed::PerSecond`] and [`Speed::Max`] meanwhile.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: SimServer,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let replay = tokio::spawn(run_replay(state.clone()));
+    let app = routes::router(state);
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    replay.abort();
+    result
+}
+
+/// Feeds candles at the configured speed until they run out.
+async fn run_replay(state: SimServer) {
+    match state.speed {
+        Speed::Manual => return,
+        Speed::PerSecond(period) => {
+            let mut tick = tokio::time::interval(period);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if state.step(1).remaining == 0 {
+                    break;
+                }
+            }
+        }
+        Speed::Max => {
+            while state.step(1000).remaining > 0 {
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+    tracing::info!("replay finished: no candles left");
+}

@@ -1,0 +1,242 @@
+//! The router: Binance's `/api/v3` paths with their weights and security, the request
+//! pipeline (latency → weight limit → 429 burst → parameters → signature → order count →
+//! fault before → execute → fault after), and the `/sim` admin endpoints.
+
+use super::auth::check_signed;
+use super::fail::Fail;
+use super::faults::{Fault, FaultConfig};
+use super::params::Params;
+use super::{lock, market, trade, Ctx, SimServer};
+use crate::ports::exchange::codes;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::Value;
+
+type Handler = fn(&mut Ctx, &Params) -> Result<Value, Fail>;
+
+/// One `/api/v3` endpoint: its handler and how it is counted and guarded.
+struct Endpoint {
+    handler: Handler,
+    /// Request weight (see `weight`).
+    weight: u64,
+    /// Weight when no `symbol` is sent (tickers, openOrders), else `weight`.
+    weight_all: u64,
+    /// `SIGNED` security.
+    signed: bool,
+    /// Counts against `ORDERS` and shows `X-MBX-ORDER-COUNT-*`.
+    new_order: bool,
+    /// Changes orders: subject to the before/after faults; free when it succeeds.
+    mutating: bool,
+}
+
+const fn public(handler: Handler, weight: u64, weight_all: u64) -> Endpoint {
+    Endpoint {
+        handler,
+        weight,
+        weight_all,
+        signed: false,
+        new_order: false,
+        mutating: false,
+    }
+}
+
+const fn signed(handler: Handler, weight: u64, weight_all: u64) -> Endpoint {
+    Endpoint {
+        handler,
+        weight,
+        weight_all,
+        signed: true,
+        new_order: false,
+        mutating: false,
+    }
+}
+
+const fn order(handler: Handler, new_order: bool) -> Endpoint {
+    Endpoint {
+        handler,
+        weight: 1,
+        weight_all: 1,
+        signed: true,
+        new_order,
+        mutating: true,
+    }
+}
+
+fn ping(_: &mut Ctx, _: &Params) -> Result<Value, Fail> {
+    Ok(serde_json::json!({}))
+}
+
+fn time(ctx: &mut Ctx, _: &Params) -> Result<Value, Fail> {
+    Ok(serde_json::json!({"serverTime": ctx.now_ms}))
+}
+
+/// The endpoint table (weights from `rest-api.md`, 2026).
+fn endpoint(method: &Method, path: &str) -> Option<Endpoint> {
+    let m = method.as_str();
+    Some(match (m, path) {
+        ("GET", "/api/v3/ping") => public(ping, 1, 1),
+        ("GET", "/api/v3/time") => public(time, 1, 1),
+        ("GET", "/api/v3/exchangeInfo") => public(market::exchange_info, 20, 20),
+        ("GET", "/api/v3/ticker/price") => public(market::ticker_price, 2, 4),
+        ("GET", "/api/v3/ticker/bookTicker") => public(market::book_ticker, 2, 4),
+        ("GET", "/api/v3/klines") => public(market::klines, 2, 2),
+        ("GET", "/api/v3/avgPrice") => public(market::avg_price, 2, 2),
+        ("GET", "/api/v3/account") => signed(trade::account, 20, 20),
+        ("GET", "/api/v3/account/commission") => signed(trade::commission, 20, 20),
+        ("GET", "/api/v3/openOrders") => signed(trade::open_orders, 6, 80),
+        ("GET", "/api/v3/order") => signed(trade::query, 4, 4),
+        ("GET", "/api/v3/myTrades") => signed(trade::my_trades, 20, 20),
+        ("POST", "/api/v3/order") => order(trade::place, true),
+        ("DELETE", "/api/v3/order") => order(trade::cancel, false),
+        ("DELETE", "/api/v3/openOrders") => order(trade::cancel_all, false),
+        ("POST", "/api/v3/order/cancelReplace") => order(trade::cancel_replace, true),
+        _ => return None,
+    })
+}
+
+/// The whole router: `/api/v3/*` plus the admin endpoints.
+pub fn router(state: SimServer) -> Router {
+    Router::new()
+        .route("/sim/step", post(step))
+        .route("/sim/faults", post(faults))
+        .fallback(api)
+        .with_state(state)
+}
+
+#[derive(serde::Deserialize)]
+struct StepQuery {
+    n: Option<usize>,
+}
+
+async fn step(State(s): State<SimServer>, Query(q): Query<StepQuery>) -> Response {
+    Json(s.step(q.n.unwrap_or(1))).into_response()
+}
+
+async fn faults(State(s): State<SimServer>, Json(cfg): Json<FaultConfig>) -> Response {
+    s.set_faults(cfg);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// What the pipeline decided.
+struct Outcome {
+    result: Result<Value, Fail>,
+    headers: Vec<(String, String)>,
+    drop: bool,
+}
+
+async fn api(
+    State(s): State<SimServer>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(ep) = endpoint(&method, uri.path()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let latency = lock(&s.control).faults.config.latency_ms;
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
+    let key = headers.get("x-mbx-apikey").and_then(|v| v.to_str().ok());
+    let body = String::from_utf8_lossy(&body);
+    let out = s.handle(&ep, uri.query().unwrap_or(""), &body, key);
+    render(out)
+}
+
+impl SimServer {
+    /// The synchronous pipeline for one `/api` request.
+    fn handle(&self, ep: &Endpoint, query: &str, body: &str, key: Option<&str>) -> Outcome {
+        let mut ctl = lock(&self.control);
+        let limit_ms = ctl.feed.now_ms();
+        let now_ms = ctl.now_ms();
+        let parsed = Params::parse(query, body);
+        let has_symbol = parsed
+            .as_ref()
+            .is_ok_and(|p| p.opt("symbol").is_some() || p.opt("symbols").is_some());
+        let weight = if has_symbol { ep.weight } else { ep.weight_all };
+        let mut result = ctl.limits.admit(limit_ms, weight).and_then(|()| {
+            if ctl.faults.fires(Fault::Burst429) {
+                let mut f = Fail::with_status(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    codes::TOO_MANY_REQUESTS,
+                    "Too many requests queued.",
+                );
+                f.retry_after_secs = Some(1);
+                return Err(f);
+            }
+            let p = parsed?;
+            if ep.signed {
+                check_signed(&self.credentials, key, query, body, &p, now_ms)?;
+            }
+            if ep.new_order {
+                ctl.limits.count_order(limit_ms)?;
+            }
+            if ep.mutating && ctl.faults.fires(Fault::ErrorBefore) {
+                return Err(Fail::with_status(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    codes::UNEXPECTED_RESP,
+                    "An unexpected response was received from the message bus. Execution status unknown.",
+                ));
+            }
+            let mut ex = lock(&self.exchange);
+            let mut ctx = Ctx {
+                ex: &mut ex,
+                ctl: &mut ctl,
+                now_ms,
+            };
+            (ep.handler)(&mut ctx, &p)
+        });
+        let mut drop = false;
+        if ep.mutating && result.is_ok() {
+            ctl.limits.refund(weight);
+            if ctl.faults.fires(Fault::DropAfter) {
+                drop = true;
+            } else if ctl.faults.fires(Fault::ErrorAfter) {
+                result = Err(Fail::with_status(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    codes::TIMEOUT,
+                    "Timeout waiting for response from backend server. Send status unknown; execution status unknown.",
+                ));
+            }
+        }
+        let mut headers = ctl.limits.weight_headers();
+        if ep.new_order {
+            headers.extend(ctl.limits.order_headers());
+        }
+        Outcome {
+            result,
+            headers,
+            drop,
+        }
+    }
+}
+
+fn render(out: Outcome) -> Response {
+    if out.drop {
+        // A body that fails at once: hyper aborts the connection, the client gets no answer.
+        let failing = futures_util::stream::once(async {
+            Err::<Bytes, std::io::Error>(std::io::Error::other("response dropped by fault"))
+        });
+        return Body::from_stream(failing).into_response();
+    }
+    let (status, body, retry) = match out.result {
+        Ok(v) => (StatusCode::OK, v, None),
+        Err(f) => (f.status, f.body(), f.retry_after_secs),
+    };
+    let mut resp = (status, Json(body)).into_response();
+    let h = resp.headers_mut();
+    for (k, v) in out.headers {
+        if let (Ok(k), Ok(v)) = (HeaderName::try_from(k), HeaderValue::try_from(v)) {
+            h.insert(k, v);
+        }
+    }
+    if let Some(secs) = retry {
+        h.insert("retry-after", HeaderValue::from(secs));
+    }
+    resp
+}

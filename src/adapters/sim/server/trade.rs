@@ -1,0 +1,275 @@
+//! Signed (`USER_DATA` / `TRADE`) endpoints: account, commission, orders, cancels,
+//! cancel-replace and trades. Parameter rules follow `rest-api.md`; engine rejections pass
+//! through with their codes.
+
+use super::fail::Fail;
+use super::params::Params;
+use super::wire;
+use super::Ctx;
+use crate::adapters::sim::{CancelReplaceError, OrderRef};
+use crate::core::client_id::ClientOrderId;
+use crate::core::order::{OrderSpec, OrderType, Side, Slot, TimeInForce};
+use crate::core::symbol::Symbol;
+use crate::ports::exchange::{ApiError, NewOrder, OrderReport};
+use serde_json::{json, Value};
+
+/// `GET /api/v3/account`.
+pub fn account(ctx: &mut Ctx, _p: &Params) -> Result<Value, Fail> {
+    Ok(wire::account(&ctx.ex.account(), ctx.now_ms))
+}
+
+/// `GET /api/v3/account/commission`.
+pub fn commission(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let symbol = p.symbol()?;
+    ctx.ex.last_price(&symbol)?;
+    Ok(wire::commission(symbol.as_str(), &ctx.ex.account()))
+}
+
+/// `GET /api/v3/openOrders` (one symbol, or all when `symbol` is absent).
+pub fn open_orders(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let symbols = match p.symbol_opt()? {
+        Some(s) => vec![s],
+        None => ctx.ctl.symbols.clone(),
+    };
+    let mut rows = Vec::new();
+    for s in &symbols {
+        rows.extend(ctx.ex.open_orders(s)?.iter().map(wire::order));
+    }
+    Ok(Value::Array(rows))
+}
+
+/// `newOrderRespType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RespType {
+    Ack,
+    Result,
+    Full,
+}
+
+/// Reads the new-order parameters shared by `POST order` and `cancelReplace`.
+fn new_order(ctx: &mut Ctx, p: &Params, symbol: &Symbol) -> Result<(NewOrder, RespType), Fail> {
+    let side = p
+        .opt_enum(
+            "side",
+            |v| match v {
+                "BUY" => Some(Side::Buy),
+                "SELL" => Some(Side::Sell),
+                _ => None,
+            },
+            (-1117, "Invalid side."),
+        )?
+        .ok_or_else(|| Fail::missing("side"))?;
+    let order_type: OrderType = p
+        .opt_enum("type", |v| v.parse().ok(), (-1116, "Invalid orderType."))?
+        .ok_or_else(|| Fail::missing("type"))?;
+    let time_in_force = p.opt_enum(
+        "timeInForce",
+        |v| match v {
+            "GTC" => Some(TimeInForce::Gtc),
+            "IOC" => Some(TimeInForce::Ioc),
+            "FOK" => Some(TimeInForce::Fok),
+            _ => None,
+        },
+        (-1115, "Invalid timeInForce."),
+    )?;
+    if p.opt("quoteOrderQty").is_some()
+        || p.opt_decimal("icebergQty")?.is_some_and(|q| !q.is_zero())
+    {
+        return Err(Fail::unsupported());
+    }
+    let qty = p
+        .opt_qty("quantity")?
+        .ok_or_else(|| Fail::missing("quantity"))?;
+    let client_id = match p.opt_client_id("newClientOrderId")? {
+        Some(id) => id,
+        None => ctx.ctl.generated_id(),
+    };
+    let resp = p
+        .opt_enum(
+            "newOrderRespType",
+            |v| match v {
+                "ACK" => Some(RespType::Ack),
+                "RESULT" => Some(RespType::Result),
+                "FULL" => Some(RespType::Full),
+                _ => None,
+            },
+            (-1100, "Illegal characters found in parameter 'newOrderRespType'; legal range is 'ACK, RESULT, FULL'."),
+        )?
+        .unwrap_or(match order_type {
+            OrderType::Market | OrderType::Limit => RespType::Full,
+            _ => RespType::Ack,
+        });
+    let spec = OrderSpec {
+        // The exchange never sees slots; a placeholder with the right side.
+        slot: match side {
+            Side::Buy => Slot::Buy(1),
+            Side::Sell => Slot::Exit,
+        },
+        side,
+        order_type,
+        price: p.opt_price("price")?,
+        qty,
+        stop_price: p.opt_price("stopPrice")?,
+        trailing_delta: p.opt_int("trailingDelta")?,
+        time_in_force,
+    };
+    let order = NewOrder {
+        symbol: symbol.clone(),
+        client_id,
+        spec,
+    };
+    Ok((order, resp))
+}
+
+fn respond(
+    r: &OrderReport,
+    resp: RespType,
+    now: i64,
+    fills: &[crate::ports::exchange::ExchangeTrade],
+) -> Value {
+    match resp {
+        RespType::Ack => wire::ack(r, now),
+        RespType::Result => wire::result(r, now),
+        RespType::Full => wire::full(r, now, fills),
+    }
+}
+
+/// `POST /api/v3/order`.
+pub fn place(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let symbol = p.symbol()?;
+    let (order, resp) = new_order(ctx, p, &symbol)?;
+    let (report, fills) = ctx.ex.place_with_fills(&order, ctx.now_ms)?;
+    Ok(respond(&report, resp, ctx.now_ms, &fills))
+}
+
+/// `orderId` or `origClientOrderId` (with their `cancel…` names in cancel-replace).
+fn order_ref(p: &Params, id: &str, client: &str) -> Result<OrderRef, Fail> {
+    if let Some(n) = p.opt_int::<u64>(id)? {
+        return Ok(OrderRef::Id(n));
+    }
+    p.opt_client_id(client)?
+        .map(OrderRef::Client)
+        .ok_or_else(|| Fail::missing_either(client, id))
+}
+
+/// `GET /api/v3/order`.
+pub fn query(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let symbol = p.symbol()?;
+    let r = order_ref(p, "orderId", "origClientOrderId")?;
+    Ok(wire::order(&ctx.ex.query(&symbol, &r)?))
+}
+
+/// The cancel's own client id (`newClientOrderId`, or a generated one).
+fn cancel_id(ctx: &mut Ctx, p: &Params, name: &str) -> Result<ClientOrderId, Fail> {
+    Ok(match p.opt_client_id(name)? {
+        Some(id) => id,
+        None => ctx.ctl.generated_id(),
+    })
+}
+
+/// `DELETE /api/v3/order`.
+pub fn cancel(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let symbol = p.symbol()?;
+    let r = order_ref(p, "orderId", "origClientOrderId")?;
+    let id = cancel_id(ctx, p, "newClientOrderId")?;
+    let report = ctx.ex.cancel(&symbol, &r, ctx.now_ms)?;
+    Ok(wire::cancel(&report, id.as_str(), ctx.now_ms))
+}
+
+/// `DELETE /api/v3/openOrders`: cancels every open order of the symbol; -2011 when none.
+pub fn cancel_all(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let symbol = p.symbol()?;
+    let open = ctx.ex.open_orders(&symbol)?;
+    if open.is_empty() {
+        return Err(crate::adapters::sim::errors::cancel_unknown().into());
+    }
+    let mut rows = Vec::new();
+    for o in open {
+        let id = ctx.ctl.generated_id();
+        let r = ctx
+            .ex
+            .cancel(&symbol, &OrderRef::Id(o.order_id), ctx.now_ms)?;
+        rows.push(wire::cancel(&r, id.as_str(), ctx.now_ms));
+    }
+    Ok(Value::Array(rows))
+}
+
+fn err_json(e: &ApiError) -> Value {
+    json!({"code": e.code, "msg": e.msg})
+}
+
+/// `POST /api/v3/order/cancelReplace` (`STOP_ON_FAILURE` only; `ALLOW_FAILURE` is -1020).
+/// Failures are HTTP 409 with -2021/-2022 and each half's outcome in `data`.
+pub fn cancel_replace(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let symbol = p.symbol()?;
+    match p.req("cancelReplaceMode")? {
+        "STOP_ON_FAILURE" => {}
+        "ALLOW_FAILURE" => return Err(Fail::unsupported()),
+        _ => {
+            return Err(Fail::illegal(
+                "cancelReplaceMode",
+                "STOP_ON_FAILURE, ALLOW_FAILURE",
+            ))
+        }
+    }
+    let target = order_ref(p, "cancelOrderId", "cancelOrigClientOrderId")?;
+    let cid = cancel_id(ctx, p, "cancelNewClientOrderId")?;
+    let (order, resp) = new_order(ctx, p, &symbol)?;
+    let now = ctx.now_ms;
+    match ctx.ex.cancel_replace(&symbol, &target, &order, now) {
+        Ok(done) => {
+            let fills = ctx.ex.my_trades(&symbol, None, 1000)?;
+            let fills: Vec<_> = fills
+                .into_iter()
+                .filter(|t| t.order_id == done.new_order.order_id)
+                .collect();
+            Ok(json!({
+                "cancelResult": "SUCCESS",
+                "newOrderResult": "SUCCESS",
+                "cancelResponse": wire::cancel(&done.cancel, cid.as_str(), now),
+                "newOrderResponse": respond(&done.new_order, resp, now, &fills),
+            }))
+        }
+        Err(CancelReplaceError::Rejected(e)) => Err(e.into()),
+        Err(CancelReplaceError::Failed(f)) => {
+            let (cancel_result, cancel_response) = match &f.cancel {
+                Ok(r) => ("SUCCESS", wire::cancel(r, cid.as_str(), now)),
+                Err(e) => ("FAILURE", err_json(e)),
+            };
+            let (new_result, new_response) = match &f.new_order {
+                None => ("NOT_ATTEMPTED", Value::Null),
+                Some(Ok(r)) => ("SUCCESS", respond(r, resp, now, &[])),
+                Some(Err(e)) => ("FAILURE", err_json(e)),
+            };
+            let mut fail = Fail::from(f.error.clone());
+            fail.data = Some(json!({
+                "cancelResult": cancel_result,
+                "newOrderResult": new_result,
+                "cancelResponse": cancel_response,
+                "newOrderResponse": new_response,
+            }));
+            Err(fail)
+        }
+    }
+}
+
+/// `GET /api/v3/myTrades`: `fromId`, `orderId`, `limit` (default 500, at most 1000).
+pub fn my_trades(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let symbol = p.symbol()?;
+    let limit: usize = p.opt_int("limit")?.unwrap_or(500);
+    if limit > 1000 {
+        return Err(Fail::illegal("limit", "1-1000"));
+    }
+    let from_id: Option<u64> = p.opt_int("fromId")?;
+    let trades = match p.opt_int::<u64>("orderId")? {
+        Some(oid) => ctx
+            .ex
+            .my_trades(&symbol, Some(from_id.unwrap_or(0)), usize::MAX)?
+            .into_iter()
+            .filter(|t| t.order_id == oid)
+            .take(limit)
+            .collect(),
+        None => ctx.ex.my_trades(&symbol, from_id, limit)?,
+    };
+    Ok(Value::Array(trades.iter().map(wire::trade).collect()))
+}

@@ -1,0 +1,260 @@
+use super::*;
+use crate::apps::backtest::record::fixtures;
+use crate::core::symbol::Symbol;
+use std::path::PathBuf;
+
+fn golden_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/report_small.json")
+}
+
+#[test]
+fn json_is_byte_identical_across_runs_and_matches_the_golden_file() {
+    let (a, b) = (fixtures::small(), fixtures::small());
+    let first = Report::new(&a).unwrap().json();
+    let second = Report::new(&b).unwrap().json();
+    assert_eq!(first, second);
+    let path = golden_path();
+    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &first).unwrap();
+    }
+    let golden = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with UPDATE_GOLDEN=1 to create)",
+            path.display()
+        )
+    });
+    assert!(
+        first == golden,
+        "JSON differs from {}; diff it with UPDATE_GOLDEN=1",
+        path.display()
+    );
+}
+
+#[test]
+fn json_keeps_full_precision_and_canonical_decimals() {
+    let r = fixtures::small();
+    let v: serde_json::Value = serde_json::from_str(&Report::new(&r).unwrap().json()).unwrap();
+    let s = &v["summary"];
+    assert_eq!(s["final_equity"], "1013.7952");
+    assert_eq!(s["total_pnl"], "13.7952");
+    assert_eq!(s["unrealized_pnl"], "10");
+    assert_eq!(s["roi_pct"], "1.37952");
+    assert_eq!(s["max_drawdown_trough_ms"], r.equity[2].time_ms);
+    assert_eq!(v["trades"][1]["fee_base"], "0.002");
+    assert_eq!(v["trades"][2]["slot"], "TP1");
+    assert_eq!(v["baskets"][1]["status"], "stopped");
+    assert_eq!(v["baskets"][1]["net_pnl"], "-15.205");
+    assert_eq!(v["equity"]["points"].as_array().unwrap().len(), 8);
+    assert_eq!(v["config"]["symbol"], "SOLUSDC");
+}
+
+#[test]
+fn terminal_table_is_aligned_and_rounded_for_display() {
+    let r = fixtures::small();
+    let text = Report::new(&r).unwrap().terminal();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "Backtest SOLUSDC");
+    // Labels pad to the longest one, "Closed / stopped / emergency" (28 characters).
+    for (label, value) in [
+        (
+            "Period",
+            "2024-01-01 00:00 → 2024-01-04 23:59 UTC (4.0 days)",
+        ),
+        ("Total P&L", "+13.80 USDC"),
+        ("Realised P&L (gross)", "+4.98 USDC"),
+        ("Fees", "1.18 USDC"),
+        ("ROI", "+1.38 %"),
+        ("Max drawdown", "20.38 USDC"),
+        ("Win rate", "50.00 % (1 of 2 round trips)"),
+        ("Average loss (net)", "-15.21 USDC"),
+        ("Time in market", "50.00 %"),
+        ("Fills", "6 (4 buys, 2 sells)"),
+        ("Closed / stopped / emergency", "1 / 1 / 0"),
+        ("Reanchored / still open", "1 / 1"),
+    ] {
+        let want = format!("  {label:<28}  {value}");
+        assert!(
+            lines.contains(&want.as_str()),
+            "missing `{want}` in\n{text}"
+        );
+    }
+    let value_column = |l: &str| {
+        l.find("  ")
+            .and_then(|i| l[i + 2..].find(|c: char| c != ' ').map(|j| i + 2 + j))
+    };
+    let rows: Vec<_> = lines
+        .iter()
+        .filter(|l| l.starts_with("  "))
+        .map(|l| l[2..].to_string())
+        .collect();
+    let cols: Vec<_> = rows.iter().filter_map(|l| value_column(l)).collect();
+    assert!(
+        cols.windows(2).all(|w| w[0] == w[1]),
+        "values not aligned:\n{text}"
+    );
+}
+
+#[test]
+fn html_has_every_section_and_is_self_contained() {
+    let r = fixtures::small();
+    let page = Report::new(&r).unwrap().html().unwrap();
+    for id in [
+        "summary",
+        "equity-chart",
+        "price-chart",
+        "baskets",
+        "config",
+    ] {
+        assert!(
+            page.contains(&format!("<section id=\"{id}\">")),
+            "missing section {id}"
+        );
+    }
+    assert!(page.contains("prefers-color-scheme: dark"));
+    assert_eq!(page.matches("<polygon class=\"buy\"").count(), 4);
+    assert_eq!(page.matches("<polygon class=\"sell\"").count(), 2);
+    for external in ["<script", "src=", "href=", "@import", "url("] {
+        assert!(
+            !page.contains(external),
+            "page refers to something outside: {external}"
+        );
+    }
+    assert!(page.contains("2024-01-01"), "time axis has dates");
+}
+
+#[test]
+fn html_escapes_a_hostile_symbol_and_config() {
+    let mut r = fixtures::small();
+    let hostile = Symbol::parse("<script>x</script>").unwrap();
+    r.symbol = hostile.clone();
+    r.config.symbol = hostile;
+    let page = Report::new(&r).unwrap().html().unwrap();
+    assert!(!page.contains("<script>"), "raw markup leaked");
+    assert!(page.contains("&#60;script&#62;x&#60;/script&#62;") || page.contains("&lt;script&gt;"));
+}
+
+#[test]
+fn downsampling_keeps_the_ends_and_the_required_points_within_the_bound() {
+    struct Case {
+        label: &'static str,
+        len: usize,
+        max: usize,
+        must: &'static [usize],
+    }
+    let cases = [
+        Case {
+            label: "short series is kept whole",
+            len: 10,
+            max: 2000,
+            must: &[3],
+        },
+        Case {
+            label: "long series",
+            len: 100_000,
+            max: 2000,
+            must: &[],
+        },
+        Case {
+            label: "required points",
+            len: 12_345,
+            max: 2000,
+            must: &[7, 12_000, 5_001, 7],
+        },
+        Case {
+            label: "markers",
+            len: 12_000,
+            max: 5000,
+            must: &[],
+        },
+        Case {
+            label: "one over the bound",
+            len: 2001,
+            max: 2000,
+            must: &[1999],
+        },
+    ];
+    for c in cases {
+        let idx = downsample_indices(c.len, c.max, c.must);
+        assert!(idx.len() <= c.max, "{}: {} > {}", c.label, idx.len(), c.max);
+        assert_eq!(idx.first(), Some(&0), "{}", c.label);
+        assert_eq!(idx.last(), Some(&(c.len - 1)), "{}", c.label);
+        assert!(
+            idx.windows(2).all(|w| w[0] < w[1]),
+            "{}: sorted, no repeats",
+            c.label
+        );
+        for m in c.must {
+            assert!(idx.contains(m), "{}: lost required {m}", c.label);
+        }
+        if c.len > c.max {
+            assert!(
+                idx.len() + 4 >= c.max,
+                "{}: uses the budget ({})",
+                c.label,
+                idx.len()
+            );
+        } else {
+            assert_eq!(idx.len(), c.len, "{}", c.label);
+        }
+    }
+    assert!(downsample_indices(0, 2000, &[]).is_empty());
+}
+
+#[test]
+fn long_run_report_is_bounded_and_keeps_the_drawdown_points() {
+    let r = fixtures::synthetic(20_000);
+    let report = Report::new(&r).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&report.json()).unwrap();
+    let points = v["equity"]["points"].as_array().unwrap();
+    assert!(points.len() <= MAX_POINTS);
+    assert_eq!(v["equity"]["points_total"], 20_000);
+    let times: Vec<i64> = points
+        .iter()
+        .map(|p| p["time_ms"].as_i64().unwrap())
+        .collect();
+    let dd = report.summary.drawdown;
+    for i in [
+        Some(0),
+        Some(r.equity.len() - 1),
+        dd.peak_index,
+        dd.trough_index,
+    ] {
+        assert!(times.contains(&r.equity[i.unwrap()].time_ms));
+    }
+    let page = report.html().unwrap();
+    let polylines: Vec<&str> = page.split("<polyline").skip(1).collect();
+    assert_eq!(polylines.len(), 2, "equity and price lines");
+    for pl in polylines {
+        let points = pl
+            .split("points=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let n = points.split(' ').count();
+        assert!(n > 1000 && n <= MAX_POINTS, "a polyline has {n} points");
+    }
+    assert!(page.matches("<polygon").count() <= MAX_MARKERS);
+}
+
+#[test]
+fn utc_dates_are_right() {
+    assert_eq!(utc_minute(0), "1970-01-01 00:00");
+    assert_eq!(utc_minute(951_782_400_000), "2000-02-29 00:00");
+    assert_eq!(utc_minute(1_704_067_200_000 - 60_000), "2023-12-31 23:59");
+    assert_eq!(utc_minute(-86_400_000), "1969-12-31 00:00");
+}
+
+/// Writes a synthetic report for a look in a browser: `REPORT_HTML_OUT=/tmp/r.html cargo
+/// test --lib write_synthetic_html -- --ignored`.
+#[test]
+#[ignore = "writes a file for manual review"]
+fn write_synthetic_html() {
+    let r = fixtures::synthetic(14 * 1440);
+    let out =
+        std::env::var("REPORT_HTML_OUT").unwrap_or_else(|_| "/tmp/backtest_report.html".into());
+    let report = Report::new(&r).unwrap();
+    report.write_html(std::path::Path::new(&out)).unwrap();
+    print!("{}", report.terminal());
+}

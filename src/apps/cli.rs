@@ -1,0 +1,73 @@
+//! The `binance-trader` command line (clap): one subcommand per job.
+
+use crate::apps::check_config::{self, Market};
+use crate::core::money::{Price, Qty, Quote};
+use clap::{Parser, Subcommand};
+
+/// Self-hosted grid-trading bot for Binance spot.
+#[derive(Debug, Parser)]
+#[command(name = "binance-trader", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a strategy configuration file and print the grid it plans.
+    ///
+    /// Without --anchor only the static rules run. With --anchor the exchange rules are checked
+    /// too, against a symbol with the given tick, step and minimum notional.
+    CheckConfig {
+        /// Path to the strategy TOML file.
+        #[arg(default_value = "config/strategy.example.toml")]
+        path: std::path::PathBuf,
+        /// Anchor price P0 to lay the grid from (enables the market checks).
+        #[arg(long)]
+        anchor: Option<Price>,
+        /// PRICE_FILTER tickSize.
+        #[arg(long, default_value = "0.01", requires = "anchor")]
+        tick: Price,
+        /// LOT_SIZE stepSize (and minQty).
+        #[arg(long, default_value = "0.001", requires = "anchor")]
+        step: Qty,
+        /// NOTIONAL minNotional.
+        #[arg(long, default_value = "5", requires = "anchor")]
+        min_notional: Quote,
+        /// Free quote balance to check the budget against.
+        #[arg(long, requires = "anchor")]
+        free_quote: Option<Quote>,
+    },
+    /// Backtest the strategy on candles (default: the bundled FILUSDT crash quarter) and write
+    /// terminal, JSON and HTML reports; `--sweep` ranks a parameter grid.
+    Backtest(crate::apps::backtest::command::BacktestArgs),
+    /// Serve the simulated exchange over Binance's REST API on loopback.
+    ExchangeSim(crate::apps::exchange_sim::ExchangeSimArgs),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::CheckConfig {
+            path,
+            anchor,
+            tick,
+            step,
+            min_notional,
+            free_quote,
+        } => {
+            let market = anchor.map(|anchor| Market {
+                anchor,
+                tick,
+                step,
+                min_notional,
+                free_quote,
+            });
+            check_config::run(&path, market.as_ref())
+        }
+        Command::Backtest(args) => crate::apps::backtest::command::execute(&args),
+        Command::ExchangeSim(args) => crate::apps::exchange_sim::run(args),
+    }
+}

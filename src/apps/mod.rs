@@ -1,0 +1,10 @@
+//! Apps: what a trader runs — the CLI, the backtester, (later) the bot loop and the dashboard.
+
+/// The backtester: candles through the live strategy code on the simulated exchange.
+pub mod backtest;
+/// `check-config`: parse, validate and print a strategy file.
+pub mod check_config;
+/// The command line.
+pub mod cli;
+/// `exchange-sim`: the simulated exchange served over Binance's REST API.
+pub mod exchange_sim;

@@ -1,0 +1,290 @@
+//! One basket cycle as a pure decision (`.spec/strategy.md` §6): plan → lifecycle →
+//! reconcile. The live orchestrator and the backtester both call [`decide`] and only differ in
+//! how they execute the resulting actions, so a backtest exercises the very code that trades.
+//!
+//! Entry points: [`decide`] (what to do now) and [`next_basket`] (the basket that follows a
+//! closed or reanchored one).
+//!
+//! Decisions:
+//! - A basket whose plan says `done` closes: every order of it is cancelled, its leftover
+//!   position (dust below the lot size) and that dust's cost are carried into the next basket
+//!   of the symbol. It closes as `stopped` when an `EXIT` sell executed, else `closed`.
+//! - A reanchor suggestion is acted on only with `auto_reanchor` and only while the basket has
+//!   no fill: the basket's orders are cancelled, it ends as `reanchored`, and a new basket opens
+//!   at the suggested anchor.
+//! - A reconcile error (an inconsistent plan or exchange report) pauses the basket (`error`)
+//!   with the reason; nothing is sent for it.
+
+use crate::core::basket::{Basket, BasketStatus};
+use crate::core::client_id::IdPrefix;
+use crate::core::fill::Fill;
+use crate::core::filters::SymbolRules;
+use crate::core::money::{Price, Qty, Quote};
+use crate::core::order::{OpenOrder, Slot};
+use crate::core::reconcile::{reconcile, ReconcileError, ReconcileInput, Reconciliation};
+use crate::core::strategy::plan::{plan, Market, Plan};
+use crate::core::strategy::position::Position;
+use std::collections::BTreeMap;
+
+/// Everything one cycle of one basket looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct CycleInput<'a> {
+    /// This bot instance's client id prefix.
+    pub prefix: &'a IdPrefix,
+    /// The basket (its frozen config inside).
+    pub basket: &'a Basket,
+    /// The basket's fills so far.
+    pub fills: &'a [Fill],
+    /// The symbol's open orders as the exchange reports them (ours and foreign).
+    pub open_orders: &'a [OpenOrder],
+    /// Highest revision already persisted per slot of this basket.
+    pub revisions: &'a BTreeMap<Slot, u32>,
+    /// Last price, time and reference price.
+    pub market: Market,
+    /// The symbol's rules.
+    pub rules: &'a SymbolRules,
+}
+
+/// What happens to the basket after this cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// Keep trading.
+    Continue,
+    /// The position is gone: close with `status`, carrying `dust_qty` at `dust_cost`.
+    Close {
+        /// `closed` (sold by TP/TR) or `stopped` (hard-stop exit).
+        status: BasketStatus,
+        /// Leftover base below the lot size.
+        dust_qty: Qty,
+        /// Cost of that leftover.
+        dust_cost: Quote,
+    },
+    /// No fill yet and price ran away upwards: move the grid to `anchor`.
+    Reanchor {
+        /// The new anchor.
+        anchor: Price,
+    },
+    /// Something is inconsistent: pause the basket with this reason.
+    Pause {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The outcome of one cycle.
+#[derive(Debug, Clone)]
+pub struct CycleDecision {
+    /// The strategy's plan (its meta carries phase, P&L, replan band).
+    pub plan: Plan,
+    /// The order actions to execute (empty when pausing).
+    pub reconciliation: Reconciliation,
+    /// What happens to the basket.
+    pub lifecycle: Lifecycle,
+}
+
+/// Decides one cycle of one basket. Pure: the same input gives the same decision.
+pub fn decide(input: &CycleInput<'_>) -> CycleDecision {
+    let basket = input.basket;
+    let plan = plan(
+        &basket.config,
+        basket,
+        input.fills,
+        &input.market,
+        input.rules,
+    );
+    let lifecycle = lifecycle(input, &plan);
+    let desired = match lifecycle {
+        Lifecycle::Continue => plan.orders.as_slice(),
+        _ => &[],
+    };
+    match reconcile(&ReconcileInput {
+        prefix: input.prefix,
+        basket: basket.id,
+        desired,
+        actual: input.open_orders,
+        revisions: input.revisions,
+    }) {
+        Ok(reconciliation) => CycleDecision {
+            plan,
+            reconciliation,
+            lifecycle,
+        },
+        Err(err) => CycleDecision {
+            plan,
+            reconciliation: Reconciliation::default(),
+            lifecycle: Lifecycle::Pause {
+                reason: err_reason(&err),
+            },
+        },
+    }
+}
+
+fn err_reason(err: &ReconcileError) -> String {
+    format!("reconcile refused: {err}")
+}
+
+fn lifecycle(input: &CycleInput<'_>, plan: &Plan) -> Lifecycle {
+    let meta = &plan.meta;
+    if meta.done {
+        let pos = Position::from_fills(
+            input.basket,
+            input.fills,
+            &input.rules.base_asset,
+            &input.rules.quote_asset,
+        );
+        let status = if pos.filled.contains_key(&Slot::Exit) {
+            BasketStatus::Stopped
+        } else {
+            BasketStatus::Closed
+        };
+        return Lifecycle::Close {
+            status,
+            dust_qty: pos.qty.max(Qty::ZERO),
+            dust_cost: if pos.qty.is_positive() {
+                pos.cost
+            } else {
+                Quote::ZERO
+            },
+        };
+    }
+    match meta.reanchor {
+        Some(anchor) if input.basket.config.auto_reanchor && input.fills.is_empty() => {
+            Lifecycle::Reanchor { anchor }
+        }
+        _ => Lifecycle::Continue,
+    }
+}
+
+/// The basket that follows `prev` after `lifecycle`, if any: a reanchor always opens one at
+/// the new anchor; a close opens one at `last` (rounded down to the tick) with `auto_restart`,
+/// carrying the dust. `id` is the new basket's id, `now_ms` its creation time.
+pub fn next_basket(
+    prev: &Basket,
+    lifecycle: &Lifecycle,
+    rules: &SymbolRules,
+    last: Price,
+    id: u32,
+    now_ms: i64,
+) -> Option<Basket> {
+    let (anchor, carried_qty, carried_cost) = match lifecycle {
+        Lifecycle::Reanchor { anchor } => (*anchor, prev.carried_qty, prev.carried_cost),
+        Lifecycle::Close {
+            dust_qty,
+            dust_cost,
+            ..
+        } if prev.config.auto_restart => {
+            (rules.filters.round_price_down(last), *dust_qty, *dust_cost)
+        }
+        _ => return None,
+    };
+    Some(Basket {
+        id,
+        anchor,
+        config: prev.config.clone(),
+        status: BasketStatus::Active,
+        carried_qty,
+        carried_cost,
+        created_ms: now_ms,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::filters::{SymbolFilters, SymbolStatus};
+    use crate::core::order::OrderType;
+    use crate::core::strategy::config::fixtures::worked_example;
+    use crate::core::symbol::{Asset, Symbol};
+    use rust_decimal_macros::dec;
+
+    fn rules() -> SymbolRules {
+        SymbolRules {
+            symbol: Symbol::parse("SOLUSDC").unwrap(),
+            status: SymbolStatus::Trading,
+            base_asset: Asset::parse("SOL").unwrap(),
+            quote_asset: Asset::parse("USDC").unwrap(),
+            order_types: vec![OrderType::Limit, OrderType::TakeProfitLimit],
+            allow_trailing_stop: true,
+            cancel_replace_allowed: true,
+            filters: SymbolFilters::basic(dec!(0.01), dec!(0.001), dec!(5)),
+        }
+    }
+
+    fn basket() -> Basket {
+        Basket {
+            id: 7,
+            anchor: Price::new(dec!(150)),
+            config: worked_example(),
+            status: BasketStatus::Active,
+            carried_qty: Qty::ZERO,
+            carried_cost: Quote::ZERO,
+            created_ms: 0,
+        }
+    }
+
+    fn decide_at(basket: &Basket, last: Price, now_ms: i64) -> CycleDecision {
+        let (prefix, rules, revisions) = (IdPrefix::default(), rules(), BTreeMap::new());
+        decide(&CycleInput {
+            prefix: &prefix,
+            basket,
+            fills: &[],
+            open_orders: &[],
+            revisions: &revisions,
+            market: Market {
+                last,
+                now_ms,
+                reference: None,
+            },
+            rules: &rules,
+        })
+    }
+
+    #[test]
+    fn a_fresh_basket_creates_its_buy_ladder() {
+        let d = decide_at(&basket(), Price::new(dec!(150)), 0);
+        assert_eq!(d.lifecycle, Lifecycle::Continue);
+        let ids: Vec<_> = d
+            .reconciliation
+            .creates
+            .iter()
+            .map(|c| c.client_id.to_string())
+            .collect();
+        assert_eq!(
+            ids,
+            ["gb7-B1-1", "gb7-B2-1", "gb7-B3-1", "gb7-B4-1", "gb7-B5-1"]
+        );
+    }
+
+    #[test]
+    fn a_runaway_price_reanchors_only_after_the_cooldown() {
+        let high = Price::new(dec!(153.10));
+        assert_eq!(
+            decide_at(&basket(), high, 599_999).lifecycle,
+            Lifecycle::Continue
+        );
+        let d = decide_at(&basket(), high, 600_000);
+        assert_eq!(d.lifecycle, Lifecycle::Reanchor { anchor: high });
+        assert!(d.reconciliation.creates.is_empty());
+        let next = next_basket(&basket(), &d.lifecycle, &rules(), high, 8, 600_000).unwrap();
+        assert_eq!((next.id, next.anchor, next.created_ms), (8, high, 600_000));
+    }
+
+    #[test]
+    fn without_auto_restart_a_closed_basket_has_no_successor() {
+        let mut b = basket();
+        b.config.auto_restart = false;
+        let close = Lifecycle::Close {
+            status: BasketStatus::Closed,
+            dust_qty: Qty::new(dec!(0.0004)),
+            dust_cost: Quote::new(dec!(0.06)),
+        };
+        assert_eq!(
+            next_basket(&b, &close, &rules(), Price::new(dec!(151)), 8, 1),
+            None
+        );
+        b.config.auto_restart = true;
+        let next = next_basket(&b, &close, &rules(), Price::new(dec!(151.005)), 8, 1).unwrap();
+        assert_eq!(next.anchor, Price::new(dec!(151.00)));
+        assert_eq!(next.carried_qty, Qty::new(dec!(0.0004)));
+    }
+}

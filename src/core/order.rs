@@ -1,0 +1,316 @@
+//! Orders as the strategy wants them ([`OrderSpec`]) and as they rest on the book ([`OpenOrder`]).
+
+use crate::core::client_id::ClientOrderId;
+use crate::core::money::{Price, Qty};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Buy or sell, spelled as Binance spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Side {
+    /// Buy base with quote.
+    Buy,
+    /// Sell base for quote.
+    Sell,
+}
+
+impl Side {
+    /// Binance's wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Buy => "BUY",
+            Side::Sell => "SELL",
+        }
+    }
+}
+
+/// Binance spot order types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderType {
+    /// Resting limit order.
+    Limit,
+    /// Limit order rejected if it would take liquidity.
+    LimitMaker,
+    /// Market order.
+    Market,
+    /// Stop that becomes a market order.
+    StopLoss,
+    /// Stop that becomes a limit order (sell: triggers when price falls to the stop).
+    StopLossLimit,
+    /// Take-profit that becomes a market order.
+    TakeProfit,
+    /// Take-profit that becomes a limit order (sell: triggers when price rises to the stop).
+    TakeProfitLimit,
+}
+
+impl OrderType {
+    /// Binance's wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderType::Limit => "LIMIT",
+            OrderType::LimitMaker => "LIMIT_MAKER",
+            OrderType::Market => "MARKET",
+            OrderType::StopLoss => "STOP_LOSS",
+            OrderType::StopLossLimit => "STOP_LOSS_LIMIT",
+            OrderType::TakeProfit => "TAKE_PROFIT",
+            OrderType::TakeProfitLimit => "TAKE_PROFIT_LIMIT",
+        }
+    }
+
+    /// Stop and take-profit types count against `MAX_NUM_ALGO_ORDERS`.
+    pub fn is_algo(self) -> bool {
+        matches!(
+            self,
+            OrderType::StopLoss
+                | OrderType::StopLossLimit
+                | OrderType::TakeProfit
+                | OrderType::TakeProfitLimit
+        )
+    }
+
+    /// Types that carry a limit price.
+    pub fn has_limit_price(self) -> bool {
+        matches!(
+            self,
+            OrderType::Limit
+                | OrderType::LimitMaker
+                | OrderType::StopLossLimit
+                | OrderType::TakeProfitLimit
+        )
+    }
+}
+
+impl FromStr for OrderType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "LIMIT" => OrderType::Limit,
+            "LIMIT_MAKER" => OrderType::LimitMaker,
+            "MARKET" => OrderType::Market,
+            "STOP_LOSS" => OrderType::StopLoss,
+            "STOP_LOSS_LIMIT" => OrderType::StopLossLimit,
+            "TAKE_PROFIT" => OrderType::TakeProfit,
+            "TAKE_PROFIT_LIMIT" => OrderType::TakeProfitLimit,
+            other => return Err(format!("unknown order type `{other}`")),
+        })
+    }
+}
+
+/// How long a limit order stays on the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TimeInForce {
+    /// Good till cancelled.
+    Gtc,
+    /// Immediate or cancel.
+    Ioc,
+    /// Fill or kill.
+    Fok,
+}
+
+impl TimeInForce {
+    /// Binance's wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeInForce::Gtc => "GTC",
+            TimeInForce::Ioc => "IOC",
+            TimeInForce::Fok => "FOK",
+        }
+    }
+}
+
+/// Binance order status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderStatus {
+    /// Accepted, nothing filled.
+    New,
+    /// Part filled, the rest rests.
+    PartiallyFilled,
+    /// Completely filled.
+    Filled,
+    /// Cancelled by the user.
+    Canceled,
+    /// Cancel in progress (currently unused by Binance).
+    PendingCancel,
+    /// Rejected by the engine.
+    Rejected,
+    /// Expired (IOC/FOK leftovers, STP, price-range rule).
+    Expired,
+    /// Expired by self-trade prevention.
+    ExpiredInMatch,
+}
+
+impl OrderStatus {
+    /// True while the order can still trade.
+    pub fn is_open(self) -> bool {
+        matches!(self, OrderStatus::New | OrderStatus::PartiallyFilled)
+    }
+}
+
+/// The role of an order inside a basket (see `.spec/strategy.md` §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Slot {
+    /// Planned buy level `B1..Bn` (1-based).
+    Buy(u16),
+    /// Extension buy level `X1..Xk` (1-based).
+    Ext(u16),
+    /// First take-profit.
+    Tp1,
+    /// Second take-profit.
+    Tp2,
+    /// Trailing stop sell of the rest.
+    Tr,
+    /// Hard stop or emergency exit of the whole position.
+    Exit,
+}
+
+impl Slot {
+    /// The side every order in this slot has.
+    pub fn side(self) -> Side {
+        match self {
+            Slot::Buy(_) | Slot::Ext(_) => Side::Buy,
+            _ => Side::Sell,
+        }
+    }
+}
+
+impl fmt::Display for Slot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Slot::Buy(n) => write!(f, "B{n}"),
+            Slot::Ext(n) => write!(f, "X{n}"),
+            Slot::Tp1 => f.write_str("TP1"),
+            Slot::Tp2 => f.write_str("TP2"),
+            Slot::Tr => f.write_str("TR"),
+            Slot::Exit => f.write_str("EXIT"),
+        }
+    }
+}
+
+impl FromStr for Slot {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let level = |digits: &str| -> Result<u16, String> {
+            match digits.parse::<u16>() {
+                Ok(n) if n >= 1 && !digits.starts_with('0') => Ok(n),
+                _ => Err(format!("`{s}` is not a slot")),
+            }
+        };
+        match s {
+            "TP1" => Ok(Slot::Tp1),
+            "TP2" => Ok(Slot::Tp2),
+            "TR" => Ok(Slot::Tr),
+            "EXIT" => Ok(Slot::Exit),
+            _ if s.starts_with('B') => level(&s[1..]).map(Slot::Buy),
+            _ if s.starts_with('X') => level(&s[1..]).map(Slot::Ext),
+            _ => Err(format!("`{s}` is not a slot")),
+        }
+    }
+}
+
+impl From<Slot> for String {
+    fn from(s: Slot) -> Self {
+        s.to_string()
+    }
+}
+
+impl TryFrom<String> for Slot {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+/// An order the strategy wants on the book: what, not which exchange id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSpec {
+    /// Role inside the basket.
+    pub slot: Slot,
+    /// Buy or sell.
+    pub side: Side,
+    /// Binance order type.
+    pub order_type: OrderType,
+    /// Limit price, for types that have one.
+    pub price: Option<Price>,
+    /// Base quantity.
+    pub qty: Qty,
+    /// Stop (trigger) price, or activation price for a trailing stop.
+    pub stop_price: Option<Price>,
+    /// Trailing delta in BIPS (1 = 0.01 %), for trailing stops.
+    pub trailing_delta: Option<u32>,
+    /// Time in force for limit types (`None` for market orders).
+    pub time_in_force: Option<TimeInForce>,
+}
+
+impl OrderSpec {
+    /// A GTC limit order.
+    pub fn limit(slot: Slot, price: Price, qty: Qty) -> Self {
+        Self {
+            slot,
+            side: slot.side(),
+            order_type: OrderType::Limit,
+            price: Some(price),
+            qty,
+            stop_price: None,
+            trailing_delta: None,
+            time_in_force: Some(TimeInForce::Gtc),
+        }
+    }
+}
+
+/// One of our orders as it rests on the exchange.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenOrder {
+    /// Our client order id (carries basket, slot and revision).
+    pub client_id: ClientOrderId,
+    /// Exchange-assigned order id.
+    pub exchange_id: Option<u64>,
+    /// What was asked for (quantity is the original quantity).
+    pub spec: OrderSpec,
+    /// Quantity already executed.
+    pub executed_qty: Qty,
+    /// Current status.
+    pub status: OrderStatus,
+}
+
+impl OpenOrder {
+    /// Quantity still to fill.
+    pub fn remaining_qty(&self) -> Qty {
+        self.spec.qty - self.executed_qty
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slot_text_round_trips() {
+        for slot in [
+            Slot::Buy(1),
+            Slot::Buy(12),
+            Slot::Ext(3),
+            Slot::Tp1,
+            Slot::Tp2,
+            Slot::Tr,
+            Slot::Exit,
+        ] {
+            assert_eq!(slot.to_string().parse::<Slot>().unwrap(), slot);
+        }
+        for bad in ["B0", "B01", "B", "TP3", "Y1", "b1", ""] {
+            assert!(bad.parse::<Slot>().is_err(), "{bad} should not parse");
+        }
+    }
+
+    #[test]
+    fn slot_sides() {
+        assert_eq!(Slot::Buy(1).side(), Side::Buy);
+        assert_eq!(Slot::Ext(1).side(), Side::Buy);
+        assert_eq!(Slot::Tr.side(), Side::Sell);
+    }
+}

@@ -1,0 +1,231 @@
+//! The exchange port: what the bot needs from Binance (or the simulated exchange).
+//!
+//! Dispatch: the trait uses native `async fn` and is used generically (`impl Exchange`) by the
+//! orchestrator, so each adapter is monomorphised and nothing is boxed on the hot path. The
+//! in-process simulated exchange also offers a synchronous API for the backtester.
+//!
+//! Errors are split by what the caller must do ([`ExchangeError`]): retry later, treat as
+//! rejected, or resolve an *unknown outcome* by querying the client order id before anything
+//! is re-sent.
+
+use crate::core::client_id::ClientOrderId;
+use crate::core::fill::Balance;
+use crate::core::filters::SymbolRules;
+use crate::core::money::{Amount, Price, Qty, Quote};
+use crate::core::order::{OrderSpec, OrderStatus, Side};
+use crate::core::symbol::{Asset, Symbol};
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+
+/// An order to place: symbol, our client id, and what to place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrder {
+    /// The pair.
+    pub symbol: Symbol,
+    /// Our client order id (`newClientOrderId`).
+    pub client_id: ClientOrderId,
+    /// What to place. `spec.slot` is ours only; the exchange never sees it.
+    pub spec: OrderSpec,
+}
+
+/// The exchange's view of one order (`GET /api/v3/order`, `openOrders`, place responses).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderReport {
+    /// The pair.
+    pub symbol: Symbol,
+    /// Exchange order id.
+    pub order_id: u64,
+    /// Client order id.
+    pub client_id: ClientOrderId,
+    /// Buy or sell.
+    pub side: Side,
+    /// Order type, price, quantity, stop and trailing parameters as placed
+    /// (`slot` is filled in by whoever knows it from the client id).
+    pub spec: OrderSpec,
+    /// Status.
+    pub status: OrderStatus,
+    /// Executed base quantity.
+    pub executed_qty: Qty,
+    /// Executed quote amount (`cummulativeQuoteQty`).
+    pub cumulative_quote: Quote,
+    /// Creation time, Unix ms.
+    pub time_ms: i64,
+    /// Last update time, Unix ms.
+    pub update_ms: i64,
+}
+
+/// One trade of ours (`GET /api/v3/myTrades`): no client id, only the exchange order id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeTrade {
+    /// The pair.
+    pub symbol: Symbol,
+    /// Trade id (unique per symbol, increasing).
+    pub trade_id: u64,
+    /// Exchange order id.
+    pub order_id: u64,
+    /// Buy or sell.
+    pub side: Side,
+    /// Execution price.
+    pub price: Price,
+    /// Executed base quantity.
+    pub qty: Qty,
+    /// Executed quote amount.
+    pub quote_qty: Quote,
+    /// Commission amount.
+    pub commission: Amount,
+    /// Commission asset.
+    pub commission_asset: Asset,
+    /// Whether we were the maker.
+    pub is_maker: bool,
+    /// Execution time, Unix ms.
+    pub time_ms: i64,
+}
+
+/// Account state (`GET /api/v3/account`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Non-zero balances.
+    pub balances: Vec<Balance>,
+    /// Maker fee as a fraction (0.001 = 0.1 %).
+    pub maker_rate: rust_decimal::Decimal,
+    /// Taker fee as a fraction.
+    pub taker_rate: rust_decimal::Decimal,
+    /// Whether trading is allowed on the account.
+    pub can_trade: bool,
+}
+
+/// Best bid and ask (`GET /api/v3/ticker/bookTicker`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookTicker {
+    /// Best bid price.
+    pub bid: Price,
+    /// Best ask price.
+    pub ask: Price,
+}
+
+/// A Binance API error: code and message exactly as Binance sends them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("Binance error {code}: {msg}")]
+pub struct ApiError {
+    /// Binance error code (negative).
+    pub code: i32,
+    /// Binance message text.
+    pub msg: String,
+}
+
+/// Binance error codes the bot acts on (see `errors.md`).
+pub mod codes {
+    /// Unknown error.
+    pub const UNKNOWN: i32 = -1000;
+    /// Too many requests / IP banned.
+    pub const TOO_MANY_REQUESTS: i32 = -1003;
+    /// Unexpected response from the message bus: execution status unknown.
+    pub const UNEXPECTED_RESP: i32 = -1006;
+    /// Backend timeout: execution status unknown.
+    pub const TIMEOUT: i32 = -1007;
+    /// Too many new orders.
+    pub const TOO_MANY_ORDERS: i32 = -1015;
+    /// Timestamp outside recvWindow.
+    pub const INVALID_TIMESTAMP: i32 = -1021;
+    /// Signature invalid.
+    pub const INVALID_SIGNATURE: i32 = -1022;
+    /// Illegal characters in a parameter.
+    pub const ILLEGAL_CHARS: i32 = -1100;
+    /// Too many parameters / missing / malformed (-1101 … -1106).
+    pub const MANDATORY_PARAM_EMPTY_OR_MALFORMED: i32 = -1102;
+    /// Invalid symbol.
+    pub const BAD_SYMBOL: i32 = -1121;
+    /// Filter failure and other invalid-order reasons.
+    pub const FILTER_FAILURE: i32 = -1013;
+    /// New order rejected (insufficient balance, would take, …).
+    pub const NEW_ORDER_REJECTED: i32 = -2010;
+    /// Cancel rejected (unknown order …).
+    pub const CANCEL_REJECTED: i32 = -2011;
+    /// Order does not exist.
+    pub const NO_SUCH_ORDER: i32 = -2013;
+    /// API key format invalid.
+    pub const BAD_API_KEY_FMT: i32 = -2014;
+    /// Invalid API key, IP or permissions.
+    pub const REJECTED_MBX_KEY: i32 = -2015;
+    /// cancelReplace: cancel failed, new order not attempted or failed.
+    pub const CANCEL_REPLACE_PARTIAL: i32 = -2021;
+    /// cancelReplace: both halves failed.
+    pub const CANCEL_REPLACE_FAILED: i32 = -2022;
+}
+
+/// What went wrong talking to the exchange, split by what the caller must do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExchangeError {
+    /// The exchange answered and refused: nothing happened. Do not retry unchanged.
+    #[error("rejected: {0}")]
+    Rejected(ApiError),
+    /// The request may or may not have taken effect (timeout, 5xx, -1006, -1007, dropped
+    /// connection after sending). Resolve by querying before anything is re-sent.
+    #[error("outcome unknown: {0}")]
+    Unknown(String),
+    /// Rate limited (429) or banned (418): no request until `retry_after_ms` has passed.
+    #[error("rate limited for {retry_after_ms} ms{}", if *banned { " (IP banned)" } else { "" })]
+    RateLimited {
+        /// How long to stay quiet.
+        retry_after_ms: u64,
+        /// True for a 418 ban.
+        banned: bool,
+    },
+    /// The request never reached the exchange (connect failed): safe to retry.
+    #[error("transport: {0}")]
+    Transport(String),
+    /// Our clock is off (-1021): resync time; says nothing about any order.
+    #[error("timestamp outside recvWindow: {0}")]
+    ClockSkew(ApiError),
+}
+
+/// The exchange as the bot sees it.
+pub trait Exchange: Send + Sync {
+    /// Trading rules of one symbol (`exchangeInfo`).
+    fn symbol_rules(
+        &self,
+        symbol: &Symbol,
+    ) -> impl Future<Output = Result<SymbolRules, ExchangeError>> + Send;
+    /// Server time, Unix ms.
+    fn server_time(&self) -> impl Future<Output = Result<i64, ExchangeError>> + Send;
+    /// Last traded price.
+    fn ticker_price(
+        &self,
+        symbol: &Symbol,
+    ) -> impl Future<Output = Result<Price, ExchangeError>> + Send;
+    /// Best bid and ask.
+    fn book_ticker(
+        &self,
+        symbol: &Symbol,
+    ) -> impl Future<Output = Result<BookTicker, ExchangeError>> + Send;
+    /// Balances and fee rates.
+    fn account(&self) -> impl Future<Output = Result<Account, ExchangeError>> + Send;
+    /// Open orders of one symbol (ours and foreign).
+    fn open_orders(
+        &self,
+        symbol: &Symbol,
+    ) -> impl Future<Output = Result<Vec<OrderReport>, ExchangeError>> + Send;
+    /// Places an order.
+    fn place(
+        &self,
+        order: &NewOrder,
+    ) -> impl Future<Output = Result<OrderReport, ExchangeError>> + Send;
+    /// Looks an order up by client id; `Ok(None)` when the exchange says it does not exist.
+    fn query(
+        &self,
+        symbol: &Symbol,
+        client_id: &ClientOrderId,
+    ) -> impl Future<Output = Result<Option<OrderReport>, ExchangeError>> + Send;
+    /// Cancels an order by client id.
+    fn cancel(
+        &self,
+        symbol: &Symbol,
+        client_id: &ClientOrderId,
+    ) -> impl Future<Output = Result<OrderReport, ExchangeError>> + Send;
+    /// Our trades of one symbol with trade id ≥ `from_id`, oldest first (at most 1000).
+    fn my_trades(
+        &self,
+        symbol: &Symbol,
+        from_id: u64,
+    ) -> impl Future<Output = Result<Vec<ExchangeTrade>, ExchangeError>> + Send;
+}
