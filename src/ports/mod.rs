@@ -4,3 +4,5 @@
 pub mod clock;
 /// The exchange port.
 pub mod exchange;
+/// The store port.
+pub mod store;
