@@ -6,5 +6,7 @@ pub mod binance;
 pub mod clock;
 /// Binance kline (candle) files: CSV dumps and a fast binary cache.
 pub mod klines;
+/// An in-memory store for bot tests.
+pub mod memory_store;
 /// The simulated exchange: a matching engine with Binance semantics.
 pub mod sim;

@@ -2,9 +2,13 @@
 
 /// The backtester: candles through the live strategy code on the simulated exchange.
 pub mod backtest;
+/// The trading bot: orchestrator loop, emergency close.
+pub mod bot;
 /// `check-config`: parse, validate and print a strategy file.
 pub mod check_config;
 /// The command line.
 pub mod cli;
 /// `exchange-sim`: the simulated exchange served over Binance's REST API.
 pub mod exchange_sim;
+/// The bot's own configuration file and its environment overrides.
+pub mod settings_file;

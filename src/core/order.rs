@@ -145,6 +145,20 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    /// Binance's wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::New => "NEW",
+            OrderStatus::PartiallyFilled => "PARTIALLY_FILLED",
+            OrderStatus::Filled => "FILLED",
+            OrderStatus::Canceled => "CANCELED",
+            OrderStatus::PendingCancel => "PENDING_CANCEL",
+            OrderStatus::Rejected => "REJECTED",
+            OrderStatus::Expired => "EXPIRED",
+            OrderStatus::ExpiredInMatch => "EXPIRED_IN_MATCH",
+        }
+    }
+
     /// True while the order can still trade.
     pub fn is_open(self) -> bool {
         matches!(self, OrderStatus::New | OrderStatus::PartiallyFilled)

@@ -229,3 +229,16 @@ pub trait Exchange: Send + Sync {
         from_id: u64,
     ) -> impl Future<Output = Result<Vec<ExchangeTrade>, ExchangeError>> + Send;
 }
+
+impl From<OrderReport> for crate::core::order::OpenOrder {
+    /// The reconciler's view of an exchange report (the slot comes from our client id).
+    fn from(report: OrderReport) -> Self {
+        Self {
+            client_id: report.client_id,
+            exchange_id: Some(report.order_id),
+            spec: report.spec,
+            executed_qty: report.executed_qty,
+            status: report.status,
+        }
+    }
+}

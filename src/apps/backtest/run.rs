@@ -30,7 +30,7 @@ use crate::core::order::{OpenOrder, Slot};
 use crate::core::reconcile::Action;
 use crate::core::strategy::config::StrategyConfig;
 use crate::core::strategy::plan::Market;
-use crate::ports::exchange::{ExchangeTrade, NewOrder, OrderReport};
+use crate::ports::exchange::{ExchangeTrade, NewOrder};
 use anyhow::{anyhow, bail, Context};
 use std::collections::BTreeMap;
 
@@ -208,7 +208,7 @@ impl<'a> Runner<'a> {
             .open_orders(&rules.symbol)
             .map_err(|e| anyhow!("open orders: {e}"))?
             .into_iter()
-            .map(open_order)
+            .map(OpenOrder::from)
             .collect();
         let decision = cycle::decide(&CycleInput {
             prefix: &self.prefix,
@@ -416,16 +416,5 @@ impl<'a> Runner<'a> {
             baskets: self.outcomes.into_iter().map(|(o, _)| o).collect(),
             config: self.spec.config.clone(),
         })
-    }
-}
-
-/// An exchange report as the reconciler sees it; the slot comes from our client id.
-fn open_order(report: OrderReport) -> OpenOrder {
-    OpenOrder {
-        client_id: report.client_id,
-        exchange_id: Some(report.order_id),
-        spec: report.spec,
-        executed_qty: report.executed_qty,
-        status: report.status,
     }
 }

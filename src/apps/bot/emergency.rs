@@ -1,0 +1,178 @@
+//! The emergency close service, shared by `binance-trader close-all` and the dashboard.
+//!
+//! For every active (or paused) basket of the symbol: cancel each of its open orders, then
+//! sell its whole position with one LIMIT GTC order at `last × (1 − margin)` rounded down to
+//! the tick (down, so the margin is never eroded by rounding), and mark the basket
+//! `emergency_closed`. Every step is journalled like the bot's own orders (intent first), so a
+//! crash half-way is resolved on the next start. Running it twice is safe: the second run finds
+//! no basket to close and does nothing.
+//!
+//! The sell uses the basket's position from its fills, capped by the free base balance after
+//! the cancels and rounded down to the lot step; a remainder below the minimum quantity or
+//! notional cannot be sold and is reported as dust.
+
+use crate::apps::bot::{Bot, BotError};
+use crate::core::basket::BasketStatus;
+use crate::core::client_id::ClientOrderId;
+use crate::core::money::{Price, Qty};
+use crate::core::order::{OrderSpec, OrderType, Side, Slot, TimeInForce};
+use crate::core::reconcile::{Action, Cancel, Create};
+use crate::core::strategy::position::Position;
+use crate::ports::exchange::Exchange;
+use crate::ports::store::{EventLevel, Store};
+use serde::Serialize;
+
+/// What the emergency close did, for the CLI and the dashboard's flash message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CloseReport {
+    /// Baskets marked `emergency_closed`.
+    pub baskets: Vec<u32>,
+    /// Orders cancelled.
+    pub cancelled: Vec<ClientOrderId>,
+    /// Exit sells placed: client id, price, quantity.
+    pub placed: Vec<(ClientOrderId, Price, Qty)>,
+    /// Base left unsold because it is below the minimum order size.
+    pub dust: Qty,
+    /// Problems met (the basket stays open when any occurred; run again).
+    pub errors: Vec<String>,
+}
+
+impl CloseReport {
+    /// One line for a flash message or the terminal.
+    pub fn summary(&self) -> String {
+        if self.baskets.is_empty() && self.errors.is_empty() {
+            return "nothing to close: no active basket".to_string();
+        }
+        let mut text = format!(
+            "closed {} basket(s): cancelled {} order(s), placed {} exit sell(s)",
+            self.baskets.len(),
+            self.cancelled.len(),
+            self.placed.len()
+        );
+        for (id, price, qty) in &self.placed {
+            text.push_str(&format!("; {id}: sell {qty} at {price}"));
+        }
+        if self.dust.is_positive() {
+            text.push_str(&format!("; {} left as dust", self.dust));
+        }
+        for e in &self.errors {
+            text.push_str(&format!("; error: {e}"));
+        }
+        text
+    }
+}
+
+impl<E: Exchange, S: Store> Bot<E, S> {
+    /// Closes every active or paused basket of the symbol now (see the module docs).
+    pub async fn close_all(&mut self) -> Result<CloseReport, BotError> {
+        let symbol = self.settings.strategy.symbol.clone();
+        let now = self.exchange.server_time().await?;
+        let mut out = CloseReport::default();
+        if self.resolve_intents(now).await? > 0 {
+            out.errors
+                .push("an earlier order's outcome is still unknown; try again shortly".into());
+            return Ok(out);
+        }
+        self.sync_fills(now).await?;
+        let open = self.exchange.open_orders(&symbol).await?;
+        self.sync_orders(&open).await?;
+        let last = self.exchange.ticker_price(&symbol).await?;
+        let baskets = self.store.baskets(false).await?;
+        for record in baskets.into_iter().filter(|b| {
+            b.symbol == symbol
+                && matches!(b.basket.status, BasketStatus::Active | BasketStatus::Error)
+        }) {
+            let id = record.basket.id;
+            let ours: Vec<_> = open
+                .iter()
+                .filter(|r| {
+                    r.client_id
+                        .parse_ours(&self.settings.prefix)
+                        .is_some_and(|p| p.basket == id)
+                })
+                .collect();
+            let cancels: Vec<Action> = ours
+                .iter()
+                .map(|r| {
+                    Action::Cancel(Cancel {
+                        client_id: r.client_id.clone(),
+                        slot: r.spec.slot,
+                    })
+                })
+                .collect();
+            let done = self.execute(id, cancels, now).await?;
+            if done.failed > 0 {
+                out.errors.push(format!("basket {id}: a cancel failed"));
+                continue;
+            }
+            out.cancelled
+                .extend(ours.iter().map(|r| r.client_id.clone()));
+            // Fills that happened before the cancels took effect count too.
+            self.sync_fills(now).await?;
+            let fills = self.store.basket_fills(id).await?;
+            let pos = Position::from_fills(
+                &record.basket,
+                &fills,
+                &self.rules.base_asset,
+                &self.rules.quote_asset,
+            );
+            let account = self.exchange.account().await?;
+            let free = account
+                .balances
+                .iter()
+                .find(|b| b.asset == self.rules.base_asset)
+                .map(|b| b.free.as_qty())
+                .unwrap_or(Qty::ZERO);
+            let filters = &self.rules.filters;
+            let price =
+                filters.round_price_down(last.scale(self.settings.emergency_margin.down_factor()));
+            let qty = filters.round_qty_down(pos.qty.max(Qty::ZERO).min(free));
+            let min = filters.min_qty_at(price);
+            if qty.is_positive() && qty >= min {
+                let revisions = self.store.revisions(id).await?;
+                let rev = revisions.get(&Slot::Exit).copied().unwrap_or(0) + 1;
+                let client_id = ClientOrderId::ours(&self.settings.prefix, id, Slot::Exit, rev);
+                let spec = OrderSpec {
+                    slot: Slot::Exit,
+                    side: Side::Sell,
+                    order_type: OrderType::Limit,
+                    price: Some(price),
+                    qty,
+                    stop_price: None,
+                    trailing_delta: None,
+                    time_in_force: Some(TimeInForce::Gtc),
+                };
+                let create = Action::Create(Create {
+                    client_id: client_id.clone(),
+                    spec,
+                });
+                if self.execute(id, vec![create], now).await?.failed > 0 {
+                    out.errors
+                        .push(format!("basket {id}: the exit sell failed"));
+                    continue;
+                }
+                out.placed.push((client_id, price, qty));
+            } else if pos.qty.is_positive() {
+                out.dust += pos.qty;
+            }
+            self.store
+                .set_basket_status(
+                    id,
+                    BasketStatus::EmergencyClosed,
+                    Some(now),
+                    Some("emergency close"),
+                )
+                .await?;
+            out.baskets.push(id);
+        }
+        let text = out.summary();
+        let level = if out.errors.is_empty() {
+            EventLevel::Warn
+        } else {
+            EventLevel::Error
+        };
+        self.event(now, None, level, "emergency_close", text)
+            .await?;
+        Ok(out)
+    }
+}

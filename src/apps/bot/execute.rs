@@ -1,0 +1,156 @@
+//! Executing the reconciler's actions: every create is journalled as an intent first.
+
+use crate::apps::bot::{Bot, BotError};
+use crate::core::reconcile::{Action, Cancel, Create};
+use crate::ports::exchange::{Exchange, ExchangeError, NewOrder};
+use crate::ports::store::{EventLevel, IntentState, OrderIntent, Store};
+
+/// Counts of one basket's execution.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Executed {
+    /// Actions that took effect.
+    pub done: usize,
+    /// Actions that failed; execution stopped at the first.
+    pub failed: usize,
+}
+
+impl<E: Exchange, S: Store> Bot<E, S> {
+    /// Runs the actions in order and stops at the first failure: later actions (creates come
+    /// after cancels) may rely on earlier ones, and the next step decides afresh anyway.
+    pub(super) async fn execute(
+        &mut self,
+        basket_id: u32,
+        actions: Vec<Action>,
+        now: i64,
+    ) -> Result<Executed, BotError> {
+        let mut out = Executed::default();
+        for action in actions {
+            let ok = match action {
+                Action::Cancel(c) => self.cancel(basket_id, &c, now).await?,
+                Action::Create(c) => self.create(basket_id, c, now).await?,
+                Action::Replace(r) => {
+                    // Two-step: never place the successor when the cancel did not happen (the
+                    // old order may have filled meanwhile).
+                    self.cancel(basket_id, &r.cancel_half(), now).await?
+                        && self.create(basket_id, r.create_half(), now).await?
+                }
+            };
+            if ok {
+                out.done += 1;
+            } else {
+                out.failed += 1;
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn cancel(&mut self, basket_id: u32, c: &Cancel, now: i64) -> Result<bool, BotError> {
+        let symbol = self.settings.strategy.symbol.clone();
+        match self.exchange.cancel(&symbol, &c.client_id).await {
+            Ok(mut report) => {
+                report.spec.slot = c.slot;
+                self.store.upsert_order(basket_id, &report).await?;
+                let text = format!("cancelled {} ({})", c.client_id, report.status.as_str());
+                self.event(
+                    now,
+                    Some(basket_id),
+                    EventLevel::Info,
+                    "order_cancelled",
+                    text,
+                )
+                .await?;
+                Ok(true)
+            }
+            Err(e) => {
+                self.action_failed(basket_id, &format!("cancel {}", c.client_id), &e, now)
+                    .await?;
+                Ok(false)
+            }
+        }
+    }
+
+    async fn create(&mut self, basket_id: u32, c: Create, now: i64) -> Result<bool, BotError> {
+        let symbol = self.settings.strategy.symbol.clone();
+        let rev = c
+            .client_id
+            .parse_ours(&self.settings.prefix)
+            .map_or(0, |p| p.rev);
+        let intent = OrderIntent {
+            client_id: c.client_id.clone(),
+            basket_id,
+            symbol: symbol.clone(),
+            rev,
+            spec: c.spec.clone(),
+            created_ms: now,
+            state: IntentState::Pending,
+            note: None,
+        };
+        self.store.insert_intent(&intent).await?;
+        let order = NewOrder {
+            symbol,
+            client_id: c.client_id.clone(),
+            spec: c.spec,
+        };
+        match self.exchange.place(&order).await {
+            Ok(mut report) => {
+                report.spec.slot = order.spec.slot;
+                self.store.upsert_order(basket_id, &report).await?;
+                let text = format!(
+                    "placed {} {} {} {} at {} ({})",
+                    order.spec.slot,
+                    order.spec.side.as_str(),
+                    order.spec.order_type.as_str(),
+                    order.spec.qty,
+                    order.spec.price.map(|p| p.to_string()).unwrap_or_default(),
+                    order.client_id
+                );
+                self.event(now, Some(basket_id), EventLevel::Info, "order_placed", text)
+                    .await?;
+                Ok(true)
+            }
+            Err(e) => {
+                let state = match &e {
+                    // The exchange answered and refused, or the request never left: nothing
+                    // happened. An unknown outcome stays pending until resolved.
+                    ExchangeError::Rejected(_) | ExchangeError::ClockSkew(_) => {
+                        Some(IntentState::Rejected)
+                    }
+                    ExchangeError::RateLimited { .. } | ExchangeError::Transport(_) => {
+                        Some(IntentState::Absent)
+                    }
+                    ExchangeError::Unknown(_) => None,
+                };
+                if let Some(state) = state {
+                    self.store
+                        .resolve_intent(&order.client_id, state, Some(&e.to_string()))
+                        .await?;
+                }
+                self.action_failed(basket_id, &format!("place {}", order.client_id), &e, now)
+                    .await?;
+                Ok(false)
+            }
+        }
+    }
+
+    async fn action_failed(
+        &self,
+        basket_id: u32,
+        what: &str,
+        err: &ExchangeError,
+        now: i64,
+    ) -> Result<(), BotError> {
+        let level = match err {
+            ExchangeError::Rejected(_) => EventLevel::Warn,
+            _ => EventLevel::Error,
+        };
+        self.event(
+            now,
+            Some(basket_id),
+            level,
+            "action_failed",
+            format!("{what}: {err}"),
+        )
+        .await
+    }
+}

@@ -1,0 +1,35 @@
+//! The bot: one long-running loop per symbol that keeps the exchange equal to the plan and the
+//! store equal to the exchange (`.spec/bot.md`).
+//!
+//! One [`Bot::step`] does, in this order:
+//! 1. **resolve** intents still `pending` (a crash or an unknown outcome left them): query the
+//!    exchange by client order id; found → the order is recorded, never sent again; missing
+//!    after the grace period → `absent`. While one is unresolved nothing else happens.
+//! 2. **sync**: our trades since the stored cursor become fills exactly once (unique trade id),
+//!    and every order the store believes open is refreshed from the exchange.
+//! 3. per active basket: **plan → lifecycle → reconcile** ([`crate::core::cycle::decide`], the
+//!    same code the backtester runs), then **execute**: each create is journalled as an intent
+//!    before it is sent; cancels go first.
+//! 4. **lifecycle**: close, reanchor or pause the basket; open its successor.
+//! 5. **snapshot** the account when due, and note a quiescent step (no action taken).
+//!
+//! Entry points: [`Bot::new`], [`Bot::step`], [`runner::run_until`] (the loop with backoff and
+//! signals), [`emergency::close_all`] (the emergency close service).
+
+pub mod emergency;
+mod execute;
+pub mod runner;
+pub mod settings;
+mod step;
+mod sync;
+
+pub use settings::BotSettings;
+pub use step::{Bot, BotError, StepReport};
+
+/// `bot_config` key holding the next trade id to fetch, per symbol.
+pub fn trade_cursor_key(symbol: &crate::core::symbol::Symbol) -> String {
+    format!("trade_cursor:{symbol}")
+}
+
+/// `bot_config` key holding the server time of the last step that took no action.
+pub const QUIESCENT_KEY: &str = "quiescent_at_ms";

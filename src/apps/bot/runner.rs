@@ -1,0 +1,112 @@
+//! The loop around [`Bot::step`]: interval, exponential backoff on errors, clean shutdown.
+//!
+//! Shutdown (SIGINT/SIGTERM, or the `stop` channel) is only looked at between steps, so the
+//! step in progress always finishes: every order sent is recorded before the process exits.
+
+use crate::apps::bot::{Bot, BotError};
+use crate::ports::exchange::{Exchange, ExchangeError};
+use crate::ports::store::{EventLevel, Store};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Longest pause after repeated failures.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// Steps until `stop` turns true (or its sender is dropped). Errors skip the step and back off
+/// exponentially (interval × 2ⁿ, at most a minute; a rate limit waits at least what the
+/// exchange asked). Returns the number of steps run.
+pub async fn run_until<E: Exchange, S: Store>(
+    bot: &mut Bot<E, S>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<u64, BotError> {
+    let interval = bot.settings().interval;
+    let mut failures: u32 = 0;
+    let mut steps = 0;
+    loop {
+        if *stop.borrow() {
+            return Ok(steps);
+        }
+        let pause = match bot.step().await {
+            Ok(report) => {
+                steps += 1;
+                if report.failed > 0 {
+                    failures += 1;
+                    backoff(interval, failures)
+                } else {
+                    failures = 0;
+                    interval
+                }
+            }
+            Err(err) => {
+                failures += 1;
+                let wait = match &err {
+                    BotError::Exchange(ExchangeError::RateLimited { retry_after_ms, .. }) => {
+                        backoff(interval, failures).max(Duration::from_millis(*retry_after_ms))
+                    }
+                    _ => backoff(interval, failures),
+                };
+                tracing::warn!(error = %err, wait_ms = wait.as_millis() as u64, "step skipped");
+                if let BotError::Store(_) = err {
+                    // The journal is the ground truth; without it nothing may be sent.
+                    if failures >= 5 {
+                        return Err(err);
+                    }
+                } else {
+                    let now = bot.exchange().server_time().await.unwrap_or_default();
+                    let _ = bot
+                        .event(now, None, EventLevel::Warn, "step_failed", err.to_string())
+                        .await;
+                }
+                wait
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            changed = stop.changed() => {
+                if changed.is_err() {
+                    return Ok(steps);
+                }
+            }
+        }
+    }
+}
+
+fn backoff(interval: Duration, failures: u32) -> Duration {
+    let factor = 1u32 << failures.min(10);
+    interval
+        .max(Duration::from_millis(100))
+        .saturating_mul(factor)
+        .min(MAX_BACKOFF)
+}
+
+/// A stop channel that turns true on SIGINT or SIGTERM.
+pub fn stop_on_signals() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("signal received: finishing the current step");
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,341 @@
+//! [`Bot`] and its [`Bot::step`].
+
+use crate::apps::bot::{BotSettings, QUIESCENT_KEY};
+use crate::core::basket::{Basket, BasketStatus};
+use crate::core::cycle::{self, CycleInput, Lifecycle};
+use crate::core::filters::SymbolRules;
+use crate::core::money::{Price, Qty, Quote};
+use crate::core::order::OpenOrder;
+use crate::core::strategy::plan::Market;
+use crate::ports::exchange::{Exchange, ExchangeError};
+use crate::ports::store::{AccountSnapshot, BasketRecord, Event, EventLevel, Store, StoreError};
+
+/// Why a step stopped early. Either way nothing is lost: the next step starts over from the
+/// exchange and the store.
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    /// The exchange failed or refused a read; retry after a backoff.
+    #[error("exchange: {0}")]
+    Exchange(#[from] ExchangeError),
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// What one step did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepReport {
+    /// Server time the step ran at, Unix ms.
+    pub server_ms: i64,
+    /// Intents still unresolved (nothing else ran when non-zero).
+    pub pending: usize,
+    /// New fills recorded.
+    pub fills: usize,
+    /// Orders placed or cancelled.
+    pub actions: usize,
+    /// Actions that failed (rejected, unknown outcome, rate limited).
+    pub failed: usize,
+    /// Baskets closed, reanchored or paused.
+    pub lifecycle: usize,
+}
+
+impl StepReport {
+    /// Nothing happened and nothing is left to do at this market time.
+    pub fn quiescent(&self) -> bool {
+        self.pending == 0
+            && self.fills == 0
+            && self.actions == 0
+            && self.failed == 0
+            && self.lifecycle == 0
+    }
+}
+
+/// The bot for one symbol: an exchange, a store and the settings.
+pub struct Bot<E, S> {
+    pub(super) exchange: E,
+    pub(super) store: S,
+    pub(super) settings: BotSettings,
+    pub(super) rules: SymbolRules,
+    last_snapshot_ms: Option<i64>,
+}
+
+impl<E: Exchange, S: Store> Bot<E, S> {
+    /// A bot; reads the symbol's rules from the exchange.
+    pub async fn new(exchange: E, store: S, settings: BotSettings) -> Result<Self, BotError> {
+        let rules = exchange.symbol_rules(&settings.strategy.symbol).await?;
+        Ok(Self {
+            exchange,
+            store,
+            settings,
+            rules,
+            last_snapshot_ms: None,
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The exchange.
+    pub fn exchange(&self) -> &E {
+        &self.exchange
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &BotSettings {
+        &self.settings
+    }
+
+    /// The symbol's rules as read at start.
+    pub fn rules(&self) -> &SymbolRules {
+        &self.rules
+    }
+
+    /// One step (see the module docs of [`crate::apps::bot`]).
+    pub async fn step(&mut self) -> Result<StepReport, BotError> {
+        let symbol = self.settings.strategy.symbol.clone();
+        let now = self.exchange.server_time().await?;
+        let mut report = StepReport {
+            server_ms: now,
+            ..StepReport::default()
+        };
+        report.pending = self.resolve_intents(now).await?;
+        if report.pending > 0 {
+            return Ok(report);
+        }
+        report.fills = self.sync_fills(now).await?;
+        let open = self.exchange.open_orders(&symbol).await?;
+        self.sync_orders(&open).await?;
+        let last = self.exchange.ticker_price(&symbol).await?;
+        if self.ensure_basket(last, now).await? {
+            report.lifecycle += 1;
+        }
+        let open: Vec<OpenOrder> = open.into_iter().map(OpenOrder::from).collect();
+        for record in self.store.baskets(true).await? {
+            if record.symbol != symbol {
+                continue;
+            }
+            self.basket_cycle(&record.basket, &open, last, now, &mut report)
+                .await?;
+        }
+        self.snapshot_if_due(last, now).await?;
+        if report.quiescent() {
+            self.store
+                .set_config_value(QUIESCENT_KEY, &now.to_string(), now)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// Opens the first basket of the symbol at the last price when none is active.
+    async fn ensure_basket(&mut self, last: Price, now: i64) -> Result<bool, BotError> {
+        let symbol = &self.settings.strategy.symbol;
+        let active = self.store.baskets(true).await?;
+        if active.iter().any(|b| &b.symbol == symbol) {
+            return Ok(false);
+        }
+        let latest = self
+            .store
+            .baskets(false)
+            .await?
+            .into_iter()
+            .find(|b| &b.symbol == symbol);
+        if let Some(prev) = &latest {
+            if matches!(
+                prev.basket.status,
+                BasketStatus::Error | BasketStatus::EmergencyClosed
+            ) {
+                // The operator must look first: a paused or emergency-closed symbol stays idle.
+                return Ok(false);
+            }
+            if !prev.basket.config.auto_restart && prev.basket.status != BasketStatus::Reanchored {
+                return Ok(false);
+            }
+        }
+        let basket = Basket {
+            id: self.store.max_basket_id().await? + 1,
+            anchor: self.rules.filters.round_price_down(last),
+            config: self.settings.strategy.clone(),
+            status: BasketStatus::Active,
+            carried_qty: Qty::ZERO,
+            carried_cost: Quote::ZERO,
+            created_ms: now,
+        };
+        self.open_basket(basket, now).await?;
+        Ok(true)
+    }
+
+    async fn open_basket(&self, basket: Basket, now: i64) -> Result<(), BotError> {
+        let message = format!(
+            "basket {} opened on {} at anchor {}",
+            basket.id, basket.config.symbol, basket.anchor
+        );
+        let id = basket.id;
+        self.store
+            .insert_basket(&BasketRecord {
+                symbol: basket.config.symbol.clone(),
+                basket,
+                closed_ms: None,
+                reason: None,
+            })
+            .await?;
+        self.event(now, Some(id), EventLevel::Info, "basket_opened", message)
+            .await
+    }
+
+    async fn basket_cycle(
+        &mut self,
+        basket: &Basket,
+        open: &[OpenOrder],
+        last: Price,
+        now: i64,
+        report: &mut StepReport,
+    ) -> Result<(), BotError> {
+        let fills = self.store.basket_fills(basket.id).await?;
+        let revisions = self.store.revisions(basket.id).await?;
+        let decision = cycle::decide(&CycleInput {
+            prefix: &self.settings.prefix,
+            basket,
+            fills: &fills,
+            open_orders: open,
+            revisions: &revisions,
+            market: Market {
+                last,
+                now_ms: now,
+                reference: None,
+            },
+            rules: &self.rules,
+        });
+        let outcome = self
+            .execute(
+                basket.id,
+                decision.reconciliation.two_step_actions().collect(),
+                now,
+            )
+            .await?;
+        report.actions += outcome.done;
+        report.failed += outcome.failed;
+        if outcome.failed > 0 {
+            // Something is unsettled: decide again next step before any lifecycle change.
+            return Ok(());
+        }
+        match &decision.lifecycle {
+            Lifecycle::Continue => {}
+            Lifecycle::Pause { reason } => {
+                report.lifecycle += 1;
+                self.store
+                    .set_basket_status(basket.id, BasketStatus::Error, Some(now), Some(reason))
+                    .await?;
+                let text = format!("basket {} paused: {reason}", basket.id);
+                self.event(
+                    now,
+                    Some(basket.id),
+                    EventLevel::Error,
+                    "basket_paused",
+                    text,
+                )
+                .await?;
+            }
+            end @ (Lifecycle::Close { .. } | Lifecycle::Reanchor { .. }) => {
+                report.lifecycle += 1;
+                self.end_basket(basket, end, last, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens the successor first (once: a crash in between finds it on the next step), then
+    /// marks the basket ended.
+    async fn end_basket(
+        &mut self,
+        basket: &Basket,
+        end: &Lifecycle,
+        last: Price,
+        now: i64,
+    ) -> Result<(), BotError> {
+        let status = match end {
+            Lifecycle::Close { status, .. } => *status,
+            _ => BasketStatus::Reanchored,
+        };
+        let max_id = self.store.max_basket_id().await?;
+        let successor_exists = max_id > basket.id
+            && self
+                .store
+                .baskets(true)
+                .await?
+                .iter()
+                .any(|b| b.basket.id > basket.id && b.symbol == basket.config.symbol);
+        if !successor_exists {
+            if let Some(next) = cycle::next_basket(basket, end, &self.rules, last, max_id + 1, now)
+            {
+                self.open_basket(next, now).await?;
+            }
+        }
+        self.store
+            .set_basket_status(basket.id, status, Some(now), None)
+            .await?;
+        let text = format!("basket {} ended as {}", basket.id, status.as_str());
+        self.event(now, Some(basket.id), EventLevel::Info, "basket_ended", text)
+            .await
+    }
+
+    async fn snapshot_if_due(&mut self, last: Price, now: i64) -> Result<(), BotError> {
+        if self
+            .last_snapshot_ms
+            .is_some_and(|t| now - t < self.settings.snapshot_every_ms && now >= t)
+        {
+            return Ok(());
+        }
+        let account = self.exchange.account().await?;
+        let total = |asset| {
+            account
+                .balances
+                .iter()
+                .find(|b| &b.asset == asset)
+                .map(|b| b.total())
+                .unwrap_or_default()
+        };
+        let quote_balance = total(&self.rules.quote_asset).as_quote();
+        let base_balance = total(&self.rules.base_asset).as_qty();
+        self.store
+            .insert_snapshot(&AccountSnapshot {
+                time_ms: now,
+                symbol: self.rules.symbol.clone(),
+                quote_balance,
+                base_balance,
+                price: last,
+                total_value: quote_balance + base_balance * last,
+                balances: account.balances,
+            })
+            .await?;
+        self.last_snapshot_ms = Some(now);
+        Ok(())
+    }
+
+    /// Appends an event to the store and the log.
+    pub(super) async fn event(
+        &self,
+        now: i64,
+        basket_id: Option<u32>,
+        level: EventLevel,
+        kind: &str,
+        message: String,
+    ) -> Result<(), BotError> {
+        match level {
+            EventLevel::Info => tracing::info!(kind, basket = basket_id, "{message}"),
+            EventLevel::Warn => tracing::warn!(kind, basket = basket_id, "{message}"),
+            EventLevel::Error => tracing::error!(kind, basket = basket_id, "{message}"),
+        }
+        self.store
+            .append_event(&Event {
+                time_ms: now,
+                basket_id,
+                level,
+                kind: kind.to_string(),
+                message,
+            })
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,165 @@
+//! Bringing the store up to date with the exchange: pending intents, fills and order states.
+
+use crate::apps::bot::{trade_cursor_key, Bot, BotError};
+use crate::core::fill::{Commission, Fill};
+use crate::ports::exchange::{Exchange, OrderReport};
+use crate::ports::store::{EventLevel, FillRecord, IntentState, Store};
+
+/// Most trades Binance returns per `myTrades` page.
+const TRADES_PAGE: usize = 1000;
+
+impl<E: Exchange, S: Store> Bot<E, S> {
+    /// Resolves every pending intent it can; returns how many are still pending.
+    ///
+    /// Found on the exchange → recorded (intent `placed`). Not found → `absent` only once
+    /// `intent_grace_ms` has passed since it was written: before that the request may still be
+    /// in flight or the lookup lagging, and the slot stays occupied (no step runs).
+    pub(super) async fn resolve_intents(&mut self, now: i64) -> Result<usize, BotError> {
+        let mut pending = 0;
+        for intent in self.store.pending_intents().await? {
+            match self
+                .exchange
+                .query(&intent.symbol, &intent.client_id)
+                .await?
+            {
+                Some(mut report) => {
+                    report.spec.slot = intent.spec.slot;
+                    self.store.upsert_order(intent.basket_id, &report).await?;
+                    let text = format!(
+                        "intent {} resolved: the exchange has it ({})",
+                        intent.client_id,
+                        report.status.as_str()
+                    );
+                    self.event(
+                        now,
+                        Some(intent.basket_id),
+                        EventLevel::Warn,
+                        "intent_found",
+                        text,
+                    )
+                    .await?;
+                }
+                None if now - intent.created_ms >= self.settings.intent_grace_ms => {
+                    let note = "not on the exchange after the grace period";
+                    self.store
+                        .resolve_intent(&intent.client_id, IntentState::Absent, Some(note))
+                        .await?;
+                    let text = format!("intent {} resolved: never placed", intent.client_id);
+                    self.event(
+                        now,
+                        Some(intent.basket_id),
+                        EventLevel::Warn,
+                        "intent_absent",
+                        text,
+                    )
+                    .await?;
+                }
+                None => pending += 1,
+            }
+        }
+        Ok(pending)
+    }
+
+    /// Records our new trades as fills, exactly once, and advances the trade cursor. Trades of
+    /// orders we never placed (manual trading on the same account) are skipped.
+    pub(super) async fn sync_fills(&mut self, now: i64) -> Result<usize, BotError> {
+        let symbol = self.settings.strategy.symbol.clone();
+        let key = trade_cursor_key(&symbol);
+        let mut cursor: u64 = match self.store.config_value(&key).await? {
+            Some(v) => v.parse().unwrap_or(0),
+            None => 0,
+        };
+        let mut new = 0;
+        loop {
+            let trades = self.exchange.my_trades(&symbol, cursor).await?;
+            let page = trades.len();
+            for t in trades {
+                cursor = cursor.max(t.trade_id + 1);
+                let Some(order) = self.store.order_by_exchange_id(&symbol, t.order_id).await?
+                else {
+                    tracing::debug!(
+                        trade = t.trade_id,
+                        order = t.order_id,
+                        "foreign trade skipped"
+                    );
+                    continue;
+                };
+                let fill = Fill {
+                    trade_id: t.trade_id,
+                    order_id: t.order_id,
+                    slot: order.slot,
+                    side: t.side,
+                    price: t.price,
+                    qty: t.qty,
+                    commission: Commission {
+                        amount: t.commission,
+                        asset: t.commission_asset.clone(),
+                    },
+                    is_maker: t.is_maker,
+                    time_ms: t.time_ms,
+                };
+                let inserted = self
+                    .store
+                    .insert_fill(&FillRecord {
+                        basket_id: order.basket_id,
+                        symbol: symbol.clone(),
+                        fill,
+                    })
+                    .await?;
+                if inserted {
+                    new += 1;
+                    let text = format!(
+                        "{} {} {} at {} ({})",
+                        order.slot,
+                        t.side.as_str(),
+                        t.qty,
+                        t.price,
+                        order.report.client_id
+                    );
+                    self.event(
+                        t.time_ms,
+                        Some(order.basket_id),
+                        EventLevel::Info,
+                        "fill",
+                        text,
+                    )
+                    .await?;
+                }
+            }
+            self.store
+                .set_config_value(&key, &cursor.to_string(), now)
+                .await?;
+            if page < TRADES_PAGE {
+                return Ok(new);
+            }
+        }
+    }
+
+    /// Refreshes every order of ours: those on the book from `open`, those the store still
+    /// believes open but the book no longer has by querying them (filled, cancelled, expired).
+    pub(super) async fn sync_orders(&mut self, open: &[OrderReport]) -> Result<(), BotError> {
+        let symbol = &self.settings.strategy.symbol;
+        for record in self.store.open_orders().await? {
+            if &record.report.symbol != symbol {
+                continue;
+            }
+            if let Some(now) = open.iter().find(|r| r.client_id == record.report.client_id) {
+                if now != &record.report {
+                    let mut now = now.clone();
+                    now.spec.slot = record.slot;
+                    self.store.upsert_order(record.basket_id, &now).await?;
+                }
+                continue;
+            }
+            if let Some(mut report) = self
+                .exchange
+                .query(symbol, &record.report.client_id)
+                .await?
+            {
+                report.spec.slot = record.slot;
+                self.store.upsert_order(record.basket_id, &report).await?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,263 @@
+//! The bot's own configuration (`config/bot.toml`): where to trade, where to keep the journal,
+//! how often to step, where the dashboard listens. Environment variables override the file
+//! (the seed's names), and a `.env` file in the working directory is read first
+//! (`.spec/configuration.md` § Bot).
+//!
+//! Secrets (API key and secret) come only from the environment or a key file, never from
+//! this file, so it can be committed.
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The exact text `confirm_live` must hold before mainnet trading starts.
+pub const LIVE_CONFIRMATION: &str = "I accept that real money is at risk";
+
+/// `config/bot.toml` after environment overrides.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotFile {
+    /// The strategy file (relative to the working directory).
+    #[serde(default = "default_strategy")]
+    pub strategy: PathBuf,
+    /// `sqlite://…` / a file path, or `postgres://…` (env `DATABASE_URL`).
+    #[serde(default = "default_database")]
+    pub database_url: String,
+    /// Seconds between steps (env `BOT_CHECK_INTERVAL_SECONDS`).
+    #[serde(default = "default_interval")]
+    pub check_interval_seconds: u64,
+    /// Client order id prefix of this bot (letters and digits).
+    #[serde(default = "default_prefix")]
+    pub client_id_prefix: String,
+    /// Emergency close margin below the last price, in percent.
+    #[serde(default = "default_margin")]
+    pub emergency_margin_pct: rust_decimal::Decimal,
+    /// Exchange settings.
+    #[serde(default)]
+    pub exchange: ExchangeSection,
+    /// Dashboard settings.
+    #[serde(default)]
+    pub dashboard: DashboardSection,
+}
+
+/// `[exchange]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeSection {
+    /// Spot testnet (default) or mainnet (env `BINANCE_USE_TESTNET`).
+    #[serde(default = "yes")]
+    pub use_testnet: bool,
+    /// Must equal [`LIVE_CONFIRMATION`] for mainnet, besides the `--live` flag.
+    #[serde(default)]
+    pub confirm_live: String,
+    /// A file holding `BINANCE_API_KEY=…` and `BINANCE_API_SECRET=…` lines (optional).
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    /// Override the REST base URL (a local exchange-sim, say).
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+/// `[dashboard]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardSection {
+    /// Listen address; anything but loopback requires a password hash.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+}
+
+impl Default for ExchangeSection {
+    fn default() -> Self {
+        Self {
+            use_testnet: true,
+            confirm_live: String::new(),
+            key_file: None,
+            base_url: None,
+        }
+    }
+}
+
+impl Default for DashboardSection {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+        }
+    }
+}
+
+fn default_strategy() -> PathBuf {
+    "config/strategy.example.toml".into()
+}
+fn default_database() -> String {
+    "sqlite://data/bot.sqlite".into()
+}
+fn default_interval() -> u64 {
+    5
+}
+fn default_prefix() -> String {
+    "gb".into()
+}
+fn default_margin() -> rust_decimal::Decimal {
+    rust_decimal::Decimal::from(3)
+}
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+fn yes() -> bool {
+    true
+}
+
+impl BotFile {
+    /// Reads the file (a missing file means all defaults), then applies `env` overrides.
+    pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        let mut file: BotFile =
+            toml::from_str(&text).with_context(|| format!("{}", path.display()))?;
+        file.apply_env(env)?;
+        Ok(file)
+    }
+
+    fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(url) = env("DATABASE_URL").filter(|v| !v.is_empty()) {
+            self.database_url = url;
+        }
+        if let Some(v) = env("BOT_CHECK_INTERVAL_SECONDS").filter(|v| !v.is_empty()) {
+            self.check_interval_seconds = v.trim().parse().with_context(|| {
+                format!("BOT_CHECK_INTERVAL_SECONDS={v}: expected whole seconds")
+            })?;
+        }
+        if let Some(v) = env("BINANCE_USE_TESTNET").filter(|v| !v.is_empty()) {
+            self.exchange.use_testnet = parse_bool(&v)
+                .with_context(|| format!("BINANCE_USE_TESTNET={v}: expected true or false"))?;
+        }
+        if self.check_interval_seconds == 0 {
+            bail!("check_interval_seconds must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// Refuses mainnet unless `--live` was given and `confirm_live` holds the exact phrase.
+    pub fn check_live(&self, live_flag: bool) -> anyhow::Result<()> {
+        match (self.exchange.use_testnet, live_flag) {
+            (true, false) => Ok(()),
+            (true, true) => bail!(
+                "--live given but use_testnet is true (or BINANCE_USE_TESTNET=true): \
+                 set use_testnet = false to trade on mainnet"
+            ),
+            (false, false) => {
+                bail!("use_testnet = false selects MAINNET (real money): pass --live to confirm")
+            }
+            (false, true) if self.exchange.confirm_live != LIVE_CONFIRMATION => bail!(
+                "mainnet needs [exchange] confirm_live = \"{LIVE_CONFIRMATION}\" in the bot \
+                 configuration"
+            ),
+            (false, true) => Ok(()),
+        }
+    }
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn load(text: &str, vars: &[(&str, &str)]) -> anyhow::Result<BotFile> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bot.toml");
+        std::fs::write(&path, text).unwrap();
+        BotFile::load(&path, &env(vars))
+    }
+
+    #[test]
+    fn missing_file_gives_defaults_on_testnet() {
+        let f = BotFile::load(Path::new("/nonexistent/bot.toml"), &env(&[])).unwrap();
+        assert!(f.exchange.use_testnet);
+        assert_eq!(f.database_url, "sqlite://data/bot.sqlite");
+        assert_eq!(f.check_interval_seconds, 5);
+        assert!(f.dashboard.listen.ip().is_loopback());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let f = load(
+            "database_url = \"sqlite://a.db\"\ncheck_interval_seconds = 9\n",
+            &[
+                ("DATABASE_URL", "postgres://u@127.0.0.1/db"),
+                ("BOT_CHECK_INTERVAL_SECONDS", "2"),
+                ("BINANCE_USE_TESTNET", "false"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(f.database_url, "postgres://u@127.0.0.1/db");
+        assert_eq!(f.check_interval_seconds, 2);
+        assert!(!f.exchange.use_testnet);
+    }
+
+    #[test]
+    fn bad_values_and_unknown_keys_are_errors() {
+        for (text, vars, needle) in [
+            (
+                "",
+                vec![("BOT_CHECK_INTERVAL_SECONDS", "soon")],
+                "BOT_CHECK_INTERVAL",
+            ),
+            (
+                "",
+                vec![("BINANCE_USE_TESTNET", "maybe")],
+                "BINANCE_USE_TESTNET",
+            ),
+            ("check_interval_seconds = 0\n", vec![], "at least 1"),
+            ("check_intervall_seconds = 3\n", vec![], "unknown field"),
+            ("[exchange]\napi_secret = \"x\"\n", vec![], "unknown field"),
+        ] {
+            let err = format!("{:#}", load(text, &vars).unwrap_err());
+            assert!(err.contains(needle), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn mainnet_needs_the_flag_and_the_phrase() {
+        let testnet = load("", &[]).unwrap();
+        assert!(testnet.check_live(false).is_ok());
+        assert!(testnet.check_live(true).is_err());
+        let main = load("[exchange]\nuse_testnet = false\n", &[]).unwrap();
+        assert!(main
+            .check_live(false)
+            .unwrap_err()
+            .to_string()
+            .contains("--live"));
+        assert!(main
+            .check_live(true)
+            .unwrap_err()
+            .to_string()
+            .contains("confirm_live"));
+        let confirmed = load(
+            &format!("[exchange]\nuse_testnet = false\nconfirm_live = \"{LIVE_CONFIRMATION}\"\n"),
+            &[],
+        )
+        .unwrap();
+        assert!(confirmed.check_live(true).is_ok());
+    }
+}
