@@ -2,5 +2,7 @@
 
 mod architecture;
 mod backtest;
+mod bot;
 mod check_config;
+mod harness;
 mod sim_server;

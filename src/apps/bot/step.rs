@@ -72,6 +72,11 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         })
     }
 
+    /// Takes the bot apart (to restart it on the same store).
+    pub fn into_store(self) -> S {
+        self.store
+    }
+
     /// The store.
     pub fn store(&self) -> &S {
         &self.store

@@ -1,0 +1,152 @@
+//! The bot end to end: the real Binance client against the simulated exchange on loopback,
+//! through several complete baskets (fills, TP1, TP2, trailing exit, restart of the bot and of
+//! baskets), then the store checked against the exchange; and the emergency close.
+
+use crate::harness::{
+    assert_store_matches_exchange, client, fil_strategy, start_sim, wave_candles,
+};
+use binance_trader::adapters::memory_store::MemoryStore;
+use binance_trader::apps::bot::{Bot, BotSettings};
+use binance_trader::core::basket::BasketStatus;
+use binance_trader::core::money::Qty;
+use binance_trader::core::order::{OrderStatus, Side, Slot};
+use binance_trader::ports::exchange::Exchange;
+use binance_trader::ports::store::{FillQuery, Store};
+
+fn settings() -> BotSettings {
+    let mut s = BotSettings::new(fil_strategy());
+    s.intent_grace_ms = 0;
+    s
+}
+
+/// Steps until a step takes no action (at most 12 steps).
+async fn settle<E: Exchange, S: Store>(bot: &mut Bot<E, S>) {
+    for _ in 0..12 {
+        if bot.step().await.unwrap().quiescent() {
+            return;
+        }
+    }
+    panic!("the bot did not settle");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bot_trades_full_baskets_survives_a_restart_and_matches_the_exchange() {
+    let candles = wave_candles(4);
+    let n = candles.len();
+    let sim = start_sim(candles).await;
+    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings())
+        .await
+        .unwrap();
+    for i in 0..n {
+        if i == n / 2 {
+            // A restart: a new bot on the same store and exchange picks up where it was.
+            bot = Bot::new(client(&sim.base), bot.into_store(), settings())
+                .await
+                .unwrap();
+        }
+        settle(&mut bot).await;
+        sim.server.step(1);
+    }
+    settle(&mut bot).await;
+    let store = bot.store();
+
+    let baskets = store.baskets(false).await.unwrap();
+    let closed = baskets
+        .iter()
+        .filter(|b| b.basket.status == BasketStatus::Closed)
+        .count();
+    assert!(closed >= 3, "closed baskets: {closed} of {}", baskets.len());
+    let sells = store
+        .fills(&FillQuery {
+            side: Some(Side::Sell),
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    for slot in [Slot::Tp1, Slot::Tp2, Slot::Tr] {
+        assert!(
+            sells.iter().any(|f| f.fill.slot == slot),
+            "no {slot} fill among {} sells",
+            sells.len()
+        );
+    }
+    assert_store_matches_exchange(store, &client(&sim.base)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emergency_close_cancels_everything_sells_the_position_and_is_idempotent() {
+    let candles = wave_candles(1);
+    let sim = start_sim(candles).await;
+    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings())
+        .await
+        .unwrap();
+    // Into the slide: some buys filled, others resting.
+    for _ in 0..6 {
+        settle(&mut bot).await;
+        sim.server.step(1);
+    }
+    settle(&mut bot).await;
+    let ex = client(&sim.base);
+    let symbol = fil_strategy().symbol;
+    let open_before = ex.open_orders(&symbol).await.unwrap();
+    assert!(!open_before.is_empty());
+    let bought = bot
+        .store()
+        .fills(&FillQuery {
+            side: Some(Side::Buy),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(!bought.is_empty(), "the slide filled no buy");
+
+    let report = bot.close_all().await.unwrap();
+    assert_eq!(report.baskets.len(), 1, "{}", report.summary());
+    assert_eq!(report.cancelled.len(), open_before.len());
+    assert_eq!(report.placed.len(), 1, "{}", report.summary());
+    let (exit_id, exit_price, exit_qty) = report.placed[0].clone();
+    let last = ex.ticker_price(&symbol).await.unwrap();
+    assert!(exit_price < last, "{exit_price} vs {last}");
+    // Nothing of the basket rests but (possibly) the exit; at 3 % below the last price the
+    // exit is marketable and sells the whole position at once.
+    let open_after = ex.open_orders(&symbol).await.unwrap();
+    assert!(open_after.iter().all(|o| o.client_id == exit_id));
+    let exit = ex.query(&symbol, &exit_id).await.unwrap().unwrap();
+    assert_eq!(
+        (exit.spec.qty, exit.spec.price),
+        (exit_qty, Some(exit_price))
+    );
+    assert_eq!(exit.status, OrderStatus::Filled);
+    let held: Qty = bought.iter().map(|f| f.fill.qty).sum();
+    let fil = ex
+        .account()
+        .await
+        .unwrap()
+        .balances
+        .into_iter()
+        .find(|b| b.asset.as_str() == "FIL")
+        .map_or(Qty::ZERO, |b| b.total().as_qty());
+    assert!(fil < held, "{fil} FIL left of {held}");
+    assert!(fil < exit_qty.min(held), "more than dust left: {fil}");
+    let basket = bot
+        .store()
+        .basket(report.baskets[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(basket.basket.status, BasketStatus::EmergencyClosed);
+
+    let again = bot.close_all().await.unwrap();
+    assert!(
+        again.baskets.is_empty() && again.placed.is_empty(),
+        "{}",
+        again.summary()
+    );
+    // The bot does not reopen a basket after an emergency close.
+    sim.server.step(1);
+    settle(&mut bot).await;
+    assert!(bot.store().baskets(true).await.unwrap().is_empty());
+    assert_store_matches_exchange(bot.store(), &ex).await;
+}

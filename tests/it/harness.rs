@@ -1,0 +1,198 @@
+//! Shared test harness: the simulated exchange served on 127.0.0.1:0, the real Binance client
+//! pointed at it, synthetic candles that make baskets complete quickly, and the check that a
+//! store agrees with the exchange.
+
+use binance_trader::adapters::binance::credentials::Credentials;
+use binance_trader::adapters::binance::rest::{BinanceRest, RestConfig};
+use binance_trader::adapters::binance::transport::ReqwestTransport;
+use binance_trader::adapters::klines::Candle;
+use binance_trader::adapters::sim::server::{
+    serve, ApiCredential, FaultConfig, SimServer, SimServerConfig, Speed,
+};
+use binance_trader::core::money::{Amount, Price, Qty};
+use binance_trader::core::strategy::config::StrategyConfig;
+use binance_trader::core::symbol::{Asset, Symbol};
+use binance_trader::ports::exchange::Exchange;
+use binance_trader::ports::store::Store;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The simulated exchange's API key in tests.
+pub const KEY: &str = "harnessKey0123456789";
+/// Its secret.
+pub const SECRET: &str = "harnessSecret";
+/// A minute boundary the synthetic candles start at.
+pub const T0: i64 = 1_699_999_980_000;
+
+/// A running simulated exchange.
+pub struct Sim {
+    /// `http://127.0.0.1:port`.
+    pub base: String,
+    /// The server state (step candles, inspect the engine).
+    pub server: SimServer,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Serves `candles` of FILUSDT with 10 000 USDT, manual replay.
+pub async fn start_sim(candles: Vec<Candle>) -> Sim {
+    let info = std::fs::read_to_string(root().join("data/exchange_info.json")).unwrap();
+    let cfg = SimServerConfig {
+        exchange_info_json: info,
+        symbol: Symbol::parse("FILUSDT").unwrap(),
+        candles,
+        balances: vec![(
+            Asset::parse("USDT").unwrap(),
+            Amount::parse("10000").unwrap(),
+        )],
+        speed: Speed::Manual,
+        credentials: vec![ApiCredential {
+            key: KEY.into(),
+            secret: SECRET.to_string().into(),
+        }],
+        faults: FaultConfig::default(),
+        start_ms: T0,
+    };
+    let server = SimServer::new(cfg).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(serve(listener, server.clone(), async {
+        let _ = rx.await;
+    }));
+    Sim {
+        base,
+        server,
+        _stop: tx,
+    }
+}
+
+/// The real client on `base` with the harness credentials.
+pub fn client(base: &str) -> BinanceRest<ReqwestTransport> {
+    let mut config = RestConfig::new(base);
+    config.request_timeout_ms = 5_000;
+    BinanceRest::new(config, Some(Credentials::hmac(KEY, SECRET).unwrap()))
+        .unwrap()
+        .with_rules_parser(|json, symbol| {
+            binance_trader::core::filters::parse::symbol_rules(json, symbol)
+                .map_err(|e| e.to_string())
+        })
+}
+
+/// The project root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The bundled FILUSDT strategy (`config/backtest.toml`).
+pub fn fil_strategy() -> StrategyConfig {
+    let text = std::fs::read_to_string(root().join("config/backtest.toml")).unwrap();
+    StrategyConfig::from_toml_str(&text).unwrap()
+}
+
+fn price(d: Decimal) -> Price {
+    Price::new(d.round_dp(3))
+}
+
+/// `waves` cycles of: flat, a 6 % slide (fills three levels), a 10 % rally (TP1, TP2, trailing
+/// activation), a 3 % pullback (the trailing stop sells), flat again. One candle a minute.
+pub fn wave_candles(waves: usize) -> Vec<Candle> {
+    let mut moves: Vec<Decimal> = Vec::new();
+    for _ in 0..waves {
+        moves.extend([Decimal::ZERO; 3]);
+        moves.extend([Decimal::new(-12, 3); 5]);
+        moves.extend([Decimal::new(10, 3); 10]);
+        moves.extend([Decimal::new(-15, 3); 3]);
+        moves.extend([Decimal::ZERO; 3]);
+    }
+    let mut last = Decimal::new(4, 0);
+    let tiny = Decimal::new(1, 3);
+    moves
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let open = last;
+            let close = (open * (Decimal::ONE + m)).round_dp(3);
+            last = close;
+            let t = T0 + i as i64 * 60_000;
+            Candle {
+                open_time_ms: t,
+                open: price(open),
+                high: price(open.max(close) + tiny),
+                low: price(open.min(close) - tiny),
+                close: price(close),
+                volume: Qty::new(Decimal::from(100_000)),
+                close_time_ms: t + 59_999,
+            }
+        })
+        .collect()
+}
+
+/// Asserts the store agrees with the exchange: every stored order as the exchange reports it,
+/// the same open orders, every trade of ours exactly once as a fill.
+pub async fn assert_store_matches_exchange<S: Store, E: Exchange>(store: &S, ex: &E) {
+    let symbol = Symbol::parse("FILUSDT").unwrap();
+    let mut stored_open: Vec<String> = store
+        .open_orders()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.report.client_id.to_string())
+        .collect();
+    let mut exchange_open: Vec<String> = ex
+        .open_orders(&symbol)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.client_id.to_string())
+        .collect();
+    stored_open.sort();
+    exchange_open.sort();
+    assert_eq!(stored_open, exchange_open, "open orders differ");
+
+    let mut orders = BTreeMap::new();
+    for basket in store.baskets(false).await.unwrap() {
+        for o in store.orders(basket.basket.id).await.unwrap() {
+            let there = ex
+                .query(&symbol, &o.report.client_id)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("{} stored but unknown", o.report.client_id));
+            assert_eq!(there.status, o.report.status, "{}", o.report.client_id);
+            assert_eq!(
+                there.executed_qty, o.report.executed_qty,
+                "{}",
+                o.report.client_id
+            );
+            orders.insert(there.order_id, o.basket_id);
+        }
+    }
+    let mut trades = Vec::new();
+    let mut from = 0;
+    loop {
+        let page = ex.my_trades(&symbol, from).await.unwrap();
+        let n = page.len();
+        from = page.last().map_or(from, |t| t.trade_id + 1);
+        trades.extend(page);
+        if n < 1000 {
+            break;
+        }
+    }
+    let query = binance_trader::ports::store::FillQuery {
+        limit: 1_000_000,
+        ..Default::default()
+    };
+    let fills = store.fills(&query).await.unwrap();
+    assert_eq!(store.count_fills(&query).await.unwrap(), fills.len() as u64);
+    let by_trade: BTreeMap<u64, _> = fills.iter().map(|f| (f.fill.trade_id, f)).collect();
+    assert_eq!(by_trade.len(), fills.len(), "a trade stored twice");
+    assert_eq!(fills.len(), trades.len(), "fills vs trades");
+    for t in &trades {
+        let f = by_trade
+            .get(&t.trade_id)
+            .unwrap_or_else(|| panic!("trade {} lost", t.trade_id));
+        assert_eq!((f.fill.price, f.fill.qty), (t.price, t.qty));
+        assert_eq!(f.fill.commission.amount, t.commission);
+        assert_eq!(Some(&f.basket_id), orders.get(&t.order_id));
+    }
+}
