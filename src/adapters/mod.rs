@@ -8,3 +8,5 @@ pub mod clock;
 pub mod klines;
 /// The simulated exchange: a matching engine with Binance semantics.
 pub mod sim;
+/// The SQL store (SQLite or PostgreSQL) behind the store port.
+pub mod store;

@@ -4,3 +4,4 @@ mod architecture;
 mod backtest;
 mod check_config;
 mod sim_server;
+mod store;
