@@ -10,3 +10,5 @@ pub mod klines;
 pub mod memory_store;
 /// The simulated exchange: a matching engine with Binance semantics.
 pub mod sim;
+/// The SQL store (SQLite or PostgreSQL) behind the store port.
+pub mod store;

@@ -6,3 +6,4 @@ mod bot;
 mod check_config;
 mod harness;
 mod sim_server;
+mod store;

@@ -1,0 +1,110 @@
+//! Embedded, forward-only migrations, one list per backend, recorded in `schema_migrations`.
+
+use super::{db_err, Backend, SqlStore};
+use crate::ports::store::StoreError;
+use sqlx::Connection;
+
+/// `(version, name, sql)`, in order.
+type Migration = (i64, &'static str, &'static str);
+
+const SQLITE: &[Migration] = &[(
+    1,
+    "init",
+    include_str!("../../../migrations/sqlite/0001_init.sql"),
+)];
+
+const POSTGRES: &[Migration] = &[(
+    1,
+    "init",
+    include_str!("../../../migrations/postgres/0001_init.sql"),
+)];
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)";
+const APPLIED: &str = "SELECT COUNT(*) FROM schema_migrations WHERE version = $1";
+const RECORD: &str =
+    "INSERT INTO schema_migrations (version, name, applied_ms) VALUES ($1, $2, $3)";
+/// Serializes concurrent migrators on one PostgreSQL schema ("btmg").
+const PG_LOCK: &str = "SELECT pg_advisory_xact_lock(1651797351, hashtext(current_schema()))";
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Applies every migration not yet recorded, each in its own transaction.
+pub(super) async fn run(store: &SqlStore) -> Result<(), StoreError> {
+    match &store.backend {
+        Backend::Sqlite { pool, .. } => {
+            let mut conn = pool.acquire().await.map_err(db_err)?;
+            sqlx::raw_sql(CREATE_TABLE)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            for &(version, name, sql) in SQLITE {
+                // IMMEDIATE takes the write lock up front: two processes cannot both apply.
+                sqlx::raw_sql("BEGIN IMMEDIATE")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                let step = async {
+                    let done: i64 = sqlx::query_scalar(APPLIED)
+                        .bind(version)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    if done == 0 {
+                        sqlx::raw_sql(sql).execute(&mut *conn).await?;
+                        sqlx::query(RECORD)
+                            .bind(version)
+                            .bind(name)
+                            .bind(now_ms())
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok::<(), sqlx::Error>(())
+                }
+                .await;
+                let end = if step.is_ok() { "COMMIT" } else { "ROLLBACK" };
+                sqlx::raw_sql(end)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                step.map_err(|e| migration_failed(version, name, e))?;
+            }
+        }
+        Backend::Postgres { pool, .. } => {
+            let mut conn = pool.acquire().await.map_err(db_err)?;
+            for &(version, name, sql) in POSTGRES {
+                let mut tx = conn.begin().await.map_err(db_err)?;
+                let step = async {
+                    sqlx::raw_sql(PG_LOCK).execute(&mut *tx).await?;
+                    sqlx::raw_sql(CREATE_TABLE).execute(&mut *tx).await?;
+                    let done: i64 = sqlx::query_scalar(APPLIED)
+                        .bind(version)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    if done == 0 {
+                        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                        sqlx::query(RECORD)
+                            .bind(version)
+                            .bind(name)
+                            .bind(now_ms())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    Ok::<(), sqlx::Error>(())
+                }
+                .await;
+                step.map_err(|e| migration_failed(version, name, e))?;
+                tx.commit().await.map_err(db_err)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn migration_failed(version: i64, name: &str, e: sqlx::Error) -> StoreError {
+    StoreError::Database(format!("migration {version} ({name}) failed: {e}"))
+}

@@ -1,0 +1,273 @@
+//! The SQL store: one [`SqlStore`] over SQLite or PostgreSQL implementing
+//! [`crate::ports::store::Store`] (`.spec/store.md`).
+//!
+//! Every query is written once with `$n` placeholders (SQLite accepts them too) and runtime
+//! binding; [`rows`] hides the two backends' value types.
+
+mod baskets;
+mod journal;
+mod lock;
+mod migrate;
+mod orders;
+mod port;
+mod rows;
+
+pub use lock::InstanceLock;
+
+use crate::ports::store::StoreError;
+use rows::{Arg, RowGet};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::query::Query;
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::{Postgres, Sqlite};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long SQLite waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The bot's database: SQLite (a file) or PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite {
+        pool: SqlitePool,
+        /// `<dbfile>.lock`; `None` for an in-memory database.
+        lock_path: Option<PathBuf>,
+    },
+    Postgres {
+        pool: PgPool,
+        /// For the lock's dedicated connection.
+        options: Box<PgConnectOptions>,
+    },
+}
+
+/// Maps a driver error; unique-constraint violations become [`StoreError::Duplicate`].
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            return StoreError::Duplicate(d.message().to_string());
+        }
+    }
+    StoreError::Database(e.to_string())
+}
+
+impl SqlStore {
+    /// Opens the database and applies pending migrations.
+    ///
+    /// `postgres://…` / `postgresql://…` → PostgreSQL; `sqlite:…` (e.g.
+    /// `sqlite://data/bot.db?mode=rwc`, `sqlite::memory:`) or a plain file path → SQLite,
+    /// created with its parent directory if missing, in WAL mode with foreign keys on,
+    /// `synchronous=FULL` and a busy timeout.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Database(format!("bad PostgreSQL URL: {e}")))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(5)
+                .acquire_timeout(Duration::from_secs(15))
+                .connect_with(options.clone())
+                .await
+                .map_err(db_err)?;
+            Backend::Postgres {
+                pool,
+                options: Box::new(options),
+            }
+        } else {
+            Self::open_sqlite(url).await?
+        };
+        let store = Self { backend };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    async fn open_sqlite(url: &str) -> Result<Backend, StoreError> {
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let options = if url.starts_with("sqlite:") {
+            SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Database(format!("bad SQLite URL: {e}")))?
+        } else {
+            SqliteConnectOptions::new()
+                .filename(url)
+                .create_if_missing(true)
+        };
+        let options = options
+            .foreign_keys(true)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .synchronous(SqliteSynchronous::Full);
+        let (options, lock_path, max) = if in_memory {
+            (options, None, 1)
+        } else {
+            let file = options.get_filename().to_path_buf();
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Database(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+            let mut lock = file.clone().into_os_string();
+            lock.push(".lock");
+            (
+                options.journal_mode(SqliteJournalMode::Wal),
+                Some(PathBuf::from(lock)),
+                4,
+            )
+        };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            // An in-memory database lives as long as its one connection.
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(db_err)?;
+        Ok(Backend::Sqlite { pool, lock_path })
+    }
+
+    /// Takes the single-instance lock: an exclusive OS lock on `<dbfile>.lock` (SQLite) or a
+    /// session advisory lock keyed by the current schema on a dedicated connection
+    /// (PostgreSQL). `Err(Locked)` while another holder lives; dropping the guard releases it.
+    pub async fn lock_instance(&self) -> Result<InstanceLock, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { lock_path, .. } => InstanceLock::file(lock_path.as_deref()),
+            Backend::Postgres { options, .. } => InstanceLock::postgres(options).await,
+        }
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match &self.backend {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres { .. } => "postgres",
+        }
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { pool, .. } => pool.close().await,
+            Backend::Postgres { pool, .. } => pool.close().await,
+        }
+    }
+
+    /// Runs one statement; returns the number of rows it changed.
+    pub(crate) async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { pool, .. } => bind_sqlite(sqlx::query(sql), args)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()),
+            Backend::Postgres { pool, .. } => bind_pg(sqlx::query(sql), args)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()),
+        }
+        .map_err(db_err)
+    }
+
+    /// Runs statements in one transaction; returns the rows each changed.
+    pub(crate) async fn transaction(
+        &self,
+        statements: &[(&str, Vec<Arg>)],
+    ) -> Result<Vec<u64>, StoreError> {
+        let mut changed = Vec::with_capacity(statements.len());
+        match &self.backend {
+            Backend::Sqlite { pool, .. } => {
+                let mut tx = pool.begin().await.map_err(db_err)?;
+                for (sql, args) in statements {
+                    let r = bind_sqlite(sqlx::query(sql), args)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    changed.push(r.rows_affected());
+                }
+                tx.commit().await.map_err(db_err)?;
+            }
+            Backend::Postgres { pool, .. } => {
+                let mut tx = pool.begin().await.map_err(db_err)?;
+                for (sql, args) in statements {
+                    let r = bind_pg(sqlx::query(sql), args)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    changed.push(r.rows_affected());
+                }
+                tx.commit().await.map_err(db_err)?;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Runs a query and decodes every row.
+    pub(crate) async fn fetch_all<T>(
+        &self,
+        sql: &str,
+        args: &[Arg],
+        decode: fn(&dyn RowGet) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { pool, .. } => {
+                let rows = bind_sqlite(sqlx::query(sql), args)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(db_err)?;
+                rows.iter().map(|r| decode(r)).collect()
+            }
+            Backend::Postgres { pool, .. } => {
+                let rows = bind_pg(sqlx::query(sql), args)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(db_err)?;
+                rows.iter().map(|r| decode(r)).collect()
+            }
+        }
+    }
+
+    /// Runs a query and decodes its first row, if any.
+    pub(crate) async fn fetch_optional<T>(
+        &self,
+        sql: &str,
+        args: &[Arg],
+        decode: fn(&dyn RowGet) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self.fetch_all(sql, args, decode).await?.into_iter().next())
+    }
+}
+
+fn bind_sqlite<'q>(
+    mut query: Query<'q, Sqlite, SqliteArguments<'q>>,
+    args: &'q [Arg],
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    for arg in args {
+        query = match arg {
+            Arg::Int(v) => query.bind(*v),
+            Arg::Text(v) => query.bind(v.as_deref()),
+            // Canonical text: exact, and equal values are equal strings.
+            Arg::Dec(v) => query.bind(v.map(|d| d.normalize().to_string())),
+            Arg::Bool(v) => query.bind(*v),
+        };
+    }
+    query
+}
+
+fn bind_pg<'q>(
+    mut query: Query<'q, Postgres, PgArguments>,
+    args: &'q [Arg],
+) -> Query<'q, Postgres, PgArguments> {
+    for arg in args {
+        query = match arg {
+            Arg::Int(v) => query.bind(*v),
+            Arg::Text(v) => query.bind(v.as_deref()),
+            Arg::Dec(v) => query.bind(v.map(|d| d.normalize())),
+            Arg::Bool(v) => query.bind(*v),
+        };
+    }
+    query
+}
