@@ -3,4 +3,6 @@
 mod architecture;
 mod backtest;
 mod check_config;
+mod client_faults;
+mod client_sim;
 mod sim_server;
