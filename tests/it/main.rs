@@ -5,4 +5,5 @@ mod backtest;
 mod check_config;
 mod client_faults;
 mod client_sim;
+mod client_soak;
 mod sim_server;
