@@ -85,7 +85,7 @@ async fn worker(rest: Arc<BinanceRest>, views: Views, w: u32, workers: u32, n: u
             continue;
         }
         match i % 6 {
-            0 | 1 | 2 => {
+            0..=2 => {
                 if let Err(e) = rest.cancel(&fil(), &order.client_id).await {
                     assert!(
                         !matches!(e, ExchangeError::Rejected(_)),
