@@ -169,6 +169,21 @@ impl SimExchange {
             .ok_or_else(errors::no_such_order)
     }
 
+    /// Every order of one symbol ever accepted, open and closed, by order id (for audits:
+    /// a client order id that appears twice here was placed twice).
+    pub fn all_orders(&self, symbol: &Symbol) -> Result<Vec<OrderReport>, ApiError> {
+        let s = self.sym(symbol)?;
+        let book = &self.books[s];
+        let mut all: Vec<OrderReport> = book
+            .open
+            .iter()
+            .chain(book.closed.values())
+            .map(|o| o.report(symbol))
+            .collect();
+        all.sort_by_key(|r| r.order_id);
+        Ok(all)
+    }
+
     /// Open orders of one symbol, oldest first.
     pub fn open_orders(&self, symbol: &Symbol) -> Result<Vec<OrderReport>, ApiError> {
         let s = self.sym(symbol)?;

@@ -13,9 +13,14 @@ pub const PRODUCTION_URL: &str = "https://api.binance.com";
 /// Spot testnet REST base URL.
 pub const TESTNET_URL: &str = "https://testnet.binance.vision";
 
-/// Turns exchangeInfo JSON into one symbol's rules. The core's parser is wired in by the
-/// caller (see `.spec/binance-client.md`, "exchangeInfo").
+/// Turns exchangeInfo JSON into one symbol's rules. The default is [`core_rules`]; tests may
+/// plug in another with `BinanceRest::with_rules_parser`.
 pub type RulesParser = fn(&str, &Symbol) -> Result<SymbolRules, String>;
+
+/// The default [`RulesParser`]: the core's exchangeInfo parser, for one symbol.
+pub fn core_rules(json: &str, symbol: &Symbol) -> Result<SymbolRules, String> {
+    crate::core::filters::parse::symbol_rules(json, symbol).map_err(|e| e.to_string())
+}
 
 /// Client settings. Times in milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq)]

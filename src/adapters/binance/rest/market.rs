@@ -11,9 +11,7 @@ use crate::adapters::klines::Candle;
 use crate::core::filters::SymbolRules;
 use crate::core::money::Price;
 use crate::core::symbol::Symbol;
-use crate::ports::exchange::{
-    Account, ApiError, BookTicker, ExchangeError, ExchangeTrade, OrderReport,
-};
+use crate::ports::exchange::{Account, BookTicker, ExchangeError, ExchangeTrade, OrderReport};
 use std::sync::Arc;
 
 impl<T: HttpTransport> BinanceRest<T> {
@@ -51,14 +49,8 @@ impl<T: HttpTransport> BinanceRest<T> {
 
     /// One symbol's rules through the configured [`super::RulesParser`].
     pub(super) async fn rules(&self, symbol: &Symbol) -> Result<SymbolRules, ExchangeError> {
-        let Some(parser) = self.rules_parser else {
-            return Err(ExchangeError::Rejected(ApiError {
-                code: 0,
-                msg: "no exchangeInfo parser configured (BinanceRest::with_rules_parser)".into(),
-            }));
-        };
         let json = self.exchange_info_json(symbol).await?;
-        parser(&json, symbol).map_err(|e| unreadable(endpoints::EXCHANGE_INFO.path, e))
+        (self.rules_parser)(&json, symbol).map_err(|e| unreadable(endpoints::EXCHANGE_INFO.path, e))
     }
 
     pub(super) async fn last_price(&self, symbol: &Symbol) -> Result<Price, ExchangeError> {

@@ -17,7 +17,9 @@ mod config;
 mod market;
 mod orders;
 
-pub use config::{Pause, RestConfig, RulesParser, TokioPause, PRODUCTION_URL, TESTNET_URL};
+pub use config::{
+    core_rules, Pause, RestConfig, RulesParser, TokioPause, PRODUCTION_URL, TESTNET_URL,
+};
 pub use orders::{CancelReplaceReport, Half};
 
 use super::credentials::Credentials;
@@ -94,7 +96,7 @@ pub struct BinanceRest<T: HttpTransport = ReqwestTransport> {
     transport: T,
     clock: Arc<dyn Clock>,
     pause: Arc<dyn Pause>,
-    rules_parser: Option<RulesParser>,
+    rules_parser: RulesParser,
     state: Mutex<State>,
 }
 
@@ -133,7 +135,7 @@ impl<T: HttpTransport> BinanceRest<T> {
             transport,
             clock,
             pause,
-            rules_parser: None,
+            rules_parser: core_rules,
             state: Mutex::new(State {
                 offset_ms: None,
                 synced_at_ms: i64::MIN,
@@ -144,9 +146,10 @@ impl<T: HttpTransport> BinanceRest<T> {
         }
     }
 
-    /// Sets the exchangeInfo → rules parser used by [`Exchange::symbol_rules`].
+    /// Replaces the exchangeInfo → rules parser used by [`Exchange::symbol_rules`] (default:
+    /// [`core_rules`]).
     pub fn with_rules_parser(mut self, parser: RulesParser) -> Self {
-        self.rules_parser = Some(parser);
+        self.rules_parser = parser;
         self
     }
 

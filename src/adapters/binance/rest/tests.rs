@@ -536,6 +536,27 @@ async fn cancel_replace_409_reports_each_half() {
     assert_eq!(report.new_order, Half::NotAttempted);
 }
 
+#[tokio::test]
+async fn the_core_parser_is_the_default() {
+    let h = Harness::new();
+    let info = include_str!("../../../../data/exchange_info.json");
+    h.reply(200, info);
+    let fil = Symbol::parse("FILUSDT").unwrap();
+    let rules = h.rest.symbol_rules(&fil).await.unwrap();
+    assert_eq!(
+        rules,
+        crate::core::filters::parse::symbol_rules(info, &fil).unwrap()
+    );
+    // A document without the symbol is an unreadable answer, not a rejection.
+    h.reply(200, info);
+    let absent = Symbol::parse("NOPEUSDT").unwrap();
+    let err = h.rest.symbol_rules(&absent).await.unwrap_err();
+    assert!(
+        matches!(err, ExchangeError::Unknown(ref m) if m.contains("NOPEUSDT")),
+        "{err:?}"
+    );
+}
+
 fn fake_rules(json: &str, symbol: &Symbol) -> Result<SymbolRules, String> {
     if !json.contains(symbol.as_str()) {
         return Err(format!("{symbol} not in exchangeInfo"));
@@ -554,13 +575,6 @@ fn fake_rules(json: &str, symbol: &Symbol) -> Result<SymbolRules, String> {
 
 #[tokio::test]
 async fn exchange_info_is_cached_daily_and_sets_the_limits() {
-    let h = Harness::new();
-    let without_parser = h.rest.symbol_rules(&symbol()).await.unwrap_err();
-    assert!(matches!(
-        without_parser,
-        ExchangeError::Rejected(ApiError { code: 0, .. })
-    ));
-
     let h = Harness::new();
     let rest = BinanceRest::with_parts(
         h.rest.config().clone(),

@@ -72,6 +72,21 @@ pub struct Limits {
     retry_until_ms: Option<i64>,
     banned_until_ms: Option<i64>,
     next_ban_ms: i64,
+    stats: LimitStats,
+}
+
+/// What the limiter saw since start (for soak tests and the admin API).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitStats {
+    /// Highest `REQUEST_WEIGHT` count of any window, including a refused request's weight.
+    pub max_used_weight: u64,
+    /// The smallest `REQUEST_WEIGHT` limit (0 when none).
+    pub weight_limit: u64,
+    /// 429 answers from the weight or order limits (not from the `burst_429` fault).
+    pub limited: u64,
+    /// 418 answers.
+    pub banned: u64,
 }
 
 impl Limits {
@@ -90,15 +105,31 @@ impl Limits {
             retry_until_ms: None,
             banned_until_ms: None,
             next_ban_ms: FIRST_BAN_MS,
+            stats: LimitStats {
+                weight_limit: rate_limits
+                    .iter()
+                    .filter(|l| l.kind == RateLimitType::RequestWeight)
+                    .map(|l| l.limit)
+                    .min()
+                    .unwrap_or(0),
+                ..LimitStats::default()
+            },
         }
+    }
+
+    /// What the limiter saw so far.
+    pub fn stats(&self) -> LimitStats {
+        self.stats
     }
 
     /// Admits a request of `weight` at `now_ms`, or answers 418/429.
     pub fn admit(&mut self, now_ms: i64, weight: u64) -> Result<(), Fail> {
         if let Some(until) = self.banned_until_ms.filter(|&u| now_ms < u) {
+            self.stats.banned += 1;
             return Err(banned(until, now_ms));
         }
         if self.retry_until_ms.is_some_and(|u| now_ms < u) {
+            self.stats.banned += 1;
             let until = now_ms + self.next_ban_ms;
             self.banned_until_ms = Some(until);
             self.next_ban_ms = (self.next_ban_ms * 2).min(MAX_BAN_MS);
@@ -108,6 +139,7 @@ impl Limits {
         for w in &mut self.weight {
             w.roll(now_ms);
             w.used += weight;
+            self.stats.max_used_weight = self.stats.max_used_weight.max(w.used);
         }
         if let Some(w) = self.weight.iter().find(|w| w.used > w.limit.limit) {
             let secs = w.retry_after_secs(now_ms);
@@ -150,6 +182,7 @@ impl Limits {
 
     /// A 429 that the client must respect (arms the 418 rule).
     pub fn too_many(&mut self, now_ms: i64, secs: u64, code: i32, msg: String) -> Fail {
+        self.stats.limited += 1;
         self.retry_until_ms = Some(now_ms + i64::try_from(secs * 1000).unwrap_or(i64::MAX));
         let mut f = Fail::with_status(StatusCode::TOO_MANY_REQUESTS, code, msg);
         f.retry_after_secs = Some(secs);

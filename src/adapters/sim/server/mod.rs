@@ -26,6 +26,7 @@ mod wire;
 
 pub use auth::{sign, ApiCredential};
 pub use faults::{FaultConfig, FaultRate};
+pub use limits::LimitStats;
 pub use replay::Speed;
 
 use crate::adapters::klines::Candle;
@@ -199,6 +200,11 @@ impl SimServer {
     /// Replaces the fault configuration (reseeding its RNG).
     pub fn set_faults(&self, cfg: FaultConfig) {
         lock(&self.control).faults = Faults::new(cfg);
+    }
+
+    /// What the rate limiter saw so far (highest used weight, 429s, 418s).
+    pub fn limit_stats(&self) -> LimitStats {
+        lock(&self.control).limits.stats()
     }
 
     /// Current server time, Unix ms.

@@ -12,7 +12,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 
@@ -103,6 +103,7 @@ pub fn router(state: SimServer) -> Router {
     Router::new()
         .route("/sim/step", post(step))
         .route("/sim/faults", post(faults))
+        .route("/sim/stats", get(stats))
         .fallback(api)
         .with_state(state)
 }
@@ -119,6 +120,10 @@ async fn step(State(s): State<SimServer>, Query(q): Query<StepQuery>) -> Respons
 async fn faults(State(s): State<SimServer>, Json(cfg): Json<FaultConfig>) -> Response {
     s.set_faults(cfg);
     StatusCode::NO_CONTENT.into_response()
+}
+
+async fn stats(State(s): State<SimServer>) -> Response {
+    Json(s.limit_stats()).into_response()
 }
 
 /// What the pipeline decided.
@@ -139,13 +144,24 @@ async fn api(
         return StatusCode::NOT_FOUND.into_response();
     };
     let latency = lock(&s.control).faults.config.latency_ms;
-    if latency > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    let key = headers
+        .get("x-mbx-apikey")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let query = uri.query().unwrap_or("").to_string();
+    // A request that arrived is handled even if the client hangs up meanwhile (as on
+    // Binance: a client timeout says nothing about execution), so it runs in its own task.
+    let task = tokio::spawn(async move {
+        if latency > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+        }
+        s.handle(&ep, &query, &body, key.as_deref())
+    });
+    match task.await {
+        Ok(out) => render(out),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
-    let key = headers.get("x-mbx-apikey").and_then(|v| v.to_str().ok());
-    let body = String::from_utf8_lossy(&body);
-    let out = s.handle(&ep, uri.query().unwrap_or(""), &body, key);
-    render(out)
 }
 
 impl SimServer {
