@@ -45,6 +45,13 @@ pub enum Command {
     Backtest(crate::apps::backtest::command::BacktestArgs),
     /// Serve the simulated exchange over Binance's REST API on loopback.
     ExchangeSim(crate::apps::exchange_sim::ExchangeSimArgs),
+    /// Paper trading: the simulated exchange replaying bundled real candles and the bot
+    /// trading it through the real Binance client, journal in SQLite. No money, no internet.
+    Paper(crate::apps::paper::PaperArgs),
+    /// Run the bot on Binance: the spot testnet by default; mainnet only with --live.
+    Run(crate::apps::trade::TradeArgs),
+    /// Emergency: cancel every order of the active baskets and sell their positions.
+    CloseAll(crate::apps::trade::TradeArgs),
 }
 
 /// Runs the parsed command line.
@@ -69,5 +76,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Backtest(args) => crate::apps::backtest::command::execute(&args),
         Command::ExchangeSim(args) => crate::apps::exchange_sim::run(args),
+        Command::Paper(args) => crate::apps::paper::run(&args),
+        Command::Run(args) => crate::apps::trade::run(&args),
+        Command::CloseAll(args) => crate::apps::trade::close_all(&args),
     }
 }

@@ -10,5 +10,9 @@ pub mod check_config;
 pub mod cli;
 /// `exchange-sim`: the simulated exchange served over Binance's REST API.
 pub mod exchange_sim;
+/// `paper`: simulated exchange + bot in one command.
+pub mod paper;
 /// The bot's own configuration file and its environment overrides.
 pub mod settings_file;
+/// `run` and `close-all` against Binance.
+pub mod trade;

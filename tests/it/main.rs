@@ -7,6 +7,7 @@ mod check_config;
 mod client_faults;
 mod client_sim;
 mod client_soak;
+mod crash;
 mod harness;
 mod sim_server;
 mod store;

@@ -92,8 +92,15 @@ impl SqlStore {
     async fn open_sqlite(url: &str) -> Result<Backend, StoreError> {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let options = if url.starts_with("sqlite:") {
-            SqliteConnectOptions::from_str(url)
-                .map_err(|e| StoreError::Database(format!("bad SQLite URL: {e}")))?
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Database(format!("bad SQLite URL: {e}")))?;
+            // A journal file is created on first use unless the URL asks for read-only or
+            // read-write-existing explicitly.
+            if in_memory || url.contains("mode=") {
+                options
+            } else {
+                options.create_if_missing(true)
+            }
         } else {
             SqliteConnectOptions::new()
                 .filename(url)

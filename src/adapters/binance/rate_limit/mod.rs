@@ -160,7 +160,11 @@ struct Window {
 impl Window {
     fn roll(&mut self, now_ms: i64) {
         let start = now_ms.div_euclid(self.spec.interval_ms) * self.spec.interval_ms;
-        if start > self.start_ms {
+        // A different window in either direction: the estimate of server time can move back
+        // when the clock offset is first learnt or corrected; keeping a window that lies in
+        // the future would make the wait until its end absurd (the server's headers raise the
+        // counts again if it disagrees).
+        if start != self.start_ms {
             self.start_ms = start;
             self.used = 0;
         }

@@ -1,0 +1,146 @@
+//! `binance-trader paper`: the whole product on one machine with no money and no internet —
+//! the simulated exchange replaying bundled real candles, served over Binance's REST API on
+//! loopback; the bot trading it through the real Binance client; its journal in SQLite.
+//!
+//! Decisions:
+//! - The exchange starts from the first candle with a fresh account every time, so the paper
+//!   database is started afresh too (the previous one is moved aside to `*.previous`): a journal
+//!   of another replay would not match this exchange.
+//! - API key and secret are random per run and never printed.
+//! - The strategy must trade the replayed symbol; the default is `config/backtest.toml` on the
+//!   bundled FILUSDT quarter, the same pair the backtester uses.
+
+use crate::adapters::binance::rest::{BinanceRest, RestConfig};
+use crate::adapters::binance::Credentials;
+use crate::adapters::klines::{load_candles, DEFAULT_CACHE_DIR};
+use crate::adapters::sim::server::{serve, ApiCredential, FaultConfig, SimServer, SimServerConfig};
+use crate::adapters::store::SqlStore;
+use crate::apps::backtest::command::{parse_config, DEFAULT_DATA};
+use crate::apps::bot::{runner, Bot, BotSettings};
+use crate::apps::exchange_sim::parse_speed;
+use crate::apps::trade::{announce, check_market, Mode};
+use crate::core::money::Amount;
+use anyhow::{bail, Context};
+use rand::distr::{Alphanumeric, SampleString};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Options of `paper`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PaperArgs {
+    /// Strategy file; its symbol must be the replayed one.
+    #[arg(long, default_value = "config/backtest.toml")]
+    pub strategy: PathBuf,
+    /// Candle files to replay (default: the bundled FILUSDT quarter).
+    #[arg(long, num_args = 1..)]
+    pub data: Vec<PathBuf>,
+    /// Replay speed: candles per second, or `max`.
+    #[arg(long, default_value = "20")]
+    pub speed: String,
+    /// Starting quote balance.
+    #[arg(long, default_value = "10000")]
+    pub quote: String,
+    /// SQLite file of the paper journal (started afresh).
+    #[arg(long, default_value = "data/paper.sqlite")]
+    pub database: PathBuf,
+    /// Pause between bot steps, in milliseconds.
+    #[arg(long, default_value = "500")]
+    pub interval_ms: u64,
+}
+
+/// Runs paper trading until Ctrl-C.
+pub fn run(args: &PaperArgs) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Runtime::new().context("starting tokio")?;
+    rt.block_on(run_async(args))
+}
+
+async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.strategy)
+        .with_context(|| format!("reading {}", args.strategy.display()))?;
+    let strategy =
+        parse_config(&text).with_context(|| format!("strategy {}", args.strategy.display()))?;
+    let files: Vec<PathBuf> = if args.data.is_empty() {
+        DEFAULT_DATA.iter().map(PathBuf::from).collect()
+    } else {
+        args.data.clone()
+    };
+    let candles =
+        load_candles(&files, Some(Path::new(DEFAULT_CACHE_DIR))).context("loading candles")?;
+    let Some(first) = candles.first() else {
+        bail!("no candles to replay");
+    };
+    let info = std::fs::read_to_string("data/exchange_info.json")
+        .context("reading data/exchange_info.json")?;
+    let rules = crate::core::filters::parse::symbol_rules(&info, &strategy.symbol)
+        .with_context(|| format!("symbol {} in data/exchange_info.json", strategy.symbol))?;
+    let quote = Amount::parse_non_negative(&args.quote)
+        .map_err(|e| anyhow::anyhow!("--quote {}: {e}", args.quote))?;
+    let key = Alphanumeric.sample_string(&mut rand::rng(), 64);
+    let secret = Alphanumeric.sample_string(&mut rand::rng(), 64);
+    let server = SimServer::new(SimServerConfig {
+        exchange_info_json: info,
+        symbol: strategy.symbol.clone(),
+        start_ms: first.open_time_ms,
+        candles,
+        balances: vec![(rules.quote_asset.clone(), quote)],
+        speed: parse_speed(&args.speed)?,
+        credentials: vec![ApiCredential {
+            key: key.clone(),
+            secret: secret.clone().into(),
+        }],
+        faults: FaultConfig::default(),
+    })
+    .context("building the simulated exchange")?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(serve(listener, server.clone(), async {
+        let _ = server_stopped.await;
+    }));
+
+    let store = fresh_store(&args.database).await?;
+    let exchange = BinanceRest::new(
+        RestConfig::new(&base),
+        Some(Credentials::hmac(&key, &secret)?),
+    )?;
+    let mut settings = BotSettings::new(strategy);
+    settings.interval = Duration::from_millis(args.interval_ms.max(1));
+    announce(Mode::Paper);
+    tracing::info!(exchange = %base, database = %args.database.display(), "paper trading");
+    let _lock = store.lock_instance().await?;
+    check_market(&exchange, &settings).await?;
+    let mut bot = Bot::new(exchange, store, settings).await?;
+    let stop = runner::stop_on_signals();
+    let steps = runner::run_until(&mut bot, stop).await?;
+    tracing::info!(steps, "paper trading stopped");
+    let _ = stop_server.send(());
+    let _ = served.await;
+    Ok(())
+}
+
+/// Moves an earlier paper journal aside and opens a new one.
+async fn fresh_store(path: &Path) -> anyhow::Result<SqlStore> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    if path.exists() {
+        let old = SqlStore::connect(&format!("sqlite://{}", path.display())).await?;
+        let lock = old
+            .lock_instance()
+            .await
+            .context("another paper bot is running on this journal; stop it or pass --database")?;
+        drop(lock);
+        drop(old);
+        let aside = path.with_extension("sqlite.previous");
+        std::fs::rename(path, &aside)
+            .with_context(|| format!("moving {} aside", path.display()))?;
+        for suffix in ["-wal", "-shm"] {
+            let side = PathBuf::from(format!("{}{suffix}", path.display()));
+            let _ = std::fs::remove_file(side);
+        }
+    }
+    let url = format!("sqlite://{}", path.display());
+    SqlStore::connect(&url)
+        .await
+        .with_context(|| format!("opening {url}"))
+}

@@ -1,0 +1,202 @@
+//! `binance-trader run` and `binance-trader close-all`: the bot against a Binance REST API
+//! (spot testnet by default, mainnet only with `--live` and the confirmation phrase, or a
+//! local `exchange-sim` on loopback), with its journal in SQLite or PostgreSQL.
+//!
+//! Start-up order, so bad input never reaches the exchange as an order: configuration and
+//! strategy are read and validated, credentials loaded, the database opened and its
+//! single-instance lock taken, the symbol's rules, last price and free balance fetched, and the
+//! strategy validated against them. Only then does the first step run.
+
+use crate::adapters::binance::rest::{BinanceRest, RestConfig};
+use crate::adapters::binance::transport::ReqwestTransport;
+use crate::adapters::binance::Credentials;
+use crate::adapters::store::SqlStore;
+use crate::apps::backtest::command::parse_config;
+use crate::apps::bot::{runner, Bot, BotSettings};
+use crate::apps::settings_file::BotFile;
+use crate::core::client_id::IdPrefix;
+use crate::core::money::{Pct, Quote};
+use crate::core::strategy::validate::validate_for_market;
+use crate::ports::exchange::Exchange;
+use anyhow::{bail, Context};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the orders go; shown on every dashboard page and at start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The simulated exchange (no money at all).
+    Paper,
+    /// Binance's spot testnet (test money).
+    Testnet,
+    /// Binance mainnet: real money.
+    Mainnet,
+}
+
+impl Mode {
+    /// The banner text.
+    pub fn banner(self) -> &'static str {
+        match self {
+            Mode::Paper => "PAPER TRADING — simulated exchange, no real money",
+            Mode::Testnet => "TESTNET — Binance spot testnet, test money only",
+            Mode::Mainnet => "LIVE MAINNET — REAL MONEY",
+        }
+    }
+}
+
+/// Options shared by `run` and `close-all`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TradeArgs {
+    /// The bot configuration file (a missing file means the documented defaults).
+    #[arg(long, default_value = "config/bot.toml")]
+    pub config: PathBuf,
+    /// Trade on Binance mainnet with real money (also needs use_testnet = false and the
+    /// confirm_live phrase in the configuration).
+    #[arg(long)]
+    pub live: bool,
+    /// Pause between steps in milliseconds (overrides check_interval_seconds; for tests).
+    #[arg(long, hide = true)]
+    pub interval_ms: Option<u64>,
+    /// Grace before an unanswered order is believed never placed, in ms (for tests against
+    /// the simulated exchange, whose lookups never lag).
+    #[arg(long, hide = true)]
+    pub intent_grace_ms: Option<i64>,
+}
+
+/// Everything `run` and `close-all` start from.
+pub struct Prepared {
+    /// The client.
+    pub exchange: BinanceRest<ReqwestTransport>,
+    /// The journal (its lock not yet taken).
+    pub store: SqlStore,
+    /// The bot settings.
+    pub settings: BotSettings,
+    /// Where orders go.
+    pub mode: Mode,
+}
+
+/// Reads `.env`, the configuration, the strategy and the credentials; opens the database.
+pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
+    let _ = dotenvy::dotenv();
+    let file = BotFile::load(&args.config, &|k| std::env::var(k).ok())?;
+    file.check_live(args.live)?;
+    let (rest, mode) = match &file.exchange.base_url {
+        Some(url) => {
+            let parsed = reqwest::Url::parse(url).with_context(|| format!("base_url {url}"))?;
+            let host = parsed.host_str().unwrap_or_default();
+            let loopback = host == "localhost"
+                || host
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if !loopback {
+                bail!("base_url {url}: only a local exchange-sim on a loopback address may replace Binance's hosts");
+            }
+            (RestConfig::new(url), Mode::Paper)
+        }
+        None if file.exchange.use_testnet => (RestConfig::testnet(), Mode::Testnet),
+        None => (RestConfig::production(), Mode::Mainnet),
+    };
+    let strategy_text = std::fs::read_to_string(&file.strategy)
+        .with_context(|| format!("reading the strategy {}", file.strategy.display()))?;
+    let strategy = parse_config(&strategy_text)
+        .with_context(|| format!("strategy {}", file.strategy.display()))?;
+    let credentials = match &file.exchange.key_file {
+        Some(path) => Credentials::from_file(path)?,
+        None => Credentials::from_env()?,
+    };
+    let mut rest = rest;
+    rest.id_prefix = IdPrefix::parse(&file.client_id_prefix)
+        .with_context(|| format!("client_id_prefix {}", file.client_id_prefix))?;
+    let exchange = BinanceRest::new(rest, Some(credentials))?;
+    let store = SqlStore::connect(&file.database_url)
+        .await
+        .with_context(|| "opening the database (DATABASE_URL / database_url)".to_string())?;
+    let mut settings = BotSettings::new(strategy);
+    settings.prefix = IdPrefix::parse(&file.client_id_prefix)?;
+    settings.interval = match args.interval_ms {
+        Some(ms) => Duration::from_millis(ms.max(1)),
+        None => Duration::from_secs(file.check_interval_seconds),
+    };
+    if let Some(ms) = args.intent_grace_ms {
+        settings.intent_grace_ms = ms;
+    }
+    settings.emergency_margin = Pct::new(file.emergency_margin_pct);
+    Ok(Prepared {
+        exchange,
+        store,
+        settings,
+        mode,
+    })
+}
+
+/// Checks the strategy against the live symbol rules, last price and free quote balance.
+pub async fn check_market<E: Exchange>(exchange: &E, settings: &BotSettings) -> anyhow::Result<()> {
+    let symbol = &settings.strategy.symbol;
+    let rules = exchange.symbol_rules(symbol).await?;
+    let last = exchange.ticker_price(symbol).await?;
+    let account = exchange.account().await?;
+    let free = account
+        .balances
+        .iter()
+        .find(|b| b.asset == rules.quote_asset)
+        .map_or(Quote::ZERO, |b| b.free.as_quote());
+    let anchor = rules.filters.round_price_down(last);
+    if let Err(errors) = validate_for_market(&settings.strategy, Some(&rules), anchor, Some(free)) {
+        let lines: Vec<String> = errors.iter().map(|e| format!("  - {e}")).collect();
+        bail!(
+            "the strategy does not fit {symbol} at {anchor} with {free} {} free:\n{}",
+            rules.quote_asset,
+            lines.join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// `run`: the bot until SIGINT/SIGTERM.
+pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Runtime::new().context("starting tokio")?;
+    rt.block_on(async {
+        let p = prepare(args).await?;
+        announce(p.mode);
+        let _lock = p.store.lock_instance().await?;
+        check_market(&p.exchange, &p.settings).await?;
+        let mut bot = Bot::new(p.exchange, p.store, p.settings).await?;
+        let stop = runner::stop_on_signals();
+        let steps = runner::run_until(&mut bot, stop).await?;
+        tracing::info!(steps, "bot stopped cleanly");
+        Ok(())
+    })
+}
+
+/// `close-all`: the emergency close, once, then exit. Refused while a bot runs on the same
+/// database (use the dashboard's button, which runs inside the bot).
+pub fn close_all(args: &TradeArgs) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Runtime::new().context("starting tokio")?;
+    rt.block_on(async {
+        let p = prepare(args).await?;
+        announce(p.mode);
+        let _lock = p.store.lock_instance().await.context(
+            "a bot is running on this database: stop it first, or use the dashboard's Close all",
+        )?;
+        let mut bot = Bot::new(p.exchange, p.store, p.settings).await?;
+        let report = bot.close_all().await?;
+        println!("{}", report.summary());
+        if !report.errors.is_empty() {
+            bail!("the emergency close did not finish; run it again");
+        }
+        Ok(())
+    })
+}
+
+/// Logs the mode, loudly for mainnet.
+pub fn announce(mode: Mode) {
+    match mode {
+        Mode::Mainnet => {
+            tracing::warn!("*** {} ***", mode.banner());
+            eprintln!("\n*** {} ***\n", mode.banner());
+        }
+        _ => tracing::info!("{}", mode.banner()),
+    }
+}
