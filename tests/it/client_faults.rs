@@ -224,4 +224,15 @@ async fn the_client_budget_keeps_under_the_server_limit() {
     let stats = sim.server.limit_stats();
     assert_eq!((stats.limited, stats.banned), (0, 0), "{stats:?}");
     assert!(stats.max_used_weight <= 120 * 9 / 10, "{stats:?}");
+    let admin: serde_json::Value = reqwest::get(format!("{}/sim/stats", sim.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(admin["maxUsedWeight"], stats.max_used_weight);
+    assert_eq!(
+        (admin["weightLimit"].as_u64(), admin["banned"].as_u64()),
+        (Some(120), Some(0))
+    );
 }

@@ -72,6 +72,12 @@ async fn worker(rest: Arc<BinanceRest>, views: Views, w: u32, workers: u32, n: u
     for i in (w..n).step_by(workers as usize) {
         let price = format!("3.{}", 600 + (i * 37) % 390);
         let order = limit(i + 1, Slot::Buy(1), &price, "2");
+        if i % 250 == w {
+            eprintln!(
+                "soak: placement {i}, limiter {:?}",
+                rest.limiter().limits().len()
+            );
+        }
         let placed = rest.place(&order).await.map(|_| ());
         let v = view_of(&placed);
         views

@@ -5,7 +5,8 @@
 //! - place → `Unknown` (timeout, 5xx, -1006/-1007, unreadable 2xx) → [`BinanceRest::resolve_placement`];
 //! - place → -2010 "Duplicate order sent." → the id is on the book: query and return it;
 //! - cancel → `Unknown` → query: closed → that report; still open → one more cancel;
-//! - cancel → -2011 "Unknown order sent." → query: closed (filled, cancelled) → that report.
+//! - cancel → -2011 "Unknown order sent." → query: closed (filled, cancelled) → that report;
+//!   the lookup failing → `Unknown` (the order may exist).
 
 use super::{decode, unreadable, BinanceRest, Failure, Sent};
 use crate::adapters::binance::endpoints;
@@ -238,7 +239,12 @@ impl<T: HttpTransport> BinanceRest<T> {
                 }) if reject_reason(&api) == RejectReason::UnknownOrder => {
                     return match self.query_order(symbol, client_id).await {
                         Ok(Some(report)) if !report.status.is_open() => Ok(report),
-                        _ => Err(ExchangeError::Rejected(api)),
+                        Ok(_) => Err(ExchangeError::Rejected(api)),
+                        // The order may exist (filled): not knowing is not a rejection.
+                        Err(e) => Err(ExchangeError::Unknown(format!(
+                            "cancel of {client_id}: {}; lookup failed: {e}",
+                            api.msg
+                        ))),
                     };
                 }
                 Err(f) => return Err(f.error),
