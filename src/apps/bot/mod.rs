@@ -16,6 +16,7 @@
 //! Entry points: [`Bot::new`], [`Bot::step`], [`runner::run_until`] (the loop with backoff and
 //! signals), [`emergency::close_all`] (the emergency close service).
 
+pub mod control;
 pub mod emergency;
 mod execute;
 pub mod runner;

@@ -3,11 +3,24 @@
 //! Shutdown (SIGINT/SIGTERM, or the `stop` channel) is only looked at between steps, so the
 //! step in progress always finishes: every order sent is recorded before the process exits.
 
+use crate::apps::bot::emergency::CloseReport;
 use crate::apps::bot::{Bot, BotError};
 use crate::ports::exchange::{Exchange, ExchangeError};
 use crate::ports::store::{EventLevel, Store};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// An operator's request to the running bot (from the dashboard), handled between steps so it
+/// never interleaves with one.
+#[derive(Debug)]
+pub enum BotCommand {
+    /// Run the emergency close.
+    CloseAll(oneshot::Sender<Result<CloseReport, String>>),
+    /// Stop trading one basket (its orders stay as they are).
+    Pause(u32, oneshot::Sender<Result<(), String>>),
+    /// Resume a paused basket.
+    Resume(u32, oneshot::Sender<Result<(), String>>),
+}
 
 /// Longest pause after repeated failures.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -17,7 +30,17 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// exchange asked). Returns the number of steps run.
 pub async fn run_until<E: Exchange, S: Store>(
     bot: &mut Bot<E, S>,
+    stop: watch::Receiver<bool>,
+) -> Result<u64, BotError> {
+    let (_keep, commands) = mpsc::channel(1);
+    run_with_commands(bot, stop, commands).await
+}
+
+/// [`run_until`] that also serves [`BotCommand`]s between steps.
+pub async fn run_with_commands<E: Exchange, S: Store>(
+    bot: &mut Bot<E, S>,
     mut stop: watch::Receiver<bool>,
+    mut commands: mpsc::Receiver<BotCommand>,
 ) -> Result<u64, BotError> {
     let interval = bot.settings().interval;
     let mut failures: u32 = 0;
@@ -60,13 +83,31 @@ pub async fn run_until<E: Exchange, S: Store>(
                 wait
             }
         };
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            changed = stop.changed() => {
-                if changed.is_err() {
-                    return Ok(steps);
+        let wake = tokio::time::Instant::now() + pause;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(wake) => break,
+                changed = stop.changed() => {
+                    if changed.is_err() || *stop.borrow() {
+                        return Ok(steps);
+                    }
                 }
+                Some(command) = commands.recv() => handle(bot, command).await,
             }
+        }
+    }
+}
+
+async fn handle<E: Exchange, S: Store>(bot: &mut Bot<E, S>, command: BotCommand) {
+    match command {
+        BotCommand::CloseAll(reply) => {
+            let _ = reply.send(bot.close_all().await.map_err(|e| e.to_string()));
+        }
+        BotCommand::Pause(id, reply) => {
+            let _ = reply.send(bot.pause_basket(id).await.map_err(|e| e.to_string()));
+        }
+        BotCommand::Resume(id, reply) => {
+            let _ = reply.send(bot.resume_basket(id).await.map_err(|e| e.to_string()));
         }
     }
 }

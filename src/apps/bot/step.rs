@@ -20,6 +20,9 @@ pub enum BotError {
     /// The store failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// An operator request that does not apply (pausing a closed basket, say).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// What one step did.
