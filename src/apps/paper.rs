@@ -99,10 +99,11 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     }));
 
     let store = fresh_store(&args.database).await?;
-    let exchange = BinanceRest::new(
-        RestConfig::new(&base),
-        Some(Credentials::hmac(&key, &secret)?),
-    )?;
+    // The replay clock runs many times faster than the wall clock, so an offset learnt a
+    // moment ago is already stale: resync before every signed request (loopback, cheap).
+    let mut rest = RestConfig::new(&base);
+    rest.time_resync_ms = 0;
+    let exchange = BinanceRest::new(rest, Some(Credentials::hmac(&key, &secret)?))?;
     let mut settings = BotSettings::new(strategy);
     settings.interval = Duration::from_millis(args.interval_ms.max(1));
     announce(Mode::Paper);
