@@ -5,9 +5,8 @@
 //! `--anchor` the market rules run too, against `SymbolFilters::basic(tick, step,
 //! min_notional)` built from the flags, and the table shows prices, quantities and notionals.
 
-use crate::core::filters::{SymbolFilters, SymbolRules, SymbolStatus};
+use crate::core::filters::{SymbolFilters, SymbolRules};
 use crate::core::money::{Price, Qty, Quote};
-use crate::core::order::OrderType;
 use crate::core::strategy::config::{ConfigError, StrategyConfig};
 use crate::core::strategy::levels::{drops_and_weights, extension_levels, planned_levels, Level};
 use crate::core::strategy::validate::{validate, validate_for_market};
@@ -36,28 +35,12 @@ impl Market {
     /// Exchange rules for `symbol` with only the basic filters; everything else allowed.
     pub fn rules(&self, symbol: &Symbol) -> SymbolRules {
         let (base, quote) = split_symbol(symbol.as_str());
-        SymbolRules {
-            symbol: symbol.clone(),
-            status: SymbolStatus::Trading,
-            base_asset: Asset::parse(base).unwrap_or_else(|_| Asset::parse("BASE").unwrap()),
-            quote_asset: Asset::parse(quote).unwrap_or_else(|_| Asset::parse("QUOTE").unwrap()),
-            order_types: vec![
-                OrderType::Limit,
-                OrderType::LimitMaker,
-                OrderType::Market,
-                OrderType::StopLoss,
-                OrderType::StopLossLimit,
-                OrderType::TakeProfit,
-                OrderType::TakeProfitLimit,
-            ],
-            allow_trailing_stop: true,
-            cancel_replace_allowed: true,
-            filters: SymbolFilters::basic(
-                self.tick.get(),
-                self.step.get(),
-                self.min_notional.get(),
-            ),
-        }
+        SymbolRules::basic(
+            symbol.clone(),
+            Asset::parse(base).unwrap_or_else(|_| Asset::parse("BASE").unwrap()),
+            Asset::parse(quote).unwrap_or_else(|_| Asset::parse("QUOTE").unwrap()),
+            SymbolFilters::basic(self.tick.get(), self.step.get(), self.min_notional.get()),
+        )
     }
 }
 

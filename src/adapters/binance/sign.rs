@@ -71,19 +71,32 @@ impl Signer {
     /// standard base64 for Ed25519 (percent-encode it before putting it in a query string).
     pub fn sign(&self, payload: &str) -> String {
         match self {
-            Signer::Hmac(secret) => {
-                // HMAC accepts keys of any length: new_from_slice cannot fail for Hmac<Sha256>.
-                let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
-                    .expect("HMAC takes keys of any length");
-                mac.update(payload.as_bytes());
-                hex::encode(mac.finalize().into_bytes())
-            }
+            Signer::Hmac(secret) => hmac_hex(secret.expose_secret(), payload),
             Signer::Ed25519(key) => {
                 let sig = key.sign(payload.as_bytes());
                 base64::engine::general_purpose::STANDARD.encode(sig.to_bytes())
             }
         }
     }
+}
+
+/// Lowercase hex HMAC-SHA256 of `payload` under `secret`: Binance's HMAC signature.
+pub fn hmac_hex(secret: &str, payload: &str) -> String {
+    hex::encode(hmac(secret, payload).finalize().into_bytes())
+}
+
+/// Whether `signature_hex` is the HMAC-SHA256 of `payload` under `secret`, compared in
+/// constant time (the exchange-sim's check).
+pub fn hmac_verify(secret: &str, payload: &str, signature_hex: &str) -> bool {
+    hex::decode(signature_hex).is_ok_and(|sig| hmac(secret, payload).verify_slice(&sig).is_ok())
+}
+
+fn hmac(secret: &str, payload: &str) -> Hmac<Sha256> {
+    // HMAC accepts keys of any length: new_from_slice cannot fail for Hmac<Sha256>.
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(payload.as_bytes());
+    mac
 }
 
 impl fmt::Debug for Signer {

@@ -56,6 +56,31 @@ pub struct SymbolRules {
     pub filters: SymbolFilters,
 }
 
+impl SymbolRules {
+    /// A trading symbol with `filters`, every order type, trailing stops and cancel-replace
+    /// allowed (for tools and tests that know only the basic filters).
+    pub fn basic(symbol: Symbol, base: Asset, quote: Asset, filters: SymbolFilters) -> Self {
+        Self {
+            symbol,
+            status: SymbolStatus::Trading,
+            base_asset: base,
+            quote_asset: quote,
+            order_types: vec![
+                OrderType::Limit,
+                OrderType::LimitMaker,
+                OrderType::Market,
+                OrderType::StopLoss,
+                OrderType::StopLossLimit,
+                OrderType::TakeProfit,
+                OrderType::TakeProfitLimit,
+            ],
+            allow_trailing_stop: true,
+            cancel_replace_allowed: true,
+            filters,
+        }
+    }
+}
+
 /// `PRICE_FILTER`: zero values disable the corresponding check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceFilter {

@@ -7,11 +7,10 @@
 
 use super::fail::Fail;
 use super::params::Params;
+use crate::adapters::binance::sign::hmac_verify as verify;
 use crate::ports::exchange::codes;
 use axum::http::StatusCode;
-use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
-use sha2::Sha256;
 
 /// One accepted API key and its HMAC secret.
 #[derive(Clone)]
@@ -35,19 +34,7 @@ const MAX_RECV_WINDOW: i64 = 60_000;
 
 /// Hex HMAC-SHA256 of `payload` under `secret` (what a client puts in `signature`).
 pub fn sign(secret: &str, payload: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
-    mac.update(payload.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
-/// Whether `signature_hex` is the HMAC of `payload` (constant-time comparison).
-pub fn verify(secret: &str, payload: &str, signature_hex: &str) -> bool {
-    let Ok(sig) = hex::decode(signature_hex) else {
-        return false;
-    };
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
-    mac.update(payload.as_bytes());
-    mac.verify_slice(&sig).is_ok()
+    crate::adapters::binance::sign::hmac_hex(secret, payload)
 }
 
 /// `raw` without its `signature=` parameter, the rest byte for byte.

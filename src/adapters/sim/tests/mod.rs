@@ -52,24 +52,7 @@ pub fn rules() -> SymbolRules {
         min_below: 10,
         max_below: 2000,
     });
-    SymbolRules {
-        symbol: sol(),
-        status: SymbolStatus::Trading,
-        base_asset: asset("SOL"),
-        quote_asset: asset("USDC"),
-        order_types: vec![
-            OrderType::Limit,
-            OrderType::LimitMaker,
-            OrderType::Market,
-            OrderType::StopLoss,
-            OrderType::StopLossLimit,
-            OrderType::TakeProfit,
-            OrderType::TakeProfitLimit,
-        ],
-        allow_trailing_stop: true,
-        cancel_replace_allowed: true,
-        filters,
-    }
+    SymbolRules::basic(sol(), asset("SOL"), asset("USDC"), filters)
 }
 
 /// 10 000 USDC and 10 SOL, 0.1 % fees, SOLUSDC at `price`.

@@ -18,24 +18,12 @@ pub(crate) fn rules() -> SymbolRules {
     });
     filters.max_num_orders = Some(200);
     filters.max_num_algo_orders = Some(5);
-    SymbolRules {
-        symbol: Symbol::parse("SOLUSDC").unwrap(),
-        status: SymbolStatus::Trading,
-        base_asset: Asset::parse("SOL").unwrap(),
-        quote_asset: Asset::parse("USDC").unwrap(),
-        order_types: vec![
-            OrderType::Limit,
-            OrderType::LimitMaker,
-            OrderType::Market,
-            OrderType::StopLoss,
-            OrderType::StopLossLimit,
-            OrderType::TakeProfit,
-            OrderType::TakeProfitLimit,
-        ],
-        allow_trailing_stop: true,
-        cancel_replace_allowed: true,
+    SymbolRules::basic(
+        Symbol::parse("SOLUSDC").unwrap(),
+        Asset::parse("SOL").unwrap(),
+        Asset::parse("USDC").unwrap(),
         filters,
-    }
+    )
 }
 
 fn anchor() -> Price {
