@@ -150,3 +150,35 @@ async fn emergency_close_cancels_everything_sells_the_position_and_is_idempotent
     assert!(bot.store().baskets(true).await.unwrap().is_empty());
     assert_store_matches_exchange(bot.store(), &ex).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_basket_is_left_alone_until_resumed() {
+    let sim = start_sim(wave_candles(1)).await;
+    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings())
+        .await
+        .unwrap();
+    settle(&mut bot).await;
+    let id = bot.store().baskets(true).await.unwrap()[0].basket.id;
+    bot.pause_basket(id).await.unwrap();
+    assert!(bot.pause_basket(id).await.is_err(), "paused twice");
+    let placed = bot.store().intents(id).await.unwrap().len();
+    // The slide fills resting buys; a paused basket gets no take-profit and no new basket
+    // opens on the symbol.
+    for _ in 0..8 {
+        sim.server.step(1);
+        settle(&mut bot).await;
+    }
+    assert_eq!(bot.store().intents(id).await.unwrap().len(), placed);
+    assert_eq!(bot.store().baskets(false).await.unwrap().len(), 1);
+    let filled = bot.store().basket_fills(id).await.unwrap();
+    assert!(!filled.is_empty(), "the slide filled nothing");
+
+    bot.resume_basket(id).await.unwrap();
+    settle(&mut bot).await;
+    let intents = bot.store().intents(id).await.unwrap();
+    assert!(
+        intents[placed..].iter().any(|i| i.spec.slot == Slot::Tp1),
+        "no TP1 after resuming"
+    );
+    assert_store_matches_exchange(bot.store(), &client(&sim.base)).await;
+}
