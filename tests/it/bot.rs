@@ -5,6 +5,7 @@
 use crate::harness::{
     assert_store_matches_exchange, client, fil_strategy, start_sim, wave_candles,
 };
+use crate::store::fixtures::{TestDb, PG_SKIPPED};
 use binance_trader::adapters::memory_store::MemoryStore;
 use binance_trader::apps::bot::{Bot, BotSettings};
 use binance_trader::core::basket::BasketStatus;
@@ -29,12 +30,13 @@ async fn settle<E: Exchange, S: Store>(bot: &mut Bot<E, S>) {
     panic!("the bot did not settle");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bot_trades_full_baskets_survives_a_restart_and_matches_the_exchange() {
+/// Several full baskets with a restart of the bot half-way, on `store`; then the store must
+/// equal the exchange.
+async fn full_baskets_with_a_restart<S: Store>(store: S) {
     let candles = wave_candles(4);
     let n = candles.len();
     let sim = start_sim(candles).await;
-    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings())
+    let mut bot = Bot::new(client(&sim.base), store, settings())
         .await
         .unwrap();
     for i in 0..n {
@@ -72,6 +74,29 @@ async fn bot_trades_full_baskets_survives_a_restart_and_matches_the_exchange() {
         );
     }
     assert_store_matches_exchange(store, &client(&sim.base)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_baskets_on_the_memory_store() {
+    full_baskets_with_a_restart(MemoryStore::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_baskets_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    full_baskets_with_a_restart(db.store.clone()).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_baskets_on_postgres() {
+    match TestDb::postgres().await {
+        Some(db) => {
+            full_baskets_with_a_restart(db.store.clone()).await;
+            db.cleanup().await;
+        }
+        None => eprintln!("{PG_SKIPPED}"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,7 @@
 
 #[macro_use]
 #[path = "store_fixtures.rs"]
-mod fixtures;
+pub(crate) mod fixtures;
 
 use binance_trader::adapters::store::SqlStore;
 use binance_trader::core::basket::BasketStatus;
