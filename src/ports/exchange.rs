@@ -242,3 +242,23 @@ impl From<OrderReport> for crate::core::order::OpenOrder {
         }
     }
 }
+
+impl ExchangeTrade {
+    /// This trade as a fill of the order in `slot` (the slot comes from our records).
+    pub fn to_fill(&self, slot: crate::core::order::Slot) -> crate::core::fill::Fill {
+        crate::core::fill::Fill {
+            trade_id: self.trade_id,
+            order_id: self.order_id,
+            slot,
+            side: self.side,
+            price: self.price,
+            qty: self.qty,
+            commission: crate::core::fill::Commission {
+                amount: self.commission,
+                asset: self.commission_asset.clone(),
+            },
+            is_maker: self.is_maker,
+            time_ms: self.time_ms,
+        }
+    }
+}

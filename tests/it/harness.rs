@@ -54,17 +54,23 @@ pub async fn start_sim(candles: Vec<Candle>) -> Sim {
         start_ms: T0,
     };
     let server = SimServer::new(cfg).unwrap();
+    let (base, stop) = serve_on_loopback(&server).await;
+    Sim {
+        base,
+        server,
+        _stop: stop,
+    }
+}
+
+/// Serves `server` on 127.0.0.1:0 until the returned sender is dropped; returns its base URL.
+pub async fn serve_on_loopback(server: &SimServer) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(serve(listener, server.clone(), async {
         let _ = rx.await;
     }));
-    Sim {
-        base,
-        server,
-        _stop: tx,
-    }
+    (base, tx)
 }
 
 /// The real client on `base` with the harness credentials.

@@ -5,7 +5,7 @@
 
 use binance_trader::adapters::klines::Candle;
 use binance_trader::adapters::sim::server::{
-    serve, sign, ApiCredential, FaultConfig, SimServer, SimServerConfig, Speed,
+    sign, ApiCredential, FaultConfig, SimServer, SimServerConfig, Speed,
 };
 use binance_trader::core::money::{Amount, Price, Qty};
 use binance_trader::core::symbol::{Asset, Symbol};
@@ -72,12 +72,7 @@ async fn spawn_with(weight_limit: u64) -> Sim {
         start_ms: T0,
     };
     let server = SimServer::new(cfg).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(serve(listener, server.clone(), async {
-        let _ = rx.await;
-    }));
+    let (base, tx) = crate::harness::serve_on_loopback(&server).await;
     Sim {
         base,
         http: reqwest::Client::new(),

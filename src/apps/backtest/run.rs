@@ -23,7 +23,7 @@ use crate::apps::backtest::record::{
 use crate::core::basket::{Basket, BasketStatus};
 use crate::core::client_id::IdPrefix;
 use crate::core::cycle::{self, CycleInput, Lifecycle};
-use crate::core::fill::{Commission, Fill};
+use crate::core::fill::Fill;
 use crate::core::filters::SymbolRules;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::{OpenOrder, Slot};
@@ -355,20 +355,7 @@ impl<'a> Runner<'a> {
         }
         self.trades.push(mark);
         if self.basket.as_ref().is_some_and(|b| b.id == basket) {
-            self.fills.push(Fill {
-                trade_id: t.trade_id,
-                order_id: t.order_id,
-                slot,
-                side: t.side,
-                price: t.price,
-                qty: t.qty,
-                commission: Commission {
-                    amount: t.commission,
-                    asset: t.commission_asset.clone(),
-                },
-                is_maker: t.is_maker,
-                time_ms: t.time_ms,
-            });
+            self.fills.push(t.to_fill(slot));
         }
         Ok(())
     }

@@ -15,7 +15,7 @@ use crate::apps::bot::{Bot, BotError};
 use crate::core::basket::BasketStatus;
 use crate::core::client_id::ClientOrderId;
 use crate::core::money::{Price, Qty};
-use crate::core::order::{OrderSpec, OrderType, Side, Slot, TimeInForce};
+use crate::core::order::{OrderSpec, Slot};
 use crate::core::reconcile::{Action, Cancel, Create};
 use crate::core::strategy::position::Position;
 use crate::ports::exchange::Exchange;
@@ -132,16 +132,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 let revisions = self.store.revisions(id).await?;
                 let rev = revisions.get(&Slot::Exit).copied().unwrap_or(0) + 1;
                 let client_id = ClientOrderId::ours(&self.settings.prefix, id, Slot::Exit, rev);
-                let spec = OrderSpec {
-                    slot: Slot::Exit,
-                    side: Side::Sell,
-                    order_type: OrderType::Limit,
-                    price: Some(price),
-                    qty,
-                    stop_price: None,
-                    trailing_delta: None,
-                    time_in_force: Some(TimeInForce::Gtc),
-                };
+                let spec = OrderSpec::limit(Slot::Exit, price, qty);
                 let create = Action::Create(Create {
                     client_id: client_id.clone(),
                     spec,

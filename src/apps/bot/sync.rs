@@ -1,7 +1,6 @@
 //! Bringing the store up to date with the exchange: pending intents, fills and order states.
 
 use crate::apps::bot::{trade_cursor_key, Bot, BotError};
-use crate::core::fill::{Commission, Fill};
 use crate::ports::exchange::{Exchange, OrderReport};
 use crate::ports::store::{EventLevel, FillRecord, IntentState, Store};
 
@@ -84,20 +83,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                     );
                     continue;
                 };
-                let fill = Fill {
-                    trade_id: t.trade_id,
-                    order_id: t.order_id,
-                    slot: order.slot,
-                    side: t.side,
-                    price: t.price,
-                    qty: t.qty,
-                    commission: Commission {
-                        amount: t.commission,
-                        asset: t.commission_asset.clone(),
-                    },
-                    is_maker: t.is_maker,
-                    time_ms: t.time_ms,
-                };
+                let fill = t.to_fill(order.slot);
                 let inserted = self
                     .store
                     .insert_fill(&FillRecord {
