@@ -74,6 +74,17 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    async fn open_baskets(&self) -> Result<Vec<BasketRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .baskets
+            .values()
+            .rev()
+            .filter(|b| matches!(b.basket.status, BasketStatus::Active | BasketStatus::Error))
+            .cloned()
+            .collect())
+    }
+
     async fn max_basket_id(&self) -> Result<u32, StoreError> {
         Ok(self.lock().baskets.keys().next_back().copied().unwrap_or(0))
     }
@@ -279,6 +290,14 @@ impl Store for MemoryStore {
             .iter()
             .filter(|f| fill_matches(query, f))
             .count() as u64)
+    }
+
+    async fn fill_counts(&self) -> Result<BTreeMap<u32, u64>, StoreError> {
+        let mut out = BTreeMap::new();
+        for f in &self.lock().fills {
+            *out.entry(f.basket_id).or_insert(0) += 1;
+        }
+        Ok(out)
     }
 
     async fn insert_snapshot(&self, snapshot: &AccountSnapshot) -> Result<(), StoreError> {

@@ -52,6 +52,9 @@ pub enum Command {
     Run(crate::apps::trade::TradeArgs),
     /// Emergency: cancel every order of the active baskets and sell their positions.
     CloseAll(crate::apps::trade::TradeArgs),
+    /// Read a dashboard password from stdin (first line) and print its argon2 hash, for
+    /// DASHBOARD_PASSWORD_HASH or `[dashboard] password_hash`.
+    HashPassword,
 }
 
 /// Runs the parsed command line.
@@ -79,5 +82,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Paper(args) => crate::apps::paper::run(&args),
         Command::Run(args) => crate::apps::trade::run(&args),
         Command::CloseAll(args) => crate::apps::trade::close_all(&args),
+        Command::HashPassword => hash_password(&mut std::io::stdin().lock()),
     }
+}
+
+/// `hash-password`: the first line of `input` (without its line ending) → PHC string on stdout.
+fn hash_password(input: &mut dyn std::io::BufRead) -> anyhow::Result<()> {
+    let mut line = String::new();
+    input.read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        anyhow::bail!("no password on stdin (give it as the first line)");
+    }
+    println!("{}", crate::apps::dashboard::auth::hash_password(password)?);
+    Ok(())
 }

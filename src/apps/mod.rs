@@ -8,6 +8,8 @@ pub mod bot;
 pub mod check_config;
 /// The command line.
 pub mod cli;
+/// The web dashboard: monitoring, P&L, history, emergency controls.
+pub mod dashboard;
 /// `exchange-sim`: the simulated exchange served over Binance's REST API.
 pub mod exchange_sim;
 /// `paper`: simulated exchange + bot in one command.

@@ -17,6 +17,7 @@ use crate::adapters::sim::server::{serve, ApiCredential, FaultConfig, SimServer,
 use crate::adapters::store::SqlStore;
 use crate::apps::backtest::command::{parse_config, DEFAULT_DATA};
 use crate::apps::bot::{runner, Bot, BotSettings};
+use crate::apps::dashboard::{self, DashboardState, Pair};
 use crate::apps::exchange_sim::parse_speed;
 use crate::apps::trade::{announce, check_market, Mode};
 use crate::core::money::Amount;
@@ -46,6 +47,12 @@ pub struct PaperArgs {
     /// Pause between bot steps, in milliseconds.
     #[arg(long, default_value = "500")]
     pub interval_ms: u64,
+    /// Where the dashboard listens (port 0 picks a free port; the URL is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub dashboard: std::net::SocketAddr,
+    /// Argon2 PHC string of the dashboard password (needed for a non-loopback address).
+    #[arg(long, env = "DASHBOARD_PASSWORD_HASH", hide_env_values = true)]
+    pub dashboard_password_hash: Option<String>,
 }
 
 /// Runs paper trading until Ctrl-C.
@@ -110,10 +117,26 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     tracing::info!(exchange = %base, database = %args.database.display(), "paper trading");
     let _lock = store.lock_instance().await?;
     check_market(&exchange, &settings).await?;
-    let mut bot = Bot::new(exchange, store, settings).await?;
+    let mut bot = Bot::new(exchange, store.clone(), settings).await?;
+    let (commands, command_rx) = tokio::sync::mpsc::channel(8);
+    let state = DashboardState::new(
+        store,
+        commands,
+        Mode::Paper,
+        Pair::from_rules(bot.rules()),
+        args.dashboard_password_hash.clone(),
+    )?
+    .with_metrics(bot.metrics().clone());
+    let dashboard = dashboard::spawn(args.dashboard, state)
+        .await
+        .with_context(|| format!("starting the dashboard on {}", args.dashboard))?;
+    let url = format!("http://{}", dashboard.addr);
+    tracing::info!(%url, "dashboard listening");
+    println!("dashboard: {url}");
     let stop = runner::stop_on_signals();
-    let steps = runner::run_until(&mut bot, stop).await?;
+    let steps = runner::run_with_commands(&mut bot, stop, command_rx).await?;
     tracing::info!(steps, "paper trading stopped");
+    dashboard.stop().await;
     let _ = stop_server.send(());
     let _ = served.await;
     Ok(())

@@ -66,6 +66,10 @@ pub struct DashboardSection {
     /// Listen address; anything but loopback requires a password hash.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// Argon2 PHC string of the dashboard password (env `DASHBOARD_PASSWORD_HASH`;
+    /// `binance-trader hash-password` prints one). Required for a non-loopback `listen`.
+    #[serde(default)]
+    pub password_hash: Option<String>,
 }
 
 impl Default for ExchangeSection {
@@ -83,6 +87,7 @@ impl Default for DashboardSection {
     fn default() -> Self {
         Self {
             listen: default_listen(),
+            password_hash: None,
         }
     }
 }
@@ -135,6 +140,9 @@ impl BotFile {
         if let Some(v) = env("BINANCE_USE_TESTNET").filter(|v| !v.is_empty()) {
             self.exchange.use_testnet = parse_bool(&v)
                 .with_context(|| format!("BINANCE_USE_TESTNET={v}: expected true or false"))?;
+        }
+        if let Some(hash) = env("DASHBOARD_PASSWORD_HASH").filter(|v| !v.trim().is_empty()) {
+            self.dashboard.password_hash = Some(hash.trim().to_string());
         }
         if self.check_interval_seconds == 0 {
             bail!("check_interval_seconds must be at least 1");
@@ -197,6 +205,19 @@ mod tests {
         assert_eq!(f.database_url, "sqlite://data/bot.sqlite");
         assert_eq!(f.check_interval_seconds, 5);
         assert!(f.dashboard.listen.ip().is_loopback());
+        assert_eq!(f.dashboard.password_hash, None);
+    }
+
+    #[test]
+    fn dashboard_password_hash_from_file_or_env() {
+        let f = load("[dashboard]\npassword_hash = \"$argon2id$file\"\n", &[]).unwrap();
+        assert_eq!(f.dashboard.password_hash.as_deref(), Some("$argon2id$file"));
+        let f = load(
+            "[dashboard]\npassword_hash = \"$argon2id$file\"\n",
+            &[("DASHBOARD_PASSWORD_HASH", "$argon2id$env")],
+        )
+        .unwrap();
+        assert_eq!(f.dashboard.password_hash.as_deref(), Some("$argon2id$env"));
     }
 
     #[test]

@@ -13,7 +13,8 @@ use crate::adapters::binance::Credentials;
 use crate::adapters::store::SqlStore;
 use crate::apps::backtest::command::parse_config;
 use crate::apps::bot::{runner, Bot, BotSettings};
-use crate::apps::settings_file::BotFile;
+use crate::apps::dashboard::{self, DashboardState, Pair};
+use crate::apps::settings_file::{BotFile, DashboardSection};
 use crate::core::client_id::IdPrefix;
 use crate::core::money::{Pct, Quote};
 use crate::core::strategy::validate::validate_for_market;
@@ -58,6 +59,10 @@ pub struct TradeArgs {
     /// Pause between steps in milliseconds (overrides check_interval_seconds; for tests).
     #[arg(long, hide = true)]
     pub interval_ms: Option<u64>,
+    /// Where the dashboard listens (`run` only; overrides `[dashboard] listen`; port 0 picks
+    /// a free port).
+    #[arg(long)]
+    pub dashboard: Option<std::net::SocketAddr>,
     /// Grace before an unanswered order is believed never placed, in ms (for tests against
     /// the simulated exchange, whose lookups never lag).
     #[arg(long, hide = true)]
@@ -74,6 +79,8 @@ pub struct Prepared {
     pub settings: BotSettings,
     /// Where orders go.
     pub mode: Mode,
+    /// Dashboard settings (listen address after `--dashboard`, password hash).
+    pub dashboard: DashboardSection,
 }
 
 /// Reads `.env`, the configuration, the strategy and the credentials; opens the database.
@@ -123,11 +130,16 @@ pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
         settings.intent_grace_ms = ms;
     }
     settings.emergency_margin = Pct::new(file.emergency_margin_pct);
+    let mut dashboard = file.dashboard.clone();
+    if let Some(addr) = args.dashboard {
+        dashboard.listen = addr;
+    }
     Ok(Prepared {
         exchange,
         store,
         settings,
         mode,
+        dashboard,
     })
 }
 
@@ -162,10 +174,26 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
         announce(p.mode);
         let _lock = p.store.lock_instance().await?;
         check_market(&p.exchange, &p.settings).await?;
-        let mut bot = Bot::new(p.exchange, p.store, p.settings).await?;
+        let mut bot = Bot::new(p.exchange, p.store.clone(), p.settings).await?;
+        let (commands, command_rx) = tokio::sync::mpsc::channel(8);
+        let state = DashboardState::new(
+            p.store,
+            commands,
+            p.mode,
+            Pair::from_rules(bot.rules()),
+            p.dashboard.password_hash.clone(),
+        )?
+        .with_metrics(bot.metrics().clone());
+        let listen = p.dashboard.listen;
+        let dashboard = dashboard::spawn(listen, state)
+            .await
+            .with_context(|| format!("starting the dashboard on {listen}"))?;
+        tracing::info!(url = %format!("http://{}", dashboard.addr), "dashboard listening");
         let stop = runner::stop_on_signals();
-        let steps = runner::run_until(&mut bot, stop).await?;
-        tracing::info!(steps, "bot stopped cleanly");
+        let steps = runner::run_with_commands(&mut bot, stop, command_rx).await;
+        dashboard.stop().await;
+        tracing::info!(steps = steps.as_ref().ok(), "bot stopped");
+        steps?;
         Ok(())
     })
 }

@@ -188,6 +188,11 @@ pub trait Exchange: Send + Sync {
     ) -> impl Future<Output = Result<SymbolRules, ExchangeError>> + Send;
     /// Server time, Unix ms.
     fn server_time(&self) -> impl Future<Output = Result<i64, ExchangeError>> + Send;
+    /// Request weight used in the current one-minute window, when the client tracks it (for
+    /// the metrics; no request is made).
+    fn used_weight(&self) -> Option<u64> {
+        None
+    }
     /// Last traded price.
     fn ticker_price(
         &self,

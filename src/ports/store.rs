@@ -210,6 +210,8 @@ pub trait Store: Send + Sync {
         &self,
         active_only: bool,
     ) -> impl Future<Output = Result<Vec<BasketRecord>, StoreError>> + Send;
+    /// Baskets still open — `active` or paused (`error`) — newest first.
+    fn open_baskets(&self) -> impl Future<Output = Result<Vec<BasketRecord>, StoreError>> + Send;
     /// The highest basket id ever used (0 when none).
     fn max_basket_id(&self) -> impl Future<Output = Result<u32, StoreError>> + Send;
     /// Sets a basket's status, closing time and reason.
@@ -293,6 +295,10 @@ pub trait Store: Send + Sync {
         &self,
         query: &FillQuery,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Number of fills of every basket that has any, by basket id (lets readers such as the
+    /// dashboard replay only the baskets whose fills changed).
+    fn fill_counts(&self) -> impl Future<Output = Result<BTreeMap<u32, u64>, StoreError>> + Send;
 
     /// Appends an account snapshot.
     fn insert_snapshot(

@@ -92,7 +92,7 @@ impl BotProcess {
 
     fn write_config(&self) {
         let text = format!(
-            "strategy = \"{}\"\ndatabase_url = \"sqlite://{}\"\n\n[exchange]\nbase_url = \"{}\"\n",
+            "strategy = \"{}\"\ndatabase_url = \"sqlite://{}\"\n\n[exchange]\nbase_url = \"{}\"\n\n[dashboard]\nlisten = \"127.0.0.1:0\"\n",
             root().join("config/backtest.toml").display(),
             self.dir.path().join("bot.sqlite").display(),
             self.base

@@ -41,6 +41,15 @@ async fn baskets_round_trip_and_status(db: &TestDb) {
     let all: Vec<u32> = ids(&s.baskets(false).await.unwrap());
     assert_eq!(all, vec![3, 2, 1]);
     assert_eq!(ids(&s.baskets(true).await.unwrap()), vec![3, 1]);
+    s.set_basket_status(1, BasketStatus::Error, None, Some("paused"))
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&s.open_baskets().await.unwrap()),
+        vec![3, 1],
+        "open = active or paused, newest first"
+    );
+    assert_eq!(ids(&s.baskets(true).await.unwrap()), vec![3]);
     assert!(matches!(
         s.set_basket_status(99, BasketStatus::Error, None, None)
             .await,
@@ -200,6 +209,11 @@ async fn fills_once_query_and_count(db: &TestDb) {
     }
     let all = FillQuery::default();
     assert_eq!(s.count_fills(&all).await.unwrap(), 5);
+    assert_eq!(
+        s.fill_counts().await.unwrap(),
+        std::collections::BTreeMap::from([(1, 4), (2, 1)]),
+        "per-basket counts; duplicates not counted"
+    );
     let b1 = s.basket_fills(1).await.unwrap();
     assert_eq!(
         b1.iter().map(|f| f.trade_id).collect::<Vec<_>>(),

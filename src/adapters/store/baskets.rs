@@ -127,6 +127,15 @@ impl SqlStore {
         } else {
             ""
         };
+        self.baskets_where(filter).await
+    }
+
+    pub(super) async fn open_basket_rows(&self) -> Result<Vec<BasketRecord>, StoreError> {
+        self.baskets_where("WHERE status IN ('active', 'error')")
+            .await
+    }
+
+    async fn baskets_where(&self, filter: &str) -> Result<Vec<BasketRecord>, StoreError> {
         let sql = format!("SELECT {BASKET_COLUMNS} FROM baskets {filter} ORDER BY id DESC");
         self.fetch_all(&sql, &[], decode_basket).await
     }

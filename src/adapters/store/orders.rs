@@ -202,6 +202,16 @@ impl SqlStore {
         self.fetch_all(&sql, &args, decode_fill).await
     }
 
+    pub(super) async fn fill_count_rows(
+        &self,
+    ) -> Result<std::collections::BTreeMap<u32, u64>, StoreError> {
+        let sql = "SELECT basket_id, COUNT(*) AS n FROM fills GROUP BY basket_id";
+        let rows = self
+            .fetch_all(sql, &[], |r| Ok((num(r, "basket_id")?, count(r)?)))
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     pub(super) async fn count_fill_rows(&self, q: &FillQuery) -> Result<u64, StoreError> {
         let sql = format!("SELECT COUNT(*) AS n FROM fills WHERE {FILL_FILTER}");
         Ok(self

@@ -23,6 +23,9 @@ impl Store for SqlStore {
     async fn baskets(&self, active_only: bool) -> Result<Vec<BasketRecord>, StoreError> {
         self.basket_rows(active_only).await
     }
+    async fn open_baskets(&self) -> Result<Vec<BasketRecord>, StoreError> {
+        self.open_basket_rows().await
+    }
     async fn max_basket_id(&self) -> Result<u32, StoreError> {
         self.max_basket().await
     }
@@ -92,6 +95,9 @@ impl Store for SqlStore {
     }
     async fn count_fills(&self, query: &FillQuery) -> Result<u64, StoreError> {
         self.count_fill_rows(query).await
+    }
+    async fn fill_counts(&self) -> Result<BTreeMap<u32, u64>, StoreError> {
+        self.fill_count_rows().await
     }
 
     async fn insert_snapshot(&self, snapshot: &AccountSnapshot) -> Result<(), StoreError> {

@@ -51,6 +51,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             Ok(mut report) => {
                 report.spec.slot = c.slot;
                 self.store.upsert_order(basket_id, &report).await?;
+                self.metrics.order_cancelled();
                 let text = format!("cancelled {} ({})", c.client_id, report.status.as_str());
                 self.event(
                     now,
@@ -96,6 +97,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             Ok(mut report) => {
                 report.spec.slot = order.spec.slot;
                 self.store.upsert_order(basket_id, &report).await?;
+                self.metrics.order_placed();
                 let text = format!(
                     "placed {} {} {} {} at {} ({})",
                     order.spec.slot,
@@ -140,6 +142,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         err: &ExchangeError,
         now: i64,
     ) -> Result<(), BotError> {
+        self.metrics.error();
         let level = match err {
             ExchangeError::Rejected(_) => EventLevel::Warn,
             _ => EventLevel::Error,

@@ -19,11 +19,13 @@
 pub mod control;
 pub mod emergency;
 mod execute;
+pub mod metrics;
 pub mod runner;
 pub mod settings;
 mod step;
 mod sync;
 
+pub use metrics::BotMetrics;
 pub use settings::BotSettings;
 pub use step::{Bot, BotError, StepReport};
 

@@ -49,9 +49,15 @@ pub async fn run_with_commands<E: Exchange, S: Store>(
         if *stop.borrow() {
             return Ok(steps);
         }
-        let pause = match bot.step().await {
+        let started = std::time::Instant::now();
+        let result = bot.step().await;
+        if let Some(used) = bot.exchange().used_weight() {
+            bot.metrics().set_api_weight(used);
+        }
+        let pause = match result {
             Ok(report) => {
                 steps += 1;
+                bot.metrics().step_done(started.elapsed());
                 if report.failed > 0 {
                     failures += 1;
                     backoff(interval, failures)
@@ -62,6 +68,7 @@ pub async fn run_with_commands<E: Exchange, S: Store>(
             }
             Err(err) => {
                 failures += 1;
+                bot.metrics().error();
                 let wait = match &err {
                     BotError::Exchange(ExchangeError::RateLimited { retry_after_ms, .. }) => {
                         backoff(interval, failures).max(Duration::from_millis(*retry_after_ms))

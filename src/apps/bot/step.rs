@@ -1,6 +1,6 @@
 //! [`Bot`] and its [`Bot::step`].
 
-use crate::apps::bot::{BotSettings, QUIESCENT_KEY};
+use crate::apps::bot::{BotMetrics, BotSettings, QUIESCENT_KEY};
 use crate::core::basket::{Basket, BasketStatus};
 use crate::core::cycle::{self, CycleInput, Lifecycle};
 use crate::core::filters::SymbolRules;
@@ -9,6 +9,7 @@ use crate::core::order::OpenOrder;
 use crate::core::strategy::plan::Market;
 use crate::ports::exchange::{Exchange, ExchangeError};
 use crate::ports::store::{AccountSnapshot, BasketRecord, Event, EventLevel, Store, StoreError};
+use std::sync::Arc;
 
 /// Why a step stopped early. Either way nothing is lost: the next step starts over from the
 /// exchange and the store.
@@ -59,6 +60,7 @@ pub struct Bot<E, S> {
     pub(super) store: S,
     pub(super) settings: BotSettings,
     pub(super) rules: SymbolRules,
+    pub(super) metrics: Arc<BotMetrics>,
     last_snapshot_ms: Option<i64>,
 }
 
@@ -71,8 +73,20 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             store,
             settings,
             rules,
+            metrics: Arc::new(BotMetrics::new()),
             last_snapshot_ms: None,
         })
+    }
+
+    /// Shares `metrics` with the bot (the dashboard exports them).
+    pub fn with_metrics(mut self, metrics: Arc<BotMetrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The bot's counters.
+    pub fn metrics(&self) -> &Arc<BotMetrics> {
+        &self.metrics
     }
 
     /// Takes the bot apart (to restart it on the same store).
@@ -116,6 +130,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         let open = self.exchange.open_orders(&symbol).await?;
         self.sync_orders(&open).await?;
         let last = self.exchange.ticker_price(&symbol).await?;
+        self.metrics.set_last_price(last);
         if self.ensure_basket(last, now).await? {
             report.lifecycle += 1;
         }

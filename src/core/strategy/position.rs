@@ -43,6 +43,19 @@ impl Position {
     /// Replays `fills` (any order; sorted here by time, then trade id) on top of the basket's
     /// carried dust. `base` and `quote` are the symbol's assets (from `SymbolRules`).
     pub fn from_fills(basket: &Basket, fills: &[Fill], base: &Asset, quote: &Asset) -> Self {
+        Self::replay(basket, fills, base, quote, |_, _| {})
+    }
+
+    /// [`Position::from_fills`] that calls `each` after every fill (in replay order) with the
+    /// position so far, so callers can read what one fill changed (the realised P&L of a sell
+    /// is the increase of `realised_pnl` it caused).
+    pub fn replay(
+        basket: &Basket,
+        fills: &[Fill],
+        base: &Asset,
+        quote: &Asset,
+        mut each: impl FnMut(&Fill, &Position),
+    ) -> Self {
         let mut sorted: Vec<&Fill> = fills.iter().collect();
         sorted.sort_by_key(|f| (f.time_ms, f.trade_id));
         let mut pos = Position {
@@ -52,6 +65,7 @@ impl Position {
         };
         for fill in sorted {
             pos.apply(fill, base, quote);
+            each(fill, &pos);
         }
         pos
     }

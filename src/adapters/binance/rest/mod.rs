@@ -409,6 +409,13 @@ impl<T: HttpTransport> Exchange for BinanceRest<T> {
         Ok(t.server_time)
     }
 
+    fn used_weight(&self) -> Option<u64> {
+        let now = self.server_now_ms();
+        self.state()
+            .limiter
+            .used(super::rate_limit::LimitKind::RequestWeight, 60_000, now)
+    }
+
     async fn ticker_price(&self, symbol: &Symbol) -> Result<Price, ExchangeError> {
         self.last_price(symbol).await
     }

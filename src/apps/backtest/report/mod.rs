@@ -13,7 +13,7 @@
 //!   and the price and equity extremes); the HTML page draws at most [`MAX_MARKERS`](crate::apps::backtest::report::MAX_MARKERS) fill
 //!   markers, the JSON keeps every fill.
 
-mod chart;
+pub(crate) mod chart;
 mod html;
 mod json;
 mod rows;

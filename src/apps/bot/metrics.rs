@@ -1,0 +1,148 @@
+//! The bot's counters for Prometheus (`/metrics` of the dashboard): cycle latency, orders
+//! placed and cancelled, API weight used, errors, and the last price seen (for the dashboard's
+//! unrealised P&L). One [`BotMetrics`] is shared (`Arc`) by the bot and the dashboard.
+
+use crate::core::money::Price;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Counters the bot updates and the dashboard exports.
+pub struct BotMetrics {
+    registry: Registry,
+    cycle_seconds: Histogram,
+    steps: Counter,
+    orders_placed: Counter,
+    orders_cancelled: Counter,
+    errors: Counter,
+    api_weight_used: Gauge,
+    last_price: Mutex<Option<Price>>,
+}
+
+impl std::fmt::Debug for BotMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotMetrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for BotMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BotMetrics {
+    /// Fresh metrics, registered under the `bot_` prefix.
+    pub fn new() -> Self {
+        let buckets = [
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+        ];
+        let cycle_seconds = Histogram::new(buckets);
+        let steps = Counter::default();
+        let orders_placed = Counter::default();
+        let orders_cancelled = Counter::default();
+        let errors = Counter::default();
+        let api_weight_used = Gauge::default();
+        let mut registry = Registry::with_prefix("bot");
+        registry.register(
+            "cycle_seconds",
+            "Duration of one bot step",
+            cycle_seconds.clone(),
+        );
+        registry.register("steps", "Bot steps completed", steps.clone());
+        registry.register(
+            "orders_placed",
+            "Orders the exchange accepted",
+            orders_placed.clone(),
+        );
+        registry.register(
+            "orders_cancelled",
+            "Orders cancelled on the exchange",
+            orders_cancelled.clone(),
+        );
+        registry.register(
+            "errors",
+            "Failed steps and failed order actions",
+            errors.clone(),
+        );
+        registry.register(
+            "api_weight_used",
+            "Request weight used in the exchange's current one-minute window",
+            api_weight_used.clone(),
+        );
+        Self {
+            registry,
+            cycle_seconds,
+            steps,
+            orders_placed,
+            orders_cancelled,
+            errors,
+            api_weight_used,
+            last_price: Mutex::new(None),
+        }
+    }
+
+    /// Records one completed step and how long it took.
+    pub fn step_done(&self, took: Duration) {
+        self.steps.inc();
+        self.cycle_seconds.observe(took.as_secs_f64());
+    }
+
+    /// Counts an order placed.
+    pub fn order_placed(&self) {
+        self.orders_placed.inc();
+    }
+
+    /// Counts an order cancelled.
+    pub fn order_cancelled(&self) {
+        self.orders_cancelled.inc();
+    }
+
+    /// Counts a failure (a step or an order action).
+    pub fn error(&self) {
+        self.errors.inc();
+    }
+
+    /// Sets the API weight used in the current window.
+    pub fn set_api_weight(&self, used: u64) {
+        self.api_weight_used
+            .set(i64::try_from(used).unwrap_or(i64::MAX));
+    }
+
+    /// Remembers the last traded price the bot read.
+    pub fn set_last_price(&self, price: Price) {
+        *self.last_price.lock().unwrap_or_else(|e| e.into_inner()) = Some(price);
+    }
+
+    /// The last price the bot read, if it ran a step yet.
+    pub fn last_price(&self) -> Option<Price> {
+        *self.last_price.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Orders placed so far.
+    pub fn placed(&self) -> u64 {
+        self.orders_placed.get()
+    }
+
+    /// Orders cancelled so far.
+    pub fn cancelled(&self) -> u64 {
+        self.orders_cancelled.get()
+    }
+
+    /// Failures so far.
+    pub fn errors(&self) -> u64 {
+        self.errors.get()
+    }
+
+    /// The Prometheus text exposition (OpenMetrics text format).
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}

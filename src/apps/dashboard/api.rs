@@ -1,0 +1,86 @@
+//! JSON API (`/api/...`, the same data as the pages), `/healthz`, `/metrics` and the embedded
+//! static assets.
+
+use super::detail::{BasketDetail, HistoryParams, HistoryView};
+use super::pages::PageError;
+use super::view::LiveView;
+use super::DashboardState;
+use crate::ports::store::Store;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+
+/// The Tailwind build (see `.spec/dashboard.md` for the command).
+const CSS: &str = include_str!("../../../assets/dashboard.css");
+/// The refresh and modal script.
+const JS: &str = include_str!("../../../assets/dashboard.js");
+
+/// `GET /api/state`.
+pub(super) async fn state<S: Store + 'static>(
+    State(state): State<DashboardState<S>>,
+) -> Result<Json<LiveView>, PageError> {
+    Ok(Json(state.live_view().await?))
+}
+
+/// `GET /api/orders/history`.
+pub(super) async fn history<S: Store + 'static>(
+    State(state): State<DashboardState<S>>,
+    Query(params): Query<HistoryParams>,
+) -> Result<Json<HistoryView>, PageError> {
+    let filter = params
+        .filter()
+        .map_err(|e| PageError(StatusCode::BAD_REQUEST, e))?;
+    Ok(Json(state.history_view(filter).await?))
+}
+
+/// `GET /api/baskets/{id}`.
+pub(super) async fn basket<S: Store + 'static>(
+    State(state): State<DashboardState<S>>,
+    Path(id): Path<u32>,
+) -> Result<Json<BasketDetail>, PageError> {
+    match state.basket_detail(id).await? {
+        Some(d) => Ok(Json(d)),
+        None => Err(PageError(StatusCode::NOT_FOUND, format!("no basket {id}"))),
+    }
+}
+
+/// `GET /healthz`: the process answers.
+pub(super) async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub(super) async fn metrics<S: Store + 'static>(
+    State(state): State<DashboardState<S>>,
+) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+}
+
+/// `GET /assets/dashboard.css`.
+pub(super) async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+}
+
+/// `GET /assets/dashboard.js`.
+pub(super) async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        JS,
+    )
+}

@@ -1,0 +1,272 @@
+//! Data of `/orders/history` and `/baskets/{id}` (and their `/api/...` twins).
+
+use super::view::{basket_view, BasketView};
+use super::DashboardState;
+use crate::core::money::{Price, Qty, Quote};
+use crate::core::order::{Side, Slot};
+use crate::ports::store::{FillQuery, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Rows per history page unless asked otherwise.
+pub const PER_PAGE: u64 = 50;
+/// Most rows per history page.
+pub const MAX_PER_PAGE: u64 = 500;
+
+/// `?page=&per_page=&basket=&side=` as typed in a form (empty fields mean "any").
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct HistoryParams {
+    /// 1-based page.
+    pub page: Option<String>,
+    /// Rows per page.
+    pub per_page: Option<String>,
+    /// Basket id.
+    pub basket: Option<String>,
+    /// `buy` or `sell`.
+    pub side: Option<String>,
+}
+
+/// A validated history query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HistoryFilter {
+    /// 1-based page.
+    pub page: u64,
+    /// Rows per page.
+    pub per_page: u64,
+    /// Only this basket.
+    pub basket: Option<u32>,
+    /// Only this side.
+    pub side: Option<Side>,
+}
+
+impl HistoryParams {
+    /// Parses the fields; junk is an error message for a 400.
+    pub fn filter(&self) -> Result<HistoryFilter, String> {
+        fn field<T: std::str::FromStr>(
+            v: &Option<String>,
+            name: &str,
+        ) -> Result<Option<T>, String> {
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => s.parse().map(Some).map_err(|_| format!("bad {name}")),
+            }
+        }
+        let side = match self
+            .side
+            .as_deref()
+            .map(str::trim)
+            .map(str::to_ascii_lowercase)
+        {
+            None => None,
+            Some(s) if s.is_empty() => None,
+            Some(s) if s == "buy" => Some(Side::Buy),
+            Some(s) if s == "sell" => Some(Side::Sell),
+            Some(_) => return Err("bad side: buy or sell".into()),
+        };
+        Ok(HistoryFilter {
+            page: field::<u64>(&self.page, "page")?.unwrap_or(1).max(1),
+            per_page: field::<u64>(&self.per_page, "per_page")?
+                .unwrap_or(PER_PAGE)
+                .clamp(1, MAX_PER_PAGE),
+            basket: field(&self.basket, "basket")?,
+            side,
+        })
+    }
+}
+
+/// One executed order part.
+#[derive(Debug, Clone, Serialize)]
+pub struct FillRow {
+    /// Unix ms.
+    pub time_ms: i64,
+    /// Basket.
+    pub basket_id: u32,
+    /// Exchange order id.
+    pub order_id: u64,
+    /// Trade id.
+    pub trade_id: u64,
+    /// Slot.
+    pub slot: String,
+    /// BUY / SELL.
+    pub side: &'static str,
+    /// Price.
+    pub price: Price,
+    /// Quantity.
+    pub qty: Qty,
+    /// Commission and its asset.
+    pub commission: String,
+    /// Realised P&L of a sell.
+    pub realised: Option<Quote>,
+}
+
+/// One page of the history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryView {
+    /// The query.
+    pub filter: HistoryFilter,
+    /// Matching fills in all pages.
+    pub total: u64,
+    /// Number of pages (at least 1).
+    pub pages: u64,
+    /// This page's rows, newest first.
+    pub rows: Vec<FillRow>,
+}
+
+/// One buy level of a basket.
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelRow {
+    /// Slot.
+    pub slot: String,
+    /// Gross quantity bought.
+    pub qty: Qty,
+    /// Average fill price.
+    pub avg_price: Price,
+    /// (last − average) × quantity.
+    pub unrealised: Option<Quote>,
+}
+
+/// One order of a basket.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderRow {
+    /// Client id.
+    pub client_id: String,
+    /// Exchange id.
+    pub order_id: u64,
+    /// Slot.
+    pub slot: String,
+    /// BUY / SELL.
+    pub side: &'static str,
+    /// Type.
+    pub order_type: &'static str,
+    /// Status.
+    pub status: &'static str,
+    /// Limit or stop price.
+    pub price: Option<Price>,
+    /// Ordered quantity.
+    pub qty: Qty,
+    /// Executed.
+    pub executed: Qty,
+}
+
+/// `/baskets/{id}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BasketDetail {
+    /// Summary row (status, VWAP, position, P&L).
+    pub basket: BasketView,
+    /// Status name (any, not only open).
+    pub status: &'static str,
+    /// Creation time.
+    pub created_ms: i64,
+    /// Closing time.
+    pub closed_ms: Option<i64>,
+    /// Buy levels with fills.
+    pub levels: Vec<LevelRow>,
+    /// Every order, oldest first.
+    pub orders: Vec<OrderRow>,
+    /// Every fill, oldest first.
+    pub fills: Vec<FillRow>,
+}
+
+impl<S: Store> DashboardState<S> {
+    /// One page of filled orders.
+    pub async fn history_view(&self, filter: HistoryFilter) -> Result<HistoryView, StoreError> {
+        let books = self.ledger.refresh(&*self.store).await?;
+        let mut query = FillQuery {
+            basket_id: filter.basket,
+            side: filter.side,
+            offset: 0,
+            limit: 0,
+        };
+        let total = self.store.count_fills(&query).await?;
+        query.offset = (filter.page - 1).saturating_mul(filter.per_page);
+        query.limit = filter.per_page;
+        let rows = self
+            .store
+            .fills(&query)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let pnl = books.sell_pnl(r.basket_id, r.fill.trade_id);
+                fill_row(r.basket_id, &r.fill, pnl)
+            })
+            .collect();
+        Ok(HistoryView {
+            filter,
+            total,
+            pages: total.div_ceil(filter.per_page).max(1),
+            rows,
+        })
+    }
+
+    /// One basket, or `None` when it does not exist.
+    pub async fn basket_detail(&self, id: u32) -> Result<Option<BasketDetail>, StoreError> {
+        let Some(record) = self.store.basket(id).await? else {
+            return Ok(None);
+        };
+        let books = self.ledger.refresh(&*self.store).await?;
+        let book = self.book(&books, &record);
+        let last = self.last_price().await?;
+        let orders = self.store.orders(id).await?;
+        let fills = self.store.basket_fills(id).await?;
+        let open: Vec<_> = orders
+            .iter()
+            .filter(|o| o.report.status.is_open())
+            .cloned()
+            .collect();
+        let mut levels: BTreeMap<Slot, (Qty, Quote)> = BTreeMap::new();
+        for f in fills.iter().filter(|f| f.side == Side::Buy) {
+            let e = levels.entry(f.slot).or_insert((Qty::ZERO, Quote::ZERO));
+            e.0 += f.qty;
+            e.1 += f.notional();
+        }
+        Ok(Some(BasketDetail {
+            basket: basket_view(&record, &book, &open, last),
+            status: record.basket.status.as_str(),
+            created_ms: record.basket.created_ms,
+            closed_ms: record.closed_ms,
+            levels: levels
+                .into_iter()
+                .filter(|(_, (q, _))| q.is_positive())
+                .map(|(slot, (qty, cost))| LevelRow {
+                    slot: slot.to_string(),
+                    qty,
+                    avg_price: cost / qty,
+                    unrealised: last.map(|p| p * qty - cost),
+                })
+                .collect(),
+            orders: orders
+                .iter()
+                .map(|o| OrderRow {
+                    client_id: o.report.client_id.to_string(),
+                    order_id: o.report.order_id,
+                    slot: o.slot.to_string(),
+                    side: o.report.side.as_str(),
+                    order_type: o.report.spec.order_type.as_str(),
+                    status: o.report.status.as_str(),
+                    price: o.report.spec.price.or(o.report.spec.stop_price),
+                    qty: o.report.spec.qty,
+                    executed: o.report.executed_qty,
+                })
+                .collect(),
+            fills: fills
+                .iter()
+                .map(|f| fill_row(id, f, book.sell_pnl.get(&f.trade_id).copied()))
+                .collect(),
+        }))
+    }
+}
+
+fn fill_row(basket_id: u32, f: &crate::core::fill::Fill, realised: Option<Quote>) -> FillRow {
+    FillRow {
+        time_ms: f.time_ms,
+        basket_id,
+        order_id: f.order_id,
+        trade_id: f.trade_id,
+        slot: f.slot.to_string(),
+        side: f.side.as_str(),
+        price: f.price,
+        qty: f.qty,
+        commission: format!("{} {}", f.commission.amount, f.commission.asset),
+        realised,
+    }
+}

@@ -1,0 +1,50 @@
+//! askama filters of the dashboard templates: money with a sign and two decimals, percents,
+//! a colour class for P&L, UTC times.
+
+use rust_decimal::Decimal;
+use std::fmt::Display;
+use std::str::FromStr;
+
+fn dec(v: impl Display) -> Option<Decimal> {
+    Decimal::from_str(&v.to_string()).ok()
+}
+
+/// `+4.20`, `-0.45`, `0.00` (rounded half away from zero).
+pub fn money(v: impl Display, _: &dyn askama::Values) -> askama::Result<String> {
+    Ok(match dec(&v) {
+        Some(d) => {
+            let r =
+                d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            if r.is_sign_positive() && !r.is_zero() {
+                format!("+{r:.2}")
+            } else if r.is_zero() {
+                "0.00".to_string()
+            } else {
+                format!("{r:.2}")
+            }
+        }
+        None => v.to_string(),
+    })
+}
+
+/// `87.5%` (at most two decimals).
+pub fn pct(v: impl Display, _: &dyn askama::Values) -> askama::Result<String> {
+    Ok(match dec(&v) {
+        Some(d) => format!("{}%", d.round_dp(2).normalize()),
+        None => v.to_string(),
+    })
+}
+
+/// Tailwind text colour for a signed amount.
+pub fn pnl_class(v: impl Display, _: &dyn askama::Values) -> askama::Result<&'static str> {
+    Ok(match dec(&v) {
+        Some(d) if d.is_sign_positive() && !d.is_zero() => "text-emerald-600 dark:text-emerald-400",
+        Some(d) if d.is_sign_negative() && !d.is_zero() => "text-red-600 dark:text-red-400",
+        _ => "",
+    })
+}
+
+/// `2024-01-31 23:59` UTC from Unix ms.
+pub fn utc(v: &i64, _: &dyn askama::Values) -> askama::Result<String> {
+    Ok(crate::apps::backtest::report::utc_minute(*v))
+}

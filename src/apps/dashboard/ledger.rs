@@ -1,0 +1,210 @@
+//! Per-basket books (position, VWAP, realised P&L per sell) replayed from the store's fills with
+//! [`Position::replay`], cached, and refreshed only for baskets whose fill count changed.
+//!
+//! A request costs one `COUNT(*)` when nothing changed; when fills arrived, one `GROUP BY`
+//! and a reload of the changed baskets only. The money math is the core's.
+
+use crate::core::basket::Basket;
+use crate::core::fill::Fill;
+use crate::core::money::Quote;
+use crate::core::order::Side;
+use crate::core::strategy::position::Position;
+use crate::core::symbol::Asset;
+use crate::ports::store::{FillQuery, Store, StoreError};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+/// More changed baskets than this are reloaded with one query for all fills.
+const BULK_RELOAD: usize = 32;
+
+/// One basket's replayed fills.
+#[derive(Debug, Clone, Default)]
+pub struct Book {
+    /// Position after all fills.
+    pub position: Position,
+    /// Realised P&L of each sell, by trade id.
+    pub sell_pnl: BTreeMap<u64, Quote>,
+    /// Fills replayed.
+    pub fills: u64,
+}
+
+impl Book {
+    /// Replays `fills` of `basket`.
+    pub fn replay(basket: &Basket, fills: &[Fill], base: &Asset, quote: &Asset) -> Self {
+        let mut sell_pnl = BTreeMap::new();
+        let mut realised = Quote::ZERO;
+        let position = Position::replay(basket, fills, base, quote, |fill, pos| {
+            if fill.side == Side::Sell {
+                sell_pnl.insert(fill.trade_id, pos.realised_pnl - realised);
+            }
+            realised = pos.realised_pnl;
+        });
+        Self {
+            position,
+            sell_pnl,
+            fills: fills.len() as u64,
+        }
+    }
+}
+
+/// Totals over every basket's sells.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Sum of realised P&L.
+    pub realised: Quote,
+    /// Sells counted as trades.
+    pub trades: u64,
+    /// Sells with a positive P&L.
+    pub wins: u64,
+    /// Sells with a negative P&L.
+    pub losses: u64,
+    /// Sum of the positive P&Ls.
+    pub won: Quote,
+    /// Sum of the negative P&Ls.
+    pub lost: Quote,
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    total_fills: Option<u64>,
+    books: HashMap<u32, Arc<Book>>,
+    totals: Totals,
+}
+
+/// The cached books of all baskets.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    base: Asset,
+    quote: Asset,
+    cache: Arc<Mutex<Cache>>,
+}
+
+/// What a refresh hands out: a consistent view of the books.
+#[derive(Debug, Clone, Default)]
+pub struct Books {
+    /// Book per basket with fills.
+    pub books: HashMap<u32, Arc<Book>>,
+    /// Totals over all of them.
+    pub totals: Totals,
+}
+
+impl Books {
+    /// A basket's book, or an empty replay (carried dust only) when it has no fills.
+    pub fn book(&self, basket: &Basket, ledger: &Ledger) -> Arc<Book> {
+        self.books
+            .get(&basket.id)
+            .cloned()
+            .unwrap_or_else(|| Arc::new(Book::replay(basket, &[], &ledger.base, &ledger.quote)))
+    }
+
+    /// Realised P&L of one sell, if it is known.
+    pub fn sell_pnl(&self, basket_id: u32, trade_id: u64) -> Option<Quote> {
+        self.books
+            .get(&basket_id)
+            .and_then(|b| b.sell_pnl.get(&trade_id).copied())
+    }
+}
+
+impl Ledger {
+    /// A ledger for a pair's assets.
+    pub fn new(base: Asset, quote: Asset) -> Self {
+        Self {
+            base,
+            quote,
+            cache: Arc::new(Mutex::new(Cache::default())),
+        }
+    }
+
+    /// Brings the books up to date with the store and returns them.
+    pub async fn refresh<S: Store>(&self, store: &S) -> Result<Books, StoreError> {
+        let mut cache = self.cache.lock().await;
+        let total = store.count_fills(&FillQuery::default()).await?;
+        if cache.total_fills != Some(total) {
+            let counts = store.fill_counts().await?;
+            cache.books.retain(|id, _| counts.contains_key(id));
+            let changed: Vec<u32> = counts
+                .iter()
+                .filter(|(id, n)| cache.books.get(*id).is_none_or(|b| b.fills != **n))
+                .map(|(id, _)| *id)
+                .collect();
+            let books = if changed.len() > BULK_RELOAD {
+                self.replay_all(store, &changed).await?
+            } else {
+                self.replay_each(store, &changed).await?
+            };
+            cache.books.extend(books);
+            cache.totals = totals(cache.books.values());
+            cache.total_fills = Some(total);
+        }
+        Ok(Books {
+            books: cache.books.clone(),
+            totals: cache.totals,
+        })
+    }
+}
+
+impl Ledger {
+    async fn replay_each<S: Store>(
+        &self,
+        store: &S,
+        ids: &[u32],
+    ) -> Result<Vec<(u32, Arc<Book>)>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(record) = store.basket(id).await? {
+                let fills = store.basket_fills(id).await?;
+                let book = Book::replay(&record.basket, &fills, &self.base, &self.quote);
+                out.push((id, Arc::new(book)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// One query for all fills and one for all baskets instead of two per basket.
+    async fn replay_all<S: Store>(
+        &self,
+        store: &S,
+        ids: &[u32],
+    ) -> Result<Vec<(u32, Arc<Book>)>, StoreError> {
+        let mut fills: HashMap<u32, Vec<Fill>> = HashMap::new();
+        for rec in store.fills(&FillQuery::default()).await? {
+            fills.entry(rec.basket_id).or_default().push(rec.fill);
+        }
+        let baskets: HashMap<u32, Basket> = store
+            .baskets(false)
+            .await?
+            .into_iter()
+            .map(|r| (r.basket.id, r.basket))
+            .collect();
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                let basket = baskets.get(id)?;
+                let of = fills.get(id).map_or(&[][..], Vec::as_slice);
+                Some((
+                    *id,
+                    Arc::new(Book::replay(basket, of, &self.base, &self.quote)),
+                ))
+            })
+            .collect())
+    }
+}
+
+fn totals<'a>(books: impl Iterator<Item = &'a Arc<Book>>) -> Totals {
+    let mut t = Totals::default();
+    for book in books {
+        t.realised += book.position.realised_pnl;
+        for &pnl in book.sell_pnl.values() {
+            t.trades += 1;
+            if pnl.is_positive() {
+                t.wins += 1;
+                t.won += pnl;
+            } else if pnl < Quote::ZERO {
+                t.losses += 1;
+                t.lost += pnl;
+            }
+        }
+    }
+    t
+}

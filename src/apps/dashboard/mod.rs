@@ -1,0 +1,231 @@
+//! The web dashboard (`.spec/dashboard.md`): open orders, baskets, P&L, history, balances,
+//! the equity curve, emergency controls, a JSON API, `/healthz` and Prometheus `/metrics`.
+//! Server-rendered (axum + askama), one committed Tailwind CSS file and a few lines of
+//! vanilla JS, all embedded in the binary.
+//!
+//! Entry points: [`DashboardState::new`] (store, command channel to the bot, mode, pair,
+//! optional password hash), [`serve`], [`router`] (for tests that drive it in-process).
+
+mod actions;
+mod api;
+pub mod auth;
+pub mod detail;
+mod filters;
+pub mod ledger;
+mod pages;
+pub mod view;
+
+use crate::apps::bot::runner::BotCommand;
+use crate::apps::bot::BotMetrics;
+use crate::apps::trade::Mode;
+use crate::core::filters::SymbolRules;
+use crate::core::symbol::{Asset, Symbol};
+use crate::ports::store::Store;
+use auth::Auth;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use ledger::Ledger;
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// Why the dashboard cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum DashboardError {
+    /// Bad configuration (listen address, password hash).
+    #[error("dashboard: {0}")]
+    Config(String),
+    /// The socket failed.
+    #[error("dashboard: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The traded pair: its name and its two assets (commissions are booked by asset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pair {
+    /// The symbol (`FILUSDT`).
+    pub symbol: Symbol,
+    /// Base asset (`FIL`).
+    pub base: Asset,
+    /// Quote asset (`USDT`).
+    pub quote: Asset,
+}
+
+impl Pair {
+    /// The pair of a symbol's exchange rules.
+    pub fn from_rules(rules: &SymbolRules) -> Self {
+        Self {
+            symbol: rules.symbol.clone(),
+            base: rules.base_asset.clone(),
+            quote: rules.quote_asset.clone(),
+        }
+    }
+}
+
+/// Everything the handlers share; cheap to clone.
+pub struct DashboardState<S> {
+    store: Arc<S>,
+    commands: mpsc::Sender<BotCommand>,
+    mode: Mode,
+    pair: Arc<Pair>,
+    auth: Arc<Auth>,
+    ledger: Ledger,
+    metrics: Arc<BotMetrics>,
+    flashes: Arc<Mutex<HashMap<String, actions::Flash>>>,
+}
+
+impl<S> Clone for DashboardState<S> {
+    fn clone(&self) -> Self {
+        Self {
+            store: self.store.clone(),
+            commands: self.commands.clone(),
+            mode: self.mode,
+            pair: self.pair.clone(),
+            auth: self.auth.clone(),
+            ledger: self.ledger.clone(),
+            metrics: self.metrics.clone(),
+            flashes: self.flashes.clone(),
+        }
+    }
+}
+
+impl<S: Store + 'static> DashboardState<S> {
+    /// A dashboard over `store` that sends operator commands to the bot on `commands`.
+    /// `password_hash` is an argon2 PHC string (`binance-trader hash-password`); with it every
+    /// page needs a login. Fails on a malformed hash.
+    pub fn new(
+        store: S,
+        commands: mpsc::Sender<BotCommand>,
+        mode: Mode,
+        pair: Pair,
+        password_hash: Option<String>,
+    ) -> Result<Self, DashboardError> {
+        Ok(Self {
+            store: Arc::new(store),
+            commands,
+            mode,
+            ledger: Ledger::new(pair.base.clone(), pair.quote.clone()),
+            pair: Arc::new(pair),
+            auth: Arc::new(Auth::new(password_hash)?),
+            metrics: Arc::new(BotMetrics::new()),
+            flashes: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    /// Exports (and reads the last price from) the bot's metrics.
+    pub fn with_metrics(mut self, metrics: Arc<BotMetrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Refuses to listen on `addr` when it is not loopback and no password is set.
+    pub fn check_listen(&self, addr: SocketAddr) -> Result<(), DashboardError> {
+        auth::check_listen(addr, self.auth.required())
+    }
+}
+
+/// All routes, with the login guard and the security headers.
+pub fn router<S: Store + 'static>(state: DashboardState<S>) -> Router {
+    let protected = Router::new()
+        .route("/", get(pages::index::<S>))
+        .route("/fragment/live", get(pages::live_fragment::<S>))
+        .route("/orders/history", get(pages::history::<S>))
+        .route("/baskets/{id}", get(pages::basket::<S>))
+        .route("/trading/close-all", post(actions::close_all::<S>))
+        .route("/baskets/{id}/pause", post(actions::pause::<S>))
+        .route("/baskets/{id}/resume", post(actions::resume::<S>))
+        .route("/logout", post(actions::logout::<S>))
+        .route("/api/state", get(api::state::<S>))
+        .route("/api/orders/history", get(api::history::<S>))
+        .route("/api/baskets/{id}", get(api::basket::<S>))
+        .route("/metrics", get(api::metrics::<S>))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            actions::require_login::<S>,
+        ));
+    Router::new()
+        .merge(protected)
+        .route("/login", get(pages::login::<S>).post(actions::login::<S>))
+        .route("/healthz", get(api::healthz))
+        .route("/assets/dashboard.css", get(api::css))
+        .route("/assets/dashboard.js", get(api::js))
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    if !h.contains_key(header::CACHE_CONTROL) {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+    response
+}
+
+/// Serves the dashboard on `listener` until `shutdown` completes. Refuses a non-loopback
+/// address without a password.
+pub async fn serve<S: Store + 'static>(
+    listener: tokio::net::TcpListener,
+    state: DashboardState<S>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), DashboardError> {
+    state.check_listen(listener.local_addr()?)?;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// A dashboard serving in the background (see [`spawn`]).
+pub struct Running {
+    /// The bound address (the real port when asked for port 0).
+    pub addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), DashboardError>>,
+}
+
+impl Running {
+    /// Stops serving and waits for open requests to finish.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "dashboard stopped with an error"),
+            Err(e) => tracing::warn!(error = %e, "dashboard task failed"),
+            Ok(Ok(())) => {}
+        }
+    }
+}
+
+/// Checks the address, binds it and serves in a background task.
+pub async fn spawn<S: Store + 'static>(
+    addr: SocketAddr,
+    state: DashboardState<S>,
+) -> Result<Running, DashboardError> {
+    state.check_listen(addr)?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    Ok(Running { addr, stop, task })
+}
