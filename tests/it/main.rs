@@ -3,6 +3,7 @@
 mod architecture;
 mod backtest;
 mod bot;
+mod browser;
 mod check_config;
 mod client_faults;
 mod client_sim;

@@ -1,0 +1,111 @@
+//! Dashboard load: `GET /` against a SQLite store holding 100,000 orders and 50,000 fills,
+//! served on 127.0.0.1 and hit by a Rust client with 16 concurrent connections for 10 s.
+//! Prints requests per second and latency percentiles (target: p99 under 50 ms).
+//! `-- --short` seeds a tenth and runs 3 s (CI).
+
+#[path = "dashboard_seed.rs"]
+mod dashboard_seed;
+
+use binance_trader::adapters::store::SqlStore;
+use binance_trader::apps::dashboard::{spawn, DashboardState, Pair};
+use binance_trader::apps::trade::Mode;
+use binance_trader::core::strategy::config::StrategyConfig;
+use binance_trader::core::symbol::Asset;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CONNECTIONS: usize = 16;
+
+fn main() -> anyhow::Result<()> {
+    let short = std::env::args().any(|a| a == "--short");
+    let (orders, run_for) = if short {
+        (10_000, Duration::from_secs(3))
+    } else {
+        (100_000, Duration::from_secs(10))
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(bench(orders, run_for))
+}
+
+async fn bench(orders: u64, run_for: Duration) -> anyhow::Result<()> {
+    // tmpfs when there is one: seeding is 150,000 synchronous transactions.
+    let shm = Path::new("/dev/shm");
+    let dir = if shm.is_dir() {
+        tempfile::tempdir_in(shm)?
+    } else {
+        tempfile::tempdir()?
+    };
+    let url = format!("sqlite://{}", dir.path().join("bench.sqlite").display());
+    let store = SqlStore::connect(&url).await?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = StrategyConfig::from_toml_str(&std::fs::read_to_string(
+        root.join("config/backtest.toml"),
+    )?)?;
+    let started = Instant::now();
+    dashboard_seed::seed(&store, &config, orders).await;
+    println!(
+        "seeded {orders} orders and {} fills in {:.1} s",
+        orders / 2,
+        started.elapsed().as_secs_f64()
+    );
+
+    let (commands, _receiver) = tokio::sync::mpsc::channel(1);
+    let pair = Pair {
+        symbol: config.symbol.clone(),
+        base: Asset::parse("FIL")?,
+        quote: Asset::parse("USDT")?,
+    };
+    let state = DashboardState::new(store, commands, Mode::Paper, pair, None)?;
+    let running = spawn("127.0.0.1:0".parse()?, state).await?;
+    let url = format!("http://{}/", running.addr);
+
+    let client = reqwest::Client::new();
+    let first = client.get(&url).send().await?;
+    anyhow::ensure!(
+        first.status().is_success(),
+        "GET / answered {}",
+        first.status()
+    );
+    let body = first.text().await?;
+    println!("GET / = {} bytes", body.len());
+
+    let deadline = Instant::now() + run_for;
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let (client, url, latencies) = (client.clone(), url.clone(), Arc::clone(&latencies));
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let resp = client.get(&url).send().await.expect("request");
+                assert!(resp.status().is_success());
+                resp.bytes().await.expect("body");
+                mine.push(t.elapsed());
+            }
+            latencies.lock().unwrap().extend(mine);
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    let mut all = latencies.lock().unwrap().clone();
+    all.sort();
+    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+    println!(
+        "GET / with {orders} orders, {} fills: {} requests in {:.1} s = {:.0} req/s; \
+         p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({CONNECTIONS} connections)",
+        orders / 2,
+        all.len(),
+        run_for.as_secs_f64(),
+        all.len() as f64 / run_for.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        all.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+    );
+    running.stop().await;
+    Ok(())
+}
