@@ -212,7 +212,10 @@ async fn ask<S, T>(
         .send(make(tx))
         .await
         .map_err(|_| "the bot is not running".to_string())?;
-    match tokio::time::timeout(COMMAND_TIMEOUT, rx).await {
+    let answer = tokio::time::timeout(COMMAND_TIMEOUT, rx).await;
+    // Whatever the bot did, the next page must show it, not a cached view.
+    state.invalidate_live().await;
+    match answer {
         Ok(Ok(answer)) => answer,
         Ok(Err(_)) => Err("the bot stopped before answering".into()),
         Err(_) => Err(format!(

@@ -78,6 +78,7 @@ pub struct DashboardState<S> {
     ledger: Ledger,
     metrics: Arc<BotMetrics>,
     flashes: Arc<Mutex<HashMap<String, actions::Flash>>>,
+    live: Arc<tokio::sync::Mutex<Option<(std::time::Instant, view::LiveView)>>>,
 }
 
 impl<S> Clone for DashboardState<S> {
@@ -91,6 +92,7 @@ impl<S> Clone for DashboardState<S> {
             ledger: self.ledger.clone(),
             metrics: self.metrics.clone(),
             flashes: self.flashes.clone(),
+            live: self.live.clone(),
         }
     }
 }
@@ -115,6 +117,7 @@ impl<S: Store + 'static> DashboardState<S> {
             auth: Arc::new(Auth::new(password_hash)?),
             metrics: Arc::new(BotMetrics::new()),
             flashes: Arc::new(Mutex::new(HashMap::new())),
+            live: Arc::new(tokio::sync::Mutex::new(None)),
         })
     }
 

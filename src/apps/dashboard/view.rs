@@ -15,6 +15,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::sync::Arc;
 
+/// How long a computed live view is served again: well below the page's 3 s refresh, so
+/// every refresh sees fresh data, while a burst of requests shares one read of the store.
+pub const LIVE_TTL: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Most snapshots drawn on the equity curve.
 pub const EQUITY_POINTS: u64 = 500;
 
@@ -134,6 +138,13 @@ pub struct EquityPoint {
     pub value: Quote,
 }
 
+impl<S> DashboardState<S> {
+    /// Drops the cached live view (after an operator action).
+    pub(super) async fn invalidate_live(&self) {
+        self.live.lock().await.take();
+    }
+}
+
 impl<S: Store> DashboardState<S> {
     /// The price unrealised P&L is measured at.
     pub(super) async fn last_price(&self) -> Result<Option<Price>, StoreError> {
@@ -143,8 +154,22 @@ impl<S: Store> DashboardState<S> {
         Ok(self.store.snapshots(1).await?.first().map(|s| s.price))
     }
 
-    /// Everything the live part of `/` shows.
+    /// Everything the live part of `/` shows, at most [`LIVE_TTL`] old. One request computes
+    /// it while concurrent ones wait for that result instead of querying the store again, so
+    /// a burst of page loads costs one set of reads.
     pub async fn live_view(&self) -> Result<LiveView, StoreError> {
+        let mut cached = self.live.lock().await;
+        if let Some((at, view)) = cached.as_ref() {
+            if at.elapsed() < LIVE_TTL {
+                return Ok(view.clone());
+            }
+        }
+        let view = self.read_live_view().await?;
+        *cached = Some((std::time::Instant::now(), view.clone()));
+        Ok(view)
+    }
+
+    async fn read_live_view(&self) -> Result<LiveView, StoreError> {
         let books = self.ledger.refresh(&*self.store).await?;
         let last = self.last_price().await?;
         let snapshots = self.store.snapshots(EQUITY_POINTS).await?;
