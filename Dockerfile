@@ -1,6 +1,9 @@
 # binance-trader in a container: one static-ish binary plus its bundled data and configs.
 # Build:  docker build -t binance-trader .
-# Paper:  docker run --rm binance-trader paper
+# Paper:  docker run --rm -p 127.0.0.1:8080:8080 -e DASHBOARD_PASSWORD_HASH='<hash>' \
+#           binance-trader paper --dashboard 0.0.0.0:8080
+#         (inside a container the dashboard must bind 0.0.0.0, which needs a password:
+#          `binance-trader hash-password` prints the hash)
 # (No Docker engine runs on the development machine: this file is not exercised by CI.)
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
@@ -10,6 +13,7 @@ COPY benches benches
 COPY tests tests
 COPY templates templates
 COPY migrations migrations
+COPY assets assets
 RUN cargo build --release --locked --bin binance-trader
 
 FROM debian:bookworm-slim
