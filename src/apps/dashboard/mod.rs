@@ -124,6 +124,11 @@ impl<S: Store + 'static> DashboardState<S> {
         self
     }
 
+    /// The store it reads (tests write to it while the dashboard runs).
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
     /// Refuses to listen on `addr` when it is not loopback and no password is set.
     pub fn check_listen(&self, addr: SocketAddr) -> Result<(), DashboardError> {
         auth::check_listen(addr, self.auth.required())
