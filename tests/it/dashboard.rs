@@ -598,3 +598,43 @@ fn hash_password_command_reads_stdin() {
     )
     .is_ok());
 }
+
+/// Rough latency of `/` over a SQLite journal with many orders and fills (run by hand:
+/// `cargo test --test it dashboard::latency -- --ignored --nocapture`; the load benchmark
+/// proper is separate).
+#[tokio::test]
+#[ignore = "slow; prints timings"]
+async fn latency_of_index_with_a_big_journal() {
+    use binance_trader::adapters::store::SqlStore;
+    let baskets: u32 = 1_000;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqlStore::connect(dir.path().join("big.sqlite").to_str().unwrap())
+        .await
+        .unwrap();
+    let t = std::time::Instant::now();
+    seed_bulk(&store, baskets, 20, 10).await;
+    eprintln!(
+        "seeded {} orders, {} fills in {:?}",
+        baskets * 20,
+        baskets * 10,
+        t.elapsed()
+    );
+    let (tx, _) = fake_bot();
+    let state = DashboardState::new(store, tx, Mode::Paper, pair(), None).unwrap();
+    let running = dashboard::spawn("127.0.0.1:0".parse().unwrap(), state)
+        .await
+        .unwrap();
+    let mut http = Http::new(&running);
+    let t = std::time::Instant::now();
+    assert_eq!(http.get("/").await.status, 200);
+    eprintln!("first / (books replayed): {:?}", t.elapsed());
+    let mut times = Vec::new();
+    for _ in 0..200 {
+        let t = std::time::Instant::now();
+        assert_eq!(http.get("/").await.status, 200);
+        times.push(t.elapsed());
+    }
+    times.sort();
+    eprintln!("/ warm: p50 {:?} p99 {:?}", times[100], times[197]);
+    running.stop().await;
+}

@@ -336,3 +336,46 @@ impl Http {
         self.finish(r).await
     }
 }
+
+/// `baskets` closed baskets with `orders` filled or cancelled orders and `fills` fills each
+/// (alternating buys and sells), plus basket `baskets + 1` active with two open orders.
+pub async fn seed_bulk<S: Store>(s: &S, baskets: u32, orders: u64, fills: u64) {
+    let mut trade = 1_000_000;
+    for id in 1..=baskets + 1 {
+        let active = id == baskets + 1;
+        let status = if active {
+            BasketStatus::Active
+        } else {
+            BasketStatus::Closed
+        };
+        s.insert_basket(&basket(id, status, None)).await.unwrap();
+        let n = if active { 2 } else { orders };
+        for k in 0..n {
+            let slot = Slot::Buy(u16::try_from(k + 1).unwrap());
+            let (st, ex) = match (active, k % 2) {
+                (true, _) => (OrderStatus::New, "0"),
+                (false, 0) => (OrderStatus::Filled, "1"),
+                _ => (OrderStatus::Canceled, "0"),
+            };
+            let mut report = order(id, u64::from(id) * 1_000 + k, slot, "4", "1", st, ex);
+            report.client_id = ClientOrderId::ours(&IdPrefix::default(), id, slot, 1);
+            s.upsert_order(id, &report).await.unwrap();
+        }
+        for k in 0..if active { 0 } else { fills } {
+            trade += 1;
+            let (slot, price) = if k % 2 == 0 {
+                (Slot::Buy(1), "4")
+            } else {
+                (Slot::Tp1, "4.1")
+            };
+            s.insert_fill(&fill(id, trade, slot, price, "1", "0.001", "USDT"))
+                .await
+                .unwrap();
+        }
+    }
+    for t in 0..600 {
+        s.insert_snapshot(&snapshot(t * 60_000, "1000"))
+            .await
+            .unwrap();
+    }
+}
