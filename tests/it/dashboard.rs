@@ -638,3 +638,85 @@ async fn latency_of_index_with_a_big_journal() {
     eprintln!("/ warm: p50 {:?} p99 {:?}", times[100], times[197]);
     running.stop().await;
 }
+
+/// The real thing: bot and dashboard on one SQLite journal, the bot trading the simulated
+/// exchange; Close all over HTTP cancels the open orders and sells the position.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_all_over_http_closes_a_running_bots_basket() {
+    use crate::harness::{client, fil_strategy, start_sim, wave_candles};
+    use binance_trader::adapters::store::SqlStore;
+    use binance_trader::apps::bot::{runner, Bot, BotSettings};
+    let sim = start_sim(wave_candles(1)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqlStore::connect(dir.path().join("bot.sqlite").to_str().unwrap())
+        .await
+        .unwrap();
+    let mut settings = BotSettings::new(fil_strategy());
+    settings.intent_grace_ms = 0;
+    settings.interval = std::time::Duration::from_millis(20);
+    let mut bot = Bot::new(client(&sim.base), store.clone(), settings)
+        .await
+        .unwrap();
+    // Into the slide: some buys filled, others resting.
+    for _ in 0..6 {
+        while !bot.step().await.unwrap().quiescent() {}
+        sim.server.step(1);
+    }
+    while !bot.step().await.unwrap().quiescent() {}
+    let (commands, command_rx) = tokio::sync::mpsc::channel(4);
+    let state = DashboardState::new(
+        store,
+        commands,
+        Mode::Paper,
+        dashboard::Pair::from_rules(bot.rules()),
+        None,
+    )
+    .unwrap()
+    .with_metrics(bot.metrics().clone());
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let runner =
+        tokio::spawn(async move { runner::run_with_commands(&mut bot, stop_rx, command_rx).await });
+    let running = dashboard::spawn("127.0.0.1:0".parse().unwrap(), state)
+        .await
+        .unwrap();
+    let mut http = Http::new(&running);
+
+    let before = http.get("/api/state").await.json();
+    let open = before["open_orders"].as_array().unwrap().len();
+    assert!(open > 0, "{before}");
+    assert_eq!(before["baskets"].as_array().unwrap().len(), 1);
+    assert!(
+        dec_of(&before["baskets"][0]["position"]) > d("0"),
+        "some buys filled"
+    );
+    let metrics = http.get("/metrics").await.body;
+    assert!(
+        !metrics.contains("bot_orders_placed_total 0\n"),
+        "{metrics}"
+    );
+
+    let token = http.get("/").await.csrf();
+    assert_eq!(
+        http.post("/trading/close-all", &[("_csrf", &token)])
+            .await
+            .status,
+        303
+    );
+    let page = http.get("/").await.body;
+    let expected = format!("closed 1 basket(s): cancelled {open} order(s), placed 1 exit sell(s)");
+    assert!(
+        page.contains(&expected),
+        "flash: {}",
+        page.split("id=\"flash\"").nth(1).unwrap_or("none")
+    );
+    let after = http.get("/api/state").await.json();
+    assert!(after["baskets"].as_array().unwrap().is_empty(), "{after}");
+    assert!(
+        after["open_orders"].as_array().unwrap().is_empty(),
+        "the exit filled: {after}"
+    );
+
+    stop.send(true).unwrap();
+    runner.await.unwrap().unwrap();
+    running.stop().await;
+}
