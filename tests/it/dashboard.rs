@@ -363,7 +363,7 @@ async fn a_stopped_bot_is_reported_not_hidden() {
 }
 
 #[tokio::test]
-async fn new_fills_show_up_without_restart() {
+async fn new_fills_and_snapshots_show_up_without_restart() {
     let store = MemoryStore::new();
     seed(&store).await;
     let (tx, _got) = fake_bot();
@@ -383,6 +383,17 @@ async fn new_fills_show_up_without_restart() {
     assert_eq!(dec_of(&j["summary"]["realised"]), d("6.793"));
     assert_eq!(j["summary"]["trades"], 4);
     assert_eq!(dec_of(&j["baskets"][1]["position"]), d("5"));
+    assert_eq!(j["equity"].as_array().unwrap().len(), 3);
+    // A newer snapshot extends the (cached) equity curve and moves the price.
+    let mut newer = snapshot(4_000, "1010");
+    newer.price = binance_trader::core::money::Price::new(d("5"));
+    state.store().insert_snapshot(&newer).await.unwrap();
+    let j = http.get("/api/state").await.json();
+    assert_eq!(j["equity"].as_array().unwrap().len(), 4);
+    assert_eq!(dec_of(&j["equity"][3]["value"]), d("1010"));
+    assert_eq!(dec_of(&j["last_price"]), d("5"));
+    // Basket 2 now holds 5 for 20: 5 × 5 − 20 = +5.
+    assert_eq!(dec_of(&j["summary"]["unrealised"]), d("5"));
     running.stop().await;
 }
 
@@ -602,7 +613,7 @@ fn hash_password_command_reads_stdin() {
 /// Rough latency of `/` over a SQLite journal with many orders and fills (run by hand:
 /// `cargo test --test it dashboard::latency -- --ignored --nocapture`; the load benchmark
 /// proper is separate).
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "slow; prints timings"]
 async fn latency_of_index_with_a_big_journal() {
     use binance_trader::adapters::store::SqlStore;
@@ -636,6 +647,33 @@ async fn latency_of_index_with_a_big_journal() {
     }
     times.sort();
     eprintln!("/ warm: p50 {:?} p99 {:?}", times[100], times[197]);
+    // 16 clients at once: no request waits for another's store reads.
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let mut http = Http::new(&running);
+            tokio::spawn(async move {
+                let mut times = Vec::new();
+                for _ in 0..25 {
+                    let t = std::time::Instant::now();
+                    assert_eq!(http.get("/").await.status, 200);
+                    times.push(t.elapsed());
+                }
+                times
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort();
+    eprintln!(
+        "/ x16 concurrent: {:.0} req/s, p50 {:?} p99 {:?}",
+        all.len() as f64 / started.elapsed().as_secs_f64(),
+        all[all.len() / 2],
+        all[all.len() * 99 / 100]
+    );
     running.stop().await;
 }
 

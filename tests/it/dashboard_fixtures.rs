@@ -122,7 +122,7 @@ fn order(
     }
 }
 
-fn snapshot(t: i64, total: &str) -> AccountSnapshot {
+pub fn snapshot(t: i64, total: &str) -> AccountSnapshot {
     let bal = |a: &str, free: &str, locked: &str| Balance {
         asset: asset(a),
         free: Amount::new(d(free)),

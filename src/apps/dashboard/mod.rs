@@ -78,7 +78,11 @@ pub struct DashboardState<S> {
     ledger: Ledger,
     metrics: Arc<BotMetrics>,
     flashes: Arc<Mutex<HashMap<String, actions::Flash>>>,
+    /// The equity curve and the time of the snapshot it ends at.
+    equity: Arc<Mutex<EquityCache>>,
 }
+
+type EquityCache = Option<(Option<i64>, Arc<Vec<view::EquityPoint>>)>;
 
 impl<S> Clone for DashboardState<S> {
     fn clone(&self) -> Self {
@@ -91,6 +95,7 @@ impl<S> Clone for DashboardState<S> {
             ledger: self.ledger.clone(),
             metrics: self.metrics.clone(),
             flashes: self.flashes.clone(),
+            equity: self.equity.clone(),
         }
     }
 }
@@ -115,6 +120,7 @@ impl<S: Store + 'static> DashboardState<S> {
             auth: Arc::new(Auth::new(password_hash)?),
             metrics: Arc::new(BotMetrics::new()),
             flashes: Arc::new(Mutex::new(HashMap::new())),
+            equity: Arc::new(Mutex::new(None)),
         })
     }
 
