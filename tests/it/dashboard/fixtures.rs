@@ -47,7 +47,8 @@ pub fn pair() -> Pair {
 }
 
 fn basket(id: u32, status: BasketStatus, reason: Option<&str>) -> BasketRecord {
-    let config = StrategyConfig::from_toml_str(include_str!("../../config/backtest.toml")).unwrap();
+    let config =
+        StrategyConfig::from_toml_str(include_str!("../../../config/backtest.toml")).unwrap();
     BasketRecord {
         basket: Basket {
             id,
