@@ -131,6 +131,11 @@ async fn index_page_renders_tables_summary_controls_and_chart() {
 async fn health_and_metrics() {
     let (running, _) = start(Mode::Paper, None).await;
     let mut http = Http::new(&running);
+    assert_eq!(
+        http.get("/login").await.status,
+        303,
+        "no password, no login page"
+    );
     let h = http.get("/healthz").await;
     assert_eq!((h.status, h.body.as_str()), (200, "ok"));
     let m = http.get("/metrics").await;
