@@ -60,7 +60,7 @@ pub struct ExchangeSection {
 }
 
 /// `[dashboard]`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DashboardSection {
     /// Listen address; anything but loopback requires a password hash.
@@ -80,6 +80,19 @@ impl Default for ExchangeSection {
             key_file: None,
             base_url: None,
         }
+    }
+}
+
+impl std::fmt::Debug for DashboardSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The hash is not the password, but it allows offline guessing: never print it.
+        f.debug_struct("DashboardSection")
+            .field("listen", &self.listen)
+            .field(
+                "password_hash",
+                &self.password_hash.as_ref().map(|_| "<set>"),
+            )
+            .finish()
     }
 }
 
@@ -218,6 +231,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.dashboard.password_hash.as_deref(), Some("$argon2id$env"));
+        assert!(
+            !format!("{f:?}").contains("argon2id"),
+            "hash never in Debug"
+        );
     }
 
     #[test]

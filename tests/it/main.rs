@@ -9,6 +9,7 @@ mod client_faults;
 mod client_sim;
 mod client_soak;
 mod crash;
+mod dashboard;
 mod harness;
 mod sim_server;
 mod store;

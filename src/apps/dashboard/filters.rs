@@ -27,6 +27,14 @@ pub fn money(v: impl Display, _: &dyn askama::Values) -> askama::Result<String> 
     })
 }
 
+/// A computed price (a VWAP, an average) to at most 8 decimals.
+pub fn price(v: impl Display, _: &dyn askama::Values) -> askama::Result<String> {
+    Ok(match dec(&v) {
+        Some(d) => d.round_dp(8).normalize().to_string(),
+        None => v.to_string(),
+    })
+}
+
 /// `87.5%` (at most two decimals).
 pub fn pct(v: impl Display, _: &dyn askama::Values) -> askama::Result<String> {
     Ok(match dec(&v) {

@@ -65,28 +65,26 @@ pub struct Totals {
     pub lost: Quote,
 }
 
-#[derive(Debug, Default)]
-struct Cache {
-    total_fills: Option<u64>,
-    books: HashMap<u32, Arc<Book>>,
-    totals: Totals,
-}
-
 /// The cached books of all baskets.
 #[derive(Debug, Clone)]
 pub struct Ledger {
     base: Asset,
     quote: Asset,
-    cache: Arc<Mutex<Cache>>,
+    /// The latest books (read without waiting).
+    current: Arc<std::sync::Mutex<Option<Books>>>,
+    /// Held while the books are rebuilt, so only one request replays.
+    rebuild: Arc<Mutex<()>>,
 }
 
-/// What a refresh hands out: a consistent view of the books.
+/// What a refresh hands out: a consistent view of the books (cheap to clone).
 #[derive(Debug, Clone, Default)]
 pub struct Books {
     /// Book per basket with fills.
-    pub books: HashMap<u32, Arc<Book>>,
+    pub books: Arc<HashMap<u32, Arc<Book>>>,
     /// Totals over all of them.
     pub totals: Totals,
+    /// Fills in the store when they were built.
+    pub fills: u64,
 }
 
 impl Books {
@@ -112,35 +110,64 @@ impl Ledger {
         Self {
             base,
             quote,
-            cache: Arc::new(Mutex::new(Cache::default())),
+            current: Arc::default(),
+            rebuild: Arc::default(),
         }
     }
 
-    /// Brings the books up to date with the store and returns them.
+    fn current(&self, fills: u64) -> Option<Books> {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .filter(|b| b.fills == fills)
+            .cloned()
+    }
+
+    /// Brings the books up to date with the store and returns them. When no fill arrived this
+    /// is one `COUNT(*)` and no lock is waited for.
     pub async fn refresh<S: Store>(&self, store: &S) -> Result<Books, StoreError> {
-        let mut cache = self.cache.lock().await;
         let total = store.count_fills(&FillQuery::default()).await?;
-        if cache.total_fills != Some(total) {
-            let counts = store.fill_counts().await?;
-            cache.books.retain(|id, _| counts.contains_key(id));
-            let changed: Vec<u32> = counts
-                .iter()
-                .filter(|(id, n)| cache.books.get(*id).is_none_or(|b| b.fills != **n))
-                .map(|(id, _)| *id)
-                .collect();
-            let books = if changed.len() > BULK_RELOAD {
-                self.replay_all(store, &changed).await?
-            } else {
-                self.replay_each(store, &changed).await?
-            };
-            cache.books.extend(books);
-            cache.totals = totals(cache.books.values());
-            cache.total_fills = Some(total);
+        if let Some(books) = self.current(total) {
+            return Ok(books);
         }
-        Ok(Books {
-            books: cache.books.clone(),
-            totals: cache.totals,
-        })
+        let _one = self.rebuild.lock().await;
+        let total = store.count_fills(&FillQuery::default()).await?;
+        if let Some(books) = self.current(total) {
+            return Ok(books);
+        }
+        let previous = self
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_default();
+        let counts = store.fill_counts().await?;
+        let mut map: HashMap<u32, Arc<Book>> = previous
+            .books
+            .iter()
+            .filter(|(id, _)| counts.contains_key(id))
+            .map(|(id, b)| (*id, b.clone()))
+            .collect();
+        let changed: Vec<u32> = counts
+            .iter()
+            .filter(|(id, n)| map.get(*id).is_none_or(|b| b.fills != **n))
+            .map(|(id, _)| *id)
+            .collect();
+        let replayed = if changed.len() > BULK_RELOAD {
+            self.replay_all(store, &changed).await?
+        } else {
+            self.replay_each(store, &changed).await?
+        };
+        map.extend(replayed);
+        let books = Books {
+            totals: totals(map.values()),
+            books: Arc::new(map),
+            // Fills that arrived while replaying make the next request look again.
+            fills: total,
+        };
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(books.clone());
+        Ok(books)
     }
 }
 

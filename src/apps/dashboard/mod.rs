@@ -79,7 +79,11 @@ pub struct DashboardState<S> {
     metrics: Arc<BotMetrics>,
     flashes: Arc<Mutex<HashMap<String, actions::Flash>>>,
     live: Arc<tokio::sync::Mutex<Option<(std::time::Instant, view::LiveView)>>>,
+    /// The equity curve and the time of the snapshot it ends at.
+    equity: Arc<Mutex<EquityCache>>,
 }
+
+type EquityCache = Option<(Option<i64>, Arc<Vec<view::EquityPoint>>)>;
 
 impl<S> Clone for DashboardState<S> {
     fn clone(&self) -> Self {
@@ -93,6 +97,7 @@ impl<S> Clone for DashboardState<S> {
             metrics: self.metrics.clone(),
             flashes: self.flashes.clone(),
             live: self.live.clone(),
+            equity: self.equity.clone(),
         }
     }
 }
@@ -118,6 +123,7 @@ impl<S: Store + 'static> DashboardState<S> {
             metrics: Arc::new(BotMetrics::new()),
             flashes: Arc::new(Mutex::new(HashMap::new())),
             live: Arc::new(tokio::sync::Mutex::new(None)),
+            equity: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -125,6 +131,11 @@ impl<S: Store + 'static> DashboardState<S> {
     pub fn with_metrics(mut self, metrics: Arc<BotMetrics>) -> Self {
         self.metrics = metrics;
         self
+    }
+
+    /// The store it reads (tests write to it while the dashboard runs).
+    pub fn store(&self) -> &S {
+        &self.store
     }
 
     /// Refuses to listen on `addr` when it is not loopback and no password is set.

@@ -227,11 +227,14 @@ pub(super) async fn basket<S: Store + 'static>(
     Ok((clear, Html(page.render()?)).into_response())
 }
 
-/// `GET /login`.
+/// `GET /login` (without a password there is nothing to log in to).
 pub(super) async fn login<S: Store + 'static>(
     State(state): State<DashboardState<S>>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
+    if !state.auth.required() {
+        return Ok(axum::response::Redirect::to("/").into_response());
+    }
     login_page(&state, &headers, StatusCode::OK, None)
 }
 

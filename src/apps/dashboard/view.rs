@@ -10,7 +10,7 @@ use crate::core::basket::BasketStatus;
 use crate::core::fill::Balance;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::Side;
-use crate::ports::store::{BasketRecord, OrderRecord, Store, StoreError};
+use crate::ports::store::{AccountSnapshot, BasketRecord, OrderRecord, Store, StoreError};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::sync::Arc;
@@ -154,6 +154,37 @@ impl<S: Store> DashboardState<S> {
         Ok(self.store.snapshots(1).await?.first().map(|s| s.price))
     }
 
+    /// The equity curve, reloaded only when a newer snapshot exists than the cached curve's.
+    async fn equity(
+        &self,
+        latest: Option<&AccountSnapshot>,
+    ) -> Result<Arc<Vec<EquityPoint>>, StoreError> {
+        let key = latest.map(|s| s.time_ms);
+        if let Some((k, curve)) = self
+            .equity
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            if *k == key {
+                return Ok(curve.clone());
+            }
+        }
+        let curve: Arc<Vec<EquityPoint>> = Arc::new(
+            self.store
+                .snapshots(EQUITY_POINTS)
+                .await?
+                .iter()
+                .map(|s| EquityPoint {
+                    time_ms: s.time_ms,
+                    value: s.total_value,
+                })
+                .collect(),
+        );
+        *self.equity.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, curve.clone()));
+        Ok(curve)
+    }
+
     /// Everything the live part of `/` shows, at most [`LIVE_TTL`] old. One request computes
     /// it while concurrent ones wait for that result instead of querying the store again, so
     /// a burst of page loads costs one set of reads.
@@ -171,8 +202,12 @@ impl<S: Store> DashboardState<S> {
 
     async fn read_live_view(&self) -> Result<LiveView, StoreError> {
         let books = self.ledger.refresh(&*self.store).await?;
-        let last = self.last_price().await?;
-        let snapshots = self.store.snapshots(EQUITY_POINTS).await?;
+        let latest = self.store.snapshots(1).await?.pop();
+        let last = match self.metrics.last_price() {
+            Some(p) => Some(p),
+            None => latest.as_ref().map(|s| s.price),
+        };
+        let equity = self.equity(latest.as_ref()).await?;
         let open = self.store.open_orders().await?;
         let records = self.store.open_baskets().await?;
         let baskets: Vec<BasketView> = records
@@ -189,17 +224,8 @@ impl<S: Store> DashboardState<S> {
             summary: summary(&books, unrealised, budget),
             open_orders: open.iter().map(|o| open_row(o, last)).collect(),
             baskets,
-            balances: snapshots
-                .last()
-                .map(|s| s.balances.clone())
-                .unwrap_or_default(),
-            equity: snapshots
-                .iter()
-                .map(|s| EquityPoint {
-                    time_ms: s.time_ms,
-                    value: s.total_value,
-                })
-                .collect(),
+            balances: latest.map(|s| s.balances).unwrap_or_default(),
+            equity: equity.to_vec(),
         })
     }
 

@@ -1,0 +1,19 @@
+//! The dashboard over HTTP on loopback: every route, P&L against hand-computed values (see
+//! `fixtures.rs`), pagination and filters, CSRF, the password rules, the banner, and Close all
+//! against a running bot.
+
+mod actions;
+mod auth;
+mod fixtures;
+mod live;
+mod pages;
+
+use serde_json::Value;
+
+/// A JSON decimal string as a decimal.
+fn dec_of(v: &Value) -> rust_decimal::Decimal {
+    fixtures::d(
+        v.as_str()
+            .unwrap_or_else(|| panic!("a decimal string, got {v}")),
+    )
+}
