@@ -4,6 +4,7 @@
 use super::dec_of;
 use super::fixtures::*;
 use binance_trader::adapters::memory_store::MemoryStore;
+use binance_trader::apps::dashboard::view::LIVE_TTL;
 use binance_trader::apps::dashboard::{self, DashboardState};
 use binance_trader::apps::trade::Mode;
 use binance_trader::core::order::Slot;
@@ -115,6 +116,8 @@ async fn new_fills_and_snapshots_show_up_without_restart() {
     // Basket 2 sells 2 more at 5 (fee 0): 10 − 2 × 4 = +2.
     let sell = fill(2, 9, Slot::Tp2, "5", "2", "0", "USDT");
     assert!(state.store().insert_fill(&sell).await.unwrap());
+    // The live view is shared for LIVE_TTL; the next refresh sees the new fill.
+    tokio::time::sleep(LIVE_TTL).await;
     let j = http.get("/api/state").await.json();
     assert_eq!(dec_of(&j["summary"]["realised"]), d("6.793"));
     assert_eq!(j["summary"]["trades"], 4);
@@ -124,6 +127,7 @@ async fn new_fills_and_snapshots_show_up_without_restart() {
     let mut newer = snapshot(4_000, "1010");
     newer.price = binance_trader::core::money::Price::new(d("5"));
     state.store().insert_snapshot(&newer).await.unwrap();
+    tokio::time::sleep(LIVE_TTL).await;
     let j = http.get("/api/state").await.json();
     assert_eq!(j["equity"].as_array().unwrap().len(), 4);
     assert_eq!(dec_of(&j["equity"][3]["value"]), d("1010"));
