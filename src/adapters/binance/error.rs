@@ -7,7 +7,7 @@
 //! |--------------------------------------------------------------|--------------------------|
 //! | connect failed, nothing sent                                 | `Transport`              |
 //! | timeout / connection dropped after sending                   | `Unknown`                |
-//! | HTTP 418, or -1003 "… IP banned until <ms>"                  | `RateLimited{banned}`    |
+//! | HTTP 418, or -1003 "… IP banned until `<ms>`"                | `RateLimited{banned}`    |
 //! | HTTP 429, -1003, -1015                                       | `RateLimited`            |
 //! | -1021                                                        | `ClockSkew`              |
 //! | -1000, -1001, -1006, -1007, -1008                            | `Unknown`                |
@@ -62,7 +62,7 @@ pub fn retry_after_ms(resp: &HttpResponse) -> Option<u64> {
         .map(|s| s.saturating_mul(1000))
 }
 
-/// The `<ms>` of "… IP banned until <ms>." in a -1003 message.
+/// The `<ms>` of "… IP banned until `<ms>`." in a -1003 message.
 pub fn banned_until_ms(msg: &str) -> Option<i64> {
     let rest = &msg[msg.find("banned until")? + "banned until".len()..];
     let digits: String = rest

@@ -16,33 +16,22 @@
 //!   `X-MBX-APIKEY`) without any I/O.
 //! - [`transport`]: the HTTP seam (reqwest + rustls in production, scripted in tests).
 //! - [`resolve`]: the pure rule that decides when an order of unknown outcome "was never placed".
-//! - [`rest`]: [`BinanceRest`](rest::BinanceRest), which implements
+//! - [`rest`]: [`BinanceRest`], which implements
 //!   [`Exchange`](crate::ports::exchange::Exchange).
 //!
 //! The behaviour (endpoints, weights, the unknown-outcome algorithm, the rate-limit policy, key
 //! handling, what is not done yet) is specified in `.spec/binance-client.md`.
 
-/// API key and signing key, loaded without ever printing the secret.
 pub mod credentials;
-/// Endpoint table: paths, security, request weights, order counts.
 pub mod endpoints;
-/// Classification of failed requests into port errors and reject reasons.
 pub mod error;
-/// Wire structs → domain types.
 pub mod parse;
-/// Request-weight and order-count budget, Retry-After, backoff.
 pub mod rate_limit;
-/// Request building: parameters, timestamp, signature, headers.
 pub mod request;
-/// The unknown-outcome rule for orders (-2013 confirmation).
 pub mod resolve;
-/// The REST client implementing the exchange port.
 pub mod rest;
-/// HMAC-SHA256 and Ed25519 request signing.
 pub mod sign;
-/// The HTTP transport seam.
 pub mod transport;
-/// serde mirrors of Binance's JSON responses.
 pub mod wire;
 
 pub use credentials::{Credentials, CredentialsError};

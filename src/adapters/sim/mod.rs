@@ -28,7 +28,6 @@ mod orders;
 mod place;
 mod trailing;
 
-/// The simulated exchange served over Binance's REST API on loopback.
 pub mod server;
 
 #[cfg(test)]

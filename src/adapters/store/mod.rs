@@ -2,7 +2,7 @@
 //! [`crate::ports::store::Store`] (`.spec/store.md`).
 //!
 //! Every query is written once with `$n` placeholders (SQLite accepts them too) and runtime
-//! binding; [`rows`] hides the two backends' value types.
+//! binding; `rows` hides the two backends' value types.
 
 mod baskets;
 mod journal;

@@ -1,12 +1,12 @@
-//! What a backtest run hands to the metrics and reports: [`BacktestRecord`](crate::apps::backtest::record::BacktestRecord), plain data.
+//! What a backtest run hands to the metrics and reports: [`BacktestRecord`], plain data.
 //!
 //! # Accounting convention (the P&L identity)
 //!
 //! The account starts with `initial_quote` of the quote asset and no base. Every fill is a
-//! [`TradeMark`](crate::apps::backtest::record::TradeMark); its commission is valued in quote at the fill price (`fee`), and the part of
+//! [`TradeMark`]; its commission is valued in quote at the fill price (`fee`), and the part of
 //! it charged in the base asset is also given as a quantity (`fee_base`; zero when the
 //! exchange charged quote). Third-asset commissions (BNB) are not simulated by the
-//! backtester. [`Ledger`](crate::apps::backtest::record::Ledger) folds fills with these rules, average-cost (VWAP) style:
+//! backtester. [`Ledger`] folds fills with these rules, average-cost (VWAP) style:
 //!
 //! | fill | position | open cost | realised | fees |
 //! |------|----------|-----------|----------|------|

@@ -14,7 +14,7 @@
 //! 5. **snapshot** the account when due, and note a quiescent step (no action taken).
 //!
 //! Entry points: [`Bot::new`], [`Bot::step`], [`runner::run_until`] (the loop with backoff and
-//! signals), [`emergency::close_all`] (the emergency close service).
+//! signals), [`Bot::close_all`] (the emergency close service).
 
 pub mod control;
 pub mod emergency;

@@ -1,4 +1,4 @@
-//! Backtest metrics: [`Summary::compute`](crate::apps::backtest::metrics::Summary::compute) turns a [`BacktestRecord`](crate::apps::backtest::BacktestRecord) into the numbers every
+//! Backtest metrics: [`Summary::compute`] turns a [`BacktestRecord`] into the numbers every
 //! report shows.
 //!
 //! Definitions (all exact decimals, no floating point, so reports are byte-identical across
@@ -8,7 +8,7 @@
 //!   ([`crate::apps::backtest::record`]): realised is gross of fees, unrealised is
 //!   `final_base × final_price − open_cost`, fees are all commissions valued in quote.
 //!   `total_pnl = realised + unrealised − fees = final_equity − initial`; `compute` refuses a
-//!   record for which that identity does not hold exactly ([`MetricsError::PnlIdentity`](crate::apps::backtest::metrics::MetricsError::PnlIdentity)).
+//!   record for which that identity does not hold exactly ([`MetricsError::PnlIdentity`]).
 //! - **ROI** = total P&L / initial quote.
 //! - **Max drawdown**: peak-to-trough fall of the full-resolution equity curve, in quote (the
 //!   largest absolute fall) and in percent of the running peak (the largest relative fall;
@@ -22,7 +22,7 @@
 //!   wins / round trips; average win/loss are means of net P&L over wins/losses.
 //! - **Time in market**: share of candles (equity points) with a position above zero.
 //!
-//! Percentages and the Sharpe ratio are rounded to [`RATIO_DP`](crate::apps::backtest::metrics::RATIO_DP) decimal places (halves away
+//! Percentages and the Sharpe ratio are rounded to [`RATIO_DP`] decimal places (halves away
 //! from zero); money keeps full precision.
 
 mod stats;

@@ -1,16 +1,16 @@
 //! Backtest reports: a terminal table, a deterministic JSON file and a self-contained HTML page,
-//! all from one [`Report`](crate::apps::backtest::report::Report) (a record plus its [`Summary`](crate::apps::backtest::metrics::Summary)).
+//! all from one [`Report`] (a record plus its [`Summary`]).
 //!
-//! Entry points: [`Report::new`](crate::apps::backtest::report::Report::new), then [`Report::terminal`](crate::apps::backtest::report::Report::terminal), [`Report::json`](crate::apps::backtest::report::Report::json) /
-//! [`Report::write_json`](crate::apps::backtest::report::Report::write_json), [`Report::html`](crate::apps::backtest::report::Report::html) / [`Report::write_html`](crate::apps::backtest::report::Report::write_html).
+//! Entry points: [`Report::new`], then [`Report::terminal`], [`Report::json`] /
+//! [`Report::write_json`], [`Report::html`] / [`Report::write_html`].
 //!
 //! Invariants:
 //! - Same record, same bytes: no clock, no floating point, no hash maps; decimals are
 //!   canonical strings in JSON (full precision) and rounded for display only (money to 2
 //!   decimal places when the starting capital is at least 100 quote units, else 8).
-//! - Series are downsampled by [`downsample_indices`](crate::apps::backtest::report::downsample_indices) to at most [`MAX_POINTS`](crate::apps::backtest::report::MAX_POINTS) points
+//! - Series are downsampled by [`downsample_indices`] to at most [`MAX_POINTS`] points
 //!   (always keeping the first and last points, the peak and trough of the largest drawdown
-//!   and the price and equity extremes); the HTML page draws at most [`MAX_MARKERS`](crate::apps::backtest::report::MAX_MARKERS) fill
+//!   and the price and equity extremes); the HTML page draws at most [`MAX_MARKERS`] fill
 //!   markers, the JSON keeps every fill.
 
 pub(crate) mod chart;

@@ -3,8 +3,8 @@
 //!
 //! Entry point: [`plan`]. No I/O, no clock, no randomness. Steps, in order: levels
 //! ([`crate::core::strategy::levels`]), position ([`Position::from_fills`]), protections
-//! (hard stop → a single `EXIT`), buys ([`buys`]), sells ([`sells`]), filter checks, meta
-//! ([`meta`]).
+//! (hard stop → a single `EXIT`), buys (`buys.rs`), sells (`sells.rs`), filter checks, meta
+//! (`meta.rs`).
 //!
 //! # Invariants (checked by `proptests.rs`, numbered as there)
 //!
