@@ -116,7 +116,7 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     announce(Mode::Paper);
     tracing::info!(exchange = %base, database = %args.database.display(), "paper trading");
     let _lock = store.lock_instance().await?;
-    check_market(&exchange, &settings).await?;
+    check_market(&exchange, &store, &settings).await?;
     let mut bot = Bot::new(exchange, store.clone(), settings).await?;
     let (commands, command_rx) = tokio::sync::mpsc::channel(8);
     let state = DashboardState::new(

@@ -19,6 +19,7 @@ use crate::core::client_id::IdPrefix;
 use crate::core::money::{Pct, Quote};
 use crate::core::strategy::validate::validate_for_market;
 use crate::ports::exchange::Exchange;
+use crate::ports::store::Store;
 use anyhow::{bail, Context};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -143,23 +144,42 @@ pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
     })
 }
 
-/// Checks the strategy against the live symbol rules, last price and free quote balance.
-pub async fn check_market<E: Exchange>(exchange: &E, settings: &BotSettings) -> anyhow::Result<()> {
+/// Checks the strategy against the live symbol rules, last price and quote balance. A bot
+/// resuming an active basket counts the quote its own resting buys lock (free + locked):
+/// otherwise a restart with the budget already on the book would be refused.
+pub async fn check_market<E: Exchange, S: Store>(
+    exchange: &E,
+    store: &S,
+    settings: &BotSettings,
+) -> anyhow::Result<()> {
     let symbol = &settings.strategy.symbol;
+    let resuming = store
+        .baskets(true)
+        .await?
+        .iter()
+        .any(|b| &b.symbol == symbol);
     let rules = exchange.symbol_rules(symbol).await?;
     let last = exchange.ticker_price(symbol).await?;
     let account = exchange.account().await?;
-    let free = account
+    let quote = account
         .balances
         .iter()
         .find(|b| b.asset == rules.quote_asset)
-        .map_or(Quote::ZERO, |b| b.free.as_quote());
+        .map_or(Quote::ZERO, |b| {
+            if resuming {
+                b.total().as_quote()
+            } else {
+                b.free.as_quote()
+            }
+        });
     let anchor = rules.filters.round_price_down(last);
-    if let Err(errors) = validate_for_market(&settings.strategy, Some(&rules), anchor, Some(free)) {
+    if let Err(errors) = validate_for_market(&settings.strategy, Some(&rules), anchor, Some(quote))
+    {
         let lines: Vec<String> = errors.iter().map(|e| format!("  - {e}")).collect();
         bail!(
-            "the strategy does not fit {symbol} at {anchor} with {free} {} free:\n{}",
+            "the strategy does not fit {symbol} at {anchor} with {quote} {} {}:\n{}",
             rules.quote_asset,
+            if resuming { "free and locked" } else { "free" },
             lines.join("\n")
         );
     }
@@ -173,7 +193,7 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
         let p = prepare(args).await?;
         announce(p.mode);
         let _lock = p.store.lock_instance().await?;
-        check_market(&p.exchange, &p.settings).await?;
+        check_market(&p.exchange, &p.store, &p.settings).await?;
         let mut bot = Bot::new(p.exchange, p.store.clone(), p.settings).await?;
         let (commands, command_rx) = tokio::sync::mpsc::channel(8);
         let state = DashboardState::new(

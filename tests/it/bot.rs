@@ -207,3 +207,35 @@ async fn a_paused_basket_is_left_alone_until_resumed() {
     );
     assert_store_matches_exchange(bot.store(), &client(&sim.base)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_counts_the_quote_its_own_buys_lock() {
+    use binance_trader::apps::trade::check_market;
+    let sim = crate::harness::start_sim_with_quote(wave_candles(1), "1400").await;
+    let ex = client(&sim.base);
+    let store = MemoryStore::new();
+    check_market(&ex, &store, &settings()).await.unwrap();
+    let mut bot = Bot::new(client(&sim.base), store, settings())
+        .await
+        .unwrap();
+    settle(&mut bot).await;
+    let usdt = ex
+        .account()
+        .await
+        .unwrap()
+        .balances
+        .into_iter()
+        .find(|b| b.asset.as_str() == "USDT")
+        .unwrap();
+    assert!(
+        usdt.free.as_quote() < fil_strategy().quote_budget,
+        "the buys should lock most of the budget: {usdt:?}"
+    );
+    // A fresh start with this little free quote is refused; resuming the basket is not.
+    let err = check_market(&ex, &MemoryStore::new(), &settings())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("free"), "{err}");
+    check_market(&ex, bot.store(), &settings()).await.unwrap();
+}

@@ -36,15 +36,17 @@ pub struct Sim {
 
 /// Serves `candles` of FILUSDT with 10 000 USDT, manual replay.
 pub async fn start_sim(candles: Vec<Candle>) -> Sim {
+    start_sim_with_quote(candles, "10000").await
+}
+
+/// Serves `candles` of FILUSDT with `quote` USDT, manual replay.
+pub async fn start_sim_with_quote(candles: Vec<Candle>, quote: &str) -> Sim {
     let info = std::fs::read_to_string(root().join("data/exchange_info.json")).unwrap();
     let cfg = SimServerConfig {
         exchange_info_json: info,
         symbol: Symbol::parse("FILUSDT").unwrap(),
         candles,
-        balances: vec![(
-            Asset::parse("USDT").unwrap(),
-            Amount::parse("10000").unwrap(),
-        )],
+        balances: vec![(Asset::parse("USDT").unwrap(), Amount::parse(quote).unwrap())],
         speed: Speed::Manual,
         credentials: vec![ApiCredential {
             key: KEY.into(),
