@@ -239,3 +239,41 @@ async fn a_restart_counts_the_quote_its_own_buys_lock() {
     assert!(err.contains("free"), "{err}");
     check_market(&ex, bot.store(), &settings()).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_of_ours_missing_from_the_journal_is_adopted_not_ignored() {
+    use binance_trader::core::client_id::{ClientOrderId, IdPrefix};
+    use binance_trader::ports::exchange::NewOrder;
+    let sim = start_sim(wave_candles(1)).await;
+    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings())
+        .await
+        .unwrap();
+    settle(&mut bot).await;
+    let ex = client(&sim.base);
+    let symbol = fil_strategy().symbol;
+    let b1 = ex
+        .open_orders(&symbol)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.spec.slot == Slot::Buy(1))
+        .unwrap();
+    // As if an intent had been concluded "never placed" while the exchange had the order.
+    let stray = NewOrder {
+        symbol: symbol.clone(),
+        client_id: ClientOrderId::ours(&IdPrefix::default(), 1, Slot::Buy(1), 99),
+        spec: b1.spec.clone(),
+    };
+    let placed = ex.place(&stray).await.unwrap();
+    settle(&mut bot).await;
+    let recorded = bot
+        .store()
+        .order_by_exchange_id(&symbol, placed.order_id)
+        .await
+        .unwrap()
+        .expect("the stray order is in the journal");
+    assert_eq!(recorded.basket_id, 1);
+    let events = bot.store().events(100).await.unwrap();
+    assert!(events.iter().any(|e| e.kind == "order_adopted"));
+    assert_store_matches_exchange(bot.store(), &ex).await;
+}

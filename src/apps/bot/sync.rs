@@ -124,6 +124,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     /// Refreshes every order of ours: those on the book from `open`, those the store still
     /// believes open but the book no longer has by querying them (filled, cancelled, expired).
     pub(super) async fn sync_orders(&mut self, open: &[OrderReport]) -> Result<(), BotError> {
+        self.adopt_unknown(open).await?;
         let symbol = &self.settings.strategy.symbol;
         for record in self.store.open_orders().await? {
             if &record.report.symbol != symbol {
@@ -145,6 +146,43 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 report.spec.slot = record.slot;
                 self.store.upsert_order(record.basket_id, &report).await?;
             }
+        }
+        Ok(())
+    }
+
+    /// Records open orders that carry our prefix and a basket of ours but are missing from the
+    /// store (an intent wrongly concluded absent because the exchange's lookup lagged longer
+    /// than the grace period): from now on their fills are attributed, never dropped.
+    async fn adopt_unknown(&mut self, open: &[OrderReport]) -> Result<(), BotError> {
+        for report in open {
+            let Some(parsed) = report.client_id.parse_ours(&self.settings.prefix) else {
+                continue;
+            };
+            if self
+                .store
+                .order_by_exchange_id(&report.symbol, report.order_id)
+                .await?
+                .is_some()
+                || self.store.basket(parsed.basket).await?.is_none()
+            {
+                continue;
+            }
+            let mut report = report.clone();
+            report.spec.slot = parsed.slot;
+            self.store.upsert_order(parsed.basket, &report).await?;
+            let text = format!(
+                "order {} found on the exchange but not in the journal: recorded",
+                report.client_id
+            );
+            let now = report.update_ms;
+            self.event(
+                now,
+                Some(parsed.basket),
+                EventLevel::Warn,
+                "order_adopted",
+                text,
+            )
+            .await?;
         }
         Ok(())
     }
