@@ -11,6 +11,7 @@
 //! the cancels and rounded down to the lot step; a remainder below the minimum quantity or
 //! notional cannot be sold and is reported as dust.
 
+use crate::apps::bot::execute::OnChange;
 use crate::apps::bot::{Bot, BotError};
 use crate::core::basket::BasketStatus;
 use crate::core::client_id::ClientOrderId;
@@ -73,9 +74,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 .push("an earlier order's outcome is still unknown; try again shortly".into());
             return Ok(out);
         }
-        self.sync_fills(now).await?;
-        let open = self.exchange.open_orders(&symbol).await?;
-        self.sync_orders(&open).await?;
+        let (_, open) = self.sync(now).await?;
         let last = self.exchange.ticker_price(&symbol).await?;
         let baskets = self.store.baskets(false).await?;
         for record in baskets.into_iter().filter(|b| {
@@ -83,6 +82,16 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 && matches!(b.basket.status, BasketStatus::Active | BasketStatus::Error)
         }) {
             let id = record.basket.id;
+            // Paused first: if anything below fails, the bot must not put the grid back on
+            // the next step; running the close again picks the basket up (it takes `error`).
+            self.store
+                .set_basket_status(
+                    id,
+                    BasketStatus::Error,
+                    None,
+                    Some("emergency close in progress"),
+                )
+                .await?;
             let ours: Vec<_> = open
                 .iter()
                 .filter(|r| {
@@ -100,7 +109,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                     })
                 })
                 .collect();
-            let done = self.execute(id, cancels, now).await?;
+            let done = self.execute(id, cancels, now, OnChange::Continue).await?;
             if done.failed > 0 {
                 out.errors.push(format!("basket {id}: a cancel failed"));
                 continue;
@@ -137,7 +146,12 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                     client_id: client_id.clone(),
                     spec,
                 });
-                if self.execute(id, vec![create], now).await?.failed > 0 {
+                if self
+                    .execute(id, vec![create], now, OnChange::Continue)
+                    .await?
+                    .failed
+                    > 0
+                {
                     out.errors
                         .push(format!("basket {id}: the exit sell failed"));
                     continue;

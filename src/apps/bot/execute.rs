@@ -12,47 +12,94 @@ pub(super) struct Executed {
     pub done: usize,
     /// Actions that failed; execution stopped at the first.
     pub failed: usize,
+    /// A cancelled order turned out to have (part) filled since the plan was made: execution
+    /// stopped there, so that the next step plans with that fill.
+    pub changed: bool,
+}
+
+/// How one action went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outcome {
+    /// Took effect as planned.
+    Done,
+    /// Took effect, but the order had filled (partly) since the plan: the plan is stale.
+    Changed,
+    /// Did not take effect.
+    Failed,
+}
+
+/// Whether to carry on with the next actions after a [`Outcome::Changed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OnChange {
+    /// Stop (the plan is stale: a replacement could buy or sell twice).
+    Stop,
+    /// Carry on (the emergency close cancels everything whatever filled).
+    Continue,
 }
 
 impl<E: Exchange, S: Store> Bot<E, S> {
     /// Runs the actions in order and stops at the first failure: later actions (creates come
-    /// after cancels) may rely on earlier ones, and the next step decides afresh anyway.
+    /// after cancels) may rely on earlier ones, and the next step decides afresh anyway. With
+    /// [`OnChange::Stop`] it also stops when a cancel finds its order (part) filled since the
+    /// plan was made: the successor of a filled order must not be placed on a stale plan.
     pub(super) async fn execute(
         &mut self,
         basket_id: u32,
         actions: Vec<Action>,
         now: i64,
+        on_change: OnChange,
     ) -> Result<Executed, BotError> {
         let mut out = Executed::default();
         for action in actions {
-            let ok = match action {
+            let outcome = match action {
                 Action::Cancel(c) => self.cancel(basket_id, &c, now).await?,
                 Action::Create(c) => self.create(basket_id, c, now).await?,
                 Action::Replace(r) => {
-                    // Two-step: never place the successor when the cancel did not happen (the
-                    // old order may have filled meanwhile).
-                    self.cancel(basket_id, &r.cancel_half(), now).await?
-                        && self.create(basket_id, r.create_half(), now).await?
+                    // Two-step: the successor only when the old order was cancelled as it was
+                    // planned (not when it failed, nor when it had filled meanwhile).
+                    match self.cancel(basket_id, &r.cancel_half(), now).await? {
+                        Outcome::Done => self.create(basket_id, r.create_half(), now).await?,
+                        other => other,
+                    }
                 }
             };
-            if ok {
-                out.done += 1;
-            } else {
-                out.failed += 1;
-                break;
+            match outcome {
+                Outcome::Done => out.done += 1,
+                Outcome::Changed => {
+                    out.done += 1;
+                    out.changed = true;
+                    if on_change == OnChange::Stop {
+                        break;
+                    }
+                }
+                Outcome::Failed => {
+                    out.failed += 1;
+                    break;
+                }
             }
         }
         Ok(out)
     }
 
-    async fn cancel(&mut self, basket_id: u32, c: &Cancel, now: i64) -> Result<bool, BotError> {
+    async fn cancel(&mut self, basket_id: u32, c: &Cancel, now: i64) -> Result<Outcome, BotError> {
         let symbol = self.settings.strategy.symbol.clone();
         match self.exchange.cancel(&symbol, &c.client_id).await {
             Ok(mut report) => {
                 report.spec.slot = c.slot;
+                let before = self
+                    .store
+                    .order_by_exchange_id(&symbol, report.order_id)
+                    .await?
+                    .map(|o| o.report.executed_qty);
                 self.store.upsert_order(basket_id, &report).await?;
                 self.metrics.order_cancelled();
-                let text = format!("cancelled {} ({})", c.client_id, report.status.as_str());
+                let filled_since = report.executed_qty > before.unwrap_or_default();
+                let text = format!(
+                    "cancelled {} ({}, executed {})",
+                    c.client_id,
+                    report.status.as_str(),
+                    report.executed_qty
+                );
                 self.event(
                     now,
                     Some(basket_id),
@@ -61,17 +108,21 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                     text,
                 )
                 .await?;
-                Ok(true)
+                Ok(if filled_since {
+                    Outcome::Changed
+                } else {
+                    Outcome::Done
+                })
             }
             Err(e) => {
                 self.action_failed(basket_id, &format!("cancel {}", c.client_id), &e, now)
                     .await?;
-                Ok(false)
+                Ok(Outcome::Failed)
             }
         }
     }
 
-    async fn create(&mut self, basket_id: u32, c: Create, now: i64) -> Result<bool, BotError> {
+    async fn create(&mut self, basket_id: u32, c: Create, now: i64) -> Result<Outcome, BotError> {
         let symbol = self.settings.strategy.symbol.clone();
         let rev = c
             .client_id
@@ -109,7 +160,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 );
                 self.event(now, Some(basket_id), EventLevel::Info, "order_placed", text)
                     .await?;
-                Ok(true)
+                Ok(Outcome::Done)
             }
             Err(e) => {
                 let state = match &e {
@@ -130,7 +181,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 }
                 self.action_failed(basket_id, &format!("place {}", order.client_id), &e, now)
                     .await?;
-                Ok(false)
+                Ok(Outcome::Failed)
             }
         }
     }

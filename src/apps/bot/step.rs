@@ -1,5 +1,6 @@
 //! [`Bot`] and its [`Bot::step`].
 
+use crate::apps::bot::execute::OnChange;
 use crate::apps::bot::{BotMetrics, BotSettings, QUIESCENT_KEY};
 use crate::core::basket::{Basket, BasketStatus};
 use crate::core::cycle::{self, CycleInput, Lifecycle};
@@ -126,9 +127,8 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         if report.pending > 0 {
             return Ok(report);
         }
-        report.fills = self.sync_fills(now).await?;
-        let open = self.exchange.open_orders(&symbol).await?;
-        self.sync_orders(&open).await?;
+        let (fills, open) = self.sync(now).await?;
+        report.fills = fills;
         let last = self.exchange.ticker_price(&symbol).await?;
         self.metrics.set_last_price(last);
         if self.ensure_basket(last, now).await? {
@@ -235,12 +235,14 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 basket.id,
                 decision.reconciliation.two_step_actions().collect(),
                 now,
+                OnChange::Stop,
             )
             .await?;
         report.actions += outcome.done;
         report.failed += outcome.failed;
-        if outcome.failed > 0 {
-            // Something is unsettled: decide again next step before any lifecycle change.
+        if outcome.failed > 0 || outcome.changed {
+            // Something is unsettled or the plan went stale: decide again next step before
+            // any lifecycle change.
             return Ok(());
         }
         match &decision.lifecycle {

@@ -8,6 +8,19 @@ use crate::ports::store::{EventLevel, FillRecord, IntentState, Store};
 const TRADES_PAGE: usize = 1000;
 
 impl<E: Exchange, S: Store> Bot<E, S> {
+    /// Brings fills and orders up to date; returns the new fills' count and the symbol's open
+    /// orders. The open orders are read first and unjournalled orders of ours adopted before
+    /// the trades are synced, so every trade of them finds its order; and every execution the
+    /// open orders show is then among the fills the plan sees.
+    pub(super) async fn sync(&mut self, now: i64) -> Result<(usize, Vec<OrderReport>), BotError> {
+        let symbol = self.settings.strategy.symbol.clone();
+        let open = self.exchange.open_orders(&symbol).await?;
+        self.adopt_unknown(&open).await?;
+        let fills = self.sync_fills(now).await?;
+        self.sync_orders(&open).await?;
+        Ok((fills, open))
+    }
+
     /// Resolves every pending intent it can; returns how many are still pending.
     ///
     /// Found on the exchange → recorded (intent `placed`). Not found → `absent` only once
@@ -124,7 +137,6 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     /// Refreshes every order of ours: those on the book from `open`, those the store still
     /// believes open but the book no longer has by querying them (filled, cancelled, expired).
     pub(super) async fn sync_orders(&mut self, open: &[OrderReport]) -> Result<(), BotError> {
-        self.adopt_unknown(open).await?;
         let symbol = &self.settings.strategy.symbol;
         for record in self.store.open_orders().await? {
             if &record.report.symbol != symbol {
