@@ -191,12 +191,19 @@ impl Auth {
         };
         let now = Instant::now();
         {
+            // The attempt counts before the (slow) check, so parallel attempts cannot all slip
+            // under the limit; a success clears the count.
             let mut failures = lock(&self.failures);
             failures.retain(|_, f| now.duration_since(f.since) < WINDOW);
-            if let Some(f) = failures.get(&ip).filter(|f| f.count >= MAX_FAILURES) {
+            let f = failures.entry(ip).or_insert(Failures {
+                since: now,
+                count: 0,
+            });
+            if f.count >= MAX_FAILURES {
                 let left = WINDOW.saturating_sub(now.duration_since(f.since));
                 return Login::Limited(left.as_secs().max(1));
             }
+            f.count += 1;
         }
         let ok = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash).is_ok_and(|parsed| {
@@ -208,12 +215,6 @@ impl Auth {
         .await
         .unwrap_or(false);
         if !ok {
-            let mut failures = lock(&self.failures);
-            let f = failures.entry(ip).or_insert(Failures {
-                since: now,
-                count: 0,
-            });
-            f.count += 1;
             return Login::Refused;
         }
         lock(&self.failures).remove(&ip);

@@ -169,8 +169,45 @@ pub fn router<S: Store + 'static>(state: DashboardState<S>) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/assets/dashboard.css", get(api::css))
         .route("/assets/dashboard.js", get(api::js))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            loopback_host_only::<S>,
+        ))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// Without a password the dashboard trusts whoever reaches it on loopback, so it must not be
+/// reachable under any other name: a page on another site whose name a DNS rebinding points
+/// at 127.0.0.1 would otherwise be same-origin and could read the CSRF token and press
+/// Close all. Such requests (a `Host` that is not `localhost` or a loopback address) get 421.
+async fn loopback_host_only<S: Store + 'static>(
+    axum::extract::State(state): axum::extract::State<DashboardState<S>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if state.auth.required() || is_loopback_host(request.headers()) {
+        return next.run(request).await;
+    }
+    axum::response::IntoResponse::into_response((
+        axum::http::StatusCode::MISDIRECTED_REQUEST,
+        "this dashboard answers only to localhost or a loopback address",
+    ))
+}
+
+/// Whether the `Host` header names `localhost` or a loopback IP (any port).
+pub fn is_loopback_host(headers: &axum::http::HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 async fn security_headers(request: Request, next: Next) -> Response {

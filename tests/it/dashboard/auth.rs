@@ -179,3 +179,38 @@ fn hash_password_command_reads_stdin() {
     )
     .is_ok());
 }
+
+/// DNS rebinding: without a password only `localhost` and loopback addresses are answered.
+#[tokio::test]
+async fn without_a_password_only_loopback_host_names_are_answered() {
+    let (running, got) = start(Mode::Paper, None).await;
+    let url = format!("http://{}/api/state", running.addr);
+    let http = reqwest::Client::new();
+    let status = |host: &'static str| {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            http.get(&url)
+                .header("Host", host)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status("attacker.example").await, 421);
+    assert_eq!(status("attacker.example:8080").await, 421);
+    assert_eq!(status("localhost:8080").await, 200);
+    assert_eq!(status("127.0.0.1").await, 200);
+    assert_eq!(status("[::1]:8080").await, 200);
+    let post = http
+        .post(format!("http://{}/trading/close-all", running.addr))
+        .header("Host", "attacker.example")
+        .form(&[("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status().as_u16(), 421);
+    assert!(got.lock().unwrap().is_empty(), "no command reached the bot");
+    running.stop().await;
+}
