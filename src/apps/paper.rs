@@ -154,13 +154,19 @@ async fn fresh_store(path: &Path) -> anyhow::Result<SqlStore> {
             .await
             .context("another paper bot is running on this journal; stop it or pass --database")?;
         drop(lock);
-        drop(old);
+        // Closing the last connection checkpoints the WAL into the file; whatever is left in
+        // `-wal`/`-shm` moves along with it, so the previous journal stays whole.
+        old.close().await;
         let aside = path.with_extension("sqlite.previous");
-        std::fs::rename(path, &aside)
-            .with_context(|| format!("moving {} aside", path.display()))?;
-        for suffix in ["-wal", "-shm"] {
-            let side = PathBuf::from(format!("{}{suffix}", path.display()));
-            let _ = std::fs::remove_file(side);
+        for suffix in ["", "-wal", "-shm"] {
+            let from = PathBuf::from(format!("{}{suffix}", path.display()));
+            let to = PathBuf::from(format!("{}{suffix}", aside.display()));
+            if from.exists() {
+                std::fs::rename(&from, &to)
+                    .with_context(|| format!("moving {} aside", from.display()))?;
+            } else {
+                let _ = std::fs::remove_file(&to);
+            }
         }
     }
     let url = format!("sqlite://{}", path.display());

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 pub const LIVE_CONFIRMATION: &str = "I accept that real money is at risk";
 
 /// `config/bot.toml` after environment overrides.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BotFile {
     /// The strategy file (relative to the working directory).
@@ -39,6 +39,21 @@ pub struct BotFile {
     /// Dashboard settings.
     #[serde(default)]
     pub dashboard: DashboardSection,
+}
+
+impl std::fmt::Debug for BotFile {
+    /// Without the database URL, which may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotFile")
+            .field("strategy", &self.strategy)
+            .field("database_url", &"[REDACTED]")
+            .field("check_interval_seconds", &self.check_interval_seconds)
+            .field("client_id_prefix", &self.client_id_prefix)
+            .field("emergency_margin_pct", &self.emergency_margin_pct)
+            .field("exchange", &self.exchange)
+            .field("dashboard", &self.dashboard)
+            .finish()
+    }
 }
 
 /// `[exchange]`.
@@ -297,5 +312,17 @@ mod tests {
         )
         .unwrap();
         assert!(confirmed.check_live(true).is_ok());
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        let f = load(
+            "",
+            &[("DATABASE_URL", "postgres://bot:s3cret@127.0.0.1/db")],
+        )
+        .unwrap();
+        assert_eq!(f.database_url, "postgres://bot:s3cret@127.0.0.1/db");
+        let shown = format!("{f:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
     }
 }

@@ -30,13 +30,22 @@ use std::time::Duration;
 /// How long SQLite waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The bot's database: SQLite (a file) or PostgreSQL.
-#[derive(Debug, Clone)]
+/// The bot's database: SQLite (a file) or PostgreSQL. `Debug` names the backend only: the
+/// PostgreSQL connect options hold the password.
+#[derive(Clone)]
 pub struct SqlStore {
     backend: Backend,
 }
 
-#[derive(Debug, Clone)]
+impl std::fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("backend", &self.backend_name())
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone)]
 enum Backend {
     Sqlite {
         pool: SqlitePool,
