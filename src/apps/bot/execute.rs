@@ -134,7 +134,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             symbol: symbol.clone(),
             rev,
             spec: c.spec.clone(),
-            created_ms: now,
+            created_ms: self.server_now_estimate().max(now),
             state: IntentState::Pending,
             note: None,
         };
