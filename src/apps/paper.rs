@@ -115,7 +115,7 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     settings.interval = Duration::from_millis(args.interval_ms.max(1));
     announce(Mode::Paper);
     tracing::info!(exchange = %base, database = %args.database.display(), "paper trading");
-    let _lock = store.lock_instance().await?;
+    let lock = store.lock_instance().await?;
     check_market(&exchange, &store, &settings).await?;
     let mut bot = Bot::new(exchange, store.clone(), settings).await?;
     let (commands, command_rx) = tokio::sync::mpsc::channel(8);
@@ -133,8 +133,10 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     let url = format!("http://{}", dashboard.addr);
     tracing::info!(%url, "dashboard listening");
     println!("dashboard: {url}");
-    let stop = runner::stop_on_signals();
+    let (stop_tx, stop) = runner::stop_channel();
+    let lock_guard = runner::guard_lock(lock, stop_tx);
     let steps = runner::run_with_commands(&mut bot, stop, command_rx).await?;
+    lock_guard.abort();
     tracing::info!(steps, "paper trading stopped");
     dashboard.stop().await;
     let _ = stop_server.send(());

@@ -192,7 +192,7 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
     rt.block_on(async {
         let p = prepare(args).await?;
         announce(p.mode);
-        let _lock = p.store.lock_instance().await?;
+        let lock = p.store.lock_instance().await?;
         check_market(&p.exchange, &p.store, &p.settings).await?;
         let mut bot = Bot::new(p.exchange, p.store.clone(), p.settings).await?;
         let (commands, command_rx) = tokio::sync::mpsc::channel(8);
@@ -209,11 +209,17 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("starting the dashboard on {listen}"))?;
         tracing::info!(url = %format!("http://{}", dashboard.addr), "dashboard listening");
-        let stop = runner::stop_on_signals();
+        let (stop_tx, stop) = runner::stop_channel();
+        let lock_guard = runner::guard_lock(lock, stop_tx);
         let steps = runner::run_with_commands(&mut bot, stop, command_rx).await;
+        let lock_lost = lock_guard.is_finished();
+        lock_guard.abort();
         dashboard.stop().await;
         tracing::info!(steps = steps.as_ref().ok(), "bot stopped");
         steps?;
+        if lock_lost {
+            bail!("stopped: the database's instance lock was lost (see the log)");
+        }
         Ok(())
     })
 }

@@ -398,3 +398,39 @@ async fn postgres_store_contract_SKIPPED_set_TEST_DATABASE_URL() {
         }
     }
 }
+
+/// PostgreSQL: a lock whose session the server ended is reported lost by `verify`.
+#[tokio::test]
+async fn postgres_lock_lost_with_its_session_is_noticed() {
+    use sqlx::Connection;
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("{PG_SKIPPED}");
+        return;
+    };
+    let mut lock = db.store.lock_instance().await.unwrap();
+    lock.verify().await.unwrap();
+    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    // End the session holding this schema's lock (other tests' schemas are left alone).
+    let schema = db.url.rsplit("search_path]=").next().unwrap().to_string();
+    sqlx::raw_sql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks \
+         WHERE locktype = 'advisory' AND granted AND classid = x'62747264'::int::oid \
+           AND objid::bigint = (hashtext('{schema}')::bigint & 4294967295)"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    admin.close().await.unwrap();
+    let mut lost = false;
+    for _ in 0..50 {
+        if matches!(lock.verify().await, Err(StoreError::Locked(_))) {
+            lost = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(lost, "a terminated lock session was not noticed");
+    drop(lock);
+    db.cleanup().await;
+}

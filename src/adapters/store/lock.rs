@@ -78,6 +78,20 @@ impl InstanceLock {
         }
     }
 
+    /// Checks the lock still holds. A file lock lives as long as the process; a PostgreSQL
+    /// advisory lock lives as long as its session, which a network failure, a server restart
+    /// or an idle timeout can end without a word: then another bot could start, and this one
+    /// must stop (`Err(Locked)`).
+    pub async fn verify(&mut self) -> Result<(), StoreError> {
+        match &mut self.holder {
+            Holder::Postgres(Some(conn)) => conn.ping().await.map_err(|e| {
+                StoreError::Locked(format!("the advisory lock's session was lost: {e}"))
+            }),
+            Holder::Postgres(None) => Err(StoreError::Locked("the lock was released".into())),
+            Holder::File { .. } | Holder::Memory => Ok(()),
+        }
+    }
+
     /// Releases the lock now and waits until it is released (dropping also releases it; for
     /// PostgreSQL the server then frees it when it notices the closed connection).
     pub async fn release(mut self) -> Result<(), StoreError> {

@@ -3,10 +3,12 @@
 //! Shutdown (SIGINT/SIGTERM, or the `stop` channel) is only looked at between steps, so the
 //! step in progress always finishes: every order sent is recorded before the process exits.
 
+use crate::adapters::store::InstanceLock;
 use crate::apps::bot::emergency::CloseReport;
 use crate::apps::bot::{Bot, BotError};
 use crate::ports::exchange::{Exchange, ExchangeError};
 use crate::ports::store::{EventLevel, Store};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -125,6 +127,42 @@ fn backoff(interval: Duration, failures: u32) -> Duration {
         .max(Duration::from_millis(100))
         .saturating_mul(factor)
         .min(MAX_BACKOFF)
+}
+
+/// How often [`guard_lock`] checks the instance lock.
+const LOCK_CHECK_EVERY: Duration = Duration::from_secs(5);
+
+/// Holds the instance lock for the bot's life and checks it every few seconds; if it is lost
+/// (a PostgreSQL session dropped), stops the bot: another instance may already be starting.
+/// Abort the returned task (or let the runtime end) to release the lock.
+pub fn guard_lock(
+    mut lock: InstanceLock,
+    stop: Arc<watch::Sender<bool>>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(LOCK_CHECK_EVERY).await;
+            if let Err(e) = lock.verify().await {
+                tracing::error!(error = %e, "instance lock lost: stopping the bot");
+                let _ = stop.send(true);
+                return;
+            }
+        }
+    })
+}
+
+/// A stop channel that turns true on SIGINT or SIGTERM, and its sender for other reasons to
+/// stop (a lost instance lock).
+pub fn stop_channel() -> (Arc<watch::Sender<bool>>, watch::Receiver<bool>) {
+    let (tx, rx) = watch::channel(false);
+    let tx = Arc::new(tx);
+    let on_signal = Arc::clone(&tx);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("signal received: finishing the current step");
+        let _ = on_signal.send(true);
+    });
+    (tx, rx)
 }
 
 /// A stop channel that turns true on SIGINT or SIGTERM.
