@@ -68,7 +68,6 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     pub async fn close_all(&mut self) -> Result<CloseReport, BotError> {
         let symbol = self.settings.strategy.symbol.clone();
         let now = self.exchange.server_time().await?;
-        self.step_clock = (now, std::time::Instant::now());
         let mut out = CloseReport::default();
         if self.resolve_intents(now).await? > 0 {
             out.errors

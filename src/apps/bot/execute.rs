@@ -134,7 +134,10 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             symbol: symbol.clone(),
             rev,
             spec: c.spec.clone(),
-            created_ms: self.server_now_estimate().max(now),
+            // The step's server time: an estimate from the local clock could run ahead of the
+            // exchange's (skew, or a replay clock standing still) and never come of age. A
+            // step lasts seconds; the grace is a minute.
+            created_ms: now,
             state: IntentState::Pending,
             note: None,
         };

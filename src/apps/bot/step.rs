@@ -63,8 +63,6 @@ pub struct Bot<E, S> {
     pub(super) rules: SymbolRules,
     pub(super) metrics: Arc<BotMetrics>,
     last_snapshot_ms: Option<i64>,
-    /// Server time read at the start of the step and when it was read.
-    pub(super) step_clock: (i64, std::time::Instant),
 }
 
 impl<E: Exchange, S: Store> Bot<E, S> {
@@ -78,7 +76,6 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             rules,
             metrics: Arc::new(BotMetrics::new()),
             last_snapshot_ms: None,
-            step_clock: (0, std::time::Instant::now()),
         })
     }
 
@@ -122,7 +119,6 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     pub async fn step(&mut self) -> Result<StepReport, BotError> {
         let symbol = self.settings.strategy.symbol.clone();
         let now = self.exchange.server_time().await?;
-        self.step_clock = (now, std::time::Instant::now());
         let mut report = StepReport {
             server_ms: now,
             ..StepReport::default()
@@ -340,13 +336,6 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             .await?;
         self.last_snapshot_ms = Some(now);
         Ok(())
-    }
-
-    /// Server time now, estimated from the step's reading and the time elapsed since (an
-    /// intent's age must count from when it is written, not from the step's start).
-    pub(super) fn server_now_estimate(&self) -> i64 {
-        let (at, read) = self.step_clock;
-        at + i64::try_from(read.elapsed().as_millis()).unwrap_or(i64::MAX / 2)
     }
 
     /// Appends an event to the store and the log.
