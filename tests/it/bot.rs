@@ -27,7 +27,15 @@ async fn settle<E: Exchange, S: Store>(bot: &mut Bot<E, S>) {
             return;
         }
     }
-    panic!("the bot did not settle");
+    let events = bot.store().events(30).await.unwrap();
+    let lines: Vec<String> = events
+        .iter()
+        .map(|e| format!("{} {}", e.kind, e.message))
+        .collect();
+    panic!(
+        "the bot did not settle; latest events:\n{}",
+        lines.join("\n")
+    );
 }
 
 /// Several full baskets with a restart of the bot half-way, on `store`; then the store must
@@ -276,4 +284,189 @@ async fn an_order_of_ours_missing_from_the_journal_is_adopted_not_ignored() {
     let events = bot.store().events(100).await.unwrap();
     assert!(events.iter().any(|e| e.kind == "order_adopted"));
     assert_store_matches_exchange(bot.store(), &ex).await;
+}
+
+/// An exchange that feeds one more candle the first time a cancel is sent after being armed:
+/// the order being cancelled can fill just before the cancel reaches the book.
+struct CandleBeforeCancel<E> {
+    inner: E,
+    sim: binance_trader::adapters::sim::server::SimServer,
+    armed: std::sync::atomic::AtomicBool,
+}
+
+impl<E: Exchange> Exchange for CandleBeforeCancel<E> {
+    async fn symbol_rules(
+        &self,
+        s: &binance_trader::core::symbol::Symbol,
+    ) -> Result<
+        binance_trader::core::filters::SymbolRules,
+        binance_trader::ports::exchange::ExchangeError,
+    > {
+        self.inner.symbol_rules(s).await
+    }
+    async fn server_time(&self) -> Result<i64, binance_trader::ports::exchange::ExchangeError> {
+        self.inner.server_time().await
+    }
+    async fn ticker_price(
+        &self,
+        s: &binance_trader::core::symbol::Symbol,
+    ) -> Result<binance_trader::core::money::Price, binance_trader::ports::exchange::ExchangeError>
+    {
+        self.inner.ticker_price(s).await
+    }
+    async fn book_ticker(
+        &self,
+        s: &binance_trader::core::symbol::Symbol,
+    ) -> Result<
+        binance_trader::ports::exchange::BookTicker,
+        binance_trader::ports::exchange::ExchangeError,
+    > {
+        self.inner.book_ticker(s).await
+    }
+    async fn account(
+        &self,
+    ) -> Result<
+        binance_trader::ports::exchange::Account,
+        binance_trader::ports::exchange::ExchangeError,
+    > {
+        self.inner.account().await
+    }
+    async fn open_orders(
+        &self,
+        s: &binance_trader::core::symbol::Symbol,
+    ) -> Result<
+        Vec<binance_trader::ports::exchange::OrderReport>,
+        binance_trader::ports::exchange::ExchangeError,
+    > {
+        self.inner.open_orders(s).await
+    }
+    async fn place(
+        &self,
+        o: &binance_trader::ports::exchange::NewOrder,
+    ) -> Result<
+        binance_trader::ports::exchange::OrderReport,
+        binance_trader::ports::exchange::ExchangeError,
+    > {
+        self.inner.place(o).await
+    }
+    async fn query(
+        &self,
+        s: &binance_trader::core::symbol::Symbol,
+        c: &binance_trader::core::client_id::ClientOrderId,
+    ) -> Result<
+        Option<binance_trader::ports::exchange::OrderReport>,
+        binance_trader::ports::exchange::ExchangeError,
+    > {
+        self.inner.query(s, c).await
+    }
+    async fn cancel(
+        &self,
+        s: &binance_trader::core::symbol::Symbol,
+        c: &binance_trader::core::client_id::ClientOrderId,
+    ) -> Result<
+        binance_trader::ports::exchange::OrderReport,
+        binance_trader::ports::exchange::ExchangeError,
+    > {
+        if self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            self.sim.step(1);
+        }
+        self.inner.cancel(s, c).await
+    }
+    async fn my_trades(
+        &self,
+        s: &binance_trader::core::symbol::Symbol,
+        from: u64,
+    ) -> Result<
+        Vec<binance_trader::ports::exchange::ExchangeTrade>,
+        binance_trader::ports::exchange::ExchangeError,
+    > {
+        self.inner.my_trades(s, from).await
+    }
+}
+
+/// One candle of FILUSDT at minute `i`.
+fn candle(i: i64, o: &str, h: &str, l: &str, c: &str) -> binance_trader::adapters::klines::Candle {
+    use binance_trader::core::money::Price;
+    let t = crate::harness::T0 + i * 60_000;
+    binance_trader::adapters::klines::Candle {
+        open_time_ms: t,
+        open: Price::parse(o).unwrap(),
+        high: Price::parse(h).unwrap(),
+        low: Price::parse(l).unwrap(),
+        close: Price::parse(c).unwrap(),
+        volume: Qty::parse("100000").unwrap(),
+        close_time_ms: t + 59_999,
+    }
+}
+
+/// The take-profit being replaced (a second level filled, so its price moves) fills just
+/// before its cancel lands: its successor must not be placed on the stale plan, or the
+/// position would be sold twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_take_profit_that_fills_before_its_replacement_is_not_sold_again() {
+    let candles = vec![
+        candle(0, "4.000", "4.001", "3.999", "4.000"),
+        candle(1, "4.000", "4.001", "3.999", "4.000"),
+        candle(2, "4.000", "4.001", "3.950", "3.955"), // B1 (3.960) fills
+        candle(3, "3.955", "3.956", "3.954", "3.955"),
+        candle(4, "3.955", "3.956", "3.900", "3.910"), // B2 (3.904) fills
+        candle(5, "3.910", "4.150", "3.909", "4.140"), // rally: the old TP1 fills
+        candle(6, "4.140", "4.141", "4.139", "4.140"),
+    ];
+    let sim = start_sim(candles).await;
+    let ex = CandleBeforeCancel {
+        inner: client(&sim.base),
+        sim: sim.server.clone(),
+        armed: false.into(),
+    };
+    let mut bot = Bot::new(ex, MemoryStore::new(), settings()).await.unwrap();
+    for _ in 0..5 {
+        settle(&mut bot).await;
+        sim.server.step(1);
+    }
+    // B2 filled on the last candle; the next step replaces TP1, and the rally comes first.
+    let tp1_before: Vec<_> = bot
+        .store()
+        .intents(1)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.spec.slot == Slot::Tp1)
+        .collect();
+    assert_eq!(tp1_before.len(), 1, "one TP1 resting before the rally");
+    bot.exchange()
+        .armed
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    settle(&mut bot).await;
+    assert!(
+        !bot.exchange()
+            .armed
+            .load(std::sync::atomic::Ordering::SeqCst),
+        "no cancel was sent: the scenario did not happen"
+    );
+    let store = bot.store();
+    let tp1_fills: Vec<_> = store
+        .basket_fills(1)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.slot == Slot::Tp1)
+        .collect();
+    assert!(
+        !tp1_fills.is_empty(),
+        "the old TP1 did not fill in the rally"
+    );
+    let tp1_after: Vec<_> = store
+        .intents(1)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.spec.slot == Slot::Tp1)
+        .collect();
+    assert_eq!(
+        tp1_after.len(),
+        1,
+        "a second TP1 was placed after the first had filled: {tp1_after:?}"
+    );
+    assert_store_matches_exchange(store, &client(&sim.base)).await;
 }

@@ -92,7 +92,7 @@ pub fn plan(
         }
         let trailing =
             rules.allow_trailing_stop && rules.order_types.contains(&OrderType::TakeProfitLimit);
-        let sold = sells::distribution_orders(config, &pos, filters, trailing);
+        let sold = sells::distribution_orders(config, &pos, filters, trailing, last, &mut band);
         let done = pos.sold_any() && sold.orders.is_empty();
         if sold.trailing_unavailable && sold.orders.iter().any(|o| o.slot == Slot::Tr) {
             warnings.push(PlanWarning::TrailingUnavailable);

@@ -50,11 +50,19 @@ pub(super) struct SellOutcome {
 
 /// The TP1/TP2/TR orders for the current position. `trailing_allowed` says whether the
 /// symbol accepts `trailingDelta` on `TAKE_PROFIT_LIMIT`.
+///
+/// Once `last` has reached the activation price, the trailing sell is sent without
+/// `stopPrice`: with it, Binance refuses the order ("Order would trigger immediately"), and
+/// without it the trailing starts at once, which is what the activation price was waiting
+/// for. The limit stays the one derived from the activation price, so the order does not
+/// change with every tick; `band` learns the activation price as a threshold.
 pub(super) fn distribution_orders(
     config: &StrategyConfig,
     pos: &Position,
     filters: &SymbolFilters,
     trailing_allowed: bool,
+    last: Price,
+    band: &mut super::band::Band,
 ) -> SellOutcome {
     let (Some(vwap), true) = (pos.vwap(), pos.qty.is_positive()) else {
         return SellOutcome {
@@ -76,6 +84,12 @@ pub(super) fn distribution_orders(
     let limit = filters.round_price_up(stop.scale(config.trail_delta_pct.down_factor()).max(floor));
     let bips = trailing_bips(config.trail_delta_pct).filter(|_| trailing_allowed);
     let tr_price = if bips.is_some() { limit } else { stop };
+    let activation = if bips.is_some() {
+        band.split_lt(stop);
+        (last < stop).then_some(stop)
+    } else {
+        None
+    };
 
     let s1 = config.tp1_share.fraction();
     let s2 = config.tp2_share.fraction();
@@ -111,7 +125,7 @@ pub(super) fn distribution_orders(
                 order_type: OrderType::TakeProfitLimit,
                 price: Some(price),
                 qty,
-                stop_price: Some(stop),
+                stop_price: activation,
                 trailing_delta: Some(bips),
                 time_in_force: Some(TimeInForce::Gtc),
             },

@@ -180,10 +180,11 @@ fn worked_example() {
     );
     // 0.862 + 0.517 + 0.345 = 1.724 ≤ 1.724274 (0.000274 dust stays).
     // Band: B3 at 142.87 below, B2 (146.25, filled) no longer counts; the hard stop
-    // 150 × 0.85 = 127.5 is lower; nothing above (B1/B2 filled, fills block reanchor).
+    // 150 × 0.85 = 127.5 is lower; above, the TR's activation price 150.32 (from there on
+    // the TR goes without stopPrice; fills block reanchor).
     assert_eq!(
         (p1.meta.replan_below, p1.meta.replan_above),
-        (px(dec!(142.87)), None)
+        (px(dec!(142.87)), px(dec!(150.32)))
     );
 
     // Step 2: TP1 fills at 149.14 (0.1 % fee in USDC); last 149.20.
@@ -217,11 +218,22 @@ fn worked_example() {
     // The TR never sells below VWAP plus two fees.
     let floor = vwap.scale(dec!(1.002));
     assert!(tr.price.unwrap() >= floor && tr.stop_price.unwrap() >= floor);
-    // Nothing in the plan depends on last any more except the hard stop at 127.5.
+    // Nothing in the plan depends on last any more except the hard stop at 127.5 and the
+    // TR's activation price 150.32.
     assert_eq!(
         (p2.meta.replan_below, p2.meta.replan_above),
-        (px(dec!(127.5)), None)
+        (px(dec!(127.5)), px(dec!(150.32)))
     );
+    // At or above the activation price the TR trails at once, without stopPrice (Binance
+    // refuses a stop that would trigger immediately); the rest of the plan is the same.
+    let above = run(&cfg, &fills2, dec!(150.32));
+    let tr_above = order(&above, Slot::Tr);
+    assert_eq!(tr_above.stop_price, None);
+    assert_eq!(
+        (tr_above.price, tr_above.trailing_delta, tr_above.qty),
+        (tr.price, tr.trailing_delta, tr.qty)
+    );
+    assert_eq!(above.meta.replan_below, px(dec!(150.32)));
 }
 
 #[test]
