@@ -42,25 +42,36 @@ pub async fn start_sim(candles: Vec<Candle>) -> Sim {
 /// Serves `candles` of FILUSDT with `quote` USDT, manual replay.
 pub async fn start_sim_with_quote(candles: Vec<Candle>, quote: &str) -> Sim {
     let info = std::fs::read_to_string(root().join("data/exchange_info.json")).unwrap();
-    let cfg = SimServerConfig {
-        exchange_info_json: info,
-        symbol: Symbol::parse("FILUSDT").unwrap(),
-        candles,
-        balances: vec![(Asset::parse("USDT").unwrap(), Amount::parse(quote).unwrap())],
-        speed: Speed::Manual,
-        credentials: vec![ApiCredential {
-            key: KEY.into(),
-            secret: SECRET.to_string().into(),
-        }],
-        faults: FaultConfig::default(),
-        start_ms: T0,
-    };
+    let cfg = fil_config(info, candles, Speed::Manual, quote, (KEY, SECRET));
     let server = SimServer::new(cfg).unwrap();
     let (base, stop) = serve_on_loopback(&server).await;
     Sim {
         base,
         server,
         _stop: stop,
+    }
+}
+
+/// A FILUSDT exchange from T0 with `quote` USDT, one API key, no faults.
+pub fn fil_config(
+    exchange_info_json: String,
+    candles: Vec<Candle>,
+    speed: Speed,
+    quote: &str,
+    (key, secret): (&str, &str),
+) -> SimServerConfig {
+    SimServerConfig {
+        exchange_info_json,
+        symbol: Symbol::parse("FILUSDT").unwrap(),
+        candles,
+        balances: vec![(Asset::parse("USDT").unwrap(), Amount::parse(quote).unwrap())],
+        speed,
+        credentials: vec![ApiCredential {
+            key: key.into(),
+            secret: secret.to_string().into(),
+        }],
+        faults: FaultConfig::default(),
+        start_ms: T0,
     }
 }
 

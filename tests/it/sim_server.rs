@@ -4,11 +4,8 @@
 //! lives elsewhere). The replay clock is manual, so every answer is repeatable.
 
 use binance_trader::adapters::klines::Candle;
-use binance_trader::adapters::sim::server::{
-    sign, ApiCredential, FaultConfig, SimServer, SimServerConfig, Speed,
-};
-use binance_trader::core::money::{Amount, Price, Qty};
-use binance_trader::core::symbol::{Asset, Symbol};
+use binance_trader::adapters::sim::server::{sign, FaultConfig, SimServer, Speed};
+use binance_trader::core::money::{Price, Qty};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -55,22 +52,13 @@ async fn spawn_with(weight_limit: u64) -> Sim {
             rl["limit"] = weight_limit.into();
         }
     }
-    let cfg = SimServerConfig {
-        exchange_info_json: info.to_string(),
-        symbol: Symbol::parse("FILUSDT").unwrap(),
-        candles: candles(),
-        balances: vec![(
-            Asset::parse("USDT").unwrap(),
-            Amount::parse("10000").unwrap(),
-        )],
-        speed: Speed::Manual,
-        credentials: vec![ApiCredential {
-            key: KEY.into(),
-            secret: SECRET.to_string().into(),
-        }],
-        faults: FaultConfig::default(),
-        start_ms: T0,
-    };
+    let cfg = crate::harness::fil_config(
+        info.to_string(),
+        candles(),
+        Speed::Manual,
+        "10000",
+        (KEY, SECRET),
+    );
     let server = SimServer::new(cfg).unwrap();
     let (base, tx) = crate::harness::serve_on_loopback(&server).await;
     Sim {

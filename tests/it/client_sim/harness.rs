@@ -4,13 +4,11 @@
 
 use binance_trader::adapters::binance::{BinanceRest, Credentials, RestConfig};
 use binance_trader::adapters::klines::Candle;
-use binance_trader::adapters::sim::server::{
-    ApiCredential, FaultConfig, SimServer, SimServerConfig, Speed,
-};
+use binance_trader::adapters::sim::server::{FaultConfig, SimServer, Speed};
 use binance_trader::core::client_id::{ClientOrderId, IdPrefix};
-use binance_trader::core::money::{Amount, Price, Qty};
+use binance_trader::core::money::{Price, Qty};
 use binance_trader::core::order::{OrderSpec, OrderType, Slot};
-use binance_trader::core::symbol::{Asset, Symbol};
+use binance_trader::core::symbol::Symbol;
 use binance_trader::ports::exchange::{NewOrder, OrderReport};
 use serde_json::Value;
 use std::time::Duration;
@@ -68,22 +66,13 @@ pub async fn spawn_with(weight_limit: u64, orders_10s: u64, n_candles: i64) -> S
             _ => {}
         }
     }
-    let cfg = SimServerConfig {
-        exchange_info_json: info.to_string(),
-        symbol: fil(),
-        candles: candles(n_candles),
-        balances: vec![(
-            Asset::parse("USDT").unwrap(),
-            Amount::parse("10000").unwrap(),
-        )],
-        speed: Speed::PerSecond(Duration::from_secs(3_600)),
-        credentials: vec![ApiCredential {
-            key: KEY.into(),
-            secret: SECRET.to_string().into(),
-        }],
-        faults: FaultConfig::default(),
-        start_ms: T0,
-    };
+    let cfg = crate::harness::fil_config(
+        info.to_string(),
+        candles(n_candles),
+        Speed::PerSecond(Duration::from_secs(3_600)),
+        "10000",
+        (KEY, SECRET),
+    );
     let server = SimServer::new(cfg).unwrap();
     let (base, tx) = crate::harness::serve_on_loopback(&server).await;
     Sim {
