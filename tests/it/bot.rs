@@ -9,9 +9,14 @@ use crate::store::fixtures::{TestDb, PG_SKIPPED};
 use binance_trader::adapters::memory_store::MemoryStore;
 use binance_trader::apps::bot::{Bot, BotSettings};
 use binance_trader::core::basket::BasketStatus;
-use binance_trader::core::money::Qty;
+use binance_trader::core::client_id::{ClientOrderId, IdPrefix};
+use binance_trader::core::filters::SymbolRules;
+use binance_trader::core::money::{Price, Qty};
 use binance_trader::core::order::{OrderStatus, Side, Slot};
-use binance_trader::ports::exchange::Exchange;
+use binance_trader::core::symbol::Symbol;
+use binance_trader::ports::exchange::{
+    Account, BookTicker, Exchange, ExchangeError, ExchangeTrade, NewOrder, OrderReport,
+};
 use binance_trader::ports::store::{FillQuery, Store};
 
 fn settings() -> BotSettings {
@@ -250,8 +255,6 @@ async fn a_restart_counts_the_quote_its_own_buys_lock() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_of_ours_missing_from_the_journal_is_adopted_not_ignored() {
-    use binance_trader::core::client_id::{ClientOrderId, IdPrefix};
-    use binance_trader::ports::exchange::NewOrder;
     let sim = start_sim(wave_candles(1)).await;
     let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings())
         .await
@@ -295,98 +298,47 @@ struct CandleBeforeCancel<E> {
 }
 
 impl<E: Exchange> Exchange for CandleBeforeCancel<E> {
-    async fn symbol_rules(
-        &self,
-        s: &binance_trader::core::symbol::Symbol,
-    ) -> Result<
-        binance_trader::core::filters::SymbolRules,
-        binance_trader::ports::exchange::ExchangeError,
-    > {
+    async fn symbol_rules(&self, s: &Symbol) -> Result<SymbolRules, ExchangeError> {
         self.inner.symbol_rules(s).await
     }
-    async fn server_time(&self) -> Result<i64, binance_trader::ports::exchange::ExchangeError> {
+    async fn server_time(&self) -> Result<i64, ExchangeError> {
         self.inner.server_time().await
     }
-    async fn ticker_price(
-        &self,
-        s: &binance_trader::core::symbol::Symbol,
-    ) -> Result<binance_trader::core::money::Price, binance_trader::ports::exchange::ExchangeError>
-    {
+    async fn ticker_price(&self, s: &Symbol) -> Result<Price, ExchangeError> {
         self.inner.ticker_price(s).await
     }
-    async fn book_ticker(
-        &self,
-        s: &binance_trader::core::symbol::Symbol,
-    ) -> Result<
-        binance_trader::ports::exchange::BookTicker,
-        binance_trader::ports::exchange::ExchangeError,
-    > {
+    async fn book_ticker(&self, s: &Symbol) -> Result<BookTicker, ExchangeError> {
         self.inner.book_ticker(s).await
     }
-    async fn account(
-        &self,
-    ) -> Result<
-        binance_trader::ports::exchange::Account,
-        binance_trader::ports::exchange::ExchangeError,
-    > {
+    async fn account(&self) -> Result<Account, ExchangeError> {
         self.inner.account().await
     }
-    async fn open_orders(
-        &self,
-        s: &binance_trader::core::symbol::Symbol,
-    ) -> Result<
-        Vec<binance_trader::ports::exchange::OrderReport>,
-        binance_trader::ports::exchange::ExchangeError,
-    > {
+    async fn open_orders(&self, s: &Symbol) -> Result<Vec<OrderReport>, ExchangeError> {
         self.inner.open_orders(s).await
     }
-    async fn place(
-        &self,
-        o: &binance_trader::ports::exchange::NewOrder,
-    ) -> Result<
-        binance_trader::ports::exchange::OrderReport,
-        binance_trader::ports::exchange::ExchangeError,
-    > {
+    async fn place(&self, o: &NewOrder) -> Result<OrderReport, ExchangeError> {
         self.inner.place(o).await
     }
     async fn query(
         &self,
-        s: &binance_trader::core::symbol::Symbol,
-        c: &binance_trader::core::client_id::ClientOrderId,
-    ) -> Result<
-        Option<binance_trader::ports::exchange::OrderReport>,
-        binance_trader::ports::exchange::ExchangeError,
-    > {
+        s: &Symbol,
+        c: &ClientOrderId,
+    ) -> Result<Option<OrderReport>, ExchangeError> {
         self.inner.query(s, c).await
     }
-    async fn cancel(
-        &self,
-        s: &binance_trader::core::symbol::Symbol,
-        c: &binance_trader::core::client_id::ClientOrderId,
-    ) -> Result<
-        binance_trader::ports::exchange::OrderReport,
-        binance_trader::ports::exchange::ExchangeError,
-    > {
+    async fn cancel(&self, s: &Symbol, c: &ClientOrderId) -> Result<OrderReport, ExchangeError> {
         if self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
             self.sim.step(1);
         }
         self.inner.cancel(s, c).await
     }
-    async fn my_trades(
-        &self,
-        s: &binance_trader::core::symbol::Symbol,
-        from: u64,
-    ) -> Result<
-        Vec<binance_trader::ports::exchange::ExchangeTrade>,
-        binance_trader::ports::exchange::ExchangeError,
-    > {
+    async fn my_trades(&self, s: &Symbol, from: u64) -> Result<Vec<ExchangeTrade>, ExchangeError> {
         self.inner.my_trades(s, from).await
     }
 }
 
 /// One candle of FILUSDT at minute `i`.
 fn candle(i: i64, o: &str, h: &str, l: &str, c: &str) -> binance_trader::adapters::klines::Candle {
-    use binance_trader::core::money::Price;
     let t = crate::harness::T0 + i * 60_000;
     binance_trader::adapters::klines::Candle {
         open_time_ms: t,

@@ -52,6 +52,25 @@ pub async fn start_sim_with_quote(candles: Vec<Candle>, quote: &str) -> Sim {
     }
 }
 
+/// The bundled exchangeInfo with the REQUEST_WEIGHT limit per minute set to `weight`, and
+/// the ORDERS limit per 10 s to `orders_10s` when given.
+pub fn exchange_info_with_limits(weight: u64, orders_10s: Option<u64>) -> String {
+    let text = std::fs::read_to_string(root().join("data/exchange_info.json")).unwrap();
+    let mut info: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for rl in info["rateLimits"].as_array_mut().unwrap() {
+        match (
+            rl["rateLimitType"].as_str(),
+            rl["interval"].as_str(),
+            orders_10s,
+        ) {
+            (Some("REQUEST_WEIGHT"), _, _) => rl["limit"] = weight.into(),
+            (Some("ORDERS"), Some("SECOND"), Some(n)) => rl["limit"] = n.into(),
+            _ => {}
+        }
+    }
+    info.to_string()
+}
+
 /// A FILUSDT exchange from T0 with `quote` USDT, one API key, no faults.
 pub fn fil_config(
     exchange_info_json: String,

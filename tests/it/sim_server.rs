@@ -45,15 +45,8 @@ struct Sim {
 
 /// Starts the server with `weight_limit` as the REQUEST_WEIGHT per minute.
 async fn spawn_with(weight_limit: u64) -> Sim {
-    let mut info: Value =
-        serde_json::from_str(include_str!("../../data/exchange_info.json")).unwrap();
-    for rl in info["rateLimits"].as_array_mut().unwrap() {
-        if rl["rateLimitType"] == "REQUEST_WEIGHT" {
-            rl["limit"] = weight_limit.into();
-        }
-    }
     let cfg = crate::harness::fil_config(
-        info.to_string(),
+        crate::harness::exchange_info_with_limits(weight_limit, None),
         candles(),
         Speed::Manual,
         "10000",

@@ -10,7 +10,6 @@ use binance_trader::core::money::{Price, Qty};
 use binance_trader::core::order::{OrderSpec, OrderType, Slot};
 use binance_trader::core::symbol::Symbol;
 use binance_trader::ports::exchange::{NewOrder, OrderReport};
-use serde_json::Value;
 use std::time::Duration;
 
 pub const KEY: &str = "clientSimKey0001";
@@ -57,17 +56,9 @@ pub struct Sim {
 
 /// Starts the server with these REQUEST_WEIGHT and ORDERS-per-10 s limits.
 pub async fn spawn_with(weight_limit: u64, orders_10s: u64, n_candles: i64) -> Sim {
-    let mut info: Value =
-        serde_json::from_str(include_str!("../../../data/exchange_info.json")).unwrap();
-    for rl in info["rateLimits"].as_array_mut().unwrap() {
-        match (rl["rateLimitType"].as_str(), rl["interval"].as_str()) {
-            (Some("REQUEST_WEIGHT"), _) => rl["limit"] = weight_limit.into(),
-            (Some("ORDERS"), Some("SECOND")) => rl["limit"] = orders_10s.into(),
-            _ => {}
-        }
-    }
+    let info = crate::harness::exchange_info_with_limits(weight_limit, Some(orders_10s));
     let cfg = crate::harness::fil_config(
-        info.to_string(),
+        info.clone(),
         candles(n_candles),
         Speed::PerSecond(Duration::from_secs(3_600)),
         "10000",
@@ -78,7 +69,7 @@ pub async fn spawn_with(weight_limit: u64, orders_10s: u64, n_candles: i64) -> S
     Sim {
         base,
         server,
-        info_json: info.to_string(),
+        info_json: info,
         _stop: tx,
     }
 }
