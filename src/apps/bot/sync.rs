@@ -81,6 +81,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             Some(v) => v.parse().unwrap_or(0),
             None => 0,
         };
+        let mut stored = cursor;
         let mut new = 0;
         loop {
             let trades = self.exchange.my_trades(&symbol, cursor).await?;
@@ -125,9 +126,13 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                     .await?;
                 }
             }
-            self.store
-                .set_config_value(&key, &cursor.to_string(), now)
-                .await?;
+            if cursor != stored {
+                // Only when it moved: a quiet step writes nothing.
+                self.store
+                    .set_config_value(&key, &cursor.to_string(), now)
+                    .await?;
+                stored = cursor;
+            }
             if page < TRADES_PAGE {
                 return Ok(new);
             }
