@@ -158,6 +158,7 @@ pub async fn check_market<E: Exchange, S: Store>(
         .await?
         .iter()
         .any(|b| &b.symbol == symbol);
+    check_no_strays(exchange, store, settings).await?;
     let rules = exchange.symbol_rules(symbol).await?;
     let last = exchange.ticker_price(symbol).await?;
     let account = exchange.account().await?;
@@ -181,6 +182,37 @@ pub async fn check_market<E: Exchange, S: Store>(
             rules.quote_asset,
             if resuming { "free and locked" } else { "free" },
             lines.join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// Refuses to start while open orders carry our prefix but belong to no basket of this
+/// journal: they were placed with another database, whose fills this one cannot account for,
+/// and the bot would otherwise leave them working unseen (or adopt them into a basket of the
+/// same number).
+async fn check_no_strays<E: Exchange, S: Store>(
+    exchange: &E,
+    store: &S,
+    settings: &BotSettings,
+) -> anyhow::Result<()> {
+    let symbol = &settings.strategy.symbol;
+    let mut strays = Vec::new();
+    for order in exchange.open_orders(symbol).await? {
+        if let Some(ours) = order.client_id.parse_ours(&settings.prefix) {
+            if store.basket(ours.basket).await?.is_none() {
+                strays.push(order.client_id.to_string());
+            }
+        }
+    }
+    if !strays.is_empty() {
+        bail!(
+            "{} open order(s) on {symbol} carry this bot's client-id prefix `{}` but belong to no \
+             basket in this database ({}): they were placed with another database. Run with \
+             that database, or cancel them (or set another `prefix`) before starting",
+            strays.len(),
+            settings.prefix.as_str(),
+            strays.join(", ")
         );
     }
     Ok(())

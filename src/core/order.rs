@@ -299,6 +299,28 @@ impl OpenOrder {
     }
 }
 
+/// How a lookup or cancel names an order.
+///
+/// Binance keeps client ids unique only among *open* orders: once an order is closed, another
+/// order (a later journal's, or anyone's) may carry the same id, and a lookup by client id may
+/// answer with either. The exchange order id is unambiguous, so whoever knows it uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderRef {
+    /// `orderId`.
+    Id(u64),
+    /// `origClientOrderId`.
+    Client(ClientOrderId),
+}
+
+impl fmt::Display for OrderRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OrderRef::Id(id) => write!(f, "order {id}"),
+            OrderRef::Client(c) => write!(f, "{c}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,8 @@ use crate::core::symbol::{Asset, Symbol};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
+pub use crate::core::order::OrderRef;
+
 /// An order to place: symbol, our client id, and what to place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewOrder {
@@ -135,6 +137,8 @@ pub mod codes {
     pub const MANDATORY_PARAM_EMPTY_OR_MALFORMED: i32 = -1102;
     /// Invalid symbol.
     pub const BAD_SYMBOL: i32 = -1121;
+    /// "More than %s hours between startTime and endTime."
+    pub const BAD_TIME_WINDOW: i32 = -1127;
     /// Filter failure and other invalid-order reasons.
     pub const FILTER_FAILURE: i32 = -1013;
     /// New order rejected (insufficient balance, would take, …).
@@ -215,18 +219,25 @@ pub trait Exchange: Send + Sync {
         &self,
         order: &NewOrder,
     ) -> impl Future<Output = Result<OrderReport, ExchangeError>> + Send;
-    /// Looks an order up by client id; `Ok(None)` when the exchange says it does not exist.
+    /// Looks an order up; `Ok(None)` when the exchange says it does not exist.
     fn query(
         &self,
         symbol: &Symbol,
-        client_id: &ClientOrderId,
+        order: &OrderRef,
     ) -> impl Future<Output = Result<Option<OrderReport>, ExchangeError>> + Send;
-    /// Cancels an order by client id.
+    /// Cancels an open order.
     fn cancel(
         &self,
         symbol: &Symbol,
-        client_id: &ClientOrderId,
+        order: &OrderRef,
     ) -> impl Future<Output = Result<OrderReport, ExchangeError>> + Send;
+    /// Orders of one symbol, every status, oldest first, at most 1000 (`allOrders`): those
+    /// created in the 24 hours from `since_ms`, or with `None` the most recent.
+    fn all_orders(
+        &self,
+        symbol: &Symbol,
+        since_ms: Option<i64>,
+    ) -> impl Future<Output = Result<Vec<OrderReport>, ExchangeError>> + Send;
     /// Our trades of one symbol with trade id ≥ `from_id`, oldest first (at most 1000).
     fn my_trades(
         &self,

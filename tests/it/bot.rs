@@ -15,7 +15,7 @@ use binance_trader::core::money::{Price, Qty};
 use binance_trader::core::order::{OrderStatus, Side, Slot};
 use binance_trader::core::symbol::Symbol;
 use binance_trader::ports::exchange::{
-    Account, BookTicker, Exchange, ExchangeError, ExchangeTrade, NewOrder, OrderReport,
+    Account, BookTicker, Exchange, ExchangeError, ExchangeTrade, NewOrder, OrderRef, OrderReport,
 };
 use binance_trader::ports::store::{FillQuery, Store};
 
@@ -151,7 +151,11 @@ async fn emergency_close_cancels_everything_sells_the_position_and_is_idempotent
     // exit is marketable and sells the whole position at once.
     let open_after = ex.open_orders(&symbol).await.unwrap();
     assert!(open_after.iter().all(|o| o.client_id == exit_id));
-    let exit = ex.query(&symbol, &exit_id).await.unwrap().unwrap();
+    let exit = ex
+        .query(&symbol, &OrderRef::Client(exit_id.clone()))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (exit.spec.qty, exit.spec.price),
         (exit_qty, Some(exit_price))
@@ -244,8 +248,11 @@ async fn a_restart_counts_the_quote_its_own_buys_lock() {
         usdt.free.as_quote() < fil_strategy().quote_budget,
         "the buys should lock most of the budget: {usdt:?}"
     );
-    // A fresh start with this little free quote is refused; resuming the basket is not.
-    let err = check_market(&ex, &MemoryStore::new(), &settings())
+    // A fresh start (another bot, its own prefix) with this little free quote is refused;
+    // resuming the basket is not.
+    let mut other = settings();
+    other.prefix = IdPrefix::parse("gc").unwrap();
+    let err = check_market(&ex, &MemoryStore::new(), &other)
         .await
         .unwrap_err()
         .to_string();
@@ -319,18 +326,21 @@ impl<E: Exchange> Exchange for CandleBeforeCancel<E> {
     async fn place(&self, o: &NewOrder) -> Result<OrderReport, ExchangeError> {
         self.inner.place(o).await
     }
-    async fn query(
-        &self,
-        s: &Symbol,
-        c: &ClientOrderId,
-    ) -> Result<Option<OrderReport>, ExchangeError> {
-        self.inner.query(s, c).await
+    async fn query(&self, s: &Symbol, o: &OrderRef) -> Result<Option<OrderReport>, ExchangeError> {
+        self.inner.query(s, o).await
     }
-    async fn cancel(&self, s: &Symbol, c: &ClientOrderId) -> Result<OrderReport, ExchangeError> {
+    async fn cancel(&self, s: &Symbol, o: &OrderRef) -> Result<OrderReport, ExchangeError> {
         if self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
             self.sim.step(1);
         }
-        self.inner.cancel(s, c).await
+        self.inner.cancel(s, o).await
+    }
+    async fn all_orders(
+        &self,
+        s: &Symbol,
+        since_ms: Option<i64>,
+    ) -> Result<Vec<OrderReport>, ExchangeError> {
+        self.inner.all_orders(s, since_ms).await
     }
     async fn my_trades(&self, s: &Symbol, from: u64) -> Result<Vec<ExchangeTrade>, ExchangeError> {
         self.inner.my_trades(s, from).await

@@ -13,7 +13,7 @@ use binance_trader::apps::dashboard::{spawn, DashboardState, Pair};
 use binance_trader::apps::trade::Mode;
 use binance_trader::core::basket::BasketStatus;
 use binance_trader::core::order::{Side, Slot};
-use binance_trader::ports::exchange::Exchange;
+use binance_trader::ports::exchange::{Exchange, OrderRef};
 use binance_trader::ports::store::{FillQuery, Store};
 use fantoccini::{ClientBuilder, Locator};
 use std::path::PathBuf;
@@ -228,7 +228,11 @@ async fn close_all_from_the_dashboard_in_headless_chromium() {
         .into_iter()
         .find(|i| i.spec.slot == Slot::Exit)
         .expect("an exit sell was placed");
-    let there = ex.query(&symbol, &exit.client_id).await.unwrap().unwrap();
+    let there = ex
+        .query(&symbol, &OrderRef::Client(exit.client_id.clone()))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(there.side, Side::Sell);
 
     stop.send(true).unwrap();

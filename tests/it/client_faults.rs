@@ -71,7 +71,10 @@ async fn dropped_answers_after_execution_are_resolved_before_any_retry() {
         drop_after: next(1),
         ..FaultConfig::default()
     });
-    let c = rest.cancel(&fil(), &order.client_id).await.unwrap();
+    let c = rest
+        .cancel(&fil(), &by_client(&order.client_id))
+        .await
+        .unwrap();
     assert_eq!(c.status, OrderStatus::Canceled);
 
     // A dropped cancel-replace: the new half is resolved by its id, the old one queried.
@@ -133,7 +136,10 @@ async fn server_errors_before_and_after_execution() {
         error_after: next(1),
         ..FaultConfig::default()
     });
-    let c = rest.cancel(&fil(), &placed.client_id).await.unwrap();
+    let c = rest
+        .cancel(&fil(), &by_client(&placed.client_id))
+        .await
+        .unwrap();
     assert_eq!(c.status, OrderStatus::Canceled);
 }
 

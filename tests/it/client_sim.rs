@@ -12,7 +12,7 @@ use binance_trader::adapters::binance::rest::Half;
 use binance_trader::core::filters::parse::symbol_rules;
 use binance_trader::core::money::{Amount, Price, Qty};
 use binance_trader::core::order::{OrderStatus, OrderType, Slot};
-use binance_trader::ports::exchange::{ApiError, Exchange, ExchangeError};
+use binance_trader::ports::exchange::{ApiError, Exchange, ExchangeError, OrderRef};
 use harness::*;
 
 fn price(s: &str) -> Price {
@@ -130,10 +130,16 @@ async fn account_orders_and_trades() {
     assert_eq!(tp_report.spec.stop_price, Some(price("4.200")));
 
     // query and openOrders.
-    let q = rest.query(&fil(), &b1.client_id).await.unwrap().unwrap();
+    let q = rest
+        .query(&fil(), &by_client(&b1.client_id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((q.order_id, q.spec.slot), (b1.order_id, Slot::Buy(1)));
     assert_eq!(
-        rest.query(&fil(), &id(9, Slot::Buy(1), 1)).await.unwrap(),
+        rest.query(&fil(), &by_client(&id(9, Slot::Buy(1), 1)))
+            .await
+            .unwrap(),
         None
     );
     let open = rest.open_orders(&fil()).await.unwrap();
@@ -176,9 +182,15 @@ async fn account_orders_and_trades() {
         .place(&limit(1, Slot::Buy(2), "3.700", "10"))
         .await
         .unwrap();
-    let c = rest.cancel(&fil(), &b2.client_id).await.unwrap();
+    let c = rest
+        .cancel(&fil(), &by_client(&b2.client_id))
+        .await
+        .unwrap();
     assert_eq!((c.status, c.order_id), (OrderStatus::Canceled, b2.order_id));
-    let again = rest.cancel(&fil(), &b2.client_id).await.unwrap();
+    let again = rest
+        .cancel(&fil(), &by_client(&b2.client_id))
+        .await
+        .unwrap();
     assert_eq!(again.status, OrderStatus::Canceled);
 
     // cancel-all, then an empty book is not an error.
@@ -200,7 +212,11 @@ async fn account_orders_and_trades() {
         .await
         .unwrap();
     sim.server.step(2);
-    let q = rest.query(&fil(), &b5.client_id).await.unwrap().unwrap();
+    let q = rest
+        .query(&fil(), &by_client(&b5.client_id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(q.status, OrderStatus::Filled);
     let new_trades = rest
         .my_trades(&fil(), trades[0].trade_id + 1)
@@ -208,6 +224,36 @@ async fn account_orders_and_trades() {
         .unwrap();
     assert_eq!(new_trades.len(), 1);
     assert_eq!(new_trades[0].order_id, b5.order_id);
+
+    // allOrders: every order of every status, oldest first; by exchange id, a lookup finds
+    // each even though ids were reused by later placements.
+    let every = rest.all_orders(&fil(), None).await.unwrap();
+    let engine: Vec<u64> = sim.all_orders().iter().map(|o| o.order_id).collect();
+    assert_eq!(every.iter().map(|o| o.order_id).collect::<Vec<_>>(), engine);
+    for o in &every {
+        let q = rest
+            .query(&fil(), &OrderRef::Id(o.order_id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((q.order_id, &q.client_id), (o.order_id, &o.client_id));
+    }
+    let since = rest.all_orders(&fil(), Some(b5.time_ms)).await.unwrap();
+    let expected: Vec<u64> = every
+        .iter()
+        .filter(|o| o.time_ms >= b5.time_ms)
+        .map(|o| o.order_id)
+        .collect();
+    assert!(expected.contains(&b5.order_id));
+    assert_eq!(
+        since.iter().map(|o| o.order_id).collect::<Vec<_>>(),
+        expected
+    );
+    assert!(rest
+        .all_orders(&fil(), Some(b5.time_ms + 1))
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]

@@ -92,7 +92,7 @@ async fn worker(rest: Arc<BinanceRest>, views: Views, w: u32, workers: u32, n: u
         }
         match i % 6 {
             0..=2 => {
-                if let Err(e) = rest.cancel(&fil(), &order.client_id).await {
+                if let Err(e) = rest.cancel(&fil(), &by_client(&order.client_id)).await {
                     assert!(
                         !matches!(e, ExchangeError::Rejected(_)),
                         "cancel of an existing order refused: {e:?}"
@@ -101,7 +101,7 @@ async fn worker(rest: Arc<BinanceRest>, views: Views, w: u32, workers: u32, n: u
                 }
             }
             3 => {
-                if let Ok(found) = rest.query(&fil(), &order.client_id).await {
+                if let Ok(found) = rest.query(&fil(), &by_client(&order.client_id)).await {
                     assert!(found.is_some(), "{} placed but not found", order.client_id);
                 }
             }
@@ -136,7 +136,7 @@ async fn worker(rest: Arc<BinanceRest>, views: Views, w: u32, workers: u32, n: u
         // Keep the book small (MAX_NUM_ORDERS is 200).
         if resting.len() > 10 {
             let oldest = resting.remove(0);
-            let _ = rest.cancel(&fil(), &oldest.client_id).await;
+            let _ = rest.cancel(&fil(), &by_client(&oldest.client_id)).await;
         }
     }
 }
@@ -209,7 +209,7 @@ async fn soak_in_fault_mode_loses_and_duplicates_nothing() {
             })
             .or_default() += 1;
         if *v == View::Maybe {
-            *v = match rest.query(&fil(), id).await.unwrap() {
+            *v = match rest.query(&fil(), &by_client(id)).await.unwrap() {
                 Some(_) => View::Exists,
                 None => View::NeverPlaced,
             };

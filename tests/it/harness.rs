@@ -12,7 +12,7 @@ use binance_trader::adapters::sim::server::{
 use binance_trader::core::money::{Amount, Price, Qty};
 use binance_trader::core::strategy::config::StrategyConfig;
 use binance_trader::core::symbol::{Asset, Symbol};
-use binance_trader::ports::exchange::Exchange;
+use binance_trader::ports::exchange::{Exchange, OrderRef};
 use binance_trader::ports::store::Store;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -192,7 +192,7 @@ pub async fn assert_store_matches_exchange<S: Store, E: Exchange>(store: &S, ex:
     for basket in store.baskets(false).await.unwrap() {
         for o in store.orders(basket.basket.id).await.unwrap() {
             let there = ex
-                .query(&symbol, &o.report.client_id)
+                .query(&symbol, &OrderRef::Id(o.report.order_id))
                 .await
                 .unwrap()
                 .unwrap_or_else(|| panic!("{} stored but unknown", o.report.client_id));

@@ -11,5 +11,6 @@ mod client_soak;
 mod crash;
 mod dashboard;
 mod harness;
+mod journals;
 mod sim_server;
 mod store;

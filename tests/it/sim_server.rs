@@ -283,6 +283,23 @@ async fn order_lifecycle_over_http_matches_fixture_shapes() {
         .body;
     assert_eq!(open.as_array().unwrap().len(), 3);
     assert_shape(&open[0], "openOrders");
+    let all = sim
+        .signed(Method::GET, "/api/v3/allOrders", "symbol=FILUSDT&limit=2")
+        .await
+        .body;
+    assert_shape(&all[0], "allOrders");
+    let newest: Vec<&Value> = open.as_array().unwrap().iter().skip(1).collect();
+    let ids = |v: &[&Value]| v.iter().map(|o| o["orderId"].clone()).collect::<Vec<_>>();
+    let all_rows: Vec<&Value> = all.as_array().unwrap().iter().collect();
+    assert_eq!(ids(&all_rows), ids(&newest), "limit keeps the most recent");
+    let too_long = sim
+        .signed(
+            Method::GET,
+            "/api/v3/allOrders",
+            "symbol=FILUSDT&startTime=0&endTime=86400001",
+        )
+        .await;
+    assert_error(&too_long, 400, -1127, "More than 24 hours");
 
     let account = sim.signed(Method::GET, "/api/v3/account", "").await.body;
     assert_shape(&account, "account");

@@ -76,6 +76,11 @@ pub const ORDER_CANCEL: Endpoint = signed(Method::Delete, "/api/v3/order", 1, 0)
 /// `POST /api/v3/order/cancelReplace` (0 on success, 1 on failure; charged 1).
 pub const ORDER_CANCEL_REPLACE: Endpoint =
     signed(Method::Post, "/api/v3/order/cancelReplace", 1, 1);
+/// `GET /api/v3/allOrders?symbol=…` (most recent first page; the window is 24 h at most
+/// with `startTime`/`endTime`).
+pub const ALL_ORDERS: Endpoint = signed(Method::Get, "/api/v3/allOrders", 20, 0);
+/// Longest `startTime`–`endTime` window of [`ALL_ORDERS`] (-1127 beyond).
+pub const ALL_ORDERS_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 /// `GET /api/v3/openOrders?symbol=…` (6 with a symbol; never call it without one: 80).
 pub const OPEN_ORDERS: Endpoint = signed(Method::Get, "/api/v3/openOrders", 6, 0);
 /// `DELETE /api/v3/openOrders?symbol=…`.

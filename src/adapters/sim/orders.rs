@@ -6,16 +6,8 @@ use crate::core::client_id::ClientOrderId;
 use crate::core::money::{Amount, Price, Qty, Quote};
 use crate::core::order::{OrderSpec, OrderStatus, OrderType, Side, TimeInForce};
 use crate::core::symbol::Symbol;
+pub use crate::ports::exchange::OrderRef;
 use crate::ports::exchange::OrderReport;
-
-/// How a caller names an order: by exchange id or by client id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OrderRef {
-    /// `orderId`.
-    Id(u64),
-    /// `origClientOrderId`.
-    Client(ClientOrderId),
-}
 
 /// An order as the engine keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]

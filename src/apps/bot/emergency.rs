@@ -105,6 +105,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 .map(|r| {
                     Action::Cancel(Cancel {
                         client_id: r.client_id.clone(),
+                        exchange_id: Some(r.order_id),
                         slot: r.spec.slot,
                     })
                 })

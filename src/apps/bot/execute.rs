@@ -83,7 +83,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
 
     async fn cancel(&mut self, basket_id: u32, c: &Cancel, now: i64) -> Result<Outcome, BotError> {
         let symbol = self.settings.strategy.symbol.clone();
-        match self.exchange.cancel(&symbol, &c.client_id).await {
+        match self.exchange.cancel(&symbol, &c.order_ref()).await {
             Ok(mut report) => {
                 report.spec.slot = c.slot;
                 let before = self

@@ -177,7 +177,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             }
         }
         let basket = Basket {
-            id: self.store.max_basket_id().await? + 1,
+            id: self.next_basket_id().await?,
             anchor: self.rules.filters.round_price_down(last),
             config: self.settings.strategy.clone(),
             status: BasketStatus::Active,
@@ -187,6 +187,27 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         };
         self.open_basket(basket, now).await?;
         Ok(true)
+    }
+
+    /// The next basket id. A new journal starts after the highest basket of ours among the
+    /// symbol's recent orders on the exchange (another journal's, say before a switch of
+    /// database), so that client ids are not reused: a lookup by a reused id may answer with
+    /// the old order.
+    async fn next_basket_id(&self) -> Result<u32, BotError> {
+        let next = self.store.max_basket_id().await? + 1;
+        if next > 1 {
+            return Ok(next);
+        }
+        let symbol = &self.settings.strategy.symbol;
+        let seen = self
+            .exchange
+            .all_orders(symbol, None)
+            .await?
+            .iter()
+            .filter_map(|o| o.client_id.parse_ours(&self.settings.prefix))
+            .map(|p| p.basket)
+            .max();
+        Ok(seen.map_or(next, |b| b.saturating_add(1).max(next)))
     }
 
     async fn open_basket(&self, basket: Basket, now: i64) -> Result<(), BotError> {

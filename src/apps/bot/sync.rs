@@ -1,8 +1,12 @@
 //! Bringing the store up to date with the exchange: pending intents, fills and order states.
 
 use crate::apps::bot::{trade_cursor_key, Bot, BotError};
-use crate::ports::exchange::{Exchange, OrderReport};
-use crate::ports::store::{EventLevel, FillRecord, IntentState, Store};
+use crate::ports::exchange::{Exchange, OrderRef, OrderReport};
+use crate::ports::store::{EventLevel, FillRecord, IntentState, OrderIntent, Store};
+
+/// How far before its intent's time an order may seem to have been created: the intent
+/// carries the step's server time, and the request's timestamp is a local estimate of it.
+const NAMESAKE_SLACK_MS: i64 = 60_000;
 
 /// Most trades Binance returns per `myTrades` page.
 const TRADES_PAGE: usize = 1000;
@@ -29,11 +33,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     pub(super) async fn resolve_intents(&mut self, now: i64) -> Result<usize, BotError> {
         let mut pending = 0;
         for intent in self.store.pending_intents().await? {
-            match self
-                .exchange
-                .query(&intent.symbol, &intent.client_id)
-                .await?
-            {
+            match self.intent_order(&intent).await? {
                 Some(mut report) => {
                     report.spec.slot = intent.spec.slot;
                     self.store.upsert_order(intent.basket_id, &report).await?;
@@ -70,6 +70,26 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             }
         }
         Ok(pending)
+    }
+
+    /// The order an intent placed, if it exists. A lookup by client id may answer with a
+    /// *namesake*: an older, closed order carrying the same id (Binance keeps ids unique only
+    /// among open orders; another journal on the same account may have used it). Ours cannot
+    /// be older than its intent, so such an answer sends us to the orders created since.
+    async fn intent_order(&self, intent: &OrderIntent) -> Result<Option<OrderReport>, BotError> {
+        let by_client = OrderRef::Client(intent.client_id.clone());
+        let since = intent.created_ms - NAMESAKE_SLACK_MS;
+        match self.exchange.query(&intent.symbol, &by_client).await? {
+            Some(found) if found.time_ms < since => {
+                tracing::warn!(client_id = %intent.client_id, "lookup found an older namesake");
+                let window = self
+                    .exchange
+                    .all_orders(&intent.symbol, Some(since))
+                    .await?;
+                Ok(window.into_iter().find(|o| o.client_id == intent.client_id))
+            }
+            other => Ok(other),
+        }
     }
 
     /// Records our new trades as fills, exactly once, and advances the trade cursor. Trades of
@@ -155,9 +175,10 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 }
                 continue;
             }
+            // By exchange id: the client id may since have been reused by someone else.
             if let Some(mut report) = self
                 .exchange
-                .query(symbol, &record.report.client_id)
+                .query(symbol, &OrderRef::Id(record.report.order_id))
                 .await?
             {
                 report.spec.slot = record.slot;

@@ -1,7 +1,7 @@
 //! What [`super::reconcile`] decides: the actions, their execution order, and the counts.
 
 use crate::core::client_id::ClientOrderId;
-use crate::core::order::{OrderSpec, Slot};
+use crate::core::order::{OrderRef, OrderSpec, Slot};
 use std::collections::BTreeMap;
 
 /// Cancel one of our open orders.
@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 pub struct Cancel {
     /// The order to cancel (`origClientOrderId`).
     pub client_id: ClientOrderId,
+    /// Its exchange order id when known (`orderId`: unambiguous once the order has closed).
+    pub exchange_id: Option<u64>,
     /// Its slot.
     pub slot: Slot,
 }
@@ -28,10 +30,22 @@ pub struct Create {
 pub struct Replace {
     /// The open order to cancel (`cancelOrigClientOrderId`).
     pub cancel: ClientOrderId,
+    /// Its exchange order id when known.
+    pub cancel_exchange_id: Option<u64>,
     /// The new order's id (`newClientOrderId`), never used before.
     pub client_id: ClientOrderId,
     /// What to place instead.
     pub spec: OrderSpec,
+}
+
+impl Cancel {
+    /// How to name the order to the exchange: by exchange id when known.
+    pub fn order_ref(&self) -> OrderRef {
+        match self.exchange_id {
+            Some(id) => OrderRef::Id(id),
+            None => OrderRef::Client(self.client_id.clone()),
+        }
+    }
 }
 
 impl Replace {
@@ -39,6 +53,7 @@ impl Replace {
     pub fn cancel_half(&self) -> Cancel {
         Cancel {
             client_id: self.cancel.clone(),
+            exchange_id: self.cancel_exchange_id,
             slot: self.spec.slot,
         }
     }

@@ -60,6 +60,7 @@ pub fn reconcile(input: &ReconcileInput<'_>) -> Result<Reconciliation, Reconcile
                     .extend(older.iter().map(|(_, o)| cancel(o, slot)));
                 out.replaces.push(Replace {
                     cancel: newest.client_id.clone(),
+                    cancel_exchange_id: newest.exchange_id,
                     client_id,
                     spec,
                 });
@@ -98,6 +99,7 @@ fn matches(order: &OpenOrder, want: &OrderSpec) -> bool {
 fn cancel(order: &OpenOrder, slot: Slot) -> Cancel {
     Cancel {
         client_id: order.client_id.clone(),
+        exchange_id: order.exchange_id,
         slot,
     }
 }

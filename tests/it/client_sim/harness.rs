@@ -9,7 +9,7 @@ use binance_trader::core::client_id::{ClientOrderId, IdPrefix};
 use binance_trader::core::money::{Price, Qty};
 use binance_trader::core::order::{OrderSpec, OrderType, Slot};
 use binance_trader::core::symbol::Symbol;
-use binance_trader::ports::exchange::{NewOrder, OrderReport};
+use binance_trader::ports::exchange::{NewOrder, OrderRef, OrderReport};
 use std::time::Duration;
 
 pub const KEY: &str = "clientSimKey0001";
@@ -128,6 +128,11 @@ impl Sim {
 /// Our client id for `slot` of `basket`.
 pub fn id(basket: u32, slot: Slot, rev: u32) -> ClientOrderId {
     ClientOrderId::ours(&IdPrefix::default(), basket, slot, rev)
+}
+
+/// A lookup or cancel by client id.
+pub fn by_client(id: &ClientOrderId) -> OrderRef {
+    OrderRef::Client(id.clone())
 }
 
 /// A GTC limit order.

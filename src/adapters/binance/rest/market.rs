@@ -116,6 +116,43 @@ impl<T: HttpTransport> BinanceRest<T> {
             .collect()
     }
 
+    /// The symbol's most recent orders of every status, at most 1000, oldest first.
+    pub(super) async fn all_orders_recent(
+        &self,
+        symbol: &Symbol,
+    ) -> Result<Vec<OrderReport>, ExchangeError> {
+        let params = Params::new()
+            .push("symbol", symbol.as_str())
+            .push("limit", 1000);
+        self.all_orders(params).await
+    }
+
+    /// The symbol's orders created in `[from_ms, to_ms]` (a window of at most 24 h), at most
+    /// 1000, oldest first.
+    pub(super) async fn all_orders_between(
+        &self,
+        symbol: &Symbol,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<OrderReport>, ExchangeError> {
+        let params = Params::new()
+            .push("symbol", symbol.as_str())
+            .push("startTime", from_ms)
+            .push("endTime", to_ms)
+            .push("limit", 1000);
+        self.all_orders(params).await
+    }
+
+    async fn all_orders(&self, params: Params) -> Result<Vec<OrderReport>, ExchangeError> {
+        let rows: Vec<wire::OrderWire> = self.read_json(&endpoints::ALL_ORDERS, &params).await?;
+        rows.iter()
+            .map(|w| {
+                parse::order_report_ours(w, &self.config.id_prefix)
+                    .map_err(|e| unreadable(endpoints::ALL_ORDERS.path, e))
+            })
+            .collect()
+    }
+
     /// Our trades with id ≥ `from_id`, oldest first, at most 1000 (page with the last id + 1).
     pub(super) async fn trades_from(
         &self,

@@ -30,13 +30,13 @@ use super::request::{self, Params, Signing};
 use super::transport::{HttpResponse, HttpTransport, ReqwestTransport};
 use super::wire::ServerTime;
 use crate::adapters::clock::SystemClock;
-use crate::core::client_id::ClientOrderId;
 use crate::core::filters::SymbolRules;
 use crate::core::money::Price;
 use crate::core::symbol::Symbol;
 use crate::ports::clock::Clock;
 use crate::ports::exchange::{
-    Account, ApiError, BookTicker, Exchange, ExchangeError, ExchangeTrade, NewOrder, OrderReport,
+    Account, ApiError, BookTicker, Exchange, ExchangeError, ExchangeTrade, NewOrder, OrderRef,
+    OrderReport,
 };
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -439,17 +439,31 @@ impl<T: HttpTransport> Exchange for BinanceRest<T> {
     async fn query(
         &self,
         symbol: &Symbol,
-        client_id: &ClientOrderId,
+        order: &OrderRef,
     ) -> Result<Option<OrderReport>, ExchangeError> {
-        self.query_order(symbol, client_id).await
+        self.query_order(symbol, order).await
     }
 
     async fn cancel(
         &self,
         symbol: &Symbol,
-        client_id: &ClientOrderId,
+        order: &OrderRef,
     ) -> Result<OrderReport, ExchangeError> {
-        self.cancel_order(symbol, client_id).await
+        self.cancel_order(symbol, order).await
+    }
+
+    async fn all_orders(
+        &self,
+        symbol: &Symbol,
+        since_ms: Option<i64>,
+    ) -> Result<Vec<OrderReport>, ExchangeError> {
+        match since_ms {
+            Some(from) => {
+                let to = from + endpoints::ALL_ORDERS_WINDOW_MS - 1;
+                self.all_orders_between(symbol, from, to).await
+            }
+            None => self.all_orders_recent(symbol).await,
+        }
     }
 
     async fn my_trades(

@@ -20,7 +20,7 @@ use crate::adapters::binance::wire::{self, CancelReplaceHalf};
 use crate::core::client_id::ClientOrderId;
 use crate::core::order::Slot;
 use crate::core::symbol::Symbol;
-use crate::ports::exchange::{codes, ApiError, ExchangeError, NewOrder, OrderReport};
+use crate::ports::exchange::{codes, ApiError, ExchangeError, NewOrder, OrderRef, OrderReport};
 
 /// What one half of a cancel-replace did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +47,19 @@ pub struct CancelReplaceReport {
     pub new_order: Half,
 }
 
+/// How far ahead of the server's clock a request's `timestamp` may be (Binance answers -1021
+/// beyond it): an order placed by a request is never older than its timestamp minus this.
+const MAX_AHEAD_MS: i64 = 1_000;
+
+/// `symbol` plus `orderId` or `origClientOrderId`.
+fn order_params(symbol: &Symbol, order: &OrderRef) -> Params {
+    let params = Params::new().push("symbol", symbol.as_str());
+    match order {
+        OrderRef::Id(id) => params.push("orderId", *id),
+        OrderRef::Client(c) => params.push("origClientOrderId", c.as_str()),
+    }
+}
+
 fn no_such_order() -> ApiError {
     ApiError {
         code: codes::NO_SUCH_ORDER,
@@ -67,15 +80,13 @@ impl<T: HttpTransport> BinanceRest<T> {
         parsed.map_err(|e| unreadable("/api/v3/order", e))
     }
 
-    /// One `GET /api/v3/order?origClientOrderId=…` without retries; -2013 → `Ok(None)`.
+    /// One `GET /api/v3/order` without retries; -2013 → `Ok(None)`.
     async fn query_once(
         &self,
         symbol: &Symbol,
-        client_id: &ClientOrderId,
+        order: &OrderRef,
     ) -> Result<Option<OrderReport>, ExchangeError> {
-        let params = Params::new()
-            .push("symbol", symbol.as_str())
-            .push("origClientOrderId", client_id.as_str());
+        let params = order_params(symbol, order);
         match self
             .call(&endpoints::ORDER_QUERY, &params, Priority::Normal)
             .await
@@ -92,16 +103,16 @@ impl<T: HttpTransport> BinanceRest<T> {
         }
     }
 
-    /// Looks an order up by client id with read retries; -2013 → `Ok(None)` (raw: apply
+    /// Looks an order up with read retries; -2013 → `Ok(None)` (raw: apply
     /// [`MissingOrder`] before believing it for a fresh placement).
     pub(super) async fn query_order(
         &self,
         symbol: &Symbol,
-        client_id: &ClientOrderId,
+        order: &OrderRef,
     ) -> Result<Option<OrderReport>, ExchangeError> {
         let mut last = None;
         for retry in 0..=self.config.read_retries {
-            match self.query_once(symbol, client_id).await {
+            match self.query_once(symbol, order).await {
                 Err(e @ (ExchangeError::Unknown(_) | ExchangeError::Transport(_))) => {
                     last = Some(e);
                     if retry < self.config.read_retries {
@@ -154,7 +165,9 @@ impl<T: HttpTransport> BinanceRest<T> {
                 error: ExchangeError::Rejected(api),
                 ..
             }) if reject_reason(&api) == RejectReason::DuplicateOrder => {
-                match self.query_order(&order.symbol, &order.client_id).await {
+                // The id is on the book, and open ids are unique: the lookup is unambiguous.
+                let open = OrderRef::Client(order.client_id.clone());
+                match self.query_order(&order.symbol, &open).await {
                     Ok(Some(report)) => Ok(report),
                     _ => Err(ExchangeError::Unknown(format!(
                         "{} reported as duplicate but not readable yet",
@@ -183,8 +196,18 @@ impl<T: HttpTransport> BinanceRest<T> {
         );
         let started = self.local_now();
         let budget = i64::try_from(self.config.resolve_budget_ms).unwrap_or(i64::MAX);
+        let by_client = OrderRef::Client(order.client_id.clone());
         loop {
-            let last = match self.query_once(&order.symbol, &order.client_id).await {
+            let found = match self.query_once(&order.symbol, &by_client).await {
+                Ok(Some(report)) if report.time_ms < sent_timestamp_ms - MAX_AHEAD_MS => {
+                    // A namesake: an older, closed order with our id (Binance keeps ids unique
+                    // only among open orders). Ours, if it exists, was created in the window
+                    // the request's timestamp allows.
+                    self.created_in_window(order, sent_timestamp_ms).await
+                }
+                other => other,
+            };
+            let last = match found {
                 Ok(Some(mut report)) => {
                     report.spec.slot = order.spec.slot;
                     return Ok(report);
@@ -207,14 +230,25 @@ impl<T: HttpTransport> BinanceRest<T> {
         }
     }
 
+    /// The order with our client id among those created within `[sent − 1 s, sent +
+    /// recvWindow]`: the only times at which the request sent at `sent` can have placed it.
+    async fn created_in_window(
+        &self,
+        order: &NewOrder,
+        sent_timestamp_ms: i64,
+    ) -> Result<Option<OrderReport>, ExchangeError> {
+        let from = sent_timestamp_ms - MAX_AHEAD_MS;
+        let to = sent_timestamp_ms + i64::try_from(self.config.recv_window_ms).unwrap_or(0);
+        let rows = self.all_orders_between(&order.symbol, from, to).await?;
+        Ok(rows.into_iter().find(|r| r.client_id == order.client_id))
+    }
+
     pub(super) async fn cancel_order(
         &self,
         symbol: &Symbol,
-        client_id: &ClientOrderId,
+        order: &OrderRef,
     ) -> Result<OrderReport, ExchangeError> {
-        let params = Params::new()
-            .push("symbol", symbol.as_str())
-            .push("origClientOrderId", client_id.as_str());
+        let params = order_params(symbol, order);
         let mut resent = false;
         loop {
             let outcome = self
@@ -237,24 +271,24 @@ impl<T: HttpTransport> BinanceRest<T> {
                     error: ExchangeError::Rejected(api),
                     ..
                 }) if reject_reason(&api) == RejectReason::UnknownOrder => {
-                    return match self.query_order(symbol, client_id).await {
+                    return match self.query_order(symbol, order).await {
                         Ok(Some(report)) if !report.status.is_open() => Ok(report),
                         Ok(_) => Err(ExchangeError::Rejected(api)),
                         // The order may exist (filled): not knowing is not a rejection.
                         Err(e) => Err(ExchangeError::Unknown(format!(
-                            "cancel of {client_id}: {}; lookup failed: {e}",
+                            "cancel of {order}: {}; lookup failed: {e}",
                             api.msg
                         ))),
                     };
                 }
                 Err(f) => return Err(f.error),
             };
-            match self.query_order(symbol, client_id).await {
+            match self.query_order(symbol, order).await {
                 Ok(Some(report)) if !report.status.is_open() => return Ok(report),
                 Ok(Some(_)) if !resent => resent = true,
                 _ => {
                     return Err(ExchangeError::Unknown(format!(
-                        "cancel of {client_id}: {reason}"
+                        "cancel of {order}: {reason}"
                     )))
                 }
             }
@@ -381,7 +415,10 @@ impl<T: HttpTransport> BinanceRest<T> {
     ) -> Result<CancelReplaceReport, ExchangeError> {
         let Some(ts) = ts else { return Err(error) };
         let new_order = self.resolved_half(new, ts, error.to_string()).await?;
-        let cancel = match self.query_order(&new.symbol, cancel_id).await? {
+        let cancel = match self
+            .query_order(&new.symbol, &OrderRef::Client(cancel_id.clone()))
+            .await?
+        {
             Some(report) => Half::Done(report),
             None => Half::Failed(no_such_order()),
         };

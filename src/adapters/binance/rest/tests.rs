@@ -4,10 +4,10 @@ use super::*;
 use crate::adapters::binance::request::CancelReplaceMode;
 use crate::adapters::binance::transport::{HttpRequest, Method, TransportError};
 use crate::adapters::clock::ManualClock;
-use crate::core::client_id::IdPrefix;
+use crate::core::client_id::{ClientOrderId, IdPrefix};
 use crate::core::filters::{SymbolFilters, SymbolStatus};
 use crate::core::money::{Price, Qty};
-use crate::core::order::{OrderSpec, OrderStatus, OrderType, Slot};
+use crate::core::order::{OrderRef, OrderSpec, OrderStatus, OrderType, Slot};
 use crate::core::symbol::Asset;
 use rust_decimal_macros::dec;
 use std::collections::VecDeque;
@@ -264,6 +264,76 @@ async fn timeout_on_place_is_resolved_by_querying_the_client_id() {
     assert_eq!(query_param(&query, "origClientOrderId"), Some("gb7-B1-1"));
 }
 
+/// An order body with its own exchange id and creation time.
+fn order_body_at(client_id: &str, status: &str, order_id: u64, time: i64) -> String {
+    let mut body: serde_json::Value =
+        serde_json::from_str(&order_body(client_id, status, "0")).unwrap();
+    body["orderId"] = order_id.into();
+    body["time"] = time.into();
+    body["updateTime"] = time.into();
+    body.to_string()
+}
+
+#[tokio::test]
+async fn an_older_namesake_is_not_taken_for_the_placement() {
+    let h = Harness::new();
+    h.server_time(0);
+    h.script()
+        .push(Err(TransportError::MaybeSent("timeout".into())));
+    // The lookup by client id answers with a closed order of the same id from a day ago …
+    h.reply(
+        200,
+        &order_body_at("gb7-B1-1", "FILLED", 17, T0 - 86_400_000),
+    );
+    // … so the client looks among the orders created when ours could have been.
+    let ours = order_body_at("gb7-B1-1", "NEW", 991, T0 + 40);
+    h.reply(200, &format!("[{ours}]"));
+    let report = h.rest.place(&new_order(Slot::Buy(1))).await.unwrap();
+    assert_eq!((report.order_id, report.status), (991, OrderStatus::New));
+    let window = h.script().requests().pop().unwrap();
+    assert_eq!(path_of(&window.url), "/api/v3/allOrders");
+    let from = query_param(&window, "startTime")
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    let to = query_param(&window, "endTime")
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    let sent = h
+        .script()
+        .requests()
+        .iter()
+        .find(|r| r.method == Method::Post)
+        .and_then(|r| query_param(r, "timestamp").map(str::to_string))
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    assert_eq!((from, to), (sent - 1_000, sent + 5_000));
+}
+
+#[tokio::test]
+async fn a_namesake_alone_means_never_placed_after_the_grace() {
+    let h = Harness::new();
+    h.server_time(0);
+    h.reply(503, "<html>Service Unavailable</html>");
+    // The same schedule as a plain -2013 (ten lookups), each finding only the old namesake.
+    for _ in 0..10 {
+        h.reply(
+            200,
+            &order_body_at("gb7-B1-1", "CANCELED", 17, T0 - 600_000),
+        );
+        h.reply(200, "[]");
+    }
+    let err = h.rest.place(&new_order(Slot::Buy(1))).await.unwrap_err();
+    assert!(
+        matches!(err, ExchangeError::Rejected(ref api) if api.code == -2013),
+        "{err:?}"
+    );
+    assert_eq!(h.script().count(Method::Get, "/api/v3/allOrders"), 10);
+    assert_eq!(h.script().left(), 0);
+}
+
 #[tokio::test]
 async fn minus_2013_means_never_placed_only_after_deadline_and_grace() {
     let h = Harness::new();
@@ -447,7 +517,10 @@ async fn cancel_of_an_order_that_already_filled_reports_the_fill() {
     h.reply(200, &order_body("gb7-B1-1", "FILLED", "1.000"));
     let report = h
         .rest
-        .cancel(&symbol(), &new_order(Slot::Buy(1)).client_id)
+        .cancel(
+            &symbol(),
+            &OrderRef::Client(new_order(Slot::Buy(1)).client_id),
+        )
         .await
         .unwrap();
     assert_eq!(report.status, OrderStatus::Filled);
@@ -468,7 +541,10 @@ async fn cancel_with_unknown_outcome_checks_before_concluding() {
     h.reply(200, &order_body("gb7-B1-1", "CANCELED", "0"));
     let report = h
         .rest
-        .cancel(&symbol(), &new_order(Slot::Buy(1)).client_id)
+        .cancel(
+            &symbol(),
+            &OrderRef::Client(new_order(Slot::Buy(1)).client_id),
+        )
         .await
         .unwrap();
     assert_eq!(report.status, OrderStatus::Canceled);

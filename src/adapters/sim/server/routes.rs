@@ -89,6 +89,7 @@ fn endpoint(method: &Method, path: &str) -> Option<Endpoint> {
         ("GET", "/api/v3/account/commission") => signed(trade::commission, 20, 20),
         ("GET", "/api/v3/openOrders") => signed(trade::open_orders, 6, 80),
         ("GET", "/api/v3/order") => signed(trade::query, 4, 4),
+        ("GET", "/api/v3/allOrders") => signed(trade::all_orders, 20, 20),
         ("GET", "/api/v3/myTrades") => signed(trade::my_trades, 20, 20),
         ("POST", "/api/v3/order") => order(trade::place, true),
         ("DELETE", "/api/v3/order") => order(trade::cancel, false),

@@ -10,7 +10,7 @@ use crate::adapters::sim::{CancelReplaceError, OrderRef};
 use crate::core::client_id::ClientOrderId;
 use crate::core::order::{OrderSpec, OrderType, Side, Slot, TimeInForce};
 use crate::core::symbol::Symbol;
-use crate::ports::exchange::{ApiError, NewOrder, OrderReport};
+use crate::ports::exchange::{codes, ApiError, NewOrder, OrderReport};
 use serde_json::{json, Value};
 
 /// `GET /api/v3/account`.
@@ -272,4 +272,49 @@ pub fn my_trades(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
         None => ctx.ex.my_trades(&symbol, from_id, limit)?,
     };
     Ok(Value::Array(trades.iter().map(wire::trade).collect()))
+}
+
+/// Longest `startTime`–`endTime` window `allOrders` accepts.
+const ALL_ORDERS_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// `GET /api/v3/allOrders`: orders of every status, oldest first. `orderId` → from that id
+/// on; `startTime`/`endTime` (at most 24 h apart) → created in that window; neither → the
+/// most recent. `limit` defaults to 500, at most 1000.
+pub fn all_orders(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let symbol = p.symbol()?;
+    let limit: usize = p.opt_int("limit")?.unwrap_or(500);
+    if !(1..=1000).contains(&limit) {
+        return Err(Fail::illegal("limit", "1-1000"));
+    }
+    let from_id: Option<u64> = p.opt_int("orderId")?;
+    let start: Option<i64> = p.opt_int("startTime")?;
+    let end: Option<i64> = p.opt_int("endTime")?;
+    if let (Some(s), Some(e)) = (start, end) {
+        if e < s || e - s > ALL_ORDERS_WINDOW_MS {
+            return Err(Fail::bad(
+                codes::BAD_TIME_WINDOW,
+                "More than 24 hours between startTime and endTime.",
+            ));
+        }
+    }
+    let rows: Vec<OrderReport> = ctx
+        .ex
+        .all_orders(&symbol)?
+        .into_iter()
+        .filter(|o| from_id.is_none_or(|id| o.order_id >= id))
+        .filter(|o| start.is_none_or(|s| o.time_ms >= s) && end.is_none_or(|e| o.time_ms <= e))
+        .collect();
+    // From an id or a start: the first `limit`; otherwise the most recent `limit`.
+    let skip = if from_id.is_some() || start.is_some() {
+        0
+    } else {
+        rows.len().saturating_sub(limit)
+    };
+    Ok(Value::Array(
+        rows.iter()
+            .skip(skip)
+            .take(limit)
+            .map(wire::order)
+            .collect(),
+    ))
 }
