@@ -200,7 +200,8 @@ async fn check_no_strays<E: Exchange, S: Store>(
     let mut strays = Vec::new();
     for order in exchange.open_orders(symbol).await? {
         if let Some(ours) = order.client_id.parse_ours(&settings.prefix) {
-            if store.basket(ours.basket).await?.is_none() {
+            let basket = store.basket(ours.basket).await?;
+            if basket.is_none_or(|b| &b.symbol != symbol) {
                 strays.push(order.client_id.to_string());
             }
         }

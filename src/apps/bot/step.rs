@@ -189,16 +189,22 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         Ok(true)
     }
 
-    /// The next basket id. A new journal starts after the highest basket of ours among the
-    /// symbol's recent orders on the exchange (another journal's, say before a switch of
+    /// The next basket id. A journal new to the symbol starts after the highest basket of ours
+    /// among the symbol's recent orders on the exchange (another journal's, say before a switch of
     /// database), so that client ids are not reused: a lookup by a reused id may answer with
     /// the old order.
     async fn next_basket_id(&self) -> Result<u32, BotError> {
         let next = self.store.max_basket_id().await? + 1;
-        if next > 1 {
+        let symbol = &self.settings.strategy.symbol;
+        let traded_here = self
+            .store
+            .baskets(false)
+            .await?
+            .iter()
+            .any(|b| &b.symbol == symbol);
+        if traded_here {
             return Ok(next);
         }
-        let symbol = &self.settings.strategy.symbol;
         let seen = self
             .exchange
             .all_orders(symbol, None)

@@ -167,7 +167,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             if &record.report.symbol != symbol {
                 continue;
             }
-            if let Some(now) = open.iter().find(|r| r.client_id == record.report.client_id) {
+            if let Some(now) = open.iter().find(|r| r.order_id == record.report.order_id) {
                 if now != &record.report {
                     let mut now = now.clone();
                     now.spec.slot = record.slot;
@@ -201,7 +201,11 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 .order_by_exchange_id(&report.symbol, report.order_id)
                 .await?
                 .is_some()
-                || self.store.basket(parsed.basket).await?.is_none()
+                || self
+                    .store
+                    .basket(parsed.basket)
+                    .await?
+                    .is_none_or(|b| b.symbol != report.symbol)
             {
                 continue;
             }

@@ -90,10 +90,22 @@ fn matches(order: &OpenOrder, want: &OrderSpec) -> bool {
     have.side == want.side
         && have.order_type == want.order_type
         && have.price == want.price
-        && have.stop_price == want.stop_price
+        && same_stop(have, want)
         && have.trailing_delta == want.trailing_delta
         && have.time_in_force == want.time_in_force
         && order.remaining_qty() == want.qty
+}
+
+/// Stop prices agree. A trailing order is planned with its activation `stopPrice` while the
+/// price is below it and without once the price has reached it; resting, the two are the same
+/// order: one with `stopPrice` starts trailing by itself when the price crosses it, and one
+/// already trailing must not be reset to wait again for an activation it has passed (a
+/// pullback would then never trigger it). Its limit price, derived from the activation, still
+/// has to agree.
+fn same_stop(have: &OrderSpec, want: &OrderSpec) -> bool {
+    have.stop_price == want.stop_price
+        || (want.trailing_delta.is_some()
+            && (have.stop_price.is_none() || want.stop_price.is_none()))
 }
 
 fn cancel(order: &OpenOrder, slot: Slot) -> Cancel {

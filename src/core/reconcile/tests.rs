@@ -437,3 +437,47 @@ fn refuses_what_it_cannot_decide() {
         assert_eq!(got, Err(want), "{name}");
     }
 }
+
+#[test]
+fn a_trailing_sell_is_not_reset_when_the_price_crosses_its_activation() {
+    let armed = trailing("150.32", "0.345", 100);
+    let trailing_now = OrderSpec {
+        stop_price: None,
+        ..armed.clone()
+    };
+    // Placed while the price was above the activation (no stopPrice), then the price fell
+    // back below it: the plan wants the armed form again, and the trailing order stays.
+    let rec = run(
+        std::slice::from_ref(&armed),
+        &[open("gb7-TR-2", trailing_now.clone(), "0")],
+        &[(Slot::Tr, 2)],
+    )
+    .unwrap();
+    assert!(rec.is_empty(), "{rec:?}");
+    // Placed armed, and the price has since crossed the activation: it trails by itself.
+    let rec = run(
+        std::slice::from_ref(&trailing_now),
+        &[open("gb7-TR-1", armed.clone(), "0")],
+        &[(Slot::Tr, 1)],
+    )
+    .unwrap();
+    assert!(rec.is_empty(), "{rec:?}");
+    // A different limit (a new VWAP) or another activation still replaces it.
+    let moved = OrderSpec {
+        price: Some(p("150.50")),
+        ..armed.clone()
+    };
+    let rec = run(
+        &[moved],
+        &[open("gb7-TR-2", trailing_now, "0")],
+        &[(Slot::Tr, 2)],
+    )
+    .unwrap();
+    assert_eq!(rec.replaces.len(), 1);
+    let other = OrderSpec {
+        stop_price: Some(p("151")),
+        ..armed.clone()
+    };
+    let rec = run(&[other], &[open("gb7-TR-1", armed, "0")], &[(Slot::Tr, 1)]).unwrap();
+    assert_eq!(rec.replaces.len(), 1);
+}

@@ -163,11 +163,19 @@ impl<T: HttpTransport> BinanceRest<T> {
             }) => self.resolve_placement(order, ts, reason).await,
             Err(Failure {
                 error: ExchangeError::Rejected(api),
+                timestamp_ms,
                 ..
             }) if reject_reason(&api) == RejectReason::DuplicateOrder => {
                 // The id is on the book, and open ids are unique: the lookup is unambiguous.
+                // Ours, unless it is older than this request (someone else's open order with
+                // our id): then the placement was refused.
                 let open = OrderRef::Client(order.client_id.clone());
                 match self.query_order(&order.symbol, &open).await {
+                    Ok(Some(report))
+                        if timestamp_ms.is_some_and(|ts| report.time_ms < ts - MAX_AHEAD_MS) =>
+                    {
+                        Err(ExchangeError::Rejected(api))
+                    }
                     Ok(Some(report)) => Ok(report),
                     _ => Err(ExchangeError::Unknown(format!(
                         "{} reported as duplicate but not readable yet",

@@ -417,6 +417,20 @@ async fn duplicate_order_means_it_exists() {
 }
 
 #[tokio::test]
+async fn a_duplicate_of_an_older_open_order_is_a_refusal() {
+    let h = Harness::new();
+    h.server_time(0);
+    h.error(400, -2010, "Duplicate order sent.");
+    // The open order with our id is an hour older than the request: not ours.
+    h.reply(200, &order_body_at("gb7-B1-1", "NEW", 17, T0 - 3_600_000));
+    let err = h.rest.place(&new_order(Slot::Buy(1))).await.unwrap_err();
+    assert!(
+        matches!(err, ExchangeError::Rejected(ref api) if api.code == -2010),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
 async fn plain_rejections_are_returned_as_is() {
     let h = Harness::new();
     h.server_time(0);
