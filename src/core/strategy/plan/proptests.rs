@@ -309,3 +309,50 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        max_global_rejects: 100_000,
+        ..ProptestConfig::default()
+    })]
+
+    /// Not vacuous like "every emitted order passes" (the plan drops what fails): on a config
+    /// the validators accept for the market, no order is lost to a filter, except to the
+    /// percent band, which depends on the price at placement time.
+    #[test]
+    fn validated_configs_lose_no_order_to_a_filter(
+        w in arb_world(), steps in arb_steps(), last in 500i64..1150,
+    ) {
+        use crate::core::strategy::validate::{validate, validate_for_market};
+        prop_assume!(validate(&w.config).is_ok());
+        prop_assume!(
+            validate_for_market(&w.config, Some(&w.rules), w.basket.anchor, None).is_ok()
+        );
+        let fills = w.walk(&steps);
+        let last = w.last_at(last);
+        let p = w.plan_at(&fills, last, 0);
+        let mut banded = false;
+        for warning in &p.meta.warnings {
+            if let PlanWarning::Dropped { filter, .. } = warning {
+                prop_assert_eq!(filter.as_str(), "PERCENT_PRICE_BY_SIDE", "{:?}", p.meta.warnings);
+                banded = true;
+            }
+        }
+        // A position worth a sell at its VWAP (every sell but the hard-stop exit asks more)
+        // gets one: slices too small alone merge instead of vanishing.
+        let f = &w.rules.filters;
+        let sellable = f.round_qty_down(p.meta.position.max(Qty::ZERO));
+        if let (Some(vwap), false, Phase::Accumulating | Phase::Distributing) =
+            (p.meta.vwap, banded, p.meta.phase)
+        {
+            if sellable.is_positive() && sellable >= f.min_qty_at(vwap) {
+                prop_assert!(
+                    p.orders.iter().any(|o| o.side == Side::Sell),
+                    "position {} at VWAP {} and no sell: {:?}",
+                    p.meta.position, vwap, p.meta
+                );
+            }
+        }
+    }
+}
