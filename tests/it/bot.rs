@@ -432,3 +432,68 @@ async fn a_take_profit_that_fills_before_its_replacement_is_not_sold_again() {
     );
     assert_store_matches_exchange(store, &client(&sim.base)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_outcome_still_lets_the_emergency_close_pause_and_cancel() {
+    use binance_trader::core::order::OrderSpec;
+    use binance_trader::ports::store::{IntentState, OrderIntent};
+    let sim = start_sim(wave_candles(1)).await;
+    let mut patient = settings();
+    patient.intent_grace_ms = 3_600_000;
+    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), patient)
+        .await
+        .unwrap();
+    for _ in 0..6 {
+        settle(&mut bot).await;
+        sim.server.step(1);
+    }
+    settle(&mut bot).await;
+    let ex = client(&sim.base);
+    let symbol = fil_strategy().symbol;
+    assert!(!ex.open_orders(&symbol).await.unwrap().is_empty());
+    let id = bot.store().baskets(true).await.unwrap()[0].basket.id;
+    // A placement whose outcome is unknown (its request never arrived): pending for an hour.
+    let now = ex.server_time().await.unwrap();
+    let unknown = OrderIntent {
+        client_id: ClientOrderId::ours(&IdPrefix::default(), id, Slot::Buy(9), 1),
+        basket_id: id,
+        symbol: symbol.clone(),
+        rev: 1,
+        spec: OrderSpec::limit(
+            Slot::Buy(9),
+            Price::parse("1").unwrap(),
+            Qty::parse("10").unwrap(),
+        ),
+        created_ms: now,
+        state: IntentState::Pending,
+        note: None,
+    };
+    bot.store().insert_intent(&unknown).await.unwrap();
+
+    let first = bot.close_all().await.unwrap();
+    assert!(first.placed.is_empty(), "{}", first.summary());
+    assert_eq!(first.errors.len(), 1, "{}", first.summary());
+    assert!(!first.cancelled.is_empty());
+    assert!(
+        ex.open_orders(&symbol).await.unwrap().is_empty(),
+        "the grid is cancelled"
+    );
+    let paused = bot.store().basket(id).await.unwrap().unwrap();
+    assert_eq!(paused.basket.status, BasketStatus::Error);
+    // Nothing is put back while the outcome is unknown.
+    sim.server.step(1);
+    bot.step().await.unwrap();
+    assert!(ex.open_orders(&symbol).await.unwrap().is_empty());
+
+    // Once the outcome is known (never placed), the close runs to the end.
+    let mut bot = Bot::new(client(&sim.base), bot.into_store(), settings())
+        .await
+        .unwrap();
+    let second = bot.close_all().await.unwrap();
+    assert_eq!(second.baskets, vec![id], "{}", second.summary());
+    assert_eq!(second.placed.len(), 1, "{}", second.summary());
+    let closed = bot.store().basket(id).await.unwrap().unwrap();
+    assert_eq!(closed.basket.status, BasketStatus::EmergencyClosed);
+    settle(&mut bot).await;
+    assert_store_matches_exchange(bot.store(), &ex).await;
+}

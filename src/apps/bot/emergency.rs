@@ -9,7 +9,8 @@
 //!
 //! The sell uses the basket's position from its fills, capped by the free base balance after
 //! the cancels and rounded down to the lot step; a remainder below the minimum quantity or
-//! notional cannot be sold and is reported as dust.
+//! notional cannot be sold and is reported as dust. While an earlier order's outcome is unknown,
+//! only the pausing and the cancels happen: the sell waits for the next run.
 
 use crate::apps::bot::execute::OnChange;
 use crate::apps::bot::{Bot, BotError};
@@ -19,7 +20,7 @@ use crate::core::money::{Price, Qty};
 use crate::core::order::{OrderSpec, Slot};
 use crate::core::reconcile::{Action, Cancel, Create};
 use crate::core::strategy::position::Position;
-use crate::ports::exchange::Exchange;
+use crate::ports::exchange::{Exchange, OrderReport};
 use crate::ports::store::{EventLevel, Store};
 use serde::Serialize;
 
@@ -70,53 +71,36 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         let now = self.exchange.server_time().await?;
         let mut out = CloseReport::default();
         if self.resolve_intents(now).await? > 0 {
-            out.errors
-                .push("an earlier order's outcome is still unknown; try again shortly".into());
+            // Fills cannot be synced past an order whose outcome is unknown (its trades would
+            // find no order and be skipped for good), so no exit sell yet; but stop the grid.
+            let open = self.exchange.open_orders(&symbol).await?;
+            for id in self.closable_baskets().await? {
+                self.pause_and_cancel(id, &open, now, &mut out).await?;
+            }
+            out.errors.push(
+                "an earlier order's outcome is still unknown: the baskets are paused and their \
+                 orders cancelled, the exit sell waits; run the close again shortly"
+                    .into(),
+            );
+            self.event(
+                now,
+                None,
+                EventLevel::Error,
+                "emergency_close",
+                out.summary(),
+            )
+            .await?;
             return Ok(out);
         }
         let (_, open) = self.sync(now).await?;
         let last = self.exchange.ticker_price(&symbol).await?;
-        let baskets = self.store.baskets(false).await?;
-        for record in baskets.into_iter().filter(|b| {
-            b.symbol == symbol
-                && matches!(b.basket.status, BasketStatus::Active | BasketStatus::Error)
-        }) {
-            let id = record.basket.id;
-            // Paused first: if anything below fails, the bot must not put the grid back on
-            // the next step; running the close again picks the basket up (it takes `error`).
-            self.store
-                .set_basket_status(
-                    id,
-                    BasketStatus::Error,
-                    None,
-                    Some("emergency close in progress"),
-                )
-                .await?;
-            let ours: Vec<_> = open
-                .iter()
-                .filter(|r| {
-                    r.client_id
-                        .parse_ours(&self.settings.prefix)
-                        .is_some_and(|p| p.basket == id)
-                })
-                .collect();
-            let cancels: Vec<Action> = ours
-                .iter()
-                .map(|r| {
-                    Action::Cancel(Cancel {
-                        client_id: r.client_id.clone(),
-                        exchange_id: Some(r.order_id),
-                        slot: r.spec.slot,
-                    })
-                })
-                .collect();
-            let done = self.execute(id, cancels, now, OnChange::Continue).await?;
-            if done.failed > 0 {
-                out.errors.push(format!("basket {id}: a cancel failed"));
+        for id in self.closable_baskets().await? {
+            if !self.pause_and_cancel(id, &open, now, &mut out).await? {
                 continue;
             }
-            out.cancelled
-                .extend(ours.iter().map(|r| r.client_id.clone()));
+            let Some(record) = self.store.basket(id).await? else {
+                continue;
+            };
             // Fills that happened before the cancels took effect count too.
             self.sync_fills(now).await?;
             let fills = self.store.basket_fills(id).await?;
@@ -180,5 +164,67 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         self.event(now, None, level, "emergency_close", text)
             .await?;
         Ok(out)
+    }
+
+    /// Active or paused baskets of the symbol, newest first.
+    async fn closable_baskets(&self) -> Result<Vec<u32>, BotError> {
+        let symbol = &self.settings.strategy.symbol;
+        Ok(self
+            .store
+            .baskets(false)
+            .await?
+            .into_iter()
+            .filter(|b| {
+                &b.symbol == symbol
+                    && matches!(b.basket.status, BasketStatus::Active | BasketStatus::Error)
+            })
+            .map(|b| b.basket.id)
+            .collect())
+    }
+
+    /// Pauses basket `id` and cancels its orders among `open`; false when a cancel failed.
+    /// Paused first: if anything after fails, the bot must not put the grid back on the next
+    /// step; running the close again picks the basket up (it takes `error`).
+    async fn pause_and_cancel(
+        &mut self,
+        id: u32,
+        open: &[OrderReport],
+        now: i64,
+        out: &mut CloseReport,
+    ) -> Result<bool, BotError> {
+        self.store
+            .set_basket_status(
+                id,
+                BasketStatus::Error,
+                None,
+                Some("emergency close in progress"),
+            )
+            .await?;
+        let ours: Vec<&OrderReport> = open
+            .iter()
+            .filter(|r| {
+                r.client_id
+                    .parse_ours(&self.settings.prefix)
+                    .is_some_and(|p| p.basket == id)
+            })
+            .collect();
+        let cancels: Vec<Action> = ours
+            .iter()
+            .map(|r| {
+                Action::Cancel(Cancel {
+                    client_id: r.client_id.clone(),
+                    exchange_id: Some(r.order_id),
+                    slot: r.spec.slot,
+                })
+            })
+            .collect();
+        let done = self.execute(id, cancels, now, OnChange::Continue).await?;
+        if done.failed > 0 {
+            out.errors.push(format!("basket {id}: a cancel failed"));
+            return Ok(false);
+        }
+        out.cancelled
+            .extend(ours.iter().map(|r| r.client_id.clone()));
+        Ok(true)
     }
 }
