@@ -242,3 +242,34 @@ async fn the_client_budget_keeps_under_the_server_limit() {
         (Some(120), Some(0))
     );
 }
+
+#[tokio::test]
+async fn a_reused_id_resolves_to_the_new_order_even_when_lookups_answer_with_the_old_one() {
+    let sim = spawn().await;
+    let rest = sim.client();
+    rest.sync_time().await.unwrap();
+    // An older order with the id, closed: ids are unique only among open orders.
+    let order = limit(6, Slot::Buy(1), "3.900", "10");
+    let old = rest.place(&order).await.unwrap();
+    rest.cancel(&fil(), &by_client(&order.client_id))
+        .await
+        .unwrap();
+    sim.server.step(1);
+    rest.sync_time().await.unwrap();
+
+    // The same id again, marketable (it fills at once, so it is closed too); its answer is
+    // lost, and lookups by id answer with the old order.
+    sim.faults(FaultConfig {
+        drop_after: next(1),
+        oldest_namesake: true,
+        ..FaultConfig::default()
+    });
+    let mut again = order.clone();
+    again.spec.price = Some(binance_trader::core::money::Price::parse("4.200").unwrap());
+    let report = rest.place(&again).await.unwrap();
+    let both = sim.orders_with_id(&order.client_id);
+    assert_eq!(both.len(), 2);
+    assert_ne!(report.order_id, old.order_id, "the namesake was taken");
+    assert_eq!(report.order_id, both[1].order_id);
+    assert_eq!(report.status, OrderStatus::Filled);
+}

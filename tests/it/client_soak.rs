@@ -48,6 +48,7 @@ fn faults(seed: u64, skew: i64) -> FaultConfig {
         drop_after: rate(25),
         burst_429: rate(10),
         clock_skew_ms: skew,
+        oldest_namesake: false,
     }
 }
 

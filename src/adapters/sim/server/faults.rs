@@ -1,5 +1,5 @@
 //! Fault injection: latency, 5xx before or after execution, responses dropped after an order
-//! was executed, 429 bursts and clock skew. Deterministic: each fault fires first for the
+//! was executed, 429 bursts, clock skew, and which namesake a client-id lookup answers with. Deterministic: each fault fires first for the
 //! next `next` eligible requests, then with probability `per_mille`/1000 drawn from an RNG
 //! seeded with `seed`, so the same request sequence sees the same faults.
 
@@ -36,6 +36,9 @@ pub struct FaultConfig {
     pub burst_429: FaultRate,
     /// Added to the server clock, ms (positive: server ahead of the client).
     pub clock_skew_ms: i64,
+    /// A lookup by client id that matches no open order answers with the *oldest* order that
+    /// carried the id instead of the newest (Binance does not say which one it returns).
+    pub oldest_namesake: bool,
 }
 
 /// Which fault, for [`Faults::fires`].

@@ -152,11 +152,23 @@ fn order_ref(p: &Params, id: &str, client: &str) -> Result<OrderRef, Fail> {
         .ok_or_else(|| Fail::missing_either(client, id))
 }
 
-/// `GET /api/v3/order`.
+/// `GET /api/v3/order`. A client id of closed orders only answers with the newest of them,
+/// or the oldest under the `oldest_namesake` fault.
 pub fn query(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     let symbol = p.symbol()?;
     let r = order_ref(p, "orderId", "origClientOrderId")?;
-    Ok(wire::order(&ctx.ex.query(&symbol, &r)?))
+    let found = ctx.ex.query(&symbol, &r)?;
+    if let (OrderRef::Client(id), true) = (&r, ctx.ctl.faults.config.oldest_namesake) {
+        if !found.status.is_open() {
+            let oldest = ctx
+                .ex
+                .all_orders(&symbol)?
+                .into_iter()
+                .find(|o| &o.client_id == id);
+            return Ok(wire::order(&oldest.unwrap_or(found)));
+        }
+    }
+    Ok(wire::order(&found))
 }
 
 /// The cancel's own client id (`newClientOrderId`, or a generated one).
