@@ -118,6 +118,7 @@ async fn worker(rest: Arc<BinanceRest>, views: Views, w: u32, workers: u32, n: u
                         Half::Failed(ApiError { code: -2013, .. }) => View::NeverPlaced,
                         Half::Failed(e) => View::NotPlaced(e.to_string()),
                         Half::NotAttempted => View::NotPlaced("not attempted".into()),
+                        Half::Unknown(_) => View::Maybe,
                     },
                     Err(e) => view_of(&Err(e.clone())),
                 };

@@ -4,9 +4,11 @@ use crate::apps::bot::{trade_cursor_key, Bot, BotError};
 use crate::ports::exchange::{Exchange, OrderRef, OrderReport};
 use crate::ports::store::{EventLevel, FillRecord, IntentState, OrderIntent, Store};
 
-/// How far before its intent's time an order may seem to have been created: the intent
-/// carries the step's server time, and the request's timestamp is a local estimate of it.
-const NAMESAKE_SLACK_MS: i64 = 60_000;
+/// How far before its intent's time an order may seem to have been created. The intent
+/// carries the server time read at the start of its step, before the request was sent, so
+/// ours is never older; the slack is room for the clocks inside the exchange. A namesake from
+/// another journal is minutes or days older.
+const NAMESAKE_SLACK_MS: i64 = 5_000;
 
 /// Most trades Binance returns per `myTrades` page.
 const TRADES_PAGE: usize = 1000;

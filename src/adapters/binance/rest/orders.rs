@@ -36,6 +36,8 @@ pub enum Half {
     Failed(ApiError),
     /// Not attempted (STOP_ON_FAILURE after a failed cancel).
     NotAttempted,
+    /// Not known: the answer was lost and the lookup failed too (look it up later).
+    Unknown(String),
 }
 
 /// Both halves of `POST /api/v3/order/cancelReplace`.
@@ -47,9 +49,11 @@ pub struct CancelReplaceReport {
     pub new_order: Half,
 }
 
-/// How far ahead of the server's clock a request's `timestamp` may be (Binance answers -1021
-/// beyond it): an order placed by a request is never older than its timestamp minus this.
-const MAX_AHEAD_MS: i64 = 1_000;
+/// How much older than its request's `timestamp` an order of that request may look. Binance
+/// refuses a timestamp more than 1 s ahead of its clock (-1021); the rest is room for the
+/// clocks inside the exchange (the gateway that checks, the engine that stamps). A namesake
+/// from another journal is minutes or days older.
+const MAX_AHEAD_MS: i64 = 5_000;
 
 /// `symbol` plus `orderId` or `origClientOrderId`.
 fn order_params(symbol: &Symbol, order: &OrderRef) -> Params {
@@ -238,7 +242,7 @@ impl<T: HttpTransport> BinanceRest<T> {
         }
     }
 
-    /// The order with our client id among those created within `[sent − 1 s, sent +
+    /// The order with our client id among those created within `[sent − 5 s, sent +
     /// recvWindow]`: the only times at which the request sent at `sent` can have placed it.
     async fn created_in_window(
         &self,
@@ -423,12 +427,15 @@ impl<T: HttpTransport> BinanceRest<T> {
     ) -> Result<CancelReplaceReport, ExchangeError> {
         let Some(ts) = ts else { return Err(error) };
         let new_order = self.resolved_half(new, ts, error.to_string()).await?;
+        // The new half is settled; a failed lookup of the cancelled one must not turn the
+        // whole answer into an error (the caller would take the new order for absent).
         let cancel = match self
             .query_order(&new.symbol, &OrderRef::Client(cancel_id.clone()))
-            .await?
+            .await
         {
-            Some(report) => Half::Done(report),
-            None => Half::Failed(no_such_order()),
+            Ok(Some(report)) => Half::Done(report),
+            Ok(None) => Half::Failed(no_such_order()),
+            Err(e) => Half::Unknown(format!("cancel of {cancel_id}: {e}")),
         };
         Ok(CancelReplaceReport { cancel, new_order })
     }

@@ -309,7 +309,7 @@ async fn an_older_namesake_is_not_taken_for_the_placement() {
         .unwrap()
         .parse::<i64>()
         .unwrap();
-    assert_eq!((from, to), (sent - 1_000, sent + 5_000));
+    assert_eq!((from, to), (sent - 5_000, sent + 5_000));
 }
 
 #[tokio::test]
@@ -624,6 +624,37 @@ async fn cancel_replace_409_reports_each_half() {
         .await
         .unwrap();
     assert_eq!(report.new_order, Half::NotAttempted);
+}
+
+#[tokio::test]
+async fn a_failed_lookup_of_the_cancelled_half_does_not_hide_the_placed_one() {
+    let h = Harness::new();
+    h.server_time(0);
+    h.script()
+        .push(Err(TransportError::MaybeSent("timeout".into())));
+    // The new half is found; the lookup of the old one is rate limited.
+    h.reply(200, &order_body("gb7-B1-1", "NEW", "0"));
+    h.script().push(Ok(
+        HttpResponse::new(429, "").with_header("Retry-After", "1")
+    ));
+    let old = ClientOrderId::parse("gb7-B1-0").unwrap();
+    let report = h
+        .rest
+        .cancel_replace(
+            &old,
+            &new_order(Slot::Buy(1)),
+            CancelReplaceMode::StopOnFailure,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(report.new_order, Half::Done(ref r) if r.order_id == 991),
+        "{report:?}"
+    );
+    assert!(
+        matches!(report.cancel, Half::Unknown(ref why) if why.contains("gb7-B1-0")),
+        "{report:?}"
+    );
 }
 
 #[tokio::test]
