@@ -19,14 +19,14 @@ use binance_trader::ports::exchange::{
 };
 use binance_trader::ports::store::{FillQuery, Store};
 
-fn settings() -> BotSettings {
+pub(crate) fn settings() -> BotSettings {
     let mut s = BotSettings::new(fil_strategy());
     s.intent_grace_ms = 0;
     s
 }
 
 /// Steps until a step takes no action (at most 12 steps).
-async fn settle<E: Exchange, S: Store>(bot: &mut Bot<E, S>) {
+pub(crate) async fn settle<E: Exchange, S: Store>(bot: &mut Bot<E, S>) {
     for _ in 0..12 {
         if bot.step().await.unwrap().quiescent() {
             return;
@@ -112,19 +112,25 @@ async fn full_baskets_on_postgres() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn emergency_close_cancels_everything_sells_the_position_and_is_idempotent() {
-    let candles = wave_candles(1);
-    let sim = start_sim(candles).await;
-    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings())
+/// A bot on one wave, six candles into the slide: some buys filled, others resting.
+async fn into_the_slide(
+    settings: BotSettings,
+) -> (crate::harness::Sim, Bot<impl Exchange, MemoryStore>) {
+    let sim = start_sim(wave_candles(1)).await;
+    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings)
         .await
         .unwrap();
-    // Into the slide: some buys filled, others resting.
     for _ in 0..6 {
         settle(&mut bot).await;
         sim.server.step(1);
     }
     settle(&mut bot).await;
+    (sim, bot)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emergency_close_cancels_everything_sells_the_position_and_is_idempotent() {
+    let (sim, mut bot) = into_the_slide(settings()).await;
     let ex = client(&sim.base);
     let symbol = fil_strategy().symbol;
     let open_before = ex.open_orders(&symbol).await.unwrap();
@@ -437,17 +443,9 @@ async fn a_take_profit_that_fills_before_its_replacement_is_not_sold_again() {
 async fn an_unknown_outcome_still_lets_the_emergency_close_pause_and_cancel() {
     use binance_trader::core::order::OrderSpec;
     use binance_trader::ports::store::{IntentState, OrderIntent};
-    let sim = start_sim(wave_candles(1)).await;
     let mut patient = settings();
     patient.intent_grace_ms = 3_600_000;
-    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), patient)
-        .await
-        .unwrap();
-    for _ in 0..6 {
-        settle(&mut bot).await;
-        sim.server.step(1);
-    }
-    settle(&mut bot).await;
+    let (sim, mut bot) = into_the_slide(patient).await;
     let ex = client(&sim.base);
     let symbol = fil_strategy().symbol;
     assert!(!ex.open_orders(&symbol).await.unwrap().is_empty());

@@ -2,30 +2,25 @@
 //! new database must not reuse the ids of an old one, must not take an old one's namesake
 //! for its own order, and must not start while an old one's orders still work.
 
+use crate::bot::{settings, settle};
 use crate::harness::{
     assert_store_matches_exchange, client, fil_strategy, start_sim, wave_candles,
 };
 use binance_trader::adapters::memory_store::MemoryStore;
-use binance_trader::apps::bot::{Bot, BotSettings};
+use binance_trader::apps::bot::Bot;
 use binance_trader::apps::trade::check_market;
 use binance_trader::core::order::OrderStatus;
 use binance_trader::ports::exchange::Exchange;
 use binance_trader::ports::store::{IntentState, OrderIntent, Store};
 use std::collections::BTreeSet;
 
-fn settings() -> BotSettings {
-    let mut s = BotSettings::new(fil_strategy());
-    s.intent_grace_ms = 0;
-    s
-}
-
-async fn settle<E: Exchange, S: Store>(bot: &mut Bot<E, S>) {
-    for _ in 0..12 {
-        if bot.step().await.unwrap().quiescent() {
-            return;
-        }
-    }
-    panic!("the bot did not settle");
+/// Journal A on a fresh exchange: basket 1's grid placed and resting.
+async fn journal_a(sim: &crate::harness::Sim) -> Bot<impl Exchange, MemoryStore> {
+    let mut a = Bot::new(client(&sim.base), MemoryStore::new(), settings())
+        .await
+        .unwrap();
+    settle(&mut a).await;
+    a
 }
 
 /// Every client id a store has journalled.
@@ -46,10 +41,7 @@ async fn a_new_journal_continues_the_basket_numbers_and_refuses_an_old_ones_open
     let symbol = fil_strategy().symbol;
 
     // Journal A trades basket 1 and leaves its grid resting.
-    let mut a = Bot::new(client(&sim.base), MemoryStore::new(), settings())
-        .await
-        .unwrap();
-    settle(&mut a).await;
+    let mut a = journal_a(&sim).await;
     assert!(!ex.open_orders(&symbol).await.unwrap().is_empty());
 
     // A new database while A's orders still work: refused before any order, naming them.
@@ -93,10 +85,7 @@ async fn an_older_namesake_does_not_resolve_a_pending_intent() {
     let symbol = fil_strategy().symbol;
 
     // Journal A places basket 1's grid and cancels it all: gb1-B1-1 is a closed order now.
-    let mut a = Bot::new(client(&sim.base), MemoryStore::new(), settings())
-        .await
-        .unwrap();
-    settle(&mut a).await;
+    let mut a = journal_a(&sim).await;
     a.close_all().await.unwrap();
     let old = a.store().intents(1).await.unwrap().remove(0);
     let old_order = ex

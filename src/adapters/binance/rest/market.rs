@@ -1,7 +1,7 @@
 //! Reads: exchangeInfo (cached), tickers, klines, account, open orders, trades.
 
 use super::{decode, unreadable, BinanceRest};
-use crate::adapters::binance::endpoints;
+use crate::adapters::binance::endpoints::{self, Endpoint};
 use crate::adapters::binance::parse;
 use crate::adapters::binance::rate_limit::LimitSpec;
 use crate::adapters::binance::request::Params;
@@ -107,13 +107,7 @@ impl<T: HttpTransport> BinanceRest<T> {
         symbol: &Symbol,
     ) -> Result<Vec<OrderReport>, ExchangeError> {
         let params = Params::new().push("symbol", symbol.as_str());
-        let rows: Vec<wire::OrderWire> = self.read_json(&endpoints::OPEN_ORDERS, &params).await?;
-        rows.iter()
-            .map(|w| {
-                parse::order_report_ours(w, &self.config.id_prefix)
-                    .map_err(|e| unreadable(endpoints::OPEN_ORDERS.path, e))
-            })
-            .collect()
+        self.order_list(&endpoints::OPEN_ORDERS, params).await
     }
 
     /// The symbol's most recent orders of every status, at most 1000, oldest first.
@@ -124,7 +118,7 @@ impl<T: HttpTransport> BinanceRest<T> {
         let params = Params::new()
             .push("symbol", symbol.as_str())
             .push("limit", 1000);
-        self.all_orders(params).await
+        self.order_list(&endpoints::ALL_ORDERS, params).await
     }
 
     /// The symbol's orders created in `[from_ms, to_ms]` (a window of at most 24 h), at most
@@ -140,15 +134,20 @@ impl<T: HttpTransport> BinanceRest<T> {
             .push("startTime", from_ms)
             .push("endTime", to_ms)
             .push("limit", 1000);
-        self.all_orders(params).await
+        self.order_list(&endpoints::ALL_ORDERS, params).await
     }
 
-    async fn all_orders(&self, params: Params) -> Result<Vec<OrderReport>, ExchangeError> {
-        let rows: Vec<wire::OrderWire> = self.read_json(&endpoints::ALL_ORDERS, &params).await?;
+    /// A list of orders (slots read from our client ids).
+    async fn order_list(
+        &self,
+        endpoint: &Endpoint,
+        params: Params,
+    ) -> Result<Vec<OrderReport>, ExchangeError> {
+        let rows: Vec<wire::OrderWire> = self.read_json(endpoint, &params).await?;
         rows.iter()
             .map(|w| {
                 parse::order_report_ours(w, &self.config.id_prefix)
-                    .map_err(|e| unreadable(endpoints::ALL_ORDERS.path, e))
+                    .map_err(|e| unreadable(endpoint.path, e))
             })
             .collect()
     }
