@@ -17,7 +17,7 @@ use binance_trader::core::symbol::Symbol;
 use binance_trader::ports::exchange::{
     Account, BookTicker, Exchange, ExchangeError, ExchangeTrade, NewOrder, OrderRef, OrderReport,
 };
-use binance_trader::ports::store::{FillQuery, Store};
+use binance_trader::ports::store::{FillQuery, IntentState, OrderIntent, Store};
 
 pub(crate) fn settings() -> BotSettings {
     let mut s = BotSettings::new(fil_strategy());
@@ -288,8 +288,26 @@ async fn an_order_of_ours_missing_from_the_journal_is_adopted_not_ignored() {
         client_id: ClientOrderId::ours(&IdPrefix::default(), 1, Slot::Buy(1), 99),
         spec: b1.spec.clone(),
     };
+    let gave_up = OrderIntent {
+        client_id: stray.client_id.clone(),
+        basket_id: 1,
+        symbol: symbol.clone(),
+        rev: 99,
+        spec: stray.spec.clone(),
+        created_ms: ex.server_time().await.unwrap(),
+        state: IntentState::Absent,
+        note: None,
+    };
+    bot.store().insert_intent(&gave_up).await.unwrap();
+    // And one with our prefix that this journal never meant to place: not adopted.
+    let foreign = NewOrder {
+        client_id: ClientOrderId::ours(&IdPrefix::default(), 1, Slot::Buy(2), 77),
+        ..stray.clone()
+    };
     let placed = ex.place(&stray).await.unwrap();
+    let other = ex.place(&foreign).await.unwrap();
     settle(&mut bot).await;
+
     let recorded = bot
         .store()
         .order_by_exchange_id(&symbol, placed.order_id)
@@ -298,7 +316,14 @@ async fn an_order_of_ours_missing_from_the_journal_is_adopted_not_ignored() {
         .expect("the stray order is in the journal");
     assert_eq!(recorded.basket_id, 1);
     let events = bot.store().events(100).await.unwrap();
-    assert!(events.iter().any(|e| e.kind == "order_adopted"));
+    let adopted: Vec<&str> = events
+        .iter()
+        .filter(|e| e.kind == "order_adopted")
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(adopted.len(), 1, "{adopted:?}");
+    assert!(adopted[0].contains(stray.client_id.as_str()));
+    assert_ne!(other.client_id, placed.client_id);
     assert_store_matches_exchange(bot.store(), &ex).await;
 }
 
@@ -440,9 +465,8 @@ async fn a_take_profit_that_fills_before_its_replacement_is_not_sold_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unknown_outcome_still_lets_the_emergency_close_pause_and_cancel() {
+async fn an_unknown_outcome_defers_the_emergency_sell_and_the_bot_finishes_the_close() {
     use binance_trader::core::order::OrderSpec;
-    use binance_trader::ports::store::{IntentState, OrderIntent};
     let mut patient = settings();
     patient.intent_grace_ms = 3_600_000;
     let (sim, mut bot) = into_the_slide(patient).await;
@@ -468,30 +492,57 @@ async fn an_unknown_outcome_still_lets_the_emergency_close_pause_and_cancel() {
     };
     bot.store().insert_intent(&unknown).await.unwrap();
 
+    let before = ex.open_orders(&symbol).await.unwrap();
+    let sells_before: Vec<_> = before.iter().filter(|o| o.side == Side::Sell).collect();
+    assert!(
+        !sells_before.is_empty(),
+        "the slide should have a take-profit resting"
+    );
+
     let first = bot.close_all().await.unwrap();
     assert!(first.placed.is_empty(), "{}", first.summary());
     assert_eq!(first.errors.len(), 1, "{}", first.summary());
     assert!(!first.cancelled.is_empty());
-    assert!(
-        ex.open_orders(&symbol).await.unwrap().is_empty(),
-        "the grid is cancelled"
-    );
+    // The buys are cancelled; the sells keep protecting the position meanwhile.
+    let after = ex.open_orders(&symbol).await.unwrap();
+    assert!(after.iter().all(|o| o.side == Side::Sell), "{after:?}");
+    assert_eq!(after.len(), sells_before.len());
     let paused = bot.store().basket(id).await.unwrap().unwrap();
     assert_eq!(paused.basket.status, BasketStatus::Error);
-    // Nothing is put back while the outcome is unknown.
-    sim.server.step(1);
-    bot.step().await.unwrap();
-    assert!(ex.open_orders(&symbol).await.unwrap().is_empty());
 
-    // Once the outcome is known (never placed), the close runs to the end.
+    // Once the outcome is known (never placed), the bot's next step finishes the close by
+    // itself: nobody has to press the button again.
     let mut bot = Bot::new(client(&sim.base), bot.into_store(), settings())
         .await
         .unwrap();
-    let second = bot.close_all().await.unwrap();
-    assert_eq!(second.baskets, vec![id], "{}", second.summary());
-    assert_eq!(second.placed.len(), 1, "{}", second.summary());
+    bot.step().await.unwrap();
     let closed = bot.store().basket(id).await.unwrap().unwrap();
     assert_eq!(closed.basket.status, BasketStatus::EmergencyClosed);
+    let exits: Vec<_> = bot
+        .store()
+        .intents(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.spec.slot == Slot::Exit)
+        .collect();
+    assert_eq!(exits.len(), 1, "{exits:?}");
+    assert!(ex
+        .open_orders(&symbol)
+        .await
+        .unwrap()
+        .iter()
+        .all(|o| o.spec.slot == Slot::Exit));
+    // Finished: later steps do not close again.
+    sim.server.step(1);
     settle(&mut bot).await;
+    let exits_later = bot.store().intents(id).await.unwrap();
+    assert_eq!(
+        exits_later
+            .iter()
+            .filter(|i| i.spec.slot == Slot::Exit)
+            .count(),
+        1
+    );
     assert_store_matches_exchange(bot.store(), &ex).await;
 }

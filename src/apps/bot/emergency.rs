@@ -10,17 +10,18 @@
 //! The sell uses the basket's position from its fills, capped by the free base balance after
 //! the cancels and rounded down to the lot step; a remainder below the minimum quantity or
 //! notional cannot be sold and is reported as dust. While an earlier order's outcome is unknown,
-//! only the pausing and the cancels happen: the sell waits for the next run.
+//! only the pausing and the cancels of buys happen, and the bot's next step with every outcome
+//! known finishes the close.
 
 use crate::apps::bot::execute::OnChange;
-use crate::apps::bot::{Bot, BotError};
+use crate::apps::bot::{close_pending_key, Bot, BotError};
 use crate::core::basket::BasketStatus;
 use crate::core::client_id::ClientOrderId;
 use crate::core::money::{Price, Qty};
-use crate::core::order::{OrderSpec, Slot};
+use crate::core::order::{OrderSpec, Side, Slot};
 use crate::core::reconcile::{Action, Cancel, Create};
 use crate::core::strategy::position::Position;
-use crate::ports::exchange::{Exchange, OrderReport};
+use crate::ports::exchange::{Exchange, OrderRef, OrderReport};
 use crate::ports::store::{EventLevel, Store};
 use serde::Serialize;
 
@@ -71,25 +72,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         let now = self.exchange.server_time().await?;
         let mut out = CloseReport::default();
         if self.resolve_intents(now).await? > 0 {
-            // Fills cannot be synced past an order whose outcome is unknown (its trades would
-            // find no order and be skipped for good), so no exit sell yet; but stop the grid.
-            let open = self.exchange.open_orders(&symbol).await?;
-            for id in self.closable_baskets().await? {
-                self.pause_and_cancel(id, &open, now, &mut out).await?;
-            }
-            out.errors.push(
-                "an earlier order's outcome is still unknown: the baskets are paused and their \
-                 orders cancelled, the exit sell waits; run the close again shortly"
-                    .into(),
-            );
-            self.event(
-                now,
-                None,
-                EventLevel::Error,
-                "emergency_close",
-                out.summary(),
-            )
-            .await?;
+            self.defer_close(now, &mut out).await?;
             return Ok(out);
         }
         let (_, open) = self.sync(now).await?;
@@ -155,6 +138,12 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 .await?;
             out.baskets.push(id);
         }
+        if out.errors.is_empty() && self.close_pending().await? {
+            // Done: a deferred close is finished (with errors the step tries again).
+            self.store
+                .set_config_value(&close_pending_key(&symbol), "", now)
+                .await?;
+        }
         let text = out.summary();
         let level = if out.errors.is_empty() {
             EventLevel::Warn
@@ -164,6 +153,61 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         self.event(now, None, level, "emergency_close", text)
             .await?;
         Ok(out)
+    }
+
+    /// True while an emergency close waits for an unknown outcome (see [`Self::close_all`]).
+    pub(super) async fn close_pending(&self) -> Result<bool, BotError> {
+        let key = close_pending_key(&self.settings.strategy.symbol);
+        Ok(self
+            .store
+            .config_value(&key)
+            .await?
+            .is_some_and(|v| !v.is_empty()))
+    }
+
+    /// The close while an earlier order's outcome is unknown. Fills cannot be synced past that
+    /// order (its trades would find no order and be skipped for good), so no exit sell yet;
+    /// but the grid stops: baskets paused, their buys cancelled — the resting orders and the
+    /// unknown one if it is on the book — and the sells left working until the close is
+    /// finished, which the next step does as soon as the outcome is known.
+    async fn defer_close(&mut self, now: i64, out: &mut CloseReport) -> Result<(), BotError> {
+        let symbol = self.settings.strategy.symbol.clone();
+        self.store
+            .set_config_value(&close_pending_key(&symbol), &now.to_string(), now)
+            .await?;
+        let open = self.exchange.open_orders(&symbol).await?;
+        let buys: Vec<OrderReport> = open.into_iter().filter(|r| r.side == Side::Buy).collect();
+        for id in self.closable_baskets().await? {
+            self.pause_and_cancel(id, &buys, now, out).await?;
+        }
+        for intent in self.store.pending_intents().await? {
+            let on_book = buys.iter().any(|r| r.client_id == intent.client_id);
+            if intent.symbol == symbol && intent.spec.side == Side::Buy && !on_book {
+                // Not seen on the book (yet): cancel it by id in case it is there after all;
+                // "unknown order" is the expected answer.
+                let by_client = OrderRef::Client(intent.client_id.clone());
+                if let Ok(mut report) = self.exchange.cancel(&symbol, &by_client).await {
+                    report.spec.slot = intent.spec.slot;
+                    self.store.upsert_order(intent.basket_id, &report).await?;
+                    out.cancelled.push(intent.client_id.clone());
+                }
+            }
+        }
+        out.errors.push(
+            "an earlier order's outcome is still unknown: the baskets are paused and their buys \
+             cancelled; the bot finishes the close (cancels the sells, sells the position) as \
+             soon as the outcome is known"
+                .into(),
+        );
+        self.event(
+            now,
+            None,
+            EventLevel::Error,
+            "emergency_close",
+            out.summary(),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Active or paused baskets of the symbol, newest first.

@@ -34,5 +34,11 @@ pub fn trade_cursor_key(symbol: &crate::core::symbol::Symbol) -> String {
     format!("trade_cursor:{symbol}")
 }
 
+/// `bot_config` key set while an emergency close waits for an unknown outcome: the step
+/// finishes the close as soon as every intent is resolved.
+pub fn close_pending_key(symbol: &crate::core::symbol::Symbol) -> String {
+    format!("emergency_close_pending:{symbol}")
+}
+
 /// `bot_config` key holding the server time of the last step that took no action.
 pub const QUIESCENT_KEY: &str = "quiescent_at_ms";

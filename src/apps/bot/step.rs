@@ -127,6 +127,12 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         if report.pending > 0 {
             return Ok(report);
         }
+        if self.close_pending().await? {
+            // An emergency close waited for an unknown outcome; it is known now.
+            let closed = self.close_all().await?;
+            report.lifecycle += closed.baskets.len();
+            return Ok(report);
+        }
         let (fills, open) = self.sync(now).await?;
         report.fills = fills;
         let last = self.exchange.ticker_price(&symbol).await?;

@@ -190,9 +190,10 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         Ok(())
     }
 
-    /// Records open orders that carry our prefix and a basket of ours but are missing from the
-    /// store (an intent wrongly concluded absent because the exchange's lookup lagged longer
-    /// than the grace period): from now on their fills are attributed, never dropped.
+    /// Records open orders that carry our prefix, a basket of ours and the id of one of our
+    /// intents but are missing from the store (an intent wrongly concluded absent because the
+    /// exchange's lookup lagged longer than the grace period): from now on their fills are
+    /// attributed, never dropped.
     async fn adopt_unknown(&mut self, open: &[OrderReport]) -> Result<(), BotError> {
         for report in open {
             let Some(parsed) = report.client_id.parse_ours(&self.settings.prefix) else {
@@ -209,6 +210,13 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                     .await?
                     .is_none_or(|b| b.symbol != report.symbol)
             {
+                continue;
+            }
+            // Only an id this journal wrote an intent for (a placement it gave up on): an open
+            // order it never meant to place is someone else's, even with our prefix.
+            let intents = self.store.intents(parsed.basket).await?;
+            if !intents.iter().any(|i| i.client_id == report.client_id) {
+                tracing::warn!(client_id = %report.client_id, "open order with our prefix but no intent: not adopted");
                 continue;
             }
             let mut report = report.clone();

@@ -343,6 +343,19 @@ proptest! {
         // gets one: slices too small alone merge instead of vanishing.
         let f = &w.rules.filters;
         let sellable = f.round_qty_down(p.meta.position.max(Qty::ZERO));
+        // Exiting: the whole position goes in one EXIT, unless it is too small to sell.
+        if p.meta.phase == Phase::Exiting && !banded {
+            let exit = p.orders.iter().any(|o| o.slot == Slot::Exit);
+            let too_small = p
+                .meta
+                .warnings
+                .iter()
+                .any(|x| matches!(x, PlanWarning::ExitTooSmall { .. }));
+            prop_assert!(exit != too_small, "exit {} / too small {}: {:?}", exit, too_small, p.meta);
+            if exit {
+                prop_assert_eq!(p.orders.len(), 1, "only the exit while exiting");
+            }
+        }
         if let (Some(vwap), false, Phase::Accumulating | Phase::Distributing) =
             (p.meta.vwap, banded, p.meta.phase)
         {
