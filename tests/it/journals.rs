@@ -9,8 +9,9 @@ use crate::harness::{
 use binance_trader::adapters::memory_store::MemoryStore;
 use binance_trader::apps::bot::Bot;
 use binance_trader::apps::trade::check_market;
+use binance_trader::core::basket::BasketStatus;
 use binance_trader::core::order::OrderStatus;
-use binance_trader::ports::exchange::Exchange;
+use binance_trader::ports::exchange::{Exchange, OrderRef, OrderReport};
 use binance_trader::ports::store::{IntentState, OrderIntent, Store};
 use std::collections::BTreeSet;
 
@@ -78,47 +79,51 @@ async fn a_new_journal_continues_the_basket_numbers_and_refuses_an_old_ones_open
     assert_store_matches_exchange(b.store(), &ex).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_older_namesake_does_not_resolve_a_pending_intent() {
-    let sim = start_sim(wave_candles(1)).await;
+/// Journal A's basket 1 grid, placed and cancelled (gb1-B1-1 is a closed order now); minutes
+/// later journal B (as if written before basket numbers continued, or its numbering lost) has
+/// basket 1 active and a pending intent with that very id, whose request never arrived.
+/// Returns B's bot (with `grace_ms`), the intent and A's order.
+async fn b_with_a_namesake_intent(
+    sim: &crate::harness::Sim,
+    grace_ms: i64,
+) -> (Bot<impl Exchange, MemoryStore>, OrderIntent, OrderReport) {
     let ex = client(&sim.base);
     let symbol = fil_strategy().symbol;
-
-    // Journal A places basket 1's grid and cancels it all: gb1-B1-1 is a closed order now.
-    let mut a = journal_a(&sim).await;
+    let mut a = journal_a(sim).await;
     a.close_all().await.unwrap();
     let old = a.store().intents(1).await.unwrap().remove(0);
     let old_order = ex
-        .query(
-            &symbol,
-            &binance_trader::ports::exchange::OrderRef::Client(old.client_id.clone()),
-        )
+        .query(&symbol, &OrderRef::Client(old.client_id.clone()))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(old_order.status, OrderStatus::Canceled);
 
-    // Minutes later journal B (as if written before this fix, or its numbering lost) has a
-    // pending intent with that very id: its request never reached the exchange.
     sim.server.step(3);
     let now = ex.server_time().await.unwrap();
     let b_store = MemoryStore::new();
-    b_store
-        .insert_basket(&a.store().basket(1).await.unwrap().unwrap())
+    let mut basket = a.store().basket(1).await.unwrap().unwrap();
+    basket.basket.status = BasketStatus::Active;
+    b_store.insert_basket(&basket).await.unwrap();
+    let pending = OrderIntent {
+        created_ms: now,
+        state: IntentState::Pending,
+        note: None,
+        ..old
+    };
+    b_store.insert_intent(&pending).await.unwrap();
+    let mut b_settings = settings();
+    b_settings.intent_grace_ms = grace_ms;
+    let b = Bot::new(client(&sim.base), b_store, b_settings)
         .await
         .unwrap();
-    b_store
-        .insert_intent(&OrderIntent {
-            created_ms: now,
-            state: IntentState::Pending,
-            note: None,
-            ..old.clone()
-        })
-        .await
-        .unwrap();
-    let mut b = Bot::new(client(&sim.base), b_store, settings())
-        .await
-        .unwrap();
+    (b, pending, old_order)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_namesake_does_not_resolve_a_pending_intent() {
+    let sim = start_sim(wave_candles(1)).await;
+    let (mut b, old, old_order) = b_with_a_namesake_intent(&sim, 0).await;
     b.step().await.unwrap();
 
     let intent = b
@@ -132,7 +137,21 @@ async fn an_older_namesake_does_not_resolve_a_pending_intent() {
     assert_eq!(intent.state, IntentState::Absent, "{intent:?}");
     let taken = b
         .store()
-        .order_by_exchange_id(&symbol, old_order.order_id)
+        .order_by_exchange_id(&old_order.symbol, old_order.order_id)
+        .await
+        .unwrap();
+    assert!(taken.is_none(), "A's order was taken for B's: {taken:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deferred_emergency_close_does_not_take_a_namesake_for_the_unknown_order() {
+    let sim = start_sim(wave_candles(1)).await;
+    let (mut b, _, old_order) = b_with_a_namesake_intent(&sim, 3_600_000).await;
+    let report = b.close_all().await.unwrap();
+    assert_eq!(report.errors.len(), 1, "deferred: {}", report.summary());
+    let taken = b
+        .store()
+        .order_by_exchange_id(&old_order.symbol, old_order.order_id)
         .await
         .unwrap();
     assert!(taken.is_none(), "A's order was taken for B's: {taken:?}");

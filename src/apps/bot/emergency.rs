@@ -14,6 +14,7 @@
 //! known finishes the close.
 
 use crate::apps::bot::execute::OnChange;
+use crate::apps::bot::sync::NAMESAKE_SLACK_MS;
 use crate::apps::bot::{close_pending_key, Bot, BotError};
 use crate::core::basket::BasketStatus;
 use crate::core::client_id::ClientOrderId;
@@ -186,7 +187,10 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 // Not seen on the book (yet): cancel it by id in case it is there after all;
                 // "unknown order" is the expected answer.
                 let by_client = OrderRef::Client(intent.client_id.clone());
-                if let Ok(mut report) = self.exchange.cancel(&symbol, &by_client).await {
+                let cancelled = self.exchange.cancel(&symbol, &by_client).await;
+                // An answer older than the intent is a namesake, not its order.
+                let since = intent.created_ms - NAMESAKE_SLACK_MS;
+                if let Some(mut report) = cancelled.ok().filter(|r| r.time_ms >= since) {
                     report.spec.slot = intent.spec.slot;
                     self.store.upsert_order(intent.basket_id, &report).await?;
                     out.cancelled.push(intent.client_id.clone());

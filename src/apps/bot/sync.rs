@@ -8,7 +8,7 @@ use crate::ports::store::{EventLevel, FillRecord, IntentState, OrderIntent, Stor
 /// carries the server time read at the start of its step, before the request was sent, so
 /// ours is never older; the slack is room for the clocks inside the exchange. A namesake from
 /// another journal is minutes or days older.
-const NAMESAKE_SLACK_MS: i64 = 5_000;
+pub(super) const NAMESAKE_SLACK_MS: i64 = 5_000;
 
 /// Most trades Binance returns per `myTrades` page.
 const TRADES_PAGE: usize = 1000;
