@@ -120,6 +120,15 @@ async fn b_with_a_namesake_intent(
     (b, pending, old_order)
 }
 
+/// Journal A's order must not be in B's journal.
+async fn assert_not_taken<S: Store>(b: &S, old_order: &OrderReport) {
+    let taken = b
+        .order_by_exchange_id(&old_order.symbol, old_order.order_id)
+        .await
+        .unwrap();
+    assert!(taken.is_none(), "A's order was taken for B's: {taken:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_namesake_does_not_resolve_a_pending_intent() {
     let sim = start_sim(wave_candles(1)).await;
@@ -135,12 +144,7 @@ async fn an_older_namesake_does_not_resolve_a_pending_intent() {
         .find(|i| i.client_id == old.client_id)
         .unwrap();
     assert_eq!(intent.state, IntentState::Absent, "{intent:?}");
-    let taken = b
-        .store()
-        .order_by_exchange_id(&old_order.symbol, old_order.order_id)
-        .await
-        .unwrap();
-    assert!(taken.is_none(), "A's order was taken for B's: {taken:?}");
+    assert_not_taken(b.store(), &old_order).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -149,10 +153,5 @@ async fn a_deferred_emergency_close_does_not_take_a_namesake_for_the_unknown_ord
     let (mut b, _, old_order) = b_with_a_namesake_intent(&sim, 3_600_000).await;
     let report = b.close_all().await.unwrap();
     assert_eq!(report.errors.len(), 1, "deferred: {}", report.summary());
-    let taken = b
-        .store()
-        .order_by_exchange_id(&old_order.symbol, old_order.order_id)
-        .await
-        .unwrap();
-    assert!(taken.is_none(), "A's order was taken for B's: {taken:?}");
+    assert_not_taken(b.store(), &old_order).await;
 }
