@@ -19,6 +19,20 @@ use std::future::Future;
 
 pub use crate::core::order::OrderRef;
 
+/// Room for the clocks inside the exchange (the gateway that checks a request's time, the
+/// engine that stamps the order): see [`earliest_created_ms`].
+const CLOCK_ROOM_MS: i64 = 5_000;
+
+/// The earliest creation time an order placed by a request sent at server time `sent_ms` can
+/// show. Binance refuses a `timestamp` more than 1 s ahead of its clock (-1021), and a bot's
+/// intent carries the server time read before the request; the rest is room for the
+/// exchange's internal clocks. An order with our client id created before this is a
+/// *namesake* (ids are unique only among open orders), not the request's; a namesake from
+/// another journal is minutes or days older.
+pub fn earliest_created_ms(sent_ms: i64) -> i64 {
+    sent_ms - CLOCK_ROOM_MS
+}
+
 /// An order to place: symbol, our client id, and what to place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewOrder {

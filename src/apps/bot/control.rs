@@ -5,7 +5,7 @@
 //! the emergency close is for closing). Resume sets it `active` again; the next step
 //! reconciles its orders with the plan.
 
-use crate::apps::bot::{close_pending_key, Bot, BotError};
+use crate::apps::bot::{Bot, BotError};
 use crate::core::basket::BasketStatus;
 use crate::ports::exchange::Exchange;
 use crate::ports::store::{EventLevel, Store, StoreError};
@@ -59,10 +59,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             .await?;
         let now = self.exchange.server_time().await.unwrap_or_default();
         // The operator trades on: a close still waiting for an unknown outcome is called off.
-        let pending = close_pending_key(&self.settings.strategy.symbol);
-        if self.store.config_value(&pending).await?.is_some() {
-            self.store.set_config_value(&pending, "", now).await?;
-        }
+        self.clear_close_pending(now).await?;
         self.event(
             now,
             Some(id),

@@ -14,7 +14,6 @@
 //! known finishes the close.
 
 use crate::apps::bot::execute::OnChange;
-use crate::apps::bot::sync::NAMESAKE_SLACK_MS;
 use crate::apps::bot::{close_pending_key, Bot, BotError};
 use crate::core::basket::BasketStatus;
 use crate::core::client_id::ClientOrderId;
@@ -22,7 +21,7 @@ use crate::core::money::{Price, Qty};
 use crate::core::order::{OrderSpec, Side, Slot};
 use crate::core::reconcile::{Action, Cancel, Create};
 use crate::core::strategy::position::Position;
-use crate::ports::exchange::{Exchange, OrderRef, OrderReport};
+use crate::ports::exchange::{earliest_created_ms, Exchange, OrderRef, OrderReport};
 use crate::ports::store::{EventLevel, Store};
 use serde::Serialize;
 
@@ -139,11 +138,9 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 .await?;
             out.baskets.push(id);
         }
-        if out.errors.is_empty() && self.close_pending().await? {
+        if out.errors.is_empty() {
             // Done: a deferred close is finished (with errors the step tries again).
-            self.store
-                .set_config_value(&close_pending_key(&symbol), "", now)
-                .await?;
+            self.clear_close_pending(now).await?;
         }
         let text = out.summary();
         let level = if out.errors.is_empty() {
@@ -164,6 +161,15 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             .config_value(&key)
             .await?
             .is_some_and(|v| !v.is_empty()))
+    }
+
+    /// Ends a deferred close: finished, or called off by the operator.
+    pub(super) async fn clear_close_pending(&self, now: i64) -> Result<(), BotError> {
+        if self.close_pending().await? {
+            let key = close_pending_key(&self.settings.strategy.symbol);
+            self.store.set_config_value(&key, "", now).await?;
+        }
+        Ok(())
     }
 
     /// The close while an earlier order's outcome is unknown. Fills cannot be synced past that
@@ -189,7 +195,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 let by_client = OrderRef::Client(intent.client_id.clone());
                 let cancelled = self.exchange.cancel(&symbol, &by_client).await;
                 // An answer older than the intent is a namesake, not its order.
-                let since = intent.created_ms - NAMESAKE_SLACK_MS;
+                let since = earliest_created_ms(intent.created_ms);
                 if let Some(mut report) = cancelled.ok().filter(|r| r.time_ms >= since) {
                     report.spec.slot = intent.spec.slot;
                     self.store.upsert_order(intent.basket_id, &report).await?;

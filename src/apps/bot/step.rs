@@ -183,7 +183,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             }
         }
         let basket = Basket {
-            id: self.next_basket_id().await?,
+            id: self.next_basket_id(latest.is_some()).await?,
             anchor: self.rules.filters.round_price_down(last),
             config: self.settings.strategy.clone(),
             status: BasketStatus::Active,
@@ -195,25 +195,18 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         Ok(true)
     }
 
-    /// The next basket id. A journal new to the symbol starts after the highest basket of ours
-    /// among the symbol's recent orders on the exchange (another journal's, say before a switch of
-    /// database), so that client ids are not reused: a lookup by a reused id may answer with
-    /// the old order.
-    async fn next_basket_id(&self) -> Result<u32, BotError> {
+    /// The next basket id. A journal new to the symbol (`traded_here` false) starts after the
+    /// highest basket of ours among the symbol's recent orders on the exchange (another
+    /// journal's, say before a switch of database), so that client ids are not reused: a
+    /// lookup by a reused id may answer with the old order.
+    async fn next_basket_id(&self, traded_here: bool) -> Result<u32, BotError> {
         let next = self.store.max_basket_id().await? + 1;
-        let symbol = &self.settings.strategy.symbol;
-        let traded_here = self
-            .store
-            .baskets(false)
-            .await?
-            .iter()
-            .any(|b| &b.symbol == symbol);
         if traded_here {
             return Ok(next);
         }
         let seen = self
             .exchange
-            .all_orders(symbol, None)
+            .all_orders(&self.settings.strategy.symbol, None)
             .await?
             .iter()
             .filter_map(|o| o.client_id.parse_ours(&self.settings.prefix))

@@ -1,14 +1,8 @@
 //! Bringing the store up to date with the exchange: pending intents, fills and order states.
 
 use crate::apps::bot::{trade_cursor_key, Bot, BotError};
-use crate::ports::exchange::{Exchange, OrderRef, OrderReport};
+use crate::ports::exchange::{earliest_created_ms, Exchange, OrderRef, OrderReport};
 use crate::ports::store::{EventLevel, FillRecord, IntentState, OrderIntent, Store};
-
-/// How far before its intent's time an order may seem to have been created. The intent
-/// carries the server time read at the start of its step, before the request was sent, so
-/// ours is never older; the slack is room for the clocks inside the exchange. A namesake from
-/// another journal is minutes or days older.
-pub(super) const NAMESAKE_SLACK_MS: i64 = 5_000;
 
 /// Most trades Binance returns per `myTrades` page.
 const TRADES_PAGE: usize = 1000;
@@ -80,7 +74,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     /// be older than its intent, so such an answer sends us to the orders created since.
     async fn intent_order(&self, intent: &OrderIntent) -> Result<Option<OrderReport>, BotError> {
         let by_client = OrderRef::Client(intent.client_id.clone());
-        let since = intent.created_ms - NAMESAKE_SLACK_MS;
+        let since = earliest_created_ms(intent.created_ms);
         match self.exchange.query(&intent.symbol, &by_client).await? {
             Some(found) if found.time_ms < since => {
                 tracing::warn!(client_id = %intent.client_id, "lookup found an older namesake");

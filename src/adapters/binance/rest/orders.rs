@@ -20,7 +20,9 @@ use crate::adapters::binance::wire::{self, CancelReplaceHalf};
 use crate::core::client_id::ClientOrderId;
 use crate::core::order::Slot;
 use crate::core::symbol::Symbol;
-use crate::ports::exchange::{codes, ApiError, ExchangeError, NewOrder, OrderRef, OrderReport};
+use crate::ports::exchange::{
+    codes, earliest_created_ms, ApiError, ExchangeError, NewOrder, OrderRef, OrderReport,
+};
 
 /// What one half of a cancel-replace did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,12 +50,6 @@ pub struct CancelReplaceReport {
     /// The placement of the new order.
     pub new_order: Half,
 }
-
-/// How much older than its request's `timestamp` an order of that request may look. Binance
-/// refuses a timestamp more than 1 s ahead of its clock (-1021); the rest is room for the
-/// clocks inside the exchange (the gateway that checks, the engine that stamps). A namesake
-/// from another journal is minutes or days older.
-const MAX_AHEAD_MS: i64 = 5_000;
 
 /// `symbol` plus `orderId` or `origClientOrderId`.
 fn order_params(symbol: &Symbol, order: &OrderRef) -> Params {
@@ -176,7 +172,8 @@ impl<T: HttpTransport> BinanceRest<T> {
                 let open = OrderRef::Client(order.client_id.clone());
                 match self.query_order(&order.symbol, &open).await {
                     Ok(Some(report))
-                        if timestamp_ms.is_some_and(|ts| report.time_ms < ts - MAX_AHEAD_MS) =>
+                        if timestamp_ms
+                            .is_some_and(|ts| report.time_ms < earliest_created_ms(ts)) =>
                     {
                         Err(ExchangeError::Rejected(api))
                     }
@@ -211,7 +208,7 @@ impl<T: HttpTransport> BinanceRest<T> {
         let by_client = OrderRef::Client(order.client_id.clone());
         loop {
             let found = match self.query_once(&order.symbol, &by_client).await {
-                Ok(Some(report)) if report.time_ms < sent_timestamp_ms - MAX_AHEAD_MS => {
+                Ok(Some(report)) if report.time_ms < earliest_created_ms(sent_timestamp_ms) => {
                     // A namesake: an older, closed order with our id (Binance keeps ids unique
                     // only among open orders). Ours, if it exists, was created in the window
                     // the request's timestamp allows.
@@ -249,7 +246,7 @@ impl<T: HttpTransport> BinanceRest<T> {
         order: &NewOrder,
         sent_timestamp_ms: i64,
     ) -> Result<Option<OrderReport>, ExchangeError> {
-        let from = sent_timestamp_ms - MAX_AHEAD_MS;
+        let from = earliest_created_ms(sent_timestamp_ms);
         let to = sent_timestamp_ms + i64::try_from(self.config.recv_window_ms).unwrap_or(0);
         let rows = self.all_orders_between(&order.symbol, from, to).await?;
         Ok(rows.into_iter().find(|r| r.client_id == order.client_id))
