@@ -2,6 +2,7 @@
 //! and for a parameter sweep, after the candle cache is warm. `-- --short` runs one quarter
 //! (for CI); the figures are printed, never asserted.
 
+use binance_trader::adapters::klines::files::one_symbol;
 use binance_trader::adapters::klines::{load_candles, Candle};
 use binance_trader::apps::backtest::command::{expand_sweep, load_rules, parse_config};
 use binance_trader::apps::backtest::run::{run, BacktestSpec};
@@ -24,7 +25,7 @@ fn main() -> anyhow::Result<()> {
     let files = if short { &files[..3] } else { &files[..] };
     let cache = root.join("data/cache");
     let started = Instant::now();
-    let base = load_candles(files, Some(&cache))?;
+    let base = load_candles(&one_symbol(files, None)?, Some(&cache))?;
     println!(
         "loaded {} candles in {:.3} s",
         base.len(),

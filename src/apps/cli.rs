@@ -40,8 +40,8 @@ pub enum Command {
         #[arg(long, requires = "anchor")]
         free_quote: Option<Quote>,
     },
-    /// Backtest the strategy on candles (default: the bundled FILUSDT crash quarter) and write
-    /// terminal, JSON and HTML reports; `--sweep` ranks a parameter grid.
+    /// Backtest the strategy on candles of its symbol (default: the bundled ones, FILUSDT or
+    /// NEARUSDT) and write terminal, JSON and HTML reports; `--sweep` ranks a parameter grid.
     Backtest(crate::apps::backtest::command::BacktestArgs),
     /// Serve the simulated exchange over Binance's REST API on loopback.
     ExchangeSim(crate::apps::exchange_sim::ExchangeSimArgs),

@@ -3,7 +3,12 @@
 //!
 //! Non-loopback listen addresses are refused unless `--allow-remote`: the default key and
 //! secret are public, and the server has no TLS.
+//!
+//! The served symbol is the one the `--data` files' names give (`--symbol` for files whose
+//! name does not say; a contradiction or files of several symbols are refused), so candles
+//! are never served under another market's name; without `--data`, `--symbol` (FILUSDT).
 
+use crate::adapters::klines::files::one_symbol;
 use crate::adapters::klines::{load_candles, DEFAULT_CACHE_DIR};
 use crate::adapters::sim::server::{
     serve, ApiCredential, FaultConfig, SimServer, SimServerConfig, Speed,
@@ -30,12 +35,14 @@ pub struct ExchangeSimArgs {
     /// Allow a non-loopback listen address.
     #[arg(long)]
     pub allow_remote: bool,
-    /// Candle files (Binance kline CSV, gzipped or plain) of the replayed symbol.
+    /// Candle files (Binance kline CSV, gzipped or plain) of one symbol, named
+    /// SYMBOL-1m-YYYY-MM[-DD].csv[.gz]; the served symbol is theirs.
     #[arg(long, num_args = 1..)]
     pub data: Vec<PathBuf>,
-    /// The replayed symbol.
-    #[arg(long, default_value = "FILUSDT")]
-    pub symbol: String,
+    /// The served symbol without --data (default FILUSDT); with --data, the symbol of files
+    /// whose name does not say it.
+    #[arg(long)]
+    pub symbol: Option<String>,
     /// Candles per second, `max`, or `manual` (only `POST /sim/step`).
     #[arg(long, default_value = "1")]
     pub speed: String,
@@ -80,19 +87,31 @@ pub fn run(args: ExchangeSimArgs) -> anyhow::Result<()> {
         );
     }
     let speed = parse_speed(&args.speed)?;
-    let symbol =
-        Symbol::parse(&args.symbol).with_context(|| format!("--symbol {}", args.symbol))?;
+    let given = args
+        .symbol
+        .as_deref()
+        .map(|s| Symbol::parse(s).with_context(|| format!("--symbol {s}")))
+        .transpose()?;
+    let files = if args.data.is_empty() {
+        None
+    } else {
+        Some(one_symbol(&args.data, given.as_ref())?)
+    };
+    let symbol = match (&files, given) {
+        (Some(files), _) => files.symbol.clone(),
+        (None, Some(given)) => given,
+        (None, None) => Symbol::parse("FILUSDT")?,
+    };
     let info = std::fs::read_to_string(&args.exchange_info)
         .with_context(|| format!("reading {}", args.exchange_info.display()))?;
     let rules = crate::core::filters::parse::symbol_rules(&info, &symbol)
-        .with_context(|| format!("--symbol {symbol}"))?;
+        .with_context(|| format!("symbol {symbol} in {}", args.exchange_info.display()))?;
     let quote = Amount::parse_non_negative(&args.quote)
         .map_err(|e| anyhow::anyhow!("--quote {}: {e}", args.quote))?;
-    let candles = if args.data.is_empty() {
-        Vec::new()
-    } else {
-        load_candles(&args.data, Some(std::path::Path::new(DEFAULT_CACHE_DIR)))
-            .context("loading candles")?
+    let candles = match &files {
+        None => Vec::new(),
+        Some(files) => load_candles(files, Some(std::path::Path::new(DEFAULT_CACHE_DIR)))
+            .context("loading candles")?,
     };
     let start_ms = i64::try_from(
         std::time::SystemTime::now()
@@ -151,7 +170,7 @@ mod tests {
             listen: "0.0.0.0:8900".parse().unwrap(),
             allow_remote: false,
             data: vec![],
-            symbol: "FILUSDT".into(),
+            symbol: None,
             speed: "manual".into(),
             exchange_info: "data/exchange_info.json".into(),
             api_key: DEFAULT_API_KEY.into(),

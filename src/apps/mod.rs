@@ -2,6 +2,7 @@
 
 pub mod backtest;
 pub mod bot;
+pub mod candle_data;
 pub mod check_config;
 pub mod cli;
 pub mod dashboard;

@@ -7,16 +7,18 @@
 //!   database is started afresh too (the previous one is moved aside to `*.previous`): a journal
 //!   of another replay would not match this exchange.
 //! - API key and secret are random per run and never printed.
-//! - The strategy must trade the replayed symbol; the default is `config/backtest.toml` on the
-//!   bundled FILUSDT quarter, the same pair the backtester uses.
+//! - The candles must be of the strategy's symbol (checked from the file names before anything
+//!   is read or the journal touched, `candle_data`); the default is `config/backtest.toml` on
+//!   the bundled FILUSDT quarter, the same pair the backtester uses.
 
 use crate::adapters::binance::rest::{BinanceRest, RestConfig};
 use crate::adapters::binance::Credentials;
 use crate::adapters::klines::{load_candles, DEFAULT_CACHE_DIR};
 use crate::adapters::sim::server::{serve, ApiCredential, FaultConfig, SimServer, SimServerConfig};
 use crate::adapters::store::SqlStore;
-use crate::apps::backtest::command::{parse_config, DEFAULT_DATA};
+use crate::apps::backtest::command::parse_config;
 use crate::apps::bot::{runner, Bot, BotSettings};
+use crate::apps::candle_data::{files_for, DataArgs, StrategyFile};
 use crate::apps::dashboard::{self, DashboardState, Pair};
 use crate::apps::exchange_sim::parse_speed;
 use crate::apps::trade::{announce, check_market, Mode};
@@ -29,12 +31,12 @@ use std::time::Duration;
 /// Options of `paper`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PaperArgs {
-    /// Strategy file; its symbol must be the replayed one.
+    /// Strategy file; the candles must be of its symbol.
     #[arg(long, default_value = "config/backtest.toml")]
     pub strategy: PathBuf,
-    /// Candle files to replay (default: the bundled FILUSDT quarter).
-    #[arg(long, num_args = 1..)]
-    pub data: Vec<PathBuf>,
+    /// The candles to replay and their symbol.
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Replay speed: candles per second, or `max`.
     #[arg(long, default_value = "20")]
     pub speed: String,
@@ -66,11 +68,11 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
         .with_context(|| format!("reading {}", args.strategy.display()))?;
     let strategy =
         parse_config(&text).with_context(|| format!("strategy {}", args.strategy.display()))?;
-    let files: Vec<PathBuf> = if args.data.is_empty() {
-        DEFAULT_DATA.iter().map(PathBuf::from).collect()
-    } else {
-        args.data.clone()
+    let source = StrategyFile {
+        flag: "--strategy",
+        path: &args.strategy,
     };
+    let files = files_for(&strategy.symbol, source, &args.data)?;
     let candles =
         load_candles(&files, Some(Path::new(DEFAULT_CACHE_DIR))).context("loading candles")?;
     let Some(first) = candles.first() else {

@@ -1,5 +1,6 @@
 //! The backtester end to end on the bundled real candles: deterministic and reconciled.
 
+use binance_trader::adapters::klines::files::one_symbol;
 use binance_trader::adapters::klines::load_candles;
 use binance_trader::apps::backtest::command::{expand_sweep, load_rules, parse_config};
 use binance_trader::apps::backtest::metrics::Summary;
@@ -27,7 +28,7 @@ fn spec() -> BacktestSpec {
 fn crash_month() -> Vec<binance_trader::adapters::klines::Candle> {
     let cache = tempfile::tempdir().unwrap();
     let file = root().join("data/klines/FILUSDT-1m-2023-06.csv.gz");
-    load_candles(&[file], Some(cache.path())).unwrap()
+    load_candles(&one_symbol(&[file], None).unwrap(), Some(cache.path())).unwrap()
 }
 
 #[test]

@@ -1,26 +1,30 @@
-//! Binary cache of one kline file: fixed 96-byte records behind a 72-byte header.
+//! Binary cache of one kline file: fixed 96-byte records behind a 156-byte header.
 //!
 //! Layout (all integers little-endian):
 //!
 //! | offset | size | field                                                   |
 //! |--------|------|---------------------------------------------------------|
 //! | 0      | 8    | magic `BTKLINES`                                        |
-//! | 8      | 4    | format version (`1`)                                    |
+//! | 8      | 4    | format version (`2`; version 1 had no symbol)           |
 //! | 12     | 4    | record size (`96`)                                      |
 //! | 16     | 8    | source file length in bytes                             |
 //! | 24     | 32   | SHA-256 of the source file's bytes                      |
 //! | 56     | 8    | record count                                            |
 //! | 64     | 8    | checksum of the records (see [`checksum`])              |
-//! | 72     | 96×n | records: open ms i64, close ms i64, then open, high, low, close, volume as `Decimal::serialize()` (16 bytes each) |
+//! | 72     | 4    | symbol length in bytes (1–80)                           |
+//! | 76     | 80   | symbol, UTF-8, zero-padded                              |
+//! | 156    | 96×n | records: open ms i64, close ms i64, then open, high, low, close, volume as `Decimal::serialize()` (16 bytes each) |
 //!
-//! A cache is used only if magic, version, record size, source length and hash all match, the
-//! file length equals header + count × 96, the checksum matches, every decimal's flag bytes
-//! are valid and every candle passes the same checks as a CSV row. Anything else: rebuild.
+//! A cache is used only if magic, version, record size, source length and hash and symbol all
+//! match, the file length equals header + count × 96, the checksum matches, every decimal's
+//! flag bytes are valid and every candle passes the same checks as a CSV row. Anything else
+//! (a version 1 file too): rebuild.
 //! Files are written to a temporary name in the same directory, synced, then renamed, so a
 //! reader never sees a half-written cache.
 
 use super::{check_candle, Candle};
 use crate::core::money::{Price, Qty};
+use crate::core::symbol::Symbol;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -28,8 +32,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 const MAGIC: [u8; 8] = *b"BTKLINES";
-const VERSION: u32 = 1;
-const HEADER: usize = 72;
+const VERSION: u32 = 2;
+/// Bytes reserved for the symbol: 20 characters of up to 4 UTF-8 bytes each.
+const SYMBOL_BYTES: usize = 80;
+/// Where the symbol's length sits; the symbol follows it.
+const SYMBOL_AT: usize = 72;
+/// Header size; the records start here.
+pub const HEADER: usize = SYMBOL_AT + 4 + SYMBOL_BYTES;
 const RECORD: usize = 96;
 
 /// What identifies the source a cache was built from.
@@ -39,14 +48,17 @@ pub struct SourceKey {
     pub len: u64,
     /// SHA-256 of the source bytes.
     pub sha256: [u8; 32],
+    /// The symbol the candles are of.
+    pub symbol: Symbol,
 }
 
 impl SourceKey {
-    /// The key of a source file's bytes.
-    pub fn of(bytes: &[u8]) -> Self {
+    /// The key of a source file's bytes holding `symbol`'s candles.
+    pub fn of(bytes: &[u8], symbol: &Symbol) -> Self {
         Self {
             len: bytes.len() as u64,
             sha256: Sha256::digest(bytes).into(),
+            symbol: symbol.clone(),
         }
     }
 }
@@ -78,10 +90,14 @@ pub fn decode(bytes: &[u8], key: &SourceKey) -> Result<Vec<Candle>, String> {
     let u32_at = |o: usize| u32::from_le_bytes(header[o..o + 4].try_into().unwrap());
     let u64_at = |o: usize| u64::from_le_bytes(header[o..o + 8].try_into().unwrap());
     if header[0..8] != MAGIC || u32_at(8) != VERSION || u32_at(12) != RECORD as u32 {
-        return Err("not a version 1 kline cache".into());
+        return Err(format!("not a version {VERSION} kline cache"));
     }
     if u64_at(16) != key.len || header[24..56] != key.sha256 {
         return Err("source changed".into());
+    }
+    let cached = symbol_in(header)?;
+    if cached != key.symbol.as_str() {
+        return Err(format!("built for symbol {cached}, not {}", key.symbol));
     }
     let count = u64_at(56);
     if Some(payload.len() as u64) != count.checked_mul(RECORD as u64) {
@@ -113,6 +129,16 @@ pub fn decode(bytes: &[u8], key: &SourceKey) -> Result<Vec<Candle>, String> {
         candles.push(candle);
     }
     Ok(candles)
+}
+
+/// The symbol recorded in a header: its length in range, UTF-8, zero padding after it.
+fn symbol_in(header: &[u8]) -> Result<&str, String> {
+    let len = u32::from_le_bytes(header[SYMBOL_AT..SYMBOL_AT + 4].try_into().unwrap()) as usize;
+    let field = &header[SYMBOL_AT + 4..HEADER];
+    if len == 0 || len > SYMBOL_BYTES || field[len..].iter().any(|&b| b != 0) {
+        return Err("invalid symbol field".into());
+    }
+    std::str::from_utf8(&field[..len]).map_err(|_| "invalid symbol field".into())
 }
 
 /// Reads the decimal at `offset`, rejecting flag bytes `Decimal::serialize` never writes.
@@ -148,6 +174,11 @@ pub fn encode(key: &SourceKey, candles: &[Candle]) -> Vec<u8> {
     out.extend_from_slice(&key.sha256);
     out.extend_from_slice(&(candles.len() as u64).to_le_bytes());
     out.extend_from_slice(&checksum(&payload).to_le_bytes());
+    let symbol = key.symbol.as_str().as_bytes();
+    out.extend_from_slice(&(symbol.len() as u32).to_le_bytes());
+    let mut field = [0u8; SYMBOL_BYTES];
+    field[..symbol.len()].copy_from_slice(symbol);
+    out.extend_from_slice(&field);
     out.extend_from_slice(&payload);
     out
 }

@@ -1,7 +1,9 @@
 //! Binance kline (candle) data: the CSV layouts of Binance's public dumps and a fast binary
 //! cache built on first read.
 //!
-//! Entry points: [`load_candles`] / [`load_klines`] (several monthly files, concatenated in
+//! Entry points: [`files::one_symbol`] / [`files::group_by_symbol`] (which symbol the files
+//! are, from their names or given; a mismatch is refused before anything is read),
+//! [`load_candles`] / [`load_klines`] (several monthly files of one symbol, concatenated in
 //! time order, each read through the cache) and [`csv::parse`] (one file's bytes, no cache).
 //!
 //! Accepted CSV shapes (details in `.spec/data.md`): gzipped or plain (detected by the gzip
@@ -20,8 +22,13 @@
 
 pub mod cache;
 pub mod csv;
+pub mod files;
+pub mod name;
+
+pub use files::{CandleFiles, SymbolError};
 
 use crate::core::money::{Price, Qty};
+use crate::core::symbol::Symbol;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -91,34 +98,39 @@ pub enum KlineError {
 /// A loaded candle series.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Klines {
+    /// The symbol the candles are of.
+    pub symbol: Symbol,
     /// Candles in strictly increasing open time.
     pub candles: Vec<Candle>,
     /// How many times a candle opens later than the previous one closed (+1 ms).
     pub gaps: usize,
 }
 
-/// Loads kline files (any order) into one series, through the cache in `cache_dir` when
-/// given (`None` reads the CSVs every time). Logs the gap count when there are gaps.
+/// Loads kline files of one symbol (any order) into one series, through the cache in
+/// `cache_dir` when given (`None` reads the CSVs every time). Logs the gap count when there
+/// are gaps.
 pub fn load_candles(
-    paths: &[PathBuf],
+    set: &CandleFiles,
     cache_dir: Option<&Path>,
 ) -> Result<Vec<Candle>, KlineError> {
-    let klines = load_klines(paths, cache_dir)?;
+    let klines = load_klines(set, cache_dir)?;
     if klines.gaps > 0 {
         tracing::warn!(
             gaps = klines.gaps,
-            files = paths.len(),
+            files = set.files.len(),
+            symbol = %set.symbol,
             "kline series has gaps"
         );
     }
     Ok(klines.candles)
 }
 
-/// Loads kline files (any order) into one series with its gap count; rejects overlapping files.
-pub fn load_klines(paths: &[PathBuf], cache_dir: Option<&Path>) -> Result<Klines, KlineError> {
-    let mut files = Vec::with_capacity(paths.len());
-    for path in paths {
-        let candles = load_file(path, cache_dir)?;
+/// Loads kline files of one symbol (any order) into one series with its gap count; rejects
+/// overlapping files.
+pub fn load_klines(set: &CandleFiles, cache_dir: Option<&Path>) -> Result<Klines, KlineError> {
+    let mut files = Vec::with_capacity(set.files.len());
+    for path in &set.files {
+        let candles = load_file(path, &set.symbol, cache_dir)?;
         if candles.is_empty() {
             return Err(KlineError::Empty { path: path.clone() });
         }
@@ -143,11 +155,20 @@ pub fn load_klines(paths: &[PathBuf], cache_dir: Option<&Path>) -> Result<Klines
         candles.extend(c);
     }
     let gaps = count_gaps(&candles);
-    Ok(Klines { candles, gaps })
+    Ok(Klines {
+        symbol: set.symbol.clone(),
+        candles,
+        gaps,
+    })
 }
 
-/// Reads one file through the cache (when `cache_dir` is given).
-pub fn load_file(path: &Path, cache_dir: Option<&Path>) -> Result<Vec<Candle>, KlineError> {
+/// Reads one file of `symbol`'s candles through the cache (when `cache_dir` is given); the
+/// cache records the symbol, so one built for another symbol is rebuilt, never misread.
+pub fn load_file(
+    path: &Path,
+    symbol: &Symbol,
+    cache_dir: Option<&Path>,
+) -> Result<Vec<Candle>, KlineError> {
     let bytes = std::fs::read(path).map_err(|source| KlineError::Io {
         path: path.to_path_buf(),
         source,
@@ -155,7 +176,7 @@ pub fn load_file(path: &Path, cache_dir: Option<&Path>) -> Result<Vec<Candle>, K
     let Some(dir) = cache_dir else {
         return csv::parse(&bytes, path);
     };
-    let key = cache::SourceKey::of(&bytes);
+    let key = cache::SourceKey::of(&bytes, symbol);
     let cache_path = cache::path_for(dir, path);
     match cache::read(&cache_path, &key) {
         Ok(candles) => return Ok(candles),

@@ -55,6 +55,18 @@ fn csv_text(shape: Shape) -> String {
     out
 }
 
+fn fil() -> Symbol {
+    Symbol::parse("FILUSDT").unwrap()
+}
+
+/// Test files of FILUSDT, whatever their names.
+fn set(files: &[PathBuf]) -> CandleFiles {
+    CandleFiles {
+        symbol: fil(),
+        files: files.to_vec(),
+    }
+}
+
 fn gzip(text: &str) -> Vec<u8> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
     enc.write_all(text.as_bytes()).unwrap();
@@ -110,7 +122,7 @@ fn all_shapes_gzipped_or_plain_give_identical_candles() {
         let text = csv_text(shape);
         for (suffix, bytes) in [("csv", text.clone().into_bytes()), ("csv.gz", gzip(&text))] {
             let path = write(&dir, &format!("{label}.{suffix}"), &bytes);
-            let got = load_file(&path, None).unwrap();
+            let got = load_file(&path, &fil(), None).unwrap();
             assert_eq!(got, want, "{label}.{suffix}");
             assert_eq!(
                 bits(&got),
@@ -126,14 +138,41 @@ fn cache_round_trip_equals_the_csv_parse() {
     let dir = TempDir::new().unwrap();
     let cache_dir = dir.path().join("cache");
     let source = write(&dir, "X-1m.csv.gz", &gzip(&csv_text(Shape::SpotMicros)));
-    let first = load_file(&source, Some(&cache_dir)).unwrap();
-    let key = cache::SourceKey::of(&std::fs::read(&source).unwrap());
+    let first = load_file(&source, &fil(), Some(&cache_dir)).unwrap();
+    let key = cache::SourceKey::of(&std::fs::read(&source).unwrap(), &fil());
     let cached = cache::read(&cache::path_for(&cache_dir, &source), &key).unwrap();
     assert_eq!(bits(&cached), bits(&first));
     assert_eq!(cached, first);
-    assert_eq!(load_file(&source, Some(&cache_dir)).unwrap(), first);
+    assert_eq!(load_file(&source, &fil(), Some(&cache_dir)).unwrap(), first);
     let names: Vec<_> = std::fs::read_dir(&cache_dir).unwrap().collect();
     assert_eq!(names.len(), 1, "no temporary files left behind");
+}
+
+#[test]
+fn the_cache_records_the_symbol_and_one_of_another_symbol_is_rebuilt() {
+    let dir = TempDir::new().unwrap();
+    let cache_dir = dir.path().join("cache");
+    let source = write(&dir, "candles.csv", csv_text(Shape::SpotMs).as_bytes());
+    let cache_path = cache::path_for(&cache_dir, &source);
+    let as_fil = load_file(&source, &fil(), Some(&cache_dir)).unwrap();
+    let image = std::fs::read(&cache_path).unwrap();
+    assert_eq!(&image[72..76], &7u32.to_le_bytes());
+    assert_eq!(&image[76..83], b"FILUSDT");
+
+    let near = Symbol::parse("NEARUSDT").unwrap();
+    let bytes = std::fs::read(&source).unwrap();
+    assert_eq!(
+        cache::read(&cache_path, &cache::SourceKey::of(&bytes, &near)).unwrap_err(),
+        "built for symbol FILUSDT, not NEARUSDT"
+    );
+    assert_eq!(load_file(&source, &near, Some(&cache_dir)).unwrap(), as_fil);
+    let rebuilt = std::fs::read(&cache_path).unwrap();
+    assert_eq!(
+        &rebuilt[76..84],
+        b"NEARUSDT",
+        "rewritten for the symbol now given"
+    );
+    assert!(cache::read(&cache_path, &cache::SourceKey::of(&bytes, &fil())).is_err());
 }
 
 #[test]
@@ -141,18 +180,18 @@ fn a_changed_source_invalidates_the_cache() {
     let dir = TempDir::new().unwrap();
     let cache_dir = dir.path().join("cache");
     let source = write(&dir, "X.csv", csv_text(Shape::Futures).as_bytes());
-    load_file(&source, Some(&cache_dir)).unwrap();
+    load_file(&source, &fil(), Some(&cache_dir)).unwrap();
     // Same length, different content: only the hash can tell.
     let changed = csv_text(Shape::Futures).replace(",3.6,77.25,", ",3.5,77.25,");
     assert_eq!(changed.len(), csv_text(Shape::Futures).len());
     std::fs::write(&source, &changed).unwrap();
-    let key = cache::SourceKey::of(changed.as_bytes());
+    let key = cache::SourceKey::of(changed.as_bytes(), &fil());
     let cache_path = cache::path_for(&cache_dir, &source);
     assert_eq!(
         cache::read(&cache_path, &key).unwrap_err(),
         "source changed"
     );
-    let reloaded = load_file(&source, Some(&cache_dir)).unwrap();
+    let reloaded = load_file(&source, &fil(), Some(&cache_dir)).unwrap();
     assert_eq!(reloaded[3].close, Price::new(dec!(3.5)));
     assert_eq!(cache::read(&cache_path, &key).unwrap(), reloaded);
 }
@@ -162,35 +201,51 @@ fn a_truncated_or_corrupt_cache_is_rebuilt() {
     let dir = TempDir::new().unwrap();
     let cache_dir = dir.path().join("cache");
     let source = write(&dir, "X.csv", csv_text(Shape::SpotMs).as_bytes());
-    let want = load_file(&source, Some(&cache_dir)).unwrap();
-    let key = cache::SourceKey::of(&std::fs::read(&source).unwrap());
+    let want = load_file(&source, &fil(), Some(&cache_dir)).unwrap();
+    let key = cache::SourceKey::of(&std::fs::read(&source).unwrap(), &fil());
     let cache_path = cache::path_for(&cache_dir, &source);
     let good = std::fs::read(&cache_path).unwrap();
     let reseal = |mut image: Vec<u8>| {
-        let sum = cache::checksum(&image[72..]);
+        let sum = cache::checksum(&image[cache::HEADER..]);
         image[64..72].copy_from_slice(&sum.to_le_bytes());
         image
     };
     type Damage = fn(&mut Vec<u8>);
     // (label, damage, recompute the checksum so deeper checks are reached, expected reason)
-    let cases: [(&str, Damage, bool, &str); 6] = [
+    let cases: [(&str, Damage, bool, &str); 8] = [
         ("empty", |b| b.clear(), false, "shorter than its header"),
+        // The previous format: the same fields without the symbol.
+        (
+            "version 1 file",
+            |b| {
+                b.drain(72..cache::HEADER);
+                b[8..12].copy_from_slice(&1u32.to_le_bytes());
+            },
+            false,
+            "not a version 2",
+        ),
+        (
+            "symbol padding not zero",
+            |b| b[cache::HEADER - 1] = b'X',
+            false,
+            "invalid symbol field",
+        ),
         (
             "cut mid-record",
             |b| b.truncate(b.len() - 10),
             false,
             "record bytes",
         ),
-        ("wrong magic", |b| b[0] = b'X', false, "not a version 1"),
+        ("wrong magic", |b| b[0] = b'X', false, "not a version 2"),
         (
             "flipped payload bit",
-            |b| b[72 + 20] ^= 1,
+            |b| b[cache::HEADER + 20] ^= 1,
             false,
             "checksum mismatch",
         ),
         (
             "bad decimal flags",
-            |b| b[72 + 16] = 0xff,
+            |b| b[cache::HEADER + 16] = 0xff,
             true,
             "invalid decimal",
         ),
@@ -198,7 +253,7 @@ fn a_truncated_or_corrupt_cache_is_rebuilt() {
         (
             "inconsistent OHLC",
             |b| {
-                let (high, low) = (72 + 32, 72 + 48);
+                let (high, low) = (cache::HEADER + 32, cache::HEADER + 48);
                 let h: Vec<u8> = b[high..high + 16].to_vec();
                 b.copy_within(low..low + 16, high);
                 b[low..low + 16].copy_from_slice(&h);
@@ -215,7 +270,7 @@ fn a_truncated_or_corrupt_cache_is_rebuilt() {
         let err = cache::read(&cache_path, &key).unwrap_err();
         assert!(err.contains(why), "{label}: `{err}` lacks `{why}`");
         assert_eq!(
-            load_file(&source, Some(&cache_dir)).unwrap(),
+            load_file(&source, &fil(), Some(&cache_dir)).unwrap(),
             want,
             "{label}"
         );
@@ -232,7 +287,10 @@ fn an_unwritable_cache_dir_is_not_fatal() {
     let dir = TempDir::new().unwrap();
     let source = write(&dir, "X.csv", csv_text(Shape::SpotMs).as_bytes());
     let not_a_dir = write(&dir, "cache", b"a file");
-    assert_eq!(load_file(&source, Some(&not_a_dir)).unwrap(), expected());
+    assert_eq!(
+        load_file(&source, &fil(), Some(&not_a_dir)).unwrap(),
+        expected()
+    );
 }
 
 #[test]
@@ -315,7 +373,7 @@ fn bad_rows_give_errors_naming_file_and_line() {
     let dir = TempDir::new().unwrap();
     for (label, bad, line, part) in cases {
         let path = write(&dir, "bad.csv", format!("{good}\n{bad}\n").as_bytes());
-        let err = load_file(&path, None).unwrap_err().to_string();
+        let err = load_file(&path, &fil(), None).unwrap_err().to_string();
         let place = format!("{}:{line}: ", path.display());
         assert!(
             err.starts_with(&place),
@@ -330,7 +388,7 @@ fn truncated_gzip_and_empty_files_are_errors() {
     let dir = TempDir::new().unwrap();
     let gz = gzip(&csv_text(Shape::Futures));
     let cut = write(&dir, "cut.csv.gz", &gz[..gz.len() / 2]);
-    let err = load_file(&cut, None).unwrap_err().to_string();
+    let err = load_file(&cut, &fil(), None).unwrap_err().to_string();
     assert!(err.starts_with(&format!("{}:", cut.display())), "{err}");
     let header_only = write(
         &dir,
@@ -338,7 +396,7 @@ fn truncated_gzip_and_empty_files_are_errors() {
         b"open_time,open,high,low,close,volume,close_time,a,b,c,d,e\n",
     );
     assert!(matches!(
-        load_klines(&[header_only], None),
+        load_klines(&set(&[header_only]), None),
         Err(KlineError::Empty { .. })
     ));
 }
@@ -350,11 +408,11 @@ fn files_concatenate_in_time_order_and_overlaps_are_rejected() {
     let early = write(&dir, "a.csv", (row(0) + &row(60_000)).as_bytes());
     let late = write(&dir, "b.csv", (row(180_000) + &row(240_000)).as_bytes());
     let overlapping = write(&dir, "c.csv", row(60_000).as_bytes());
-    let k = load_klines(&[late.clone(), early.clone()], None).unwrap();
+    let k = load_klines(&set(&[late.clone(), early.clone()]), None).unwrap();
     let opens: Vec<i64> = k.candles.iter().map(|c| c.open_time_ms).collect();
     assert_eq!(opens, [0, 60_000, 180_000, 240_000]);
     assert_eq!(k.gaps, 1, "the missing 120 000 candle between the files");
-    let err = load_klines(&[early, late, overlapping], None).unwrap_err();
+    let err = load_klines(&set(&[early, late, overlapping]), None).unwrap_err();
     assert!(
         matches!(
             err,
@@ -374,7 +432,7 @@ fn bundled_filusdt_april_2023_loads_43200_candles() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let source = root.join("data/klines/FILUSDT-1m-2023-04.csv.gz");
     let cache_dir = TempDir::new().unwrap();
-    let k = load_klines(std::slice::from_ref(&source), Some(cache_dir.path())).unwrap();
+    let k = load_klines(&set(std::slice::from_ref(&source)), Some(cache_dir.path())).unwrap();
     assert_eq!(k.candles.len(), 43_200);
     assert_eq!(k.gaps, 0);
     // First and last rows of the file, as printed there.
@@ -398,7 +456,7 @@ fn bundled_filusdt_april_2023_loads_43200_candles() {
     };
     assert_eq!(k.candles[0], first);
     assert_eq!(k.candles[43_199], last);
-    let again = load_candles(&[source], Some(cache_dir.path())).unwrap();
+    let again = load_candles(&set(&[source]), Some(cache_dir.path())).unwrap();
     assert_eq!(
         again, k.candles,
         "second load (from the cache) is identical"

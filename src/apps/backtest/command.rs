@@ -1,11 +1,13 @@
-//! `binance-trader backtest`: load candles (through the binary cache), validate the strategy
-//! against the symbol's rules, run, and write the three reports; `--sweep` runs a parameter
-//! grid in parallel on all cores and ranks the results.
+//! `binance-trader backtest`: check that the candles are of the strategy's symbol, load them
+//! (through the binary cache), validate the strategy against the symbol's rules, run, and
+//! write the three reports; `--sweep` runs a parameter grid in parallel on all cores and
+//! ranks the results.
 
-use crate::adapters::klines::{self, DEFAULT_CACHE_DIR};
+use crate::adapters::klines::{self, CandleFiles, DEFAULT_CACHE_DIR};
 use crate::apps::backtest::metrics::Summary;
 use crate::apps::backtest::report::Report;
 use crate::apps::backtest::run::{run, BacktestSpec, PROGRESS_EVERY};
+use crate::apps::candle_data::{ensure_trades_candles, files_for, DataArgs, StrategyFile};
 use crate::core::filters::parse::exchange_info;
 use crate::core::filters::SymbolRules;
 use crate::core::money::Quote;
@@ -16,22 +18,15 @@ use clap::Args;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-/// The FILUSDT crash quarter bundled in the repo: the default data set.
-pub const DEFAULT_DATA: [&str; 3] = [
-    "data/klines/FILUSDT-1m-2023-04.csv.gz",
-    "data/klines/FILUSDT-1m-2023-05.csv.gz",
-    "data/klines/FILUSDT-1m-2023-06.csv.gz",
-];
-
 /// Flags of `backtest`.
 #[derive(Debug, Clone, Args)]
 pub struct BacktestArgs {
     /// Strategy configuration (TOML).
     #[arg(long, default_value = "config/backtest.toml")]
     pub config: PathBuf,
-    /// Kline files (Binance dump CSV, gzipped or plain); default: the bundled FILUSDT crash quarter.
-    #[arg(long = "data", num_args = 1..)]
-    pub data: Vec<PathBuf>,
+    /// The candles and their symbol.
+    #[command(flatten)]
+    pub data: DataArgs,
     /// exchangeInfo document with the symbol's rules.
     #[arg(long, default_value = "data/exchange_info.json")]
     pub exchange_info: PathBuf,
@@ -58,20 +53,21 @@ pub fn execute(args: &BacktestArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.config)
         .with_context(|| format!("reading {}", args.config.display()))?;
     let config = parse_config(&text)?;
-    let rules = load_rules(&args.exchange_info, &config)?;
-    let data: Vec<PathBuf> = if args.data.is_empty() {
-        DEFAULT_DATA.iter().map(PathBuf::from).collect()
-    } else {
-        args.data.clone()
+    let strategy = StrategyFile {
+        flag: "--config",
+        path: &args.config,
     };
-    let candles = klines::load_candles(&data, Some(&args.cache_dir)).context("loading candles")?;
+    let set = files_for(&config.symbol, strategy, &args.data)?;
+    let points = sweep_points(&text, &args.sweep, &set)?;
+    let rules = load_rules(&args.exchange_info, &config)?;
+    let candles = klines::load_candles(&set, Some(&args.cache_dir)).context("loading candles")?;
     let first = candles.first().context("the data files hold no candle")?;
     let anchor = rules.filters.round_price_down(first.open);
     if let Err(errors) = validate_for_market(&config, Some(&rules), anchor, Some(args.quote)) {
         bail!("{}", join(&errors));
     }
-    if !args.sweep.is_empty() {
-        return sweep(args, &text, &rules, &candles);
+    if !points.is_empty() {
+        return sweep(args, points, &rules, &candles);
     }
     let spec = BacktestSpec {
         config,
@@ -210,13 +206,29 @@ fn set_key(table: &mut toml::Table, key: &str, value: &str) -> anyhow::Result<()
     Ok(())
 }
 
+/// The sweep's points (none without `--sweep`), each checked to trade the candles' symbol.
+fn sweep_points(
+    text: &str,
+    flags: &[String],
+    set: &CandleFiles,
+) -> anyhow::Result<Vec<SweepPoint>> {
+    if flags.is_empty() {
+        return Ok(Vec::new());
+    }
+    let points = expand_sweep(text, flags)?;
+    for point in &points {
+        let what = format!("sweep point {}", point.assignments.join(" "));
+        ensure_trades_candles(set, &point.config.symbol, &what)?;
+    }
+    Ok(points)
+}
+
 fn sweep(
     args: &BacktestArgs,
-    text: &str,
+    points: Vec<SweepPoint>,
     rules: &SymbolRules,
     candles: &[crate::adapters::klines::Candle],
 ) -> anyhow::Result<()> {
-    let points = expand_sweep(text, &args.sweep)?;
     eprintln!(
         "sweep: {} combinations on {} threads",
         points.len(),
