@@ -19,6 +19,7 @@ use crate::adapters::store::SqlStore;
 use crate::apps::backtest::command::parse_config;
 use crate::apps::bot::{runner, Bot, BotSettings};
 use crate::apps::candle_data::{files_for, DataArgs, StrategyFile};
+use crate::apps::dashboard::auth::Access;
 use crate::apps::dashboard::{self, DashboardState, Pair};
 use crate::apps::exchange_sim::parse_speed;
 use crate::apps::trade::{announce, check_market, Mode};
@@ -55,6 +56,24 @@ pub struct PaperArgs {
     /// Argon2 PHC string of the dashboard password (needed for a non-loopback address).
     #[arg(long, env = "DASHBOARD_PASSWORD_HASH", hide_env_values = true)]
     pub dashboard_password_hash: Option<String>,
+    /// Browsers reach the dashboard through a TLS-terminating reverse proxy (required for a
+    /// non-loopback address; makes the session cookie Secure and __Host- prefixed).
+    #[arg(long)]
+    pub behind_tls_proxy: bool,
+    /// The header in which that proxy passes the client's address (X-Forwarded-For,
+    /// X-Real-IP), for the login limiter; only with --behind-tls-proxy.
+    #[arg(long, requires = "behind_tls_proxy")]
+    pub client_ip_header: Option<String>,
+}
+
+impl PaperArgs {
+    fn dashboard_access(&self) -> Access {
+        Access {
+            behind_tls_proxy: self.behind_tls_proxy,
+            client_ip_header: self.client_ip_header.clone(),
+            ..Access::default()
+        }
+    }
 }
 
 /// Runs paper trading until Ctrl-C.
@@ -68,6 +87,11 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
         .with_context(|| format!("reading {}", args.strategy.display()))?;
     let strategy =
         parse_config(&text).with_context(|| format!("strategy {}", args.strategy.display()))?;
+    dashboard::check_access(
+        args.dashboard,
+        args.dashboard_password_hash.clone(),
+        args.dashboard_access(),
+    )?;
     let source = StrategyFile {
         flag: "--strategy",
         path: &args.strategy,
@@ -128,6 +152,7 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
         Pair::from_rules(bot.rules()),
         args.dashboard_password_hash.clone(),
     )?
+    .with_access(args.dashboard_access())?
     .with_metrics(bot.metrics().clone());
     let dashboard = dashboard::spawn(args.dashboard, state)
         .await

@@ -78,13 +78,36 @@ pub struct ExchangeSection {
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DashboardSection {
-    /// Listen address; anything but loopback requires a password hash.
+    /// Listen address; anything but loopback requires a password hash and a TLS proxy.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
     /// Argon2 PHC string of the dashboard password (env `DASHBOARD_PASSWORD_HASH`;
     /// `binance-trader hash-password` prints one). Required for a non-loopback `listen`.
     #[serde(default)]
     pub password_hash: Option<String>,
+    /// Browsers reach the dashboard through a TLS-terminating reverse proxy (`run
+    /// --behind-tls-proxy` sets it too). Required for a non-loopback `listen`.
+    #[serde(default)]
+    pub behind_tls_proxy: bool,
+    /// The header in which that proxy passes the client's address (`X-Forwarded-For`,
+    /// `X-Real-IP`), for the login limiter. Only with `behind_tls_proxy`.
+    #[serde(default)]
+    pub client_ip_header: Option<String>,
+    /// Minutes a session may go unused before it ends.
+    #[serde(default = "default_idle_minutes")]
+    pub session_idle_minutes: u64,
+}
+
+impl DashboardSection {
+    /// The dashboard's access settings.
+    pub fn access(&self) -> crate::apps::dashboard::auth::Access {
+        crate::apps::dashboard::auth::Access {
+            behind_tls_proxy: self.behind_tls_proxy,
+            client_ip_header: self.client_ip_header.clone(),
+            idle_timeout: std::time::Duration::from_secs(self.session_idle_minutes.max(1) * 60),
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for ExchangeSection {
@@ -107,6 +130,9 @@ impl std::fmt::Debug for DashboardSection {
                 "password_hash",
                 &self.password_hash.as_ref().map(|_| "<set>"),
             )
+            .field("behind_tls_proxy", &self.behind_tls_proxy)
+            .field("client_ip_header", &self.client_ip_header)
+            .field("session_idle_minutes", &self.session_idle_minutes)
             .finish()
     }
 }
@@ -116,6 +142,9 @@ impl Default for DashboardSection {
         Self {
             listen: default_listen(),
             password_hash: None,
+            behind_tls_proxy: false,
+            client_ip_header: None,
+            session_idle_minutes: default_idle_minutes(),
         }
     }
 }
@@ -134,6 +163,9 @@ fn default_prefix() -> String {
 }
 fn default_margin() -> rust_decimal::Decimal {
     rust_decimal::Decimal::from(3)
+}
+fn default_idle_minutes() -> u64 {
+    30
 }
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))

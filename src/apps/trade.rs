@@ -64,6 +64,10 @@ pub struct TradeArgs {
     /// a free port).
     #[arg(long)]
     pub dashboard: Option<std::net::SocketAddr>,
+    /// Browsers reach the dashboard through a TLS-terminating reverse proxy (`run` only; sets
+    /// `[dashboard] behind_tls_proxy`; required to listen on anything but loopback).
+    #[arg(long)]
+    pub behind_tls_proxy: bool,
     /// Grace before an unanswered order is believed never placed, in ms (for tests against
     /// the simulated exchange, whose lookups never lag).
     #[arg(long, hide = true)]
@@ -135,6 +139,7 @@ pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
     if let Some(addr) = args.dashboard {
         dashboard.listen = addr;
     }
+    dashboard.behind_tls_proxy |= args.behind_tls_proxy;
     Ok(Prepared {
         exchange,
         store,
@@ -224,6 +229,12 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new().context("starting tokio")?;
     rt.block_on(async {
         let p = prepare(args).await?;
+        // A dashboard that may not listen where asked stops `run` before it trades.
+        dashboard::check_access(
+            p.dashboard.listen,
+            p.dashboard.password_hash.clone(),
+            p.dashboard.access(),
+        )?;
         announce(p.mode);
         let lock = p.store.lock_instance().await?;
         check_market(&p.exchange, &p.store, &p.settings).await?;
@@ -236,6 +247,7 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
             Pair::from_rules(bot.rules()),
             p.dashboard.password_hash.clone(),
         )?
+        .with_access(p.dashboard.access())?
         .with_metrics(bot.metrics().clone());
         let listen = p.dashboard.listen;
         let dashboard = dashboard::spawn(listen, state)

@@ -2,7 +2,7 @@
 //! messages. Every POST checks its CSRF token before anything else; every action answers
 //! with a redirect (post/redirect/get) and leaves its result as a one-time flash message.
 
-use super::auth::{Login, SESSION_COOKIE, SESSION_TTL};
+use super::auth::Login;
 use super::pages::{login_page, PageError};
 use super::DashboardState;
 use crate::apps::bot::runner::BotCommand;
@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
@@ -116,7 +116,10 @@ pub(super) async fn require_login<S: Store + 'static>(
     request: Request,
     next: Next,
 ) -> Response {
-    if state.auth.allowed(request.headers()) {
+    // The page's own refresh every few seconds is not use: an open, unattended tab must
+    // still reach the idle timeout.
+    let used = !(request.method() == Method::GET && request.uri().path() == "/fragment/live");
+    if state.auth.allowed(request.headers(), used) {
         return next.run(request).await;
     }
     let path = request.uri().path();
@@ -144,35 +147,36 @@ pub(super) async fn login<S: Store + 'static>(
     if !state.auth.login_csrf_ok(&form.csrf) {
         return Ok(csrf_refused());
     }
-    let ip = peer.map_or(
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        |Extension(ConnectInfo(a))| a.ip(),
-    );
+    let ip = state
+        .auth
+        .client_ip(peer.map(|Extension(ConnectInfo(a))| a), &headers);
     match state.auth.login(ip, form.password).await {
         Login::Ok(token) => Ok((
-            set_cookie(format!(
-                "{SESSION_COOKIE}={token}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict",
-                SESSION_TTL.as_secs()
-            )),
+            set_cookie(state.auth.session_cookie(&token)),
             Redirect::to("/"),
         )
             .into_response()),
-        Login::Refused => {
-            tracing::warn!(%ip, "dashboard: wrong password");
+        Login::Refused(wait) => {
+            let failures = state.auth.failures(ip);
+            tracing::warn!(%ip, failures, "dashboard: wrong password");
             login_page(
                 &state,
                 &headers,
                 StatusCode::UNAUTHORIZED,
-                Some("Wrong password.".into()),
+                Some(format!(
+                    "Wrong password. The next attempt is checked after {wait} s."
+                )),
             )
         }
         Login::Limited(secs) => {
-            tracing::warn!(%ip, "dashboard: login rate limit");
+            tracing::warn!(%ip, "dashboard: login attempts queued too deep");
             let mut r = login_page(
                 &state,
                 &headers,
                 StatusCode::TOO_MANY_REQUESTS,
-                Some(format!("Too many failed attempts; try again in {secs} s.")),
+                Some(format!(
+                    "Too many attempts waiting from your address; try again in {secs} s."
+                )),
             )?;
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 r.headers_mut().insert(header::RETRY_AFTER, v);
@@ -193,9 +197,7 @@ pub(super) async fn logout<S: Store + 'static>(
     }
     state.auth.logout(&headers);
     (
-        set_cookie(format!(
-            "{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
-        )),
+        set_cookie(state.auth.clear_cookie()),
         Redirect::to("/login"),
     )
         .into_response()

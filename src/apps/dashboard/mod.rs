@@ -12,6 +12,7 @@ pub mod auth;
 pub mod detail;
 mod filters;
 pub mod ledger;
+pub mod limiter;
 mod pages;
 pub mod view;
 
@@ -21,7 +22,7 @@ use crate::apps::trade::Mode;
 use crate::core::filters::SymbolRules;
 use crate::core::symbol::{Asset, Symbol};
 use crate::ports::store::Store;
-use auth::Auth;
+use auth::{Access, Auth};
 use axum::extract::Request;
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
@@ -119,7 +120,7 @@ impl<S: Store + 'static> DashboardState<S> {
             mode,
             ledger: Ledger::new(pair.base.clone(), pair.quote.clone()),
             pair: Arc::new(pair),
-            auth: Arc::new(Auth::new(password_hash)?),
+            auth: Arc::new(Auth::new(password_hash, Access::default())?),
             metrics: Arc::new(BotMetrics::new()),
             flashes: Arc::new(Mutex::new(HashMap::new())),
             live: Arc::new(tokio::sync::Mutex::new(None)),
@@ -138,10 +139,27 @@ impl<S: Store + 'static> DashboardState<S> {
         &self.store
     }
 
-    /// Refuses to listen on `addr` when it is not loopback and no password is set.
-    pub fn check_listen(&self, addr: SocketAddr) -> Result<(), DashboardError> {
-        auth::check_listen(addr, self.auth.required())
+    /// How it is reached (TLS proxy, client-address header, idle timeout, login delays);
+    /// call before serving. Fails on settings that do not fit together or with the password.
+    pub fn with_access(mut self, access: Access) -> Result<Self, DashboardError> {
+        self.auth = Arc::new(self.auth.with_access(access)?);
+        Ok(self)
     }
+
+    /// Refuses to listen on `addr` when it is not loopback and there is no password or no
+    /// TLS proxy in front.
+    pub fn check_listen(&self, addr: SocketAddr) -> Result<(), DashboardError> {
+        self.auth.check_listen(addr)
+    }
+}
+
+/// Checks password, access settings and listen address together, before anything starts.
+pub fn check_access(
+    addr: SocketAddr,
+    password_hash: Option<String>,
+    access: Access,
+) -> Result<(), DashboardError> {
+    Auth::new(password_hash, access)?.check_listen(addr)
 }
 
 /// All routes, with the login guard and the security headers.
@@ -232,7 +250,7 @@ async fn security_headers(request: Request, next: Next) -> Response {
 }
 
 /// Serves the dashboard on `listener` until `shutdown` completes. Refuses a non-loopback
-/// address without a password.
+/// address without a password or without a TLS proxy in front.
 pub async fn serve<S: Store + 'static>(
     listener: tokio::net::TcpListener,
     state: DashboardState<S>,

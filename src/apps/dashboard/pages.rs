@@ -158,7 +158,7 @@ impl<S: Store + 'static> DashboardState<S> {
             mode: self.mode,
             symbol: self.pair.symbol.to_string(),
             csrf: self.auth.csrf_token(headers),
-            logged_in: self.auth.required() && self.auth.allowed(headers),
+            logged_in: self.auth.required() && self.auth.allowed(headers, false),
             flash,
             title: title.to_string(),
         }

@@ -15,6 +15,7 @@
 use binance_trader::adapters::memory_store::MemoryStore;
 use binance_trader::apps::bot::emergency::CloseReport;
 use binance_trader::apps::bot::runner::BotCommand;
+pub use binance_trader::apps::dashboard::auth::{self, Access};
 use binance_trader::apps::dashboard::{self, DashboardState, Pair, Running};
 use binance_trader::apps::trade::Mode;
 use binance_trader::core::basket::{Basket, BasketStatus};
@@ -238,14 +239,32 @@ pub fn fake_bot() -> (mpsc::Sender<BotCommand>, Received) {
 
 /// A seeded dashboard on 127.0.0.1:0 with the fake bot.
 pub async fn start(mode: Mode, password_hash: Option<String>) -> (Running, Received) {
+    start_with_access(mode, password_hash, Access::default()).await
+}
+
+/// [`start`] with access settings (TLS proxy, client-address header, delays, idle timeout).
+pub async fn start_with_access(
+    mode: Mode,
+    password_hash: Option<String>,
+    access: Access,
+) -> (Running, Received) {
     let store = MemoryStore::new();
     seed(&store).await;
     let (tx, got) = fake_bot();
-    let state = DashboardState::new(store, tx, mode, pair(), password_hash).unwrap();
+    let state = DashboardState::new(store, tx, mode, pair(), password_hash)
+        .unwrap()
+        .with_access(access)
+        .unwrap();
     let running = dashboard::spawn("127.0.0.1:0".parse().unwrap(), state)
         .await
         .unwrap();
     (running, got)
+}
+
+/// A password hash that is quick to check (the production parameters take 64 MiB and three
+/// passes per check; the limiter and session tests check many passwords).
+pub fn quick_hash(password: &str) -> String {
+    auth::hash_password_with(password, 1024, 1).unwrap()
 }
 
 /// A minimal HTTP client: no redirects followed, one cookie jar line kept by hand.
@@ -253,6 +272,8 @@ pub struct Http {
     pub base: String,
     client: reqwest::Client,
     pub cookies: Vec<(String, String)>,
+    /// Headers sent with every request (a proxy's `X-Forwarded-For`, say).
+    pub headers: Vec<(String, String)>,
 }
 
 /// An answer.
@@ -294,6 +315,7 @@ impl Http {
                 .build()
                 .unwrap(),
             cookies: Vec::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -306,11 +328,14 @@ impl Http {
     }
 
     async fn finish(&mut self, request: reqwest::RequestBuilder) -> Answer {
-        let request = if self.cookies.is_empty() {
+        let mut request = if self.cookies.is_empty() {
             request
         } else {
             request.header("cookie", self.cookie_header())
         };
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
         let response = request.send().await.unwrap();
         for v in response.headers().get_all("set-cookie") {
             let first = v.to_str().unwrap().split(';').next().unwrap();
