@@ -112,9 +112,8 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     let secret = Alphanumeric.sample_string(&mut rand::rng(), 64);
     let server = SimServer::new(SimServerConfig {
         exchange_info_json: info,
-        symbol: strategy.symbol.clone(),
         start_ms: first.open_time_ms,
-        candles,
+        markets: vec![(strategy.symbol.clone(), candles)],
         balances: vec![(rules.quote_asset.clone(), quote)],
         speed: parse_speed(&args.speed)?,
         credentials: vec![ApiCredential {

@@ -82,6 +82,10 @@ const TREATMENTS: &[(&str, Treatment)] = &[
     ("binance-trader backtest", Runs("Backtest FILUSDT")),
     ("binance-trader paper", ComesUp("dashboard: http://")),
     (
+        "binance-trader exchange-sim",
+        ComesUp("exchange-sim listening on http://"),
+    ),
+    (
         "binance-trader backtest --config config/backtest-near.toml",
         Runs("Backtest NEARUSDT"),
     ),

@@ -81,8 +81,7 @@ pub fn fil_config(
 ) -> SimServerConfig {
     SimServerConfig {
         exchange_info_json,
-        symbol: Symbol::parse("FILUSDT").unwrap(),
-        candles,
+        markets: vec![(Symbol::parse("FILUSDT").unwrap(), candles)],
         balances: vec![(Asset::parse("USDT").unwrap(), Amount::parse(quote).unwrap())],
         speed,
         credentials: vec![ApiCredential {

@@ -15,5 +15,6 @@ mod documented_commands;
 mod fresh_clone;
 mod harness;
 mod journals;
+mod python_clients;
 mod sim_server;
 mod store;

@@ -194,6 +194,34 @@ impl Limits {
         headers("x-mbx-used-weight-", &self.weight)
     }
 
+    /// The weight headers at `now_ms` without counting anything (a window that has ended
+    /// shows 0): for answers outside the pipeline, such as 404s.
+    pub fn weight_headers_at(&self, now_ms: i64) -> Vec<(String, String)> {
+        let mut current = self.weight.clone();
+        for w in &mut current {
+            w.roll(now_ms);
+        }
+        headers("x-mbx-used-weight-", &current)
+    }
+
+    /// `GET /api/v3/rateLimit/order` rows: each `ORDERS` window with its count at `now_ms`.
+    pub fn order_counts(&self, now_ms: i64) -> Vec<serde_json::Value> {
+        self.orders
+            .iter()
+            .map(|w| {
+                let mut current = w.clone();
+                current.roll(now_ms);
+                serde_json::json!({
+                    "rateLimitType": "ORDERS",
+                    "interval": interval_word(w),
+                    "intervalNum": w.limit.interval_num,
+                    "limit": w.limit.limit,
+                    "count": current.used,
+                })
+            })
+            .collect()
+    }
+
     /// `X-MBX-ORDER-COUNT-<window>` headers.
     pub fn order_headers(&self) -> Vec<(String, String)> {
         headers("x-mbx-order-count-", &self.orders)
@@ -262,6 +290,20 @@ mod tests {
         assert_eq!(f.retry_after_secs, Some(120));
         assert_eq!(l.admit(t + 119_000, 1).unwrap_err().status.as_u16(), 418);
         assert!(l.admit(t + 121_000, 1).is_ok(), "ban over, new window");
+    }
+
+    #[test]
+    fn headers_outside_the_pipeline_show_the_current_window_without_counting() {
+        let mut l = limits(100, 10);
+        assert!(l.admit(30_000, 7).is_ok());
+        let used = |h: Vec<(String, String)>| h[0].1.clone();
+        assert_eq!(used(l.weight_headers_at(59_999)), "7");
+        assert_eq!(used(l.weight_headers_at(60_000)), "0", "a new minute");
+        assert_eq!(
+            used(l.weight_headers()),
+            "7",
+            "nothing was counted or rolled"
+        );
     }
 
     #[test]

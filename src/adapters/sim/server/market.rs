@@ -1,7 +1,9 @@
-//! Public (`NONE` security) endpoints: ping, time, exchangeInfo, tickers, klines, avgPrice.
+//! Public (`NONE` security) endpoints: exchangeInfo, price and book tickers, klines, avgPrice
+//! (the tape-based ones are in `tickers.rs`).
 
 use super::fail::Fail;
 use super::params::Params;
+use super::tape::{self, Interval};
 use super::wire::{self, dec};
 use super::Ctx;
 use crate::core::symbol::Symbol;
@@ -55,14 +57,14 @@ fn wanted_symbols(ctx: &Ctx, p: &Params) -> Result<Option<Vec<Symbol>>, Fail> {
 }
 
 /// Symbols a ticker request asks for, and whether the answer is a list.
-fn ticker_symbols(ctx: &Ctx, p: &Params) -> Result<(Vec<Symbol>, bool), Fail> {
+pub(super) fn ticker_symbols(ctx: &Ctx, p: &Params) -> Result<(Vec<Symbol>, bool), Fail> {
     Ok(match wanted_symbols(ctx, p)? {
         Some(w) => (w, p.opt("symbols").is_some()),
         None => (ctx.ctl.symbols.clone(), true),
     })
 }
 
-fn one_or_list(mut rows: Vec<Value>, list: bool) -> Value {
+pub(super) fn one_or_list(mut rows: Vec<Value>, list: bool) -> Value {
     if list {
         Value::Array(rows)
     } else {
@@ -70,7 +72,7 @@ fn one_or_list(mut rows: Vec<Value>, list: bool) -> Value {
     }
 }
 
-fn last_price(ctx: &Ctx, s: &Symbol) -> Result<Decimal, Fail> {
+pub(super) fn last_price(ctx: &Ctx, s: &Symbol) -> Result<Decimal, Fail> {
     Ok(ctx.ex.last_price(s)?.map_or(Decimal::ZERO, |p| p.get()))
 }
 
@@ -85,21 +87,18 @@ pub fn ticker_price(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
 }
 
 /// `GET /api/v3/ticker/bookTicker`: bid = ask = last price (the model has no spread); the
-/// quantities are the last candle's volume for the replayed symbol, zero for others.
+/// quantities are the last candle's volume (zero for a symbol without candles).
 pub fn book_ticker(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     let (symbols, list) = ticker_symbols(ctx, p)?;
     let mut rows = Vec::new();
     for s in &symbols {
         let bt = ctx.ex.book_ticker(s)?;
-        let qty = if *s == ctx.ctl.feed.symbol {
-            ctx.ctl
-                .feed
-                .seen()
-                .last()
-                .map_or(Decimal::ZERO, |c| c.volume.get())
-        } else {
-            Decimal::ZERO
-        };
+        let qty = ctx
+            .ctl
+            .feed
+            .seen(s)
+            .last()
+            .map_or(Decimal::ZERO, |c| c.volume.get());
         rows.push(json!({
             "symbol": s.as_str(),
             "bidPrice": dec(bt.bid.get()),
@@ -111,32 +110,29 @@ pub fn book_ticker(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     Ok(one_or_list(rows, list))
 }
 
-/// `GET /api/v3/klines`: the replayed candles seen so far, `1m` only. With `startTime` the
-/// first `limit` candles from it; otherwise the last `limit` up to `endTime`.
+/// `GET /api/v3/klines` and `uiKlines`: the candles seen so far aggregated to `interval`
+/// (every Binance interval but `1s`; the interval in progress is included, as on Binance).
+/// With `startTime` the first `limit` from it; otherwise the last `limit` up to `endTime`.
 pub fn klines(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     let symbol = p.symbol()?;
-    let interval = p.req("interval")?;
-    if interval != "1m" {
-        return Err(Fail::bad(-1120, "Invalid interval."));
-    }
+    let interval =
+        Interval::parse(p.req("interval")?).ok_or_else(|| Fail::bad(-1120, "Invalid interval."))?;
     ctx.ex.last_price(&symbol)?;
-    if symbol != ctx.ctl.feed.symbol {
-        return Ok(json!([]));
+    let limit: i64 = p.opt_int("limit")?.unwrap_or(500);
+    if !(1..=1000).contains(&limit) {
+        return Err(Fail::illegal("limit", "1-1000"));
     }
-    let limit: usize = p.opt_int("limit")?.unwrap_or(500).clamp(1, 1000);
     let start: Option<i64> = p.opt_int("startTime")?;
-    let end: i64 = p.opt_int("endTime")?.unwrap_or(i64::MAX);
-    let seen = ctx.ctl.feed.seen();
-    let in_range: Vec<_> = seen
-        .iter()
-        .filter(|c| start.is_none_or(|s| c.open_time_ms >= s) && c.open_time_ms <= end)
-        .collect();
-    let rows = if start.is_some() {
-        &in_range[..in_range.len().min(limit)]
-    } else {
-        &in_range[in_range.len().saturating_sub(limit)..]
-    };
-    Ok(Value::Array(rows.iter().map(|c| wire::kline(c)).collect()))
+    let end: Option<i64> = p.opt_int("endTime")?;
+    let seen = ctx.ctl.feed.seen(&symbol);
+    let rows = tape::klines(
+        seen,
+        interval,
+        start,
+        end,
+        usize::try_from(limit).unwrap_or(500),
+    );
+    Ok(Value::Array(rows.iter().map(wire::kline).collect()))
 }
 
 /// `GET /api/v3/avgPrice`: volume-weighted mean close of the last 5 candles seen (plain last
@@ -144,11 +140,7 @@ pub fn klines(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
 pub fn avg_price(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     let symbol = p.symbol()?;
     let last = last_price(ctx, &symbol)?;
-    let seen = if symbol == ctx.ctl.feed.symbol {
-        ctx.ctl.feed.seen()
-    } else {
-        &[]
-    };
+    let seen = ctx.ctl.feed.seen(&symbol);
     let recent = &seen[seen.len().saturating_sub(5)..];
     let vol: Decimal = recent.iter().map(|c| c.volume.get()).sum();
     let price = if vol.is_zero() {

@@ -21,6 +21,8 @@ mod market;
 mod params;
 mod replay;
 mod routes;
+mod tape;
+mod tickers;
 mod trade;
 mod wire;
 
@@ -47,10 +49,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 pub struct SimServerConfig {
     /// The `exchangeInfo` document served and used for rules and rate limits.
     pub exchange_info_json: String,
-    /// The replayed symbol.
-    pub symbol: Symbol,
-    /// Its candles, oldest first.
-    pub candles: Vec<Candle>,
+    /// The replayed symbols and their candles (oldest first); each must be in exchangeInfo.
+    pub markets: Vec<(Symbol, Vec<Candle>)>,
     /// Initial free balances.
     pub balances: Vec<(Asset, Amount)>,
     /// Replay speed.
@@ -59,7 +59,8 @@ pub struct SimServerConfig {
     pub credentials: Vec<ApiCredential>,
     /// Faults in force at start.
     pub faults: FaultConfig,
-    /// Clock when there are no candles, Unix ms.
+    /// Replay clock: the clock when there are no candles. Live clock: the wall-clock time at
+    /// start (Unix ms).
     pub start_ms: i64,
 }
 
@@ -86,6 +87,8 @@ pub(crate) struct Control {
     faults: Faults,
     info: Value,
     symbols: Vec<Symbol>,
+    /// Base and quote assets of every symbol (the balances `account` lists).
+    assets: std::collections::BTreeSet<Asset>,
     next_generated: u64,
 }
 
@@ -142,15 +145,24 @@ impl SimServer {
     /// at its first candle's open) and the server state.
     pub fn new(cfg: SimServerConfig) -> Result<Self, SimServerError> {
         let parsed = exchange_info(&cfg.exchange_info_json)?;
-        if !parsed.symbols.contains_key(&cfg.symbol) {
-            return Err(SimServerError::UnknownSymbol(cfg.symbol.to_string()));
+        if let Some((s, _)) = cfg
+            .markets
+            .iter()
+            .find(|(s, _)| !parsed.symbols.contains_key(s))
+        {
+            return Err(SimServerError::UnknownSymbol(s.to_string()));
         }
-        let first_open = cfg.candles.first().map(|c| c.open);
+        let first_open = |symbol: &Symbol| {
+            cfg.markets
+                .iter()
+                .find(|(s, _)| s == symbol)
+                .and_then(|(_, c)| c.first().map(|c| c.open))
+        };
         let symbols: Vec<SimSymbol> = parsed
             .symbols
             .values()
             .map(|rules| SimSymbol {
-                initial_price: (rules.symbol == cfg.symbol).then_some(first_open).flatten(),
+                initial_price: first_open(&rules.symbol),
                 rules: rules.clone(),
             })
             .collect();
@@ -158,19 +170,43 @@ impl SimServer {
         let info: Value = serde_json::from_str(&cfg.exchange_info_json)
             .map_err(|e| SimServerError::Json(e.to_string()))?;
         let control = Control {
-            feed: Feed::new(cfg.symbol, cfg.candles, cfg.speed, cfg.start_ms),
+            feed: Feed::new(cfg.markets, cfg.speed, cfg.start_ms),
             limits: Limits::new(&parsed.rate_limits),
             faults: Faults::new(cfg.faults),
             info,
             symbols: parsed.symbols.keys().cloned().collect(),
+            assets: parsed
+                .symbols
+                .values()
+                .flat_map(|r| [r.base_asset.clone(), r.quote_asset.clone()])
+                .collect(),
             next_generated: 0,
         };
-        Ok(Self {
+        let server = Self {
             exchange: Arc::new(Mutex::new(exchange)),
             control: Arc::new(Mutex::new(control)),
             credentials: Arc::new(cfg.credentials),
             speed: cfg.speed,
-        })
+        };
+        // Live clock: the history before "now" is in the market from the start.
+        server.catch_up();
+        Ok(server)
+    }
+
+    /// Live clock: feeds every candle whose close time has passed (a no-op on the replay
+    /// clock). Runs before every request, so answers never lag the clock.
+    pub fn catch_up(&self) -> StepReport {
+        if lock(&self.control).feed.is_live() {
+            self.step(usize::MAX)
+        } else {
+            let ctl = lock(&self.control);
+            StepReport {
+                stepped: 0,
+                trades: 0,
+                remaining: ctl.feed.remaining(),
+                server_time: ctl.now_ms(),
+            }
+        }
     }
 
     /// The matching engine (for inspection; never hold the lock across an `.await`).
@@ -178,14 +214,16 @@ impl SimServer {
         Arc::clone(&self.exchange)
     }
 
-    /// Feeds up to `n` candles into the engine, advancing the clock.
+    /// Feeds up to `n` candles into the engine, advancing the replay clock (on the live clock
+    /// only candles already due are fed).
     pub fn step(&self, n: usize) -> StepReport {
         let mut ctl = lock(&self.control);
         let mut ex = lock(&self.exchange);
         let (mut stepped, mut trades) = (0, 0);
         while stepped < n {
-            let Some(c) = ctl.feed.take_next() else { break };
-            let symbol = ctl.feed.symbol.clone();
+            let Some((symbol, c)) = ctl.feed.take_next() else {
+                break;
+            };
             trades += ex.on_candle(&symbol, &c).map_or(0, <[_]>::len);
             stepped += 1;
         }
@@ -229,7 +267,8 @@ pub async fn serve(
     result
 }
 
-/// Feeds candles at the configured speed until they run out.
+/// Feeds candles at the configured speed (or as the live clock makes them due) until they run
+/// out.
 async fn run_replay(state: SimServer) {
     match state.speed {
         Speed::Manual => return,
@@ -248,6 +287,12 @@ async fn run_replay(state: SimServer) {
                 tokio::task::yield_now().await;
             }
         }
+        Speed::Live { .. } => loop {
+            let wait = lock(&state.control).feed.until_next_due();
+            let Some(wait) = wait else { break };
+            tokio::time::sleep(wait + std::time::Duration::from_millis(1)).await;
+            state.catch_up();
+        },
     }
     tracing::info!("replay finished: no candles left");
 }

@@ -6,7 +6,7 @@ use super::auth::check_signed;
 use super::fail::Fail;
 use super::faults::{Fault, FaultConfig};
 use super::params::Params;
-use super::{lock, market, trade, Ctx, SimServer};
+use super::{lock, market, tickers, trade, Ctx, SimServer};
 use crate::ports::exchange::codes;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
@@ -25,6 +25,8 @@ struct Endpoint {
     weight: u64,
     /// Weight when no `symbol` is sent (tickers, openOrders), else `weight`.
     weight_all: u64,
+    /// Weight computed from the parameters (overrides the two above).
+    weigh: Option<fn(&Params) -> u64>,
     /// `SIGNED` security.
     signed: bool,
     /// Counts against `ORDERS` and shows `X-MBX-ORDER-COUNT-*`.
@@ -38,6 +40,7 @@ const fn public(handler: Handler, weight: u64, weight_all: u64) -> Endpoint {
         handler,
         weight,
         weight_all,
+        weigh: None,
         signed: false,
         new_order: false,
         mutating: false,
@@ -49,6 +52,7 @@ const fn signed(handler: Handler, weight: u64, weight_all: u64) -> Endpoint {
         handler,
         weight,
         weight_all,
+        weigh: None,
         signed: true,
         new_order: false,
         mutating: false,
@@ -60,9 +64,43 @@ const fn order(handler: Handler, new_order: bool) -> Endpoint {
         handler,
         weight: 1,
         weight_all: 1,
+        weigh: None,
         signed: true,
         new_order,
         mutating: true,
+    }
+}
+
+/// `ep` with its weight computed by `weigh`.
+const fn weighed(ep: Endpoint, weigh: fn(&Params) -> u64) -> Endpoint {
+    Endpoint {
+        weigh: Some(weigh),
+        ..ep
+    }
+}
+
+/// Tickers with `symbols` cost what they cost without `symbol` (`ticker/price`, `bookTicker`).
+fn weight_price_tickers(p: &Params) -> u64 {
+    if p.opt("symbol").is_some() {
+        2
+    } else {
+        4
+    }
+}
+
+fn weight_my_trades(p: &Params) -> u64 {
+    if p.opt("orderId").is_some() {
+        5
+    } else {
+        20
+    }
+}
+
+fn weight_order_test(p: &Params) -> u64 {
+    if p.opt("computeCommissionRates") == Some("true") {
+        20
+    } else {
+        1
     }
 }
 
@@ -81,16 +119,36 @@ fn endpoint(method: &Method, path: &str) -> Option<Endpoint> {
         ("GET", "/api/v3/ping") => public(ping, 1, 1),
         ("GET", "/api/v3/time") => public(time, 1, 1),
         ("GET", "/api/v3/exchangeInfo") => public(market::exchange_info, 20, 20),
-        ("GET", "/api/v3/ticker/price") => public(market::ticker_price, 2, 4),
-        ("GET", "/api/v3/ticker/bookTicker") => public(market::book_ticker, 2, 4),
-        ("GET", "/api/v3/klines") => public(market::klines, 2, 2),
+        ("GET", "/api/v3/ticker/price") => {
+            weighed(public(market::ticker_price, 2, 4), weight_price_tickers)
+        }
+        ("GET", "/api/v3/ticker/bookTicker") => {
+            weighed(public(market::book_ticker, 2, 4), weight_price_tickers)
+        }
+        ("GET", "/api/v3/ticker/24hr") => {
+            weighed(public(tickers::ticker_24hr, 2, 80), tickers::weight_24hr)
+        }
+        ("GET", "/api/v3/ticker") => {
+            weighed(public(tickers::ticker_window, 4, 4), tickers::weight_window)
+        }
+        ("GET", "/api/v3/depth") => weighed(public(tickers::depth, 5, 5), tickers::weight_depth),
+        ("GET", "/api/v3/trades") => public(tickers::trades, 25, 25),
+        ("GET", "/api/v3/historicalTrades") => public(tickers::historical_trades, 25, 25),
+        ("GET", "/api/v3/aggTrades") => public(tickers::agg_trades, 4, 4),
+        ("GET", "/api/v3/klines" | "/api/v3/uiKlines") => public(market::klines, 2, 2),
         ("GET", "/api/v3/avgPrice") => public(market::avg_price, 2, 2),
         ("GET", "/api/v3/account") => signed(trade::account, 20, 20),
         ("GET", "/api/v3/account/commission") => signed(trade::commission, 20, 20),
+        ("GET", "/api/v3/rateLimit/order") => signed(trade::rate_limit_order, 40, 40),
         ("GET", "/api/v3/openOrders") => signed(trade::open_orders, 6, 80),
         ("GET", "/api/v3/order") => signed(trade::query, 4, 4),
         ("GET", "/api/v3/allOrders") => signed(trade::all_orders, 20, 20),
-        ("GET", "/api/v3/myTrades") => signed(trade::my_trades, 20, 20),
+        ("GET", "/api/v3/myTrades") => weighed(signed(trade::my_trades, 20, 20), weight_my_trades),
+        ("GET", "/api/v3/openOrderList") => signed(trade::no_order_lists, 6, 6),
+        ("GET", "/api/v3/allOrderList") => signed(trade::all_order_lists, 20, 20),
+        ("POST", "/api/v3/order/test") => {
+            weighed(signed(trade::test_order, 1, 1), weight_order_test)
+        }
         ("POST", "/api/v3/order") => order(trade::place, true),
         ("DELETE", "/api/v3/order") => order(trade::cancel, false),
         ("DELETE", "/api/v3/openOrders") => order(trade::cancel_all, false),
@@ -142,7 +200,9 @@ async fn api(
     body: Bytes,
 ) -> Response {
     let Some(ep) = endpoint(&method, uri.path()) else {
-        return StatusCode::NOT_FOUND.into_response();
+        // Binance answers unknown paths with a bare 404; the weight headers still say where
+        // the client stands.
+        return bare(&s, StatusCode::NOT_FOUND);
     };
     let latency = lock(&s.control).faults.config.latency_ms;
     let key = headers
@@ -153,6 +213,7 @@ async fn api(
     let query = uri.query().unwrap_or("").to_string();
     // A request that arrived is handled even if the client hangs up meanwhile (as on
     // Binance: a client timeout says nothing about execution), so it runs in its own task.
+    let state = s.clone();
     let task = tokio::spawn(async move {
         if latency > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
@@ -161,13 +222,24 @@ async fn api(
     });
     match task.await {
         Ok(out) => render(out),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(_) => bare(&state, StatusCode::INTERNAL_SERVER_ERROR),
     }
+}
+
+/// An answer without a body that still carries the weight headers.
+fn bare(s: &SimServer, status: StatusCode) -> Response {
+    let ctl = lock(&s.control);
+    let used = ctl.limits.weight_headers_at(ctl.feed.now_ms());
+    drop(ctl);
+    let mut resp = status.into_response();
+    insert_headers(&mut resp, used);
+    resp
 }
 
 impl SimServer {
     /// The synchronous pipeline for one `/api` request.
     fn handle(&self, ep: &Endpoint, query: &str, body: &str, key: Option<&str>) -> Outcome {
+        self.catch_up();
         let mut ctl = lock(&self.control);
         let limit_ms = ctl.feed.now_ms();
         let now_ms = ctl.now_ms();
@@ -175,7 +247,11 @@ impl SimServer {
         let has_symbol = parsed
             .as_ref()
             .is_ok_and(|p| p.opt("symbol").is_some() || p.opt("symbols").is_some());
-        let weight = if has_symbol { ep.weight } else { ep.weight_all };
+        let weight = match (ep.weigh, &parsed) {
+            (Some(weigh), Ok(p)) => weigh(p),
+            _ if has_symbol => ep.weight,
+            _ => ep.weight_all,
+        };
         let mut result = ctl.limits.admit(limit_ms, weight).and_then(|()| {
             if ctl.faults.fires(Fault::Burst429) {
                 let mut f = Fail::with_status(
@@ -246,14 +322,19 @@ fn render(out: Outcome) -> Response {
         Err(f) => (f.status, f.body(), f.retry_after_secs),
     };
     let mut resp = (status, Json(body)).into_response();
+    insert_headers(&mut resp, out.headers);
+    if let Some(secs) = retry {
+        resp.headers_mut()
+            .insert("retry-after", HeaderValue::from(secs));
+    }
+    resp
+}
+
+fn insert_headers(resp: &mut Response, headers: Vec<(String, String)>) {
     let h = resp.headers_mut();
-    for (k, v) in out.headers {
+    for (k, v) in headers {
         if let (Ok(k), Ok(v)) = (HeaderName::try_from(k), HeaderValue::try_from(v)) {
             h.insert(k, v);
         }
     }
-    if let Some(secs) = retry {
-        h.insert("retry-after", HeaderValue::from(secs));
-    }
-    resp
 }

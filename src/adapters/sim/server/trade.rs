@@ -13,9 +13,96 @@ use crate::core::symbol::Symbol;
 use crate::ports::exchange::{codes, ApiError, NewOrder, OrderReport};
 use serde_json::{json, Value};
 
-/// `GET /api/v3/account`.
-pub fn account(ctx: &mut Ctx, _p: &Params) -> Result<Value, Fail> {
-    Ok(wire::account(&ctx.ex.account(), ctx.now_ms))
+/// `GET /api/v3/account`: every asset of the served symbols (zero balances included, as
+/// Binance lists them), or only non-zero ones with `omitZeroBalances=true`.
+pub fn account(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let omit = p
+        .opt_enum(
+            "omitZeroBalances",
+            |v| match v {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            (
+                codes::ILLEGAL_CHARS,
+                "Illegal characters found in parameter 'omitZeroBalances'; legal range is 'true, false'.",
+            ),
+        )?
+        .unwrap_or(false);
+    let mut account = ctx.ex.account();
+    if !omit {
+        for asset in &ctx.ctl.assets {
+            if !account.balances.iter().any(|b| &b.asset == asset) {
+                account.balances.push(crate::core::fill::Balance {
+                    asset: asset.clone(),
+                    free: crate::core::money::Amount::ZERO,
+                    locked: crate::core::money::Amount::ZERO,
+                });
+            }
+        }
+        account.balances.sort_by(|a, b| a.asset.cmp(&b.asset));
+    }
+    Ok(wire::account(&account, ctx.now_ms))
+}
+
+/// `GET /api/v3/rateLimit/order`: the `ORDERS` windows and what they counted.
+pub fn rate_limit_order(ctx: &mut Ctx, _p: &Params) -> Result<Value, Fail> {
+    Ok(Value::Array(ctx.ctl.limits.order_counts(ctx.now_ms)))
+}
+
+/// `GET /api/v3/openOrderList`: order lists (OCO, OTO, …) are not modelled, so there are none.
+pub fn no_order_lists(_ctx: &mut Ctx, _p: &Params) -> Result<Value, Fail> {
+    Ok(json!([]))
+}
+
+/// `GET /api/v3/allOrderList`: none (not modelled); the parameters are still checked.
+pub fn all_order_lists(_ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let from_id: Option<u64> = p.opt_int("fromId")?;
+    let start: Option<i64> = p.opt_int("startTime")?;
+    let end: Option<i64> = p.opt_int("endTime")?;
+    let limit: usize = p.opt_int("limit")?.unwrap_or(500);
+    if !(1..=1000).contains(&limit) {
+        return Err(Fail::illegal("limit", "1-1000"));
+    }
+    if from_id.is_some() && (start.is_some() || end.is_some()) {
+        return Err(Fail::bad(
+            -1128,
+            "Combination of optional parameters invalid.",
+        ));
+    }
+    check_window(start, end)?;
+    Ok(json!([]))
+}
+
+/// `POST /api/v3/order/test`: every check of `POST order`, run on a copy of the engine, so
+/// nothing is placed. With `computeCommissionRates=true`, the rates the order would pay.
+pub fn test_order(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
+    let symbol = p.symbol()?;
+    let compute = p
+        .opt_enum(
+            "computeCommissionRates",
+            |v| match v {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            (
+                codes::ILLEGAL_CHARS,
+                "Illegal characters found in parameter 'computeCommissionRates'; legal range is 'true, false'.",
+            ),
+        )?
+        .unwrap_or(false);
+    let generated = ctx.ctl.next_generated;
+    let (order, _) = new_order(ctx, p, &symbol)?;
+    // A test order takes no server-made id.
+    ctx.ctl.next_generated = generated;
+    let mut copy = ctx.ex.clone();
+    copy.place(&order, ctx.now_ms)?;
+    if !compute {
+        return Ok(json!({}));
+    }
+    Ok(wire::test_commission(&ctx.ex.account()))
 }
 
 /// `GET /api/v3/account/commission`.
@@ -265,25 +352,62 @@ pub fn cancel_replace(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     }
 }
 
-/// `GET /api/v3/myTrades`: `fromId`, `orderId`, `limit` (default 500, at most 1000).
+/// `GET /api/v3/myTrades`: `orderId` (with `fromId`), `fromId`, `startTime`/`endTime` (at
+/// most 24 h apart), `limit` (default 500, at most 1000); Binance's other combinations are
+/// -1128. Without `fromId`, the most recent trades (of the window).
 pub fn my_trades(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     let symbol = p.symbol()?;
     let limit: usize = p.opt_int("limit")?.unwrap_or(500);
-    if limit > 1000 {
+    if !(1..=1000).contains(&limit) {
         return Err(Fail::illegal("limit", "1-1000"));
     }
     let from_id: Option<u64> = p.opt_int("fromId")?;
-    let trades = match p.opt_int::<u64>("orderId")? {
-        Some(oid) => ctx
-            .ex
-            .my_trades(&symbol, Some(from_id.unwrap_or(0)), usize::MAX)?
-            .into_iter()
-            .filter(|t| t.order_id == oid)
-            .take(limit)
-            .collect(),
-        None => ctx.ex.my_trades(&symbol, from_id, limit)?,
+    let order_id: Option<u64> = p.opt_int("orderId")?;
+    let start: Option<i64> = p.opt_int("startTime")?;
+    let end: Option<i64> = p.opt_int("endTime")?;
+    let timed = start.is_some() || end.is_some();
+    if timed && (from_id.is_some() || order_id.is_some()) {
+        return Err(Fail::bad(
+            -1128,
+            "Combination of optional parameters invalid.",
+        ));
+    }
+    check_window(start, end)?;
+    let all = ctx
+        .ex
+        .my_trades(&symbol, Some(from_id.unwrap_or(0)), usize::MAX)?;
+    let picked: Vec<_> = all
+        .into_iter()
+        .filter(|t| order_id.is_none_or(|id| t.order_id == id))
+        .filter(|t| start.is_none_or(|s| t.time_ms >= s) && end.is_none_or(|e| t.time_ms <= e))
+        .collect();
+    // From an id or a start: the first `limit`; otherwise the most recent `limit`.
+    let skip = if from_id.is_some() || start.is_some() {
+        0
+    } else {
+        picked.len().saturating_sub(limit)
     };
-    Ok(Value::Array(trades.iter().map(wire::trade).collect()))
+    Ok(Value::Array(
+        picked
+            .iter()
+            .skip(skip)
+            .take(limit)
+            .map(wire::trade)
+            .collect(),
+    ))
+}
+
+/// `startTime`/`endTime` at most 24 hours apart (-1127).
+fn check_window(start: Option<i64>, end: Option<i64>) -> Result<(), Fail> {
+    if let (Some(s), Some(e)) = (start, end) {
+        if e < s || e - s > ALL_ORDERS_WINDOW_MS {
+            return Err(Fail::bad(
+                codes::BAD_TIME_WINDOW,
+                "More than 24 hours between startTime and endTime.",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Longest `startTime`–`endTime` window `allOrders` accepts.
@@ -301,14 +425,7 @@ pub fn all_orders(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     let from_id: Option<u64> = p.opt_int("orderId")?;
     let start: Option<i64> = p.opt_int("startTime")?;
     let end: Option<i64> = p.opt_int("endTime")?;
-    if let (Some(s), Some(e)) = (start, end) {
-        if e < s || e - s > ALL_ORDERS_WINDOW_MS {
-            return Err(Fail::bad(
-                codes::BAD_TIME_WINDOW,
-                "More than 24 hours between startTime and endTime.",
-            ));
-        }
-    }
+    check_window(start, end)?;
     let rows: Vec<OrderReport> = ctx
         .ex
         .all_orders(&symbol)?

@@ -3,7 +3,7 @@
 //! `order_new_*.json`, `order_cancel.json`, `myTrades.json`, `account.json`, …); decimals are
 //! strings with 8 decimals.
 
-use crate::adapters::klines::Candle;
+use super::tape::Kline;
 use crate::ports::exchange::{Account, ExchangeTrade, OrderReport};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
@@ -205,21 +205,37 @@ pub fn commission(symbol: &str, a: &Account) -> Value {
     })
 }
 
-/// One kline row (`klines.json`). Quote volume, trade count and taker volumes are not in the
-/// candle files' first 7 columns and are reported as zero.
-pub fn kline(c: &Candle) -> Value {
+/// `POST /api/v3/order/test` with `computeCommissionRates` (`order_test_2.json`): the
+/// standard rates; no special or tax commission, no BNB discount in the simulation.
+pub fn test_commission(a: &Account) -> Value {
+    let zero = json!({"maker": dec(Decimal::ZERO), "taker": dec(Decimal::ZERO)});
+    json!({
+        "standardCommissionForOrder": {"maker": dec(a.maker_rate), "taker": dec(a.taker_rate)},
+        "specialCommissionForOrder": zero.clone(),
+        "taxCommissionForOrder": zero,
+        "discount": {
+            "enabledForAccount": false,
+            "enabledForSymbol": false,
+            "discountAsset": "BNB",
+            "discount": dec(Decimal::ZERO),
+        },
+    })
+}
+
+/// One kline row (`klines.json`); volumes and counts come from the candle tape.
+pub fn kline(k: &Kline) -> Value {
     json!([
-        c.open_time_ms,
-        dec(c.open.get()),
-        dec(c.high.get()),
-        dec(c.low.get()),
-        dec(c.close.get()),
-        dec(c.volume.get()),
-        c.close_time_ms,
-        dec(Decimal::ZERO),
-        0,
-        dec(Decimal::ZERO),
-        dec(Decimal::ZERO),
+        k.open_ms,
+        dec(k.open),
+        dec(k.high),
+        dec(k.low),
+        dec(k.close),
+        dec(k.totals.volume),
+        k.close_ms,
+        dec(k.totals.quote_volume),
+        k.totals.count,
+        dec(k.totals.taker_buy_volume),
+        dec(k.totals.taker_buy_quote),
         "0",
     ])
 }

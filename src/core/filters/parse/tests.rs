@@ -422,11 +422,17 @@ fn bundled_exchange_info_serves_the_default_symbols() {
     );
     assert_eq!(info.rate_limits[3].window_secs(), 300);
     let names: Vec<&str> = info.symbols.keys().map(Symbol::as_str).collect();
-    assert_eq!(names, ["FILUSDT", "NEARUSDT", "SOLUSDC"]);
+    assert_eq!(
+        names,
+        ["AVAXUSDT", "FILUSDT", "LINKUSDT", "LTCUSDT", "NEARUSDT", "SOLUSDC"]
+    );
     for (name, tick, step) in [
         ("FILUSDT", dec!(0.001), dec!(0.01)),
         ("NEARUSDT", dec!(0.001), dec!(0.1)),
         ("SOLUSDC", dec!(0.01), dec!(0.001)),
+        ("AVAXUSDT", dec!(0.001), dec!(0.01)),
+        ("LINKUSDT", dec!(0.001), dec!(0.01)),
+        ("LTCUSDT", dec!(0.01), dec!(0.001)),
     ] {
         let r = &info.symbols[&sym(name)];
         let f = &r.filters;

@@ -1,0 +1,205 @@
+"""python-binance against exchange-sim started with no flags (live clock, bundled FILUSDT
+candles). Default client settings (no timestamp offset, no recvWindow); only the API URL
+points at the local server, and the constructor's ping is deferred until it does."""
+
+import time
+
+from binance.client import Client
+from binance.exceptions import BinanceAPIException
+
+from simcheck import Run, expect_error
+
+run = Run("python-binance")
+base, key, secret = run.args()
+
+client = Client(key, secret, ping=False)
+client.API_URL = base + "/api"
+client.session.hooks["response"].append(run.record)
+assert client.timestamp_offset == 0, "python-binance's default: no time adjustment"
+
+SYMBOL = "FILUSDT"
+state = {}
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def time_is_wall_clock():
+    client.ping()
+    server = client.get_server_time()["serverTime"]
+    assert abs(server - now_ms()) < 5_000, (server, now_ms())
+
+
+def markets_and_filters():
+    info = client.get_symbol_info(SYMBOL)
+    assert info["status"] == "TRADING" and info["quoteAsset"] == "USDT", info
+    filters = {f["filterType"]: f for f in info["filters"]}
+    assert filters["PRICE_FILTER"]["tickSize"] == "0.00100000", filters["PRICE_FILTER"]
+    assert filters["LOT_SIZE"]["stepSize"] == "0.01000000", filters["LOT_SIZE"]
+    assert filters["NOTIONAL"]["minNotional"] == "5.00000000", filters["NOTIONAL"]
+    assert [s["symbol"] for s in client.get_exchange_info()["symbols"]] == [SYMBOL]
+    limits = {r["rateLimitType"] for r in client.get_exchange_info()["rateLimits"]}
+    assert {"REQUEST_WEIGHT", "ORDERS"} <= limits, limits
+
+
+def ticker():
+    t = client.get_ticker(symbol=SYMBOL)
+    last = float(t["lastPrice"])
+    assert float(t["lowPrice"]) <= last <= float(t["highPrice"]), t
+    assert float(t["volume"]) > 0 and int(t["count"]) > 0, t
+    assert t["lastId"] - t["firstId"] + 1 == t["count"], t
+    assert client.get_symbol_ticker(symbol=SYMBOL)["price"] == t["lastPrice"]
+    book = client.get_orderbook_ticker(symbol=SYMBOL)
+    assert book["bidPrice"] == book["askPrice"] == t["lastPrice"], book
+    mini = client.get_ticker(symbol=SYMBOL, type="MINI")
+    assert "priceChange" not in mini and mini["lastPrice"] == t["lastPrice"], mini
+    rolling = client._get("ticker", data={"symbol": SYMBOL, "windowSize": "1h"})
+    # The hour opens on a minute; 60 one-minute candles of 4 trades (one less or more when a
+    # minute turns during the request).
+    assert 4 * 59 <= rolling["count"] <= 4 * 61, rolling["count"]
+    avg = client.get_avg_price(symbol=SYMBOL)
+    assert avg["mins"] == 5 and float(avg["price"]) > 0, avg
+    state["last"] = t["lastPrice"]
+
+
+def last_price():
+    return client.get_symbol_ticker(symbol=SYMBOL)["price"]
+
+
+def order_book_and_trades():
+    book = client.get_order_book(symbol=SYMBOL, limit=5)
+    assert book["bids"][0][0] == book["asks"][0][0] == last_price(), book
+    recent = client.get_recent_trades(symbol=SYMBOL, limit=8)
+    assert len(recent) == 8 and recent[-1]["price"] == last_price(), recent[-1]
+    assert recent[-1]["id"] == book["lastUpdateId"], (recent[-1], book["lastUpdateId"])
+    old = client.get_historical_trades(symbol=SYMBOL, fromId=1, limit=3)
+    assert [t["id"] for t in old] == [1, 2, 3], old
+    agg = client.get_aggregate_trades(symbol=SYMBOL, limit=4)
+    assert [a["a"] for a in agg] == [t["id"] for t in recent[-4:]], agg
+
+
+def klines():
+    rows = client.get_klines(symbol=SYMBOL, interval=Client.KLINE_INTERVAL_1MINUTE, limit=60)
+    assert len(rows) == 60 and rows[-1][6] < now_ms(), rows[-1]
+    assert rows[-1][4] == last_price() and rows[-1][8] == 4, rows[-1]
+    days = client.get_klines(symbol=SYMBOL, interval=Client.KLINE_INTERVAL_1DAY, limit=7)
+    assert len(days) == 7 and days[0][0] % 86_400_000 == 0, days[0]
+    ui = client._get("uiKlines", data={"symbol": SYMBOL, "interval": "1m", "limit": 60})
+    assert ui == client.get_klines(symbol=SYMBOL, interval="1m", limit=60)
+
+
+def balances():
+    acc = client.get_account()
+    assert acc["canTrade"] and acc["accountType"] == "SPOT", acc
+    assert {b["asset"] for b in acc["balances"]} == {"FIL", "USDT"}, acc["balances"]
+    nonzero = client.get_account(omitZeroBalances="true")["balances"]
+    assert [b["asset"] for b in nonzero] == ["USDT"], nonzero
+    assert client.get_asset_balance(asset="USDT")["free"] == "10000.00000000"
+    rates = client._get("account/commission", True, data={"symbol": SYMBOL})
+    assert rates["standardCommission"]["taker"] == "0.00100000", rates
+    test = client.create_test_order(
+        symbol=SYMBOL, side="BUY", type="LIMIT", timeInForce="GTC", quantity="4",
+        price=last_price(), computeCommissionRates="true",
+    )
+    assert test["standardCommissionForOrder"]["maker"] == "0.00100000", test
+    counts = client._get("rateLimit/order", True, data={})
+    assert {c["interval"] for c in counts} == {"SECOND", "DAY"}, counts
+    assert client.get_open_oco_orders() == []
+
+
+def limit_buy_with_client_id():
+    price = f"{float(state['last']) * 0.9:.3f}"
+    o = client.order_limit_buy(
+        symbol=SYMBOL, quantity="4", price=price, newClientOrderId="pybin-grid-b1"
+    )
+    assert o["clientOrderId"] == "pybin-grid-b1" and o["status"] == "NEW", o
+    state["order"] = o
+
+
+def lookup_by_client_id():
+    o = client.get_order(symbol=SYMBOL, origClientOrderId="pybin-grid-b1")
+    assert o["orderId"] == state["order"]["orderId"] and o["status"] == "NEW", o
+
+
+def open_orders():
+    ids = [o["orderId"] for o in client.get_open_orders(symbol=SYMBOL)]
+    assert ids == [state["order"]["orderId"]], ids
+    book = client.get_order_book(symbol=SYMBOL)
+    prices = [b[0] for b in book["bids"]]
+    assert state["order"]["price"] in prices, ("our resting bid is in the book", prices)
+
+
+def cancel():
+    c = client.cancel_order(symbol=SYMBOL, origClientOrderId="pybin-grid-b1")
+    assert c["status"] == "CANCELED" and c["origClientOrderId"] == "pybin-grid-b1", c
+    assert client.get_open_orders(symbol=SYMBOL) == []
+    every = client.get_all_orders(symbol=SYMBOL)
+    assert [o["status"] for o in every] == ["CANCELED"], every
+
+
+def rejections():
+    last = state["last"]
+    for qty, price, code, text in [
+        ("9000001", last, -1013, "Filter failure: LOT_SIZE"),
+        ("1", "2000", -1013, "Filter failure: PRICE_FILTER"),
+        ("0.01", last, -1013, "Filter failure: NOTIONAL"),
+        ("3000", last, -2010, "Account has insufficient balance for requested action."),
+    ]:
+        e = expect_error(
+            lambda: client.order_limit_buy(symbol=SYMBOL, quantity=qty, price=price),
+            BinanceAPIException, code, text,
+        )
+        assert e.status_code == 400, e.status_code
+    expect_error(lambda: client.get_ticker(symbol="NOPEUSDT"), BinanceAPIException, -1121,
+                 "Invalid symbol.")
+    expect_error(
+        lambda: client.create_order(symbol=SYMBOL, side="BUY", type="OCO", quantity="1"),
+        BinanceAPIException, -1116, "Invalid orderType.",
+    )
+    expect_error(lambda: client.get_klines(symbol=SYMBOL, interval="7m"), BinanceAPIException,
+                 -1120, "Invalid interval.")
+    unsigned = Client(key, "wrong-secret", ping=False)
+    unsigned.API_URL = client.API_URL
+    unsigned.session.hooks["response"].append(run.record)
+    expect_error(unsigned.get_account, BinanceAPIException, -1022,
+                 "Signature for this request is not valid.")
+
+
+def market_fill_then_my_trades():
+    before = last_price()
+    o = client.order_market_buy(symbol=SYMBOL, quantity="2")
+    after = last_price()
+    assert o["status"] == "FILLED" and o["executedQty"] == "2.00000000", o
+    # At the last price of the moment (a minute may have closed in between).
+    assert o["fills"][0]["price"] in (before, after), (o["fills"], before, after)
+    trades = client.get_my_trades(symbol=SYMBOL)
+    assert [t["orderId"] for t in trades] == [o["orderId"]], trades
+    assert trades[0]["isBuyer"] and not trades[0]["isMaker"], trades[0]
+    by_order = client.get_my_trades(symbol=SYMBOL, orderId=o["orderId"])
+    assert by_order == trades
+    window = client.get_my_trades(symbol=SYMBOL, startTime=now_ms() - 60_000, endTime=now_ms())
+    assert window == trades
+    later = client.get_my_trades(symbol=SYMBOL, fromId=trades[0]["id"] + 1)
+    assert later == []
+
+
+READ_ONLY = {time_is_wall_clock, markets_and_filters, ticker, order_book_and_trades, klines}
+for label, fn in [
+    ("time is wall-clock time", time_is_wall_clock),
+    ("markets and filters", markets_and_filters),
+    ("ticker (24hr, MINI, rolling, price, book, avgPrice)", ticker),
+    ("order book and public trades", order_book_and_trades),
+    ("klines and uiKlines (history before now)", klines),
+    ("balances, commission, test order, order count, order lists", balances),
+    ("limit buy with our client id", limit_buy_with_client_id),
+    ("look-up by client id", lookup_by_client_id),
+    ("open orders (and our bid in the book)", open_orders),
+    ("cancel", cancel),
+    ("rejections: lot size, price filter, min notional, insufficient balance, "
+     "unknown symbol, order type, interval, signature", rejections),
+    ("market fill, then myTrades", market_fill_then_my_trades),
+]:
+    run.check(label, fn, read_only=fn in READ_ONLY)
+run.check_weight_headers(at_least=30)
+run.report()
