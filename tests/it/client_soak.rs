@@ -49,6 +49,7 @@ fn faults(seed: u64, skew: i64) -> FaultConfig {
         burst_429: rate(10),
         clock_skew_ms: skew,
         oldest_namesake: false,
+        lookup_lag_ms: 0,
     }
 }
 

@@ -667,3 +667,38 @@ async fn error_after_execution_is_503_1007_and_skew_moves_server_time() {
         T0 + 2500
     );
 }
+
+#[tokio::test]
+async fn lagging_store_hides_a_young_order_from_client_id_lookups_and_all_orders_only() {
+    let sim = spawn().await;
+    let set = sim
+        .http
+        .post(format!("{}/sim/faults", sim.base))
+        .json(&json!({"lookup_lag_ms": 180_000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 204);
+    let placed = sim.limit_buy("lag-1", "3.900", "10", "RESULT").await.body;
+    let order_id = placed["orderId"].as_u64().unwrap();
+    let by_client = "symbol=FILUSDT&origClientOrderId=lag-1";
+    let by_id = format!("symbol=FILUSDT&orderId={order_id}");
+    let lookup = sim.signed(Method::GET, "/api/v3/order", by_client).await;
+    assert_error(&lookup, 400, -2013, "Order does not exist.");
+    let all = sim.signed(Method::GET, "/api/v3/allOrders", "symbol=FILUSDT");
+    assert_eq!(all.await.body, json!([]));
+    let open = sim.signed(Method::GET, "/api/v3/openOrders", "symbol=FILUSDT");
+    assert_eq!(open.await.body[0]["orderId"], order_id, "on the book");
+    sim.step(2).await;
+    let lookup = sim.signed(Method::GET, "/api/v3/order", by_client).await;
+    assert_error(&lookup, 400, -2013, "Order does not exist.");
+    let found = sim.signed(Method::GET, "/api/v3/order", &by_id).await;
+    assert_eq!(found.body["status"], "FILLED", "filled during the lag");
+    let trades = sim.signed(Method::GET, "/api/v3/myTrades", "symbol=FILUSDT");
+    assert_eq!(trades.await.body[0]["orderId"], order_id);
+    sim.step(1).await;
+    let lookup = sim.signed(Method::GET, "/api/v3/order", by_client).await;
+    assert_eq!(lookup.body["status"], "FILLED", "stored once 180 s old");
+    let all = sim.signed(Method::GET, "/api/v3/allOrders", "symbol=FILUSDT");
+    assert_eq!(all.await.body[0]["orderId"], order_id);
+}

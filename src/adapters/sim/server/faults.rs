@@ -1,7 +1,8 @@
 //! Fault injection: latency, 5xx before or after execution, responses dropped after an order
-//! was executed, 429 bursts, clock skew, and which namesake a client-id lookup answers with. Deterministic: each fault fires first for the
-//! next `next` eligible requests, then with probability `per_mille`/1000 drawn from an RNG
-//! seeded with `seed`, so the same request sequence sees the same faults.
+//! was executed, 429 bursts, clock skew, which namesake a client-id lookup answers with, and a
+//! lagging order store. Deterministic: each fault fires first for the next `next` eligible
+//! requests, then with probability `per_mille`/1000 drawn from an RNG seeded with `seed`, so
+//! the same request sequence sees the same faults.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -39,6 +40,19 @@ pub struct FaultConfig {
     /// A lookup by client id that matches no open order answers with the *oldest* order that
     /// carried the id instead of the newest (Binance does not say which one it returns).
     pub oldest_namesake: bool,
+    /// The order store lags the matching engine by this long, ms: an order younger than this
+    /// (server time since its creation) is missing from lookups by client id (-2013) and from
+    /// `allOrders` (Binance's "Database" source), while it is on the book (`openOrders`), can
+    /// fill (`myTrades`) and is found by order id (Binance's "Memory" source).
+    pub lookup_lag_ms: u64,
+}
+
+impl FaultConfig {
+    /// Whether an order created at `created_ms` is in the lagging store at `now_ms`.
+    pub fn stored(&self, created_ms: i64, now_ms: i64) -> bool {
+        let lag = i64::try_from(self.lookup_lag_ms).unwrap_or(i64::MAX);
+        now_ms.saturating_sub(created_ms) >= lag
+    }
 }
 
 /// Which fault, for [`Faults::fires`].
@@ -103,6 +117,18 @@ mod tests {
         let fired: Vec<bool> = (0..4).map(|_| f.fires(Fault::DropAfter)).collect();
         assert_eq!(fired, [true, true, false, false]);
         assert!(!f.fires(Fault::ErrorBefore));
+    }
+
+    #[test]
+    fn lagging_store_shows_an_order_once_it_is_old_enough() {
+        let lag = FaultConfig {
+            lookup_lag_ms: 90_000,
+            ..FaultConfig::default()
+        };
+        assert!(!lag.stored(1_000, 1_000));
+        assert!(!lag.stored(1_000, 90_999));
+        assert!(lag.stored(1_000, 91_000));
+        assert!(FaultConfig::default().stored(1_000, 1_000));
     }
 
     #[test]

@@ -239,23 +239,34 @@ fn order_ref(p: &Params, id: &str, client: &str) -> Result<OrderRef, Fail> {
         .ok_or_else(|| Fail::missing_either(client, id))
 }
 
-/// `GET /api/v3/order`. A client id of closed orders only answers with the newest of them,
-/// or the oldest under the `oldest_namesake` fault.
+/// `GET /api/v3/order`. By order id: the engine's answer. By client id: the open order with
+/// the id, else the newest closed one (the oldest under the `oldest_namesake` fault), among
+/// those the order store shows (all of them, unless the `lookup_lag_ms` fault hides the young
+/// ones); none → -2013.
 pub fn query(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     let symbol = p.symbol()?;
     let r = order_ref(p, "orderId", "origClientOrderId")?;
-    let found = ctx.ex.query(&symbol, &r)?;
-    if let (OrderRef::Client(id), true) = (&r, ctx.ctl.faults.config.oldest_namesake) {
-        if !found.status.is_open() {
-            let oldest = ctx
-                .ex
-                .all_orders(&symbol)?
-                .into_iter()
-                .find(|o| &o.client_id == id);
-            return Ok(wire::order(&oldest.unwrap_or(found)));
-        }
-    }
-    Ok(wire::order(&found))
+    let OrderRef::Client(id) = &r else {
+        return Ok(wire::order(&ctx.ex.query(&symbol, &r)?));
+    };
+    let faults = &ctx.ctl.faults.config;
+    let namesakes: Vec<OrderReport> = ctx
+        .ex
+        .all_orders(&symbol)?
+        .into_iter()
+        .filter(|o| &o.client_id == id && faults.stored(o.time_ms, ctx.now_ms))
+        .collect();
+    let closed = if faults.oldest_namesake {
+        namesakes.first()
+    } else {
+        namesakes.last()
+    };
+    namesakes
+        .iter()
+        .find(|o| o.status.is_open())
+        .or(closed)
+        .map(wire::order)
+        .ok_or_else(|| crate::adapters::sim::errors::no_such_order().into())
 }
 
 /// The cancel's own client id (`newClientOrderId`, or a generated one).
@@ -413,7 +424,8 @@ fn check_window(start: Option<i64>, end: Option<i64>) -> Result<(), Fail> {
 /// Longest `startTime`–`endTime` window `allOrders` accepts.
 const ALL_ORDERS_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// `GET /api/v3/allOrders`: orders of every status, oldest first. `orderId` → from that id
+/// `GET /api/v3/allOrders`: orders of every status the order store shows (see
+/// `lookup_lag_ms`), oldest first. `orderId` → from that id
 /// on; `startTime`/`endTime` (at most 24 h apart) → created in that window; neither → the
 /// most recent. `limit` defaults to 500, at most 1000.
 pub fn all_orders(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
@@ -426,10 +438,12 @@ pub fn all_orders(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     let start: Option<i64> = p.opt_int("startTime")?;
     let end: Option<i64> = p.opt_int("endTime")?;
     check_window(start, end)?;
+    let faults = &ctx.ctl.faults.config;
     let rows: Vec<OrderReport> = ctx
         .ex
         .all_orders(&symbol)?
         .into_iter()
+        .filter(|o| faults.stored(o.time_ms, ctx.now_ms))
         .filter(|o| from_id.is_none_or(|id| o.order_id >= id))
         .filter(|o| start.is_none_or(|s| o.time_ms >= s) && end.is_none_or(|e| o.time_ms <= e))
         .collect();
