@@ -4,6 +4,7 @@
 use crate::core::basket::BasketStatus;
 use crate::core::client_id::ClientOrderId;
 use crate::core::fill::Fill;
+use crate::core::missing_order::MissStreak;
 use crate::core::order::{OrderStatus, Slot};
 use crate::core::symbol::Symbol;
 use crate::ports::exchange::OrderReport;
@@ -18,6 +19,7 @@ use std::sync::{Mutex, MutexGuard};
 struct Inner {
     baskets: BTreeMap<u32, BasketRecord>,
     intents: Vec<OrderIntent>,
+    streaks: BTreeMap<ClientOrderId, MissStreak>,
     orders: Vec<OrderRecord>,
     fills: Vec<FillRecord>,
     snapshots: Vec<AccountSnapshot>,
@@ -143,6 +145,27 @@ impl Store for MemoryStore {
             .ok_or_else(|| StoreError::NotFound(format!("intent {client_id}")))?;
         i.state = state;
         i.note = note.map(str::to_string);
+        Ok(())
+    }
+
+    async fn intent_streak(&self, client_id: &ClientOrderId) -> Result<MissStreak, StoreError> {
+        let g = self.lock();
+        if !g.intents.iter().any(|i| &i.client_id == client_id) {
+            return Err(StoreError::NotFound(format!("intent {client_id}")));
+        }
+        Ok(g.streaks.get(client_id).copied().unwrap_or_default())
+    }
+
+    async fn set_intent_streak(
+        &self,
+        client_id: &ClientOrderId,
+        streak: &MissStreak,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        if !g.intents.iter().any(|i| &i.client_id == client_id) {
+            return Err(StoreError::NotFound(format!("intent {client_id}")));
+        }
+        g.streaks.insert(client_id.clone(), *streak);
         Ok(())
     }
 

@@ -68,8 +68,9 @@ pub struct TradeArgs {
     /// `[dashboard] behind_tls_proxy`; required to listen on anything but loopback).
     #[arg(long)]
     pub behind_tls_proxy: bool,
-    /// Grace before an unanswered order is believed never placed, in ms (for tests against
-    /// the simulated exchange, whose lookups never lag).
+    /// Grace before an unanswered order is believed never placed, in ms; also caps the send
+    /// window (for tests against the simulated exchange, whose lookups never lag and whose
+    /// clock may stand still: see `BotSettings::with_intent_grace`).
     #[arg(long, hide = true)]
     pub intent_grace_ms: Option<i64>,
 }
@@ -132,7 +133,7 @@ pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
         None => Duration::from_secs(file.check_interval_seconds),
     };
     if let Some(ms) = args.intent_grace_ms {
-        settings.intent_grace_ms = ms;
+        settings = settings.with_intent_grace(ms);
     }
     settings.emergency_margin = Pct::new(file.emergency_margin_pct);
     let mut dashboard = file.dashboard.clone();

@@ -6,6 +6,7 @@ pub mod client_id;
 pub mod cycle;
 pub mod fill;
 pub mod filters;
+pub mod missing_order;
 pub mod money;
 pub mod order;
 pub mod reconcile;

@@ -12,6 +12,7 @@
 use crate::core::basket::{Basket, BasketStatus};
 use crate::core::client_id::ClientOrderId;
 use crate::core::fill::{Balance, Fill};
+use crate::core::missing_order::MissStreak;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::{OrderSpec, OrderStatus, Slot};
 use crate::core::symbol::Symbol;
@@ -236,6 +237,19 @@ pub trait Store: Send + Sync {
         client_id: &ClientOrderId,
         state: IntentState,
         note: Option<&str>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The streak of "does not exist" answers journalled for an intent (empty before any);
+    /// `Err(NotFound)` for an unknown client id.
+    fn intent_streak(
+        &self,
+        client_id: &ClientOrderId,
+    ) -> impl Future<Output = Result<MissStreak, StoreError>> + Send;
+    /// Journals an intent's streak of "does not exist" answers (see
+    /// [`crate::core::missing_order`]), so a restart neither resets nor skips it.
+    fn set_intent_streak(
+        &self,
+        client_id: &ClientOrderId,
+        streak: &MissStreak,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Intents of one basket, oldest first.
     fn intents(

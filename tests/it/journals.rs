@@ -113,7 +113,7 @@ async fn b_with_a_namesake_intent(
     };
     b_store.insert_intent(&pending).await.unwrap();
     let mut b_settings = settings();
-    b_settings.intent_grace_ms = grace_ms;
+    b_settings = b_settings.with_intent_grace(grace_ms);
     let b = Bot::new(client(&sim.base), b_store, b_settings)
         .await
         .unwrap();
@@ -133,7 +133,10 @@ async fn assert_not_taken<S: Store>(b: &S, old_order: &OrderReport) {
 async fn an_older_namesake_does_not_resolve_a_pending_intent() {
     let sim = start_sim(wave_candles(1)).await;
     let (mut b, old, old_order) = b_with_a_namesake_intent(&sim, 0).await;
-    b.step().await.unwrap();
+    // Three "not found" answers in a row (the namesake is not taken for one).
+    for _ in 0..3 {
+        b.step().await.unwrap();
+    }
 
     let intent = b
         .store()

@@ -116,6 +116,44 @@ async fn intents_pending_resolve_and_revisions(db: &TestDb) {
     ));
 }
 
+/// An intent's streak of "does not exist" answers: empty at first, journalled as set, kept
+/// per intent, `NotFound` for an unknown id.
+async fn intent_miss_streak_is_journalled(db: &TestDb) {
+    use binance_trader::core::missing_order::MissStreak;
+    let s = &db.store;
+    s.insert_basket(&basket(1)).await.unwrap();
+    let a = intent(1, Slot::Buy(1), 1, 1_000);
+    let b = intent(1, Slot::Buy(2), 1, 1_000);
+    s.insert_intent(&a).await.unwrap();
+    s.insert_intent(&b).await.unwrap();
+    assert_eq!(
+        s.intent_streak(&a.client_id).await.unwrap(),
+        MissStreak::default()
+    );
+    let seen = MissStreak {
+        first_ms: Some(12_000),
+        misses: 2,
+    };
+    s.set_intent_streak(&a.client_id, &seen).await.unwrap();
+    assert_eq!(s.intent_streak(&a.client_id).await.unwrap(), seen);
+    assert_eq!(
+        s.intent_streak(&b.client_id).await.unwrap(),
+        MissStreak::default()
+    );
+    let more = MissStreak { misses: 3, ..seen };
+    s.set_intent_streak(&a.client_id, &more).await.unwrap();
+    assert_eq!(s.intent_streak(&a.client_id).await.unwrap(), more);
+    let unknown = binance_trader::core::client_id::ClientOrderId::parse("nope").unwrap();
+    assert!(matches!(
+        s.intent_streak(&unknown).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        s.set_intent_streak(&unknown, &seen).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
 /// upsert_order inserts, updates by client id, marks the intent placed, ignores stale reports.
 async fn upsert_order_updates_and_marks_intent(db: &TestDb) {
     let s = &db.store;
@@ -345,6 +383,7 @@ async fn instance_lock_single_holder(db: &TestDb) {
 contract_tests!(
     baskets_round_trip_and_status,
     intents_pending_resolve_and_revisions,
+    intent_miss_streak_is_journalled,
     upsert_order_updates_and_marks_intent,
     fills_once_query_and_count,
     snapshots_latest_oldest_first,

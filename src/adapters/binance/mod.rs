@@ -15,7 +15,6 @@
 //! - [`request`]: building a request (query string, `timestamp`, `recvWindow`, `signature`,
 //!   `X-MBX-APIKEY`) without any I/O.
 //! - [`transport`]: the HTTP seam (reqwest + rustls in production, scripted in tests).
-//! - [`resolve`]: the pure rule that decides when an order of unknown outcome "was never placed".
 //! - [`rest`]: [`BinanceRest`], which implements
 //!   [`Exchange`](crate::ports::exchange::Exchange).
 //!
@@ -28,7 +27,6 @@ pub mod error;
 pub mod parse;
 pub mod rate_limit;
 pub mod request;
-pub mod resolve;
 pub mod rest;
 pub mod sign;
 pub mod transport;

@@ -4,6 +4,7 @@ use super::rows::{enum_col, enum_text, json, num, opt_enum_col, parsed, Arg, Row
 use super::SqlStore;
 use crate::core::basket::{Basket, BasketStatus};
 use crate::core::client_id::ClientOrderId;
+use crate::core::missing_order::MissStreak;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::{OrderSpec, Slot};
 use crate::ports::store::{BasketRecord, IntentState, OrderIntent, StoreError};
@@ -211,6 +212,39 @@ impl SqlStore {
         let args = [
             Arg::text(state.as_str()),
             Arg::Text(note.map(str::to_string)),
+            Arg::text(client_id.as_str()),
+        ];
+        match self.execute(sql, &args).await? {
+            0 => Err(StoreError::NotFound(format!("intent {client_id}"))),
+            _ => Ok(()),
+        }
+    }
+
+    pub(super) async fn intent_streak_row(
+        &self,
+        client_id: &ClientOrderId,
+    ) -> Result<MissStreak, StoreError> {
+        let sql = "SELECT first_miss_ms, misses FROM order_intents WHERE client_id = $1";
+        let found = self
+            .fetch_optional(sql, &[Arg::text(client_id.as_str())], |r| {
+                Ok(MissStreak {
+                    first_ms: r.opt_int("first_miss_ms")?,
+                    misses: num(r, "misses")?,
+                })
+            })
+            .await?;
+        found.ok_or_else(|| StoreError::NotFound(format!("intent {client_id}")))
+    }
+
+    pub(super) async fn set_intent_streak_row(
+        &self,
+        client_id: &ClientOrderId,
+        streak: &MissStreak,
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE order_intents SET first_miss_ms = $1, misses = $2 WHERE client_id = $3";
+        let args = [
+            Arg::Int(streak.first_ms),
+            Arg::int(streak.misses),
             Arg::text(client_id.as_str()),
         ];
         match self.execute(sql, &args).await? {

@@ -7,17 +7,31 @@ use sqlx::Connection;
 /// `(version, name, sql)`, in order.
 type Migration = (i64, &'static str, &'static str);
 
-const SQLITE: &[Migration] = &[(
-    1,
-    "init",
-    include_str!("../../../migrations/sqlite/0001_init.sql"),
-)];
+const SQLITE: &[Migration] = &[
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "intent_miss_streak",
+        include_str!("../../../migrations/sqlite/0002_intent_miss_streak.sql"),
+    ),
+];
 
-const POSTGRES: &[Migration] = &[(
-    1,
-    "init",
-    include_str!("../../../migrations/postgres/0001_init.sql"),
-)];
+const POSTGRES: &[Migration] = &[
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "intent_miss_streak",
+        include_str!("../../../migrations/postgres/0002_intent_miss_streak.sql"),
+    ),
+];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)";

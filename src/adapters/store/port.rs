@@ -4,6 +4,7 @@ use super::SqlStore;
 use crate::core::basket::BasketStatus;
 use crate::core::client_id::ClientOrderId;
 use crate::core::fill::Fill;
+use crate::core::missing_order::MissStreak;
 use crate::core::order::{OrderStatus, Slot};
 use crate::core::symbol::Symbol;
 use crate::ports::exchange::OrderReport;
@@ -53,6 +54,16 @@ impl Store for SqlStore {
         note: Option<&str>,
     ) -> Result<(), StoreError> {
         self.set_intent_state(client_id, state, note).await
+    }
+    async fn intent_streak(&self, client_id: &ClientOrderId) -> Result<MissStreak, StoreError> {
+        self.intent_streak_row(client_id).await
+    }
+    async fn set_intent_streak(
+        &self,
+        client_id: &ClientOrderId,
+        streak: &MissStreak,
+    ) -> Result<(), StoreError> {
+        self.set_intent_streak_row(client_id, streak).await
     }
     async fn intents(&self, basket_id: u32) -> Result<Vec<OrderIntent>, StoreError> {
         let args = [super::rows::Arg::int(basket_id)];

@@ -128,16 +128,27 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             .client_id
             .parse_ours(&self.settings.prefix)
             .map_or(0, |p| p.rev);
+        // The intent's time is the server's right before sending, not the step's start: a
+        // slow step (rate-limit waits, retries, cancel look-ups) must not make the request
+        // look older than it is and eat the grace for its lookup. Read from the exchange, not
+        // estimated from the local clock, which runs ahead of a replay clock that stands still
+        // (an intent that never comes of age stalled the crash test once).
+        let sent_ms = match self.exchange.server_time().await {
+            Ok(t) => t.max(now),
+            Err(e) => {
+                // Nothing written, nothing sent.
+                let what = format!("place {} (reading server time)", c.client_id);
+                self.action_failed(basket_id, &what, &e, now).await?;
+                return Ok(Outcome::Failed);
+            }
+        };
         let intent = OrderIntent {
             client_id: c.client_id.clone(),
             basket_id,
             symbol: symbol.clone(),
             rev,
             spec: c.spec.clone(),
-            // The step's server time: an estimate from the local clock could run ahead of the
-            // exchange's (skew, or a replay clock standing still) and never come of age. A
-            // step lasts seconds; the grace is a minute.
-            created_ms: now,
+            created_ms: sent_ms,
             state: IntentState::Pending,
             note: None,
         };

@@ -14,9 +14,14 @@ pub struct BotSettings {
     pub prefix: IdPrefix,
     /// Pause between steps.
     pub interval: Duration,
-    /// How long a pending intent whose order the exchange does not know must stay unknown,
-    /// counted from when it was written (server time), before it is believed never placed.
-    /// Binance's lookups can lag the engine, hence a minute by default.
+    /// How long after a pending intent's time (server time, stamped right before sending)
+    /// its request may still be accepted: "does not exist" answers before that do not count.
+    /// Default 11 s: the client's local rate-limit wait (≤ 5 s) + 1 s of clock tolerance +
+    /// recvWindow (5 s).
+    pub intent_send_window_ms: i64,
+    /// How long the streak of "does not exist" answers for a pending intent must last (with
+    /// at least three answers, see [`crate::core::missing_order`]) before it is believed never
+    /// placed. Binance's lookups can lag the engine, hence a minute by default.
     pub intent_grace_ms: i64,
     /// Minimum server time between two account snapshots.
     pub snapshot_every_ms: i64,
@@ -25,14 +30,24 @@ pub struct BotSettings {
 }
 
 impl BotSettings {
-    /// Defaults for a strategy: 5 s interval, 70 s intent grace (recvWindow 5 s + 5 s local
-    /// wait + 60 s lookup lag), a snapshot a minute, 3 % emergency margin.
+    /// Intent resolution for a simulated exchange whose lookups never lag and whose clock may
+    /// stand still (tests, `--intent-grace-ms`): a grace of `grace_ms`, and a send window no
+    /// longer than it (with 0, three "does not exist" answers in a row conclude).
+    pub fn with_intent_grace(mut self, grace_ms: i64) -> Self {
+        self.intent_send_window_ms = self.intent_send_window_ms.min(grace_ms);
+        self.intent_grace_ms = grace_ms;
+        self
+    }
+
+    /// Defaults for a strategy: 5 s interval, 11 s send window and 60 s grace for intents, a
+    /// snapshot a minute, 3 % emergency margin.
     pub fn new(strategy: StrategyConfig) -> Self {
         Self {
             strategy,
             prefix: IdPrefix::default(),
             interval: Duration::from_secs(5),
-            intent_grace_ms: 70_000,
+            intent_send_window_ms: 11_000,
+            intent_grace_ms: 60_000,
             snapshot_every_ms: 60_000,
             emergency_margin: Pct::new(rust_decimal::Decimal::from(3)),
         }

@@ -1,8 +1,11 @@
 //! Bringing the store up to date with the exchange: pending intents, fills and order states.
 
 use crate::apps::bot::{trade_cursor_key, Bot, BotError};
-use crate::ports::exchange::{earliest_created_ms, Exchange, OrderRef, OrderReport};
-use crate::ports::store::{EventLevel, FillRecord, IntentState, OrderIntent, Store};
+use crate::core::missing_order::{MissingOrder, Verdict};
+use crate::ports::exchange::{
+    earliest_created_ms, Exchange, ExchangeError, ExchangeTrade, OrderRef, OrderReport,
+};
+use crate::ports::store::{EventLevel, FillRecord, IntentState, OrderIntent, OrderRecord, Store};
 
 /// Most trades Binance returns per `myTrades` page.
 const TRADES_PAGE: usize = 1000;
@@ -23,49 +26,80 @@ impl<E: Exchange, S: Store> Bot<E, S> {
 
     /// Resolves every pending intent it can; returns how many are still pending.
     ///
-    /// Found on the exchange → recorded (intent `placed`). Not found → `absent` only once
-    /// `intent_grace_ms` has passed since it was written: before that the request may still be
-    /// in flight or the lookup lagging, and the slot stays occupied (no step runs).
+    /// Found on the exchange → recorded (intent `placed`). Not found → `absent` only under
+    /// [`MissingOrder`]: the request can no longer be accepted, and the streak of "does not
+    /// exist" answers (journalled, so a restart neither resets nor skips it) has lasted the
+    /// grace with at least three answers; and then only if neither the book nor `allOrders`
+    /// over the intent's window shows the order (the lookup by client id can lag longer).
     pub(super) async fn resolve_intents(&mut self, now: i64) -> Result<usize, BotError> {
         let mut pending = 0;
         for intent in self.store.pending_intents().await? {
-            match self.intent_order(&intent).await? {
-                Some(mut report) => {
-                    report.spec.slot = intent.spec.slot;
-                    self.store.upsert_order(intent.basket_id, &report).await?;
-                    let text = format!(
-                        "intent {} resolved: the exchange has it ({})",
-                        intent.client_id,
-                        report.status.as_str()
-                    );
-                    self.event(
-                        now,
-                        Some(intent.basket_id),
-                        EventLevel::Warn,
-                        "intent_found",
-                        text,
-                    )
-                    .await?;
-                }
-                None if now - intent.created_ms >= self.settings.intent_grace_ms => {
-                    let note = "not on the exchange after the grace period";
-                    self.store
-                        .resolve_intent(&intent.client_id, IntentState::Absent, Some(note))
-                        .await?;
-                    let text = format!("intent {} resolved: never placed", intent.client_id);
-                    self.event(
-                        now,
-                        Some(intent.basket_id),
-                        EventLevel::Warn,
-                        "intent_absent",
-                        text,
-                    )
-                    .await?;
-                }
-                None => pending += 1,
+            if let Some(report) = self.intent_order(&intent).await? {
+                self.record_found(&intent, report, now).await?;
+                continue;
             }
+            let journalled = self.store.intent_streak(&intent.client_id).await?;
+            let mut rule = MissingOrder::resume(
+                intent
+                    .created_ms
+                    .saturating_add(self.settings.intent_send_window_ms),
+                u64::try_from(self.settings.intent_grace_ms).unwrap_or(0),
+                journalled,
+            );
+            let verdict = rule.observe_missing(now);
+            if rule.streak() != journalled {
+                self.store
+                    .set_intent_streak(&intent.client_id, &rule.streak())
+                    .await?;
+            }
+            if verdict == Verdict::KeepAsking {
+                pending += 1;
+                continue;
+            }
+            if let Some(report) = self.intent_listed(&intent).await? {
+                self.record_found(&intent, report, now).await?;
+                continue;
+            }
+            let note = "not on the exchange: a minute of \"does not exist\" answers, not on the \
+                        book, not in allOrders";
+            self.store
+                .resolve_intent(&intent.client_id, IntentState::Absent, Some(note))
+                .await?;
+            let text = format!("intent {} resolved: never placed", intent.client_id);
+            self.event(
+                now,
+                Some(intent.basket_id),
+                EventLevel::Warn,
+                "intent_absent",
+                text,
+            )
+            .await?;
         }
         Ok(pending)
+    }
+
+    /// Records the order a pending intent placed.
+    async fn record_found(
+        &mut self,
+        intent: &OrderIntent,
+        mut report: OrderReport,
+        now: i64,
+    ) -> Result<(), BotError> {
+        report.spec.slot = intent.spec.slot;
+        self.store.upsert_order(intent.basket_id, &report).await?;
+        let text = format!(
+            "intent {} resolved: the exchange has it ({})",
+            intent.client_id,
+            report.status.as_str()
+        );
+        self.event(
+            now,
+            Some(intent.basket_id),
+            EventLevel::Warn,
+            "intent_found",
+            text,
+        )
+        .await
     }
 
     /// The order an intent placed, if it exists. A lookup by client id may answer with a
@@ -88,8 +122,29 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         }
     }
 
-    /// Records our new trades as fills, exactly once, and advances the trade cursor. Trades of
-    /// orders we never placed (manual trading on the same account) are skipped.
+    /// The intent's order on the book or in `allOrders`, created within the intent's window
+    /// (from [`earliest_created_ms`] of its time to the end of its send window): the last look
+    /// before concluding "never placed".
+    async fn intent_listed(&self, intent: &OrderIntent) -> Result<Option<OrderReport>, BotError> {
+        let from = earliest_created_ms(intent.created_ms);
+        let to = intent
+            .created_ms
+            .saturating_add(self.settings.intent_send_window_ms);
+        let ours =
+            |o: &OrderReport| o.client_id == intent.client_id && (from..=to).contains(&o.time_ms);
+        let open = self.exchange.open_orders(&intent.symbol).await?;
+        if let Some(found) = open.into_iter().find(ours) {
+            return Ok(Some(found));
+        }
+        let listed = self.exchange.all_orders(&intent.symbol, Some(from)).await?;
+        Ok(listed.into_iter().find(ours))
+    }
+
+    /// Records our new trades as fills, exactly once, and advances the trade cursor. A trade of
+    /// an order the journal lacks is looked up by order id: ours (our prefix and one of our
+    /// intents) → the order is adopted first; someone else's (manual trading on the same
+    /// account) → skipped. An order that cannot be read yet stops the sync *before* its trade,
+    /// the cursor stays there, and the step fails: its fill is never skipped.
     pub(super) async fn sync_fills(&mut self, now: i64) -> Result<usize, BotError> {
         let symbol = self.settings.strategy.symbol.clone();
         let key = trade_cursor_key(&symbol);
@@ -103,16 +158,27 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             let trades = self.exchange.my_trades(&symbol, cursor).await?;
             let page = trades.len();
             for t in trades {
-                cursor = cursor.max(t.trade_id + 1);
-                let Some(order) = self.store.order_by_exchange_id(&symbol, t.order_id).await?
-                else {
-                    tracing::debug!(
-                        trade = t.trade_id,
-                        order = t.order_id,
-                        "foreign trade skipped"
-                    );
-                    continue;
+                let journalled = self.store.order_by_exchange_id(&symbol, t.order_id).await?;
+                let order = match journalled {
+                    Some(order) => order,
+                    None => match self.traded_order(&t).await {
+                        Ok(Some(order)) => order,
+                        Ok(None) => {
+                            tracing::debug!(
+                                trade = t.trade_id,
+                                order = t.order_id,
+                                "foreign trade skipped"
+                            );
+                            cursor = cursor.max(t.trade_id + 1);
+                            continue;
+                        }
+                        Err(e) => {
+                            self.save_cursor(&key, cursor, stored, now).await?;
+                            return Err(e);
+                        }
+                    },
                 };
+                cursor = cursor.max(t.trade_id + 1);
                 let fill = t.to_fill(order.slot);
                 let inserted = self
                     .store
@@ -142,17 +208,60 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                     .await?;
                 }
             }
-            if cursor != stored {
-                // Only when it moved: a quiet step writes nothing.
-                self.store
-                    .set_config_value(&key, &cursor.to_string(), now)
-                    .await?;
-                stored = cursor;
-            }
+            stored = self.save_cursor(&key, cursor, stored, now).await?;
             if page < TRADES_PAGE {
                 return Ok(new);
             }
         }
+    }
+
+    /// Writes the trade cursor when it moved (a quiet step writes nothing); returns it.
+    async fn save_cursor(
+        &self,
+        key: &str,
+        cursor: u64,
+        stored: u64,
+        now: i64,
+    ) -> Result<u64, BotError> {
+        if cursor != stored {
+            self.store
+                .set_config_value(key, &cursor.to_string(), now)
+                .await?;
+        }
+        Ok(cursor)
+    }
+
+    /// The order of a trade the journal lacks, adopted when it is ours; `None` when it is
+    /// someone else's. An error when it cannot be read (the exchange does not know it yet):
+    /// whose it is cannot be told, so its trade must wait.
+    async fn traded_order(&mut self, t: &ExchangeTrade) -> Result<Option<OrderRecord>, BotError> {
+        // Before this journal's first basket on the symbol nothing can be ours (an account's
+        // history, read by a new journal): no lookup, which could fail on an old order.
+        let first = self
+            .store
+            .baskets(false)
+            .await?
+            .into_iter()
+            .filter(|b| b.symbol == t.symbol)
+            .map(|b| b.basket.created_ms)
+            .min();
+        if first.is_none_or(|ms| t.time_ms < earliest_created_ms(ms)) {
+            return Ok(None);
+        }
+        let by_id = OrderRef::Id(t.order_id);
+        let Some(report) = self.exchange.query(&t.symbol, &by_id).await? else {
+            return Err(BotError::Exchange(ExchangeError::Unknown(format!(
+                "trade {} of order {}: the order cannot be read yet; fills wait for it",
+                t.trade_id, t.order_id
+            ))));
+        };
+        if !self.adopt(&report).await? {
+            return Ok(None);
+        }
+        Ok(self
+            .store
+            .order_by_exchange_id(&t.symbol, t.order_id)
+            .await?)
     }
 
     /// Refreshes every order of ours: those on the book from `open`, those the store still
@@ -190,46 +299,56 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     /// attributed, never dropped.
     async fn adopt_unknown(&mut self, open: &[OrderReport]) -> Result<(), BotError> {
         for report in open {
-            let Some(parsed) = report.client_id.parse_ours(&self.settings.prefix) else {
-                continue;
-            };
-            if self
+            let known = self
                 .store
                 .order_by_exchange_id(&report.symbol, report.order_id)
                 .await?
-                .is_some()
-                || self
-                    .store
-                    .basket(parsed.basket)
-                    .await?
-                    .is_none_or(|b| b.symbol != report.symbol)
-            {
-                continue;
+                .is_some();
+            if !known {
+                self.adopt(report).await?;
             }
-            // Only an id this journal wrote an intent for (a placement it gave up on): an open
-            // order it never meant to place is someone else's, even with our prefix.
-            let intents = self.store.intents(parsed.basket).await?;
-            if !intents.iter().any(|i| i.client_id == report.client_id) {
-                tracing::warn!(client_id = %report.client_id, "open order with our prefix but no intent: not adopted");
-                continue;
-            }
-            let mut report = report.clone();
-            report.spec.slot = parsed.slot;
-            self.store.upsert_order(parsed.basket, &report).await?;
-            let text = format!(
-                "order {} found on the exchange but not in the journal: recorded",
-                report.client_id
-            );
-            let now = report.update_ms;
-            self.event(
-                now,
-                Some(parsed.basket),
-                EventLevel::Warn,
-                "order_adopted",
-                text,
-            )
-            .await?;
         }
         Ok(())
+    }
+
+    /// Records an order the journal lacks if it is ours: our prefix, a basket of ours on its
+    /// symbol, and the client id of one of our intents, created no earlier than that intent
+    /// (an older order with the id is a namesake). Returns whether it was adopted.
+    async fn adopt(&mut self, report: &OrderReport) -> Result<bool, BotError> {
+        let Some(parsed) = report.client_id.parse_ours(&self.settings.prefix) else {
+            return Ok(false);
+        };
+        let basket = self.store.basket(parsed.basket).await?;
+        if basket.is_none_or(|b| b.symbol != report.symbol) {
+            return Ok(false);
+        }
+        // Only an id this journal wrote an intent for (a placement it gave up on): an order
+        // it never meant to place is someone else's, even with our prefix.
+        let intents = self.store.intents(parsed.basket).await?;
+        let Some(intent) = intents.iter().find(|i| i.client_id == report.client_id) else {
+            tracing::warn!(client_id = %report.client_id, "order with our prefix but no intent: not adopted");
+            return Ok(false);
+        };
+        if report.time_ms < earliest_created_ms(intent.created_ms) {
+            tracing::warn!(client_id = %report.client_id, "order older than our intent: a namesake, not adopted");
+            return Ok(false);
+        }
+        let mut report = report.clone();
+        report.spec.slot = parsed.slot;
+        self.store.upsert_order(parsed.basket, &report).await?;
+        let text = format!(
+            "order {} found on the exchange but not in the journal: recorded",
+            report.client_id
+        );
+        let now = report.update_ms;
+        self.event(
+            now,
+            Some(parsed.basket),
+            EventLevel::Warn,
+            "order_adopted",
+            text,
+        )
+        .await?;
+        Ok(true)
     }
 }

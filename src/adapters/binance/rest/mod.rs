@@ -8,7 +8,7 @@
 //!
 //! Reads retry network errors and 5xx with backoff ([`BinanceRest::read`]). Order placements
 //! never retry blindly: an unknown outcome is resolved by querying the client order id (see
-//! [`super::resolve`] and `orders.rs`). Everything is specified in `.spec/binance-client.md`.
+//! [`crate::core::missing_order`] and `orders.rs`). Everything is specified in `.spec/binance-client.md`.
 //!
 //! Time and waiting come in through the [`Clock`] port and the [`Pause`] trait, so tests drive
 //! the whole client — retries, grace windows, Retry-After — with a manual clock and no sleeps.

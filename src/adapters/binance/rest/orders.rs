@@ -14,10 +14,10 @@ use crate::adapters::binance::error::{reject_reason, RejectReason, UNKNOWN_OUTCO
 use crate::adapters::binance::parse;
 use crate::adapters::binance::rate_limit::Priority;
 use crate::adapters::binance::request::{self, CancelReplaceMode, Params};
-use crate::adapters::binance::resolve::{MissingOrder, Verdict};
 use crate::adapters::binance::transport::HttpTransport;
 use crate::adapters::binance::wire::{self, CancelReplaceHalf};
 use crate::core::client_id::ClientOrderId;
+use crate::core::missing_order::{MissingOrder, Verdict};
 use crate::core::order::Slot;
 use crate::core::symbol::Symbol;
 use crate::ports::exchange::{
@@ -198,7 +198,7 @@ impl<T: HttpTransport> BinanceRest<T> {
         reason: String,
     ) -> Result<OrderReport, ExchangeError> {
         tracing::warn!(client_id = %order.client_id, %reason, "order outcome unknown; resolving");
-        let mut missing = MissingOrder::new(
+        let mut missing = MissingOrder::for_request(
             sent_timestamp_ms,
             self.config.recv_window_ms,
             self.config.unknown_grace_ms,
