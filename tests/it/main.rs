@@ -15,6 +15,7 @@ mod documented_commands;
 mod fresh_clone;
 mod harness;
 mod journals;
+mod lookup_lag;
 mod python_clients;
 mod sim_server;
 mod store;
