@@ -102,6 +102,7 @@ pub async fn seed<S: Store>(store: &S, config: &StrategyConfig, orders: u64) {
                             commission: Commission {
                                 amount: Amount::new(d(4, 3)),
                                 asset: Asset::parse("USDT").unwrap(),
+                                quote_value: None,
                             },
                             is_maker: true,
                             time_ms: at,

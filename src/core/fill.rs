@@ -12,6 +12,12 @@ pub struct Commission {
     pub amount: Amount,
     /// Asset charged (quote, base, or BNB at a discount).
     pub asset: Asset,
+    /// For a fee in a third asset (neither base nor quote, e.g. BNB): its value in the
+    /// symbol's quote asset at the fill, as the bot journalled it (`amount` × the
+    /// `<ASSET><QUOTE>` last price read when the fill was synced), so the P&L it enters is
+    /// reproducible. `None` for base/quote fees, or when no price was available.
+    #[serde(default)]
+    pub quote_value: Option<Quote>,
 }
 
 /// One execution of one of our orders, as `myTrades` or an `executionReport` reports it.

@@ -286,6 +286,7 @@ impl ExchangeTrade {
             commission: crate::core::fill::Commission {
                 amount: self.commission,
                 asset: self.commission_asset.clone(),
+                quote_value: None,
             },
             is_maker: self.is_maker,
             time_ms: self.time_ms,

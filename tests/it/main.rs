@@ -12,6 +12,7 @@ mod client_soak;
 mod crash;
 mod dashboard;
 mod documented_commands;
+mod fees;
 mod fresh_clone;
 mod harness;
 mod journals;

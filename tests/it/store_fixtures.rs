@@ -233,6 +233,9 @@ pub fn fill_record(basket_id: u32, trade_id: u64, side: Side, time_ms: i64) -> F
             commission: Commission {
                 amount: amount("0.00000123450000"),
                 asset: Asset::parse("BNB").unwrap(),
+                quote_value: Some(binance_trader::core::money::Quote::new(
+                    rust_decimal::Decimal::new(74, 5),
+                )),
             },
             is_maker: trade_id % 2 == 0,
             time_ms,

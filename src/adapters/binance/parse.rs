@@ -205,6 +205,7 @@ pub fn fills(w: &wire::OrderWire, slot: Slot) -> Result<Vec<Fill>, ParseError> {
                 commission: Commission {
                     amount: amount("commission", &f.commission)?,
                     asset: asset("commissionAsset", &f.commission_asset)?,
+                    quote_value: None,
                 },
                 is_maker: false,
                 time_ms,

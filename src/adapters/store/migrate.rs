@@ -18,6 +18,11 @@ const SQLITE: &[Migration] = &[
         "intent_miss_streak",
         include_str!("../../../migrations/sqlite/0002_intent_miss_streak.sql"),
     ),
+    (
+        3,
+        "fill_fee_value",
+        include_str!("../../../migrations/sqlite/0003_fill_fee_value.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -30,6 +35,11 @@ const POSTGRES: &[Migration] = &[
         2,
         "intent_miss_streak",
         include_str!("../../../migrations/postgres/0002_intent_miss_streak.sql"),
+    ),
+    (
+        3,
+        "fill_fee_value",
+        include_str!("../../../migrations/postgres/0003_fill_fee_value.sql"),
     ),
 ];
 

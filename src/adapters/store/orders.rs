@@ -26,7 +26,7 @@ const MARK_PLACED: &str =
     "UPDATE order_intents SET state = 'placed' WHERE client_id = $1 AND state <> 'placed'";
 
 const FILL_COLUMNS: &str = "symbol, trade_id, basket_id, exchange_order_id, slot, side, price, \
-     qty, quote, commission, commission_asset, is_maker, time_ms";
+     qty, quote, commission, commission_asset, is_maker, time_ms, commission_quote";
 
 const FILL_FILTER: &str = "($1 IS NULL OR basket_id = $1) AND ($2 IS NULL OR side = $2)";
 
@@ -67,6 +67,7 @@ fn decode_fill(r: &dyn RowGet) -> Result<FillRecord, StoreError> {
             commission: Commission {
                 amount: Amount::new(r.dec("commission")?),
                 asset,
+                quote_value: r.opt_dec("commission_quote")?.map(Quote::new),
             },
             is_maker: r.boolean("is_maker")?,
             time_ms: r.int("time_ms")?,
@@ -157,7 +158,7 @@ impl SqlStore {
         let f = &rec.fill;
         let sql = format!(
             "INSERT INTO fills ({FILL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-             $10, $11, $12, $13) ON CONFLICT (symbol, trade_id) DO NOTHING"
+             $10, $11, $12, $13, $14) ON CONFLICT (symbol, trade_id) DO NOTHING"
         );
         let args = [
             Arg::text(rec.symbol.as_str()),
@@ -173,6 +174,7 @@ impl SqlStore {
             Arg::text(f.commission.asset.as_str()),
             Arg::Bool(f.is_maker),
             Arg::int(f.time_ms),
+            Arg::Dec(f.commission.quote_value.map(|q| q.get())),
         ];
         Ok(self.execute(&sql, &args).await? == 1)
     }

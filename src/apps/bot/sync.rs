@@ -2,6 +2,8 @@
 
 use crate::apps::bot::{trade_cursor_key, Bot, BotError};
 use crate::core::missing_order::{MissingOrder, Verdict};
+use crate::core::money::Quote;
+use crate::core::symbol::Symbol;
 use crate::ports::exchange::{
     earliest_created_ms, Exchange, ExchangeError, ExchangeTrade, OrderRef, OrderReport,
 };
@@ -178,8 +180,9 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                         }
                     },
                 };
+                let mut fill = t.to_fill(order.slot);
+                fill.commission.quote_value = self.fee_value(&t).await?;
                 cursor = cursor.max(t.trade_id + 1);
-                let fill = t.to_fill(order.slot);
                 let inserted = self
                     .store
                     .insert_fill(&FillRecord {
@@ -212,6 +215,29 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             if page < TRADES_PAGE {
                 return Ok(new);
             }
+        }
+    }
+
+    /// A fee paid in a third asset (BNB), valued in the symbol's quote asset: the amount ×
+    /// the `<ASSET><QUOTE>` last price read now, while the fill is synced (seconds after it,
+    /// in normal running). Journalled with the fill, so the P&L it enters is reproducible.
+    /// No such market (refused) → `None`: the fee is kept apart, unvalued, with a warning.
+    async fn fee_value(&self, t: &ExchangeTrade) -> Result<Option<Quote>, BotError> {
+        let (base, quote) = (&self.rules.base_asset, &self.rules.quote_asset);
+        let asset = &t.commission_asset;
+        if asset == base || asset == quote || t.commission.is_zero() {
+            return Ok(None);
+        }
+        let Ok(market) = Symbol::parse(&format!("{asset}{quote}")) else {
+            return Ok(None);
+        };
+        match self.exchange.ticker_price(&market).await {
+            Ok(price) => Ok(Some(Quote::new(t.commission.get() * price.get()))),
+            Err(ExchangeError::Rejected(e)) => {
+                tracing::warn!(%market, code = e.code, "fee asset has no price: its fee is not valued");
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
         }
     }
 

@@ -6,8 +6,10 @@
 //!
 //! - start from the basket's carried dust (`carried_qty` at `carried_cost`);
 //! - a buy adds its quantity and `price × qty` to the cost; a commission in the base asset
-//!   shrinks the position, one in the quote asset adds to the cost, one in any other asset
-//!   (BNB) is only recorded in [`Position::other_fees`];
+//!   shrinks the position, one in the quote asset adds to the cost; one in any other asset
+//!   (BNB) is recorded in [`Position::other_fees`] and, at the quote value journalled with the
+//!   fill ([`crate::core::fill::Commission::quote_value`]), counts like a quote fee (an
+//!   unvalued one counts nothing);
 //! - a sell (and a base-asset commission on it) removes quantity at the current average cost,
 //!   so the VWAP does not move; its realised P&L is `proceeds − quote commission − cost of
 //!   the quantity removed`.
@@ -29,7 +31,8 @@ pub struct Position {
     pub qty: Qty,
     /// Quote spent on the open position (average cost × `qty`), quote commissions included.
     pub cost: Quote,
-    /// Realised P&L of all sells, net of their commissions (quote asset; BNB fees excluded).
+    /// Realised P&L of all sells, net of their commissions (quote asset; a third-asset fee at
+    /// its journalled quote value).
     pub realised_pnl: Quote,
     /// Commissions paid in assets other than base and quote (e.g. BNB), summed per asset.
     pub other_fees: BTreeMap<Asset, Amount>,
@@ -77,8 +80,11 @@ impl Position {
         } else {
             Qty::ZERO
         };
+        // A third-asset fee (BNB) counts at its journalled quote value, like a quote fee.
         let quote_fee = if &fee.asset == quote {
             fee.amount.as_quote()
+        } else if &fee.asset != base {
+            fee.quote_value.unwrap_or(Quote::ZERO)
         } else {
             Quote::ZERO
         };
@@ -200,6 +206,7 @@ mod tests {
             commission: Commission {
                 amount: Amount::new(fee),
                 asset: asset(fee_asset),
+                quote_value: None,
             },
             is_maker: true,
             time_ms: i64::try_from(trade_id).unwrap(),
@@ -250,6 +257,32 @@ mod tests {
             Some(&Amount::new(dec!(0.0002)))
         );
         assert_eq!(p.depth(), 2);
+    }
+
+    #[test]
+    fn a_valued_bnb_fee_counts_like_a_quote_fee_in_cost_and_realised_pnl() {
+        // Buy 1 at 100 paying 0.0002 BNB worth 0.12 USDC, sell 1 at 110 paying 0.0002 BNB
+        // worth 0.13: P&L = 110 − 0.13 − 100.12 = 9.75. Unvalued, the same fees count nothing.
+        let valued = |mut f: Fill, q| {
+            f.commission.quote_value = Some(Quote::new(q));
+            f
+        };
+        let buy = fill(1, Slot::Buy(1), dec!(100), dec!(1), dec!(0.0002), "BNB");
+        let sell = fill(2, Slot::Tp1, dec!(110), dec!(1), dec!(0.0002), "BNB");
+        let p = replay(
+            &basket(),
+            &[
+                valued(buy.clone(), dec!(0.12)),
+                valued(sell.clone(), dec!(0.13)),
+            ],
+        );
+        assert_eq!(p.realised_pnl, Quote::new(dec!(9.75)));
+        assert_eq!(
+            p.other_fees.get(&asset("BNB")),
+            Some(&Amount::new(dec!(0.0004)))
+        );
+        let unvalued = replay(&basket(), &[buy, sell]);
+        assert_eq!(unvalued.realised_pnl, Quote::new(dec!(10)));
     }
 
     #[test]

@@ -89,6 +89,7 @@ pub fn fill(
             commission: Commission {
                 amount: Amount::new(d(fee)),
                 asset: asset(fee_asset),
+                quote_value: None,
             },
             is_maker: true,
             time_ms: 1_700_000_000_000 + i64::try_from(t).unwrap() * 1_000,

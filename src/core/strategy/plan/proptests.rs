@@ -182,6 +182,7 @@ fn fill_of(id: u64, order: &OrderSpec, price: Price, qty: Qty, fee: u8, step: us
         commission: Commission {
             amount,
             asset: Asset::parse(asset).unwrap(),
+            quote_value: None,
         },
         is_maker: true,
         time_ms: i64::try_from(step).unwrap() * 1000 + i64::try_from(id).unwrap(),

@@ -61,6 +61,7 @@ pub(super) fn fill(trade_id: u64, slot: Slot, price: Decimal, qty: Decimal) -> F
         commission: Commission {
             amount: Amount::new(amount),
             asset: Asset::parse(asset).unwrap(),
+            quote_value: None,
         },
         is_maker: true,
         time_ms: 2_000_000 + i64::try_from(trade_id).unwrap(),
