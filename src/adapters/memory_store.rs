@@ -82,7 +82,12 @@ impl Store for MemoryStore {
             .baskets
             .values()
             .rev()
-            .filter(|b| matches!(b.basket.status, BasketStatus::Active | BasketStatus::Error))
+            .filter(|b| {
+                matches!(
+                    b.basket.status,
+                    BasketStatus::Active | BasketStatus::Error | BasketStatus::Closing
+                )
+            })
             .cloned()
             .collect())
     }

@@ -14,12 +14,15 @@ pub enum BasketStatus {
     Closed,
     /// Hard stop exit filled.
     Stopped,
-    /// Closed by the operator.
+    /// Closed by the operator: its exit sell filled.
     EmergencyClosed,
     /// No fill; grid moved to a new anchor (a new basket took over).
     Reanchored,
     /// Paused; needs the operator.
     Error,
+    /// Emergency close under way: the exit sell is placed but has not filled yet (then
+    /// `EmergencyClosed`); a second close re-prices it.
+    Closing,
 }
 
 impl BasketStatus {
@@ -32,6 +35,7 @@ impl BasketStatus {
             BasketStatus::EmergencyClosed => "emergency_closed",
             BasketStatus::Reanchored => "reanchored",
             BasketStatus::Error => "error",
+            BasketStatus::Closing => "closing",
         }
     }
 }

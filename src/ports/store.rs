@@ -211,7 +211,7 @@ pub trait Store: Send + Sync {
         &self,
         active_only: bool,
     ) -> impl Future<Output = Result<Vec<BasketRecord>, StoreError>> + Send;
-    /// Baskets still open — `active` or paused (`error`) — newest first.
+    /// Baskets still open — `active`, paused (`error`) or `closing` — newest first.
     fn open_baskets(&self) -> impl Future<Output = Result<Vec<BasketRecord>, StoreError>> + Send;
     /// The highest basket id ever used (0 when none).
     fn max_basket_id(&self) -> impl Future<Output = Result<u32, StoreError>> + Send;

@@ -547,3 +547,65 @@ async fn an_unknown_outcome_defers_the_emergency_sell_and_the_bot_finishes_the_c
     );
     assert_store_matches_exchange(bot.store(), &ex).await;
 }
+
+async fn basket_status<S: Store>(store: &S, id: u32) -> BasketStatus {
+    store.basket(id).await.unwrap().unwrap().basket.status
+}
+
+/// The exit sell does not fill at once (here it is priced 5 % above the market, as if the
+/// price had run away from it): the basket stays `closing`, a second close-all re-prices the
+/// exit (the first cancelled), and the basket is `emergency_closed` only once the exit fills.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_basket_is_emergency_closed_only_when_its_exit_sell_fills() {
+    use binance_trader::core::money::Pct;
+    let mut above = settings();
+    above.emergency_margin = Pct::new(rust_decimal::Decimal::from(-5));
+    let (sim, mut bot) = into_the_slide(above).await;
+    let ex = client(&sim.base);
+    let symbol = fil_strategy().symbol;
+
+    let first = bot.close_all().await.unwrap();
+    assert_eq!(first.placed.len(), 1, "{}", first.summary());
+    let id = first.baskets[0];
+    assert_eq!(first.closing, vec![id]);
+    assert_eq!(basket_status(bot.store(), id).await, BasketStatus::Closing);
+    let (exit1, price1, _) = first.placed[0].clone();
+
+    sim.server.step(1);
+    settle(&mut bot).await;
+    assert_eq!(
+        basket_status(bot.store(), id).await,
+        BasketStatus::Closing,
+        "exit not filled yet"
+    );
+    let second = bot.close_all().await.unwrap();
+    assert_eq!(second.placed.len(), 1, "{}", second.summary());
+    let (exit2, price2, _) = second.placed[0].clone();
+    assert_ne!(exit2, exit1);
+    assert_ne!(price2, price1, "re-priced at the new last price");
+    assert!(second.cancelled.contains(&exit1), "{}", second.summary());
+    let open: Vec<_> = ex.open_orders(&symbol).await.unwrap();
+    assert_eq!(
+        open.iter().map(|o| &o.client_id).collect::<Vec<_>>(),
+        vec![&exit2],
+        "only the re-priced exit works"
+    );
+
+    // The rally reaches the exit: filled, and only then emergency closed.
+    for _ in 0..8 {
+        sim.server.step(1);
+        settle(&mut bot).await;
+    }
+    let exit = ex
+        .query(&symbol, &OrderRef::Client(exit2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(exit.status, OrderStatus::Filled);
+    assert_eq!(
+        basket_status(bot.store(), id).await,
+        BasketStatus::EmergencyClosed
+    );
+    assert!(bot.store().baskets(true).await.unwrap().is_empty());
+    assert_store_matches_exchange(bot.store(), &ex).await;
+}

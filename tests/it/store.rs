@@ -50,6 +50,19 @@ async fn baskets_round_trip_and_status(db: &TestDb) {
         "open = active or paused, newest first"
     );
     assert_eq!(ids(&s.baskets(true).await.unwrap()), vec![3]);
+    s.set_basket_status(3, BasketStatus::Closing, None, Some("exit working"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.basket(3).await.unwrap().unwrap().basket.status,
+        BasketStatus::Closing
+    );
+    assert_eq!(
+        ids(&s.open_baskets().await.unwrap()),
+        vec![3, 1],
+        "a closing basket is still open"
+    );
+    assert!(s.baskets(true).await.unwrap().is_empty());
     assert!(matches!(
         s.set_basket_status(99, BasketStatus::Error, None, None)
             .await,
@@ -472,4 +485,88 @@ async fn postgres_lock_lost_with_its_session_is_noticed() {
     assert!(lost, "a terminated lock session was not noticed");
     drop(lock);
     db.cleanup().await;
+}
+
+/// SQLite: a journal written by the first schema upgrades in place (intent streak, fee value,
+/// the `closing` status, whose table rebuild must keep every row and every foreign key).
+#[tokio::test]
+async fn sqlite_journal_of_the_first_schema_upgrades_in_place() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    {
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let init =
+            std::fs::read_to_string(crate::harness::root().join("migrations/sqlite/0001_init.sql"))
+                .unwrap();
+        sqlx::raw_sql(&init).execute(&mut conn).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, \
+             applied_ms BIGINT NOT NULL); \
+             INSERT INTO schema_migrations VALUES (1, 'init', 0);",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    }
+    {
+        // Rows of the first schema: a basket, a pending intent, a fill with a BNB fee.
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let config = serde_json::to_string(&basket(1).basket.config).unwrap();
+        sqlx::query(
+            "INSERT INTO baskets VALUES (1, 'SOLUSDC', '100', 'active', $1, '0', '0', 5, NULL, NULL)",
+        )
+        .bind(config)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO order_intents (client_id, basket_id, symbol, slot, rev, side, \
+             order_type, price, qty, stop_price, trailing_delta, time_in_force, created_ms, \
+             state, note) VALUES ('gb1-B1-1', 1, 'SOLUSDC', 'B1', 1, 'BUY', 'LIMIT', '99', \
+             '1', NULL, NULL, 'GTC', 1000, 'pending', NULL); \
+             INSERT INTO fills (symbol, trade_id, basket_id, exchange_order_id, slot, side, \
+             price, qty, quote, commission, commission_asset, is_maker, time_ms) VALUES \
+             ('SOLUSDC', 7, 1, 70, 'B1', 'BUY', '99', '1', '99', '0.0001', 'BNB', 1, 2000);",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    }
+
+    let store = SqlStore::connect(&url).await.unwrap();
+    let pending = store.pending_intents().await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        store.intent_streak(&pending[0].client_id).await.unwrap(),
+        binance_trader::core::missing_order::MissStreak::default()
+    );
+    let fills = store.basket_fills(1).await.unwrap();
+    assert_eq!(fills.len(), 1);
+    assert_eq!(fills[0].commission.asset.as_str(), "BNB");
+    assert_eq!(fills[0].commission.quote_value, None);
+    store
+        .set_basket_status(1, BasketStatus::Closing, None, Some("exit working"))
+        .await
+        .unwrap();
+    let b = store.basket(1).await.unwrap().unwrap();
+    assert_eq!(b.basket.status, BasketStatus::Closing);
+    assert_eq!(store.open_baskets().await.unwrap().len(), 1);
+    assert_eq!(store.intents(1).await.unwrap(), pending);
+    // Foreign keys still hold after the rebuild.
+    assert!(store
+        .insert_intent(&intent(99, Slot::Tr, 1, 1))
+        .await
+        .is_err());
+    let versions: Vec<i64> = {
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+    };
+    assert_eq!(versions, vec![1, 2, 3, 4]);
 }

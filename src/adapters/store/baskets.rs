@@ -132,7 +132,7 @@ impl SqlStore {
     }
 
     pub(super) async fn open_basket_rows(&self) -> Result<Vec<BasketRecord>, StoreError> {
-        self.baskets_where("WHERE status IN ('active', 'error')")
+        self.baskets_where("WHERE status IN ('active', 'error', 'closing')")
             .await
     }
 

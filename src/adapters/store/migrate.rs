@@ -23,6 +23,11 @@ const SQLITE: &[Migration] = &[
         "fill_fee_value",
         include_str!("../../../migrations/sqlite/0003_fill_fee_value.sql"),
     ),
+    (
+        4,
+        "basket_closing",
+        include_str!("../../../migrations/sqlite/0004_basket_closing.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -40,6 +45,11 @@ const POSTGRES: &[Migration] = &[
         3,
         "fill_fee_value",
         include_str!("../../../migrations/postgres/0003_fill_fee_value.sql"),
+    ),
+    (
+        4,
+        "basket_closing",
+        include_str!("../../../migrations/postgres/0004_basket_closing.sql"),
     ),
 ];
 
@@ -67,6 +77,13 @@ pub(super) async fn run(store: &SqlStore) -> Result<(), StoreError> {
                 .execute(&mut *conn)
                 .await
                 .map_err(db_err)?;
+            // Foreign keys off while the schema changes (a table rebuild drops the parent of
+            // other tables' keys; SQLite ignores this pragma inside a transaction), checked
+            // before each commit, on again afterwards.
+            sqlx::raw_sql("PRAGMA foreign_keys = OFF")
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
             for &(version, name, sql) in SQLITE {
                 // IMMEDIATE takes the write lock up front: two processes cannot both apply.
                 sqlx::raw_sql("BEGIN IMMEDIATE")
@@ -80,6 +97,15 @@ pub(super) async fn run(store: &SqlStore) -> Result<(), StoreError> {
                         .await?;
                     if done == 0 {
                         sqlx::raw_sql(sql).execute(&mut *conn).await?;
+                        let broken = sqlx::raw_sql("PRAGMA foreign_key_check")
+                            .fetch_all(&mut *conn)
+                            .await?;
+                        if !broken.is_empty() {
+                            return Err(sqlx::Error::Protocol(format!(
+                                "{} rows violate a foreign key",
+                                broken.len()
+                            )));
+                        }
                         sqlx::query(RECORD)
                             .bind(version)
                             .bind(name)
@@ -95,8 +121,17 @@ pub(super) async fn run(store: &SqlStore) -> Result<(), StoreError> {
                     .execute(&mut *conn)
                     .await
                     .map_err(db_err)?;
-                step.map_err(|e| migration_failed(version, name, e))?;
+                if let Err(e) = step {
+                    let _ = sqlx::raw_sql("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await;
+                    return Err(migration_failed(version, name, e));
+                }
             }
+            sqlx::raw_sql("PRAGMA foreign_keys = ON")
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
         }
         Backend::Postgres { pool, .. } => {
             let mut conn = pool.acquire().await.map_err(db_err)?;

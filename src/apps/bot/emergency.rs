@@ -1,11 +1,12 @@
 //! The emergency close service, shared by `binance-trader close-all` and the dashboard.
 //!
-//! For every active (or paused) basket of the symbol: cancel each of its open orders, then
-//! sell its whole position with one LIMIT GTC order at `last × (1 − margin)` rounded down to
-//! the tick (down, so the margin is never eroded by rounding), and mark the basket
-//! `emergency_closed`. Every step is journalled like the bot's own orders (intent first), so a
+//! For every active, paused or closing basket of the symbol: cancel each of its open orders
+//! (a closing basket's exit too), then sell its whole position with one LIMIT GTC order at
+//! `last × (1 − margin)` rounded down to the tick (down, so the margin is never eroded by
+//! rounding), and mark the basket `closing` until that exit sell has filled, then
+//! `emergency_closed` (at once when it filled on placement or there is nothing to sell). Every step is journalled like the bot's own orders (intent first), so a
 //! crash half-way is resolved on the next start. Running it twice is safe: the second run finds
-//! no basket to close and does nothing.
+//! no basket to close, or re-prices the exit of a basket still closing.
 //!
 //! The sell uses the basket's position from its fills, capped by the free base balance after
 //! the cancels and rounded down to the lot step; a remainder below the minimum quantity or
@@ -18,7 +19,7 @@ use crate::apps::bot::{close_pending_key, Bot, BotError};
 use crate::core::basket::BasketStatus;
 use crate::core::client_id::ClientOrderId;
 use crate::core::money::{Price, Qty};
-use crate::core::order::{OrderSpec, Side, Slot};
+use crate::core::order::{OrderSpec, OrderStatus, Side, Slot};
 use crate::core::reconcile::{Action, Cancel, Create};
 use crate::core::strategy::position::Position;
 use crate::ports::exchange::{earliest_created_ms, Exchange, OrderRef, OrderReport};
@@ -28,8 +29,10 @@ use serde::Serialize;
 /// What the emergency close did, for the CLI and the dashboard's flash message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CloseReport {
-    /// Baskets marked `emergency_closed`.
+    /// Baskets closed or closing.
     pub baskets: Vec<u32>,
+    /// Of those, the baskets whose exit sell is still working (`closing`).
+    pub closing: Vec<u32>,
     /// Orders cancelled.
     pub cancelled: Vec<ClientOrderId>,
     /// Exit sells placed: client id, price, quantity.
@@ -57,6 +60,9 @@ impl CloseReport {
         }
         if self.dust.is_positive() {
             text.push_str(&format!("; {} left as dust", self.dust));
+        }
+        for id in &self.closing {
+            text.push_str(&format!("; basket {id} closing until its exit sell fills"));
         }
         for e in &self.errors {
             text.push_str(&format!("; error: {e}"));
@@ -124,7 +130,20 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                         .push(format!("basket {id}: the exit sell failed"));
                     continue;
                 }
-                out.placed.push((client_id, price, qty));
+                out.placed.push((client_id.clone(), price, qty));
+                if !self.exit_filled(id, &client_id).await? {
+                    self.store
+                        .set_basket_status(
+                            id,
+                            BasketStatus::Closing,
+                            None,
+                            Some("emergency close: exit sell working"),
+                        )
+                        .await?;
+                    out.baskets.push(id);
+                    out.closing.push(id);
+                    continue;
+                }
             } else if pos.qty.is_positive() {
                 out.dust += pos.qty;
             }
@@ -151,6 +170,52 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         self.event(now, None, level, "emergency_close", text)
             .await?;
         Ok(out)
+    }
+
+    /// Whether the journalled exit sell `client_id` of basket `id` has filled.
+    async fn exit_filled(&self, id: u32, client_id: &ClientOrderId) -> Result<bool, BotError> {
+        Ok(self
+            .store
+            .orders(id)
+            .await?
+            .iter()
+            .any(|o| &o.report.client_id == client_id && o.report.status == OrderStatus::Filled))
+    }
+
+    /// Marks `emergency_closed` every closing basket of the symbol whose latest exit sell has
+    /// filled (the step calls it after syncing orders); returns how many.
+    pub(super) async fn finish_closing(&mut self, now: i64) -> Result<usize, BotError> {
+        let symbol = self.settings.strategy.symbol.clone();
+        let mut done = 0;
+        for record in self.store.open_baskets().await? {
+            if record.symbol != symbol || record.basket.status != BasketStatus::Closing {
+                continue;
+            }
+            let id = record.basket.id;
+            let latest_exit = self
+                .store
+                .intents(id)
+                .await?
+                .into_iter()
+                .filter(|i| i.spec.slot == Slot::Exit)
+                .max_by_key(|i| i.rev);
+            let Some(exit) = latest_exit else { continue };
+            if self.exit_filled(id, &exit.client_id).await? {
+                self.store
+                    .set_basket_status(
+                        id,
+                        BasketStatus::EmergencyClosed,
+                        Some(now),
+                        Some("emergency close"),
+                    )
+                    .await?;
+                let text = format!("basket {id} emergency closed: its exit sell filled");
+                self.event(now, Some(id), EventLevel::Warn, "basket_ended", text)
+                    .await?;
+                done += 1;
+            }
+        }
+        Ok(done)
     }
 
     /// True while an emergency close waits for an unknown outcome (see [`Self::close_all`]).
@@ -220,7 +285,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         Ok(())
     }
 
-    /// Active or paused baskets of the symbol, newest first.
+    /// Active, paused or closing baskets of the symbol, newest first.
     async fn closable_baskets(&self) -> Result<Vec<u32>, BotError> {
         let symbol = &self.settings.strategy.symbol;
         Ok(self
@@ -230,7 +295,10 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             .into_iter()
             .filter(|b| {
                 &b.symbol == symbol
-                    && matches!(b.basket.status, BasketStatus::Active | BasketStatus::Error)
+                    && matches!(
+                        b.basket.status,
+                        BasketStatus::Active | BasketStatus::Error | BasketStatus::Closing
+                    )
             })
             .map(|b| b.basket.id)
             .collect())

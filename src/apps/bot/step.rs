@@ -135,6 +135,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         }
         let (fills, open) = self.sync(now).await?;
         report.fills = fills;
+        report.lifecycle += self.finish_closing(now).await?;
         let last = self.exchange.ticker_price(&symbol).await?;
         self.metrics.set_last_price(last);
         if self.ensure_basket(last, now).await? {
@@ -173,7 +174,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         if let Some(prev) = &latest {
             if matches!(
                 prev.basket.status,
-                BasketStatus::Error | BasketStatus::EmergencyClosed
+                BasketStatus::Error | BasketStatus::EmergencyClosed | BasketStatus::Closing
             ) {
                 // The operator must look first: a paused or emergency-closed symbol stays idle.
                 return Ok(false);

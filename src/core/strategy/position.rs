@@ -8,8 +8,9 @@
 //! - a buy adds its quantity and `price × qty` to the cost; a commission in the base asset
 //!   shrinks the position, one in the quote asset adds to the cost; one in any other asset
 //!   (BNB) is recorded in [`Position::other_fees`] and, at the quote value journalled with the
-//!   fill ([`crate::core::fill::Commission::quote_value`]), counts like a quote fee (an
-//!   unvalued one counts nothing);
+//!   fill ([`crate::core::fill::Commission::quote_value`]), is subtracted from the realised
+//!   P&L when paid (buy or sell) without touching the cost or the VWAP (an unvalued one
+//!   counts nothing);
 //! - a sell (and a base-asset commission on it) removes quantity at the current average cost,
 //!   so the VWAP does not move; its realised P&L is `proceeds − quote commission − cost of
 //!   the quantity removed`.
@@ -31,8 +32,8 @@ pub struct Position {
     pub qty: Qty,
     /// Quote spent on the open position (average cost × `qty`), quote commissions included.
     pub cost: Quote,
-    /// Realised P&L of all sells, net of their commissions (quote asset; a third-asset fee at
-    /// its journalled quote value).
+    /// Realised P&L of all sells, net of their commissions, and net of every third-asset fee
+    /// (BNB) at its journalled quote value.
     pub realised_pnl: Quote,
     /// Commissions paid in assets other than base and quote (e.g. BNB), summed per asset.
     pub other_fees: BTreeMap<Asset, Amount>,
@@ -80,11 +81,8 @@ impl Position {
         } else {
             Qty::ZERO
         };
-        // A third-asset fee (BNB) counts at its journalled quote value, like a quote fee.
         let quote_fee = if &fee.asset == quote {
             fee.amount.as_quote()
-        } else if &fee.asset != base {
-            fee.quote_value.unwrap_or(Quote::ZERO)
         } else {
             Quote::ZERO
         };
@@ -93,6 +91,9 @@ impl Position {
                 .other_fees
                 .entry(fee.asset.clone())
                 .or_insert(Amount::ZERO) += fee.amount;
+            // Spent when paid, buy or sell: realised at its journalled quote value. Not in
+            // the cost, so the VWAP (and the take-profit prices) stay as the strategy defines.
+            self.realised_pnl -= fee.quote_value.unwrap_or(Quote::ZERO);
         }
         *self.filled.entry(fill.slot).or_insert(Qty::ZERO) += fill.qty;
         self.fill_count += 1;
@@ -260,15 +261,19 @@ mod tests {
     }
 
     #[test]
-    fn a_valued_bnb_fee_counts_like_a_quote_fee_in_cost_and_realised_pnl() {
+    fn a_valued_bnb_fee_enters_realised_pnl_but_not_the_vwap() {
         // Buy 1 at 100 paying 0.0002 BNB worth 0.12 USDC, sell 1 at 110 paying 0.0002 BNB
-        // worth 0.13: P&L = 110 − 0.13 − 100.12 = 9.75. Unvalued, the same fees count nothing.
+        // worth 0.13: P&L = 110 − 100 − 0.12 − 0.13 = 9.75. Unvalued, the same fees count
+        // nothing.
         let valued = |mut f: Fill, q| {
             f.commission.quote_value = Some(Quote::new(q));
             f
         };
         let buy = fill(1, Slot::Buy(1), dec!(100), dec!(1), dec!(0.0002), "BNB");
         let sell = fill(2, Slot::Tp1, dec!(110), dec!(1), dec!(0.0002), "BNB");
+        let bought = replay(&basket(), &[valued(buy.clone(), dec!(0.12))]);
+        assert_eq!(bought.vwap(), Some(Price::new(dec!(100))));
+        assert_eq!(bought.realised_pnl, Quote::new(dec!(-0.12)));
         let p = replay(
             &basket(),
             &[

@@ -188,7 +188,8 @@ fn basket_counts(record: &BacktestRecord) -> BasketCounts {
     for b in &record.baskets {
         c.opened += 1;
         *match b.status {
-            BasketStatus::Active => &mut c.active,
+            // The backtester never leaves a basket closing; still open if it did.
+            BasketStatus::Active | BasketStatus::Closing => &mut c.active,
             BasketStatus::Closed => &mut c.closed,
             BasketStatus::Stopped => &mut c.stopped,
             BasketStatus::EmergencyClosed => &mut c.emergency_closed,
