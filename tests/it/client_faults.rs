@@ -273,3 +273,24 @@ async fn a_reused_id_resolves_to_the_new_order_even_when_lookups_answer_with_the
     assert_eq!(report.order_id, both[1].order_id);
     assert_eq!(report.status, OrderStatus::Filled);
 }
+
+#[tokio::test]
+async fn a_lookup_lagging_beyond_the_grace_does_not_hide_a_resting_order() {
+    let sim = spawn().await;
+    let rest = sim.client();
+    rest.sync_time().await.unwrap();
+    // The answer is lost and lookups by client id (and allOrders) lag for an hour: a minute
+    // of -2013 is no proof; the book shows the order.
+    sim.faults(FaultConfig {
+        drop_after: next(1),
+        lookup_lag_ms: 3_600_000,
+        ..FaultConfig::default()
+    });
+    let order = limit(7, Slot::Buy(1), "3.900", "10");
+    let report = rest.place(&order).await.unwrap();
+    assert_eq!(
+        (report.status, report.spec.slot),
+        (OrderStatus::New, Slot::Buy(1))
+    );
+    assert_eq!(sim.orders_with_id(&order.client_id).len(), 1);
+}

@@ -222,10 +222,20 @@ impl<T: HttpTransport> BinanceRest<T> {
                     return Ok(report);
                 }
                 Ok(None) => {
-                    if missing.observe_missing(self.server_now_ms()) == Verdict::NeverPlaced {
-                        return Err(ExchangeError::Rejected(no_such_order()));
+                    if missing.observe_missing(self.server_now_ms()) != Verdict::NeverPlaced {
+                        "-2013 not yet conclusive".to_string()
+                    } else {
+                        // A last look where the lookup by client id cannot lag: the book,
+                        // then allOrders over the request's window.
+                        match self.listed_in_window(order, sent_timestamp_ms).await {
+                            Ok(Some(mut report)) => {
+                                report.spec.slot = order.spec.slot;
+                                return Ok(report);
+                            }
+                            Ok(None) => return Err(ExchangeError::Rejected(no_such_order())),
+                            Err(e) => format!("last look failed: {e}"),
+                        }
                     }
-                    "-2013 not yet conclusive".to_string()
                 }
                 Err(e) => e.to_string(),
             };
@@ -237,6 +247,24 @@ impl<T: HttpTransport> BinanceRest<T> {
             }
             self.pause.pause(self.config.resolve_poll_ms).await;
         }
+    }
+
+    /// The order with our client id on the book or in `allOrders`, created within the
+    /// request's window (see [`Self::created_in_window`]).
+    async fn listed_in_window(
+        &self,
+        order: &NewOrder,
+        sent_timestamp_ms: i64,
+    ) -> Result<Option<OrderReport>, ExchangeError> {
+        let from = earliest_created_ms(sent_timestamp_ms);
+        let open = self.open_orders_of(&order.symbol).await?;
+        if let Some(found) = open
+            .into_iter()
+            .find(|o| o.client_id == order.client_id && o.time_ms >= from)
+        {
+            return Ok(Some(found));
+        }
+        self.created_in_window(order, sent_timestamp_ms).await
     }
 
     /// The order with our client id among those created within `[sent − 5 s, sent +
