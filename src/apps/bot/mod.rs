@@ -19,6 +19,7 @@
 pub mod control;
 pub mod emergency;
 mod execute;
+mod intents;
 pub mod metrics;
 pub mod runner;
 pub mod settings;
