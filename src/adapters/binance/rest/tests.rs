@@ -325,12 +325,16 @@ async fn a_namesake_alone_means_never_placed_after_the_grace() {
         );
         h.reply(200, "[]");
     }
+    // The last look: not on the book, not in allOrders.
+    h.reply(200, "[]");
+    h.reply(200, "[]");
     let err = h.rest.place(&new_order(Slot::Buy(1))).await.unwrap_err();
     assert!(
         matches!(err, ExchangeError::Rejected(ref api) if api.code == -2013),
         "{err:?}"
     );
-    assert_eq!(h.script().count(Method::Get, "/api/v3/allOrders"), 10);
+    assert_eq!(h.script().count(Method::Get, "/api/v3/allOrders"), 11);
+    assert_eq!(h.script().count(Method::Get, "/api/v3/openOrders"), 1);
     assert_eq!(h.script().left(), 0);
 }
 
@@ -344,6 +348,9 @@ async fn minus_2013_means_never_placed_only_after_deadline_and_grace() {
     for _ in 0..10 {
         h.error(400, -2013, "Order does not exist.");
     }
+    // The last look: not on the book, not in allOrders.
+    h.reply(200, "[]");
+    h.reply(200, "[]");
     let err = h.rest.place(&new_order(Slot::Buy(1))).await.unwrap_err();
     assert_eq!(
         err,
@@ -353,6 +360,8 @@ async fn minus_2013_means_never_placed_only_after_deadline_and_grace() {
         })
     );
     assert_eq!(h.script().count(Method::Get, "/api/v3/order"), 10);
+    assert_eq!(h.script().count(Method::Get, "/api/v3/openOrders"), 1);
+    assert_eq!(h.script().left(), 0);
     assert_eq!(h.clock.now_ms(), T0 + 9_000);
     assert_eq!(
         h.script().count(Method::Post, "/api/v3/order"),
