@@ -17,6 +17,7 @@ mod grid;
 mod market;
 
 pub(crate) use grid::checked_drops;
+pub use grid::MIN_LEVEL_GAP_PCT;
 pub use market::validate_for_market;
 
 use crate::core::money::Pct;

@@ -22,6 +22,10 @@ pub enum Rule {
     AtLeastOne,
     /// Explicit drops must be strictly increasing, nearest level first.
     DropsIncreasing,
+    /// Generated levels must lie at least [`MIN_LEVEL_GAP_PCT`] apart.
+    ///
+    /// [`MIN_LEVEL_GAP_PCT`]: crate::core::strategy::validate::MIN_LEVEL_GAP_PCT
+    LevelGap,
     /// The deepest drop (planned levels or extension) must be below 100 %.
     DeepestDropBelow100,
     /// The hard stop must lie below the deepest level.
@@ -85,6 +89,9 @@ impl Rule {
             AtLeastOneLevel => "needs at least one level",
             AtLeastOne => "must be at least 1 (omit the key for no limit)",
             DropsIncreasing => "drops must be strictly increasing, nearest level first",
+            LevelGap => {
+                "generated levels must lie at least 0.01 % apart (a smaller step_scale collapses them)"
+            }
             DeepestDropBelow100 => "the deepest level's drop must be below 100 %",
             HardStopBelowDeepest => "the hard stop must lie below the deepest level",
             TpFloorClearsFees => "the TP floor must clear two fees",

@@ -5,6 +5,11 @@ use crate::core::money::Pct;
 use crate::core::strategy::config::{ExtensionConfig, LevelsConfig, Rule, StrategyConfig};
 use rust_decimal::Decimal;
 
+/// The narrowest gap (percent of the anchor) between two generated levels. Finer than a tenth
+/// of Binance's 0.1 % fee a level buys nothing the one above it did not, and a `step_scale`
+/// far below 1 shrinks the gaps until decimal precision makes two levels one.
+pub const MIN_LEVEL_GAP_PCT: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
+
 /// Cumulative drops (percent) and weights of the planned levels, computed with checked
 /// arithmetic: `None` when a value overflows.
 pub(crate) fn checked_drops(levels: &LevelsConfig) -> Option<Vec<(Decimal, Decimal)>> {
@@ -94,6 +99,26 @@ pub(super) fn check_levels(c: &mut Checks, levels: &LevelsConfig) -> Option<Deci
         );
         return None;
     };
+    if matches!(levels, LevelsConfig::Generated { .. }) {
+        let narrow = dw
+            .windows(2)
+            .enumerate()
+            .find(|(_, pair)| pair[1].0 - pair[0].0 < MIN_LEVEL_GAP_PCT);
+        if let Some((i, pair)) = narrow {
+            c.push(
+                "levels.step_scale",
+                Rule::LevelGap,
+                subject,
+                Some(format!(
+                    "B{} and B{} would be {} % apart",
+                    i + 1,
+                    i + 2,
+                    (pair[1].0 - pair[0].0).normalize()
+                )),
+            );
+            return None;
+        }
+    }
     let deepest = dw.last().map(|(d, _)| *d)?;
     if deepest >= Decimal::ONE_HUNDRED {
         c.push(

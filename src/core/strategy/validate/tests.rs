@@ -184,6 +184,16 @@ fn bad_configs_name_their_key_and_rule() {
             expected: &[("levels.volume_scale", Positive)],
         },
         BadCase {
+            label: "step scale collapses the deeper levels into one",
+            mutate: |c| c.levels = generated(10, dec!(1), dec!(0.001), dec!(1.3)),
+            expected: &[("levels.step_scale", LevelGap)],
+        },
+        BadCase {
+            label: "step scale below 1 narrows a gap under 0.01 %",
+            mutate: |c| c.levels = generated(10, dec!(1), dec!(0.5), dec!(1.3)),
+            expected: &[("levels.step_scale", LevelGap)],
+        },
+        BadCase {
             label: "generated grid reaches 100 %",
             mutate: |c| c.levels = generated(10, dec!(1), dec!(1.5), dec!(1.3)),
             expected: &[("levels", DeepestDropBelow100)],
