@@ -20,3 +20,4 @@ mod lookup_lag;
 mod python_clients;
 mod sim_server;
 mod store;
+mod today;

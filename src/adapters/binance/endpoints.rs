@@ -3,8 +3,9 @@
 //! Weights are the current ones from the project's Binance reference (late 2026; check
 //! `CHANGELOG.md` when Binance announces changes). Since 2026-04-02 a *successful* order
 //! placement, cancel or cancel-replace costs 0 request weight and a failed one costs 1; the
-//! local budget charges 1 before sending (we cannot know the outcome in advance) and lets the
-//! `X-MBX-USED-WEIGHT-1M` header correct it. Placements (new order, cancel-replace) count 1
+//! local budget charges 1 before sending (we cannot know the outcome in advance) and gives it
+//! back when the answer is a success (`free_on_success`); the `X-MBX-USED-WEIGHT-1M` header
+//! then raises the count if the server saw more. Placements (new order, cancel-replace) count 1
 //! against the ORDERS limits; cancels do not.
 
 use super::transport::Method;
@@ -31,6 +32,9 @@ pub struct Endpoint {
     pub weight: u32,
     /// How many ORDERS-limit units a request uses (1 for placements).
     pub orders: u32,
+    /// Order entry (place, cancel, cancel-all, cancel-replace): 0 weight when it succeeds
+    /// (Binance since 2026-04-02), so the local charge is given back on a 2xx answer.
+    pub free_on_success: bool,
 }
 
 const fn public(path: &'static str, weight: u32) -> Endpoint {
@@ -40,6 +44,7 @@ const fn public(path: &'static str, weight: u32) -> Endpoint {
         security: Security::None,
         weight,
         orders: 0,
+        free_on_success: false,
     }
 }
 
@@ -50,6 +55,15 @@ const fn signed(method: Method, path: &'static str, weight: u32, orders: u32) ->
         security: Security::Signed,
         weight,
         orders,
+        free_on_success: false,
+    }
+}
+
+/// An order-entry endpoint: weight 1 charged before sending, 0 once it succeeded.
+const fn order_entry(method: Method, path: &'static str, orders: u32) -> Endpoint {
+    Endpoint {
+        free_on_success: true,
+        ..signed(method, path, 1, orders)
     }
 }
 
@@ -68,14 +82,14 @@ pub const ACCOUNT: Endpoint = signed(Method::Get, "/api/v3/account", 20, 0);
 /// `GET /api/v3/account/commission`.
 pub const ACCOUNT_COMMISSION: Endpoint = signed(Method::Get, "/api/v3/account/commission", 20, 0);
 /// `POST /api/v3/order` (0 on success, 1 on failure; charged 1).
-pub const ORDER_NEW: Endpoint = signed(Method::Post, "/api/v3/order", 1, 1);
+pub const ORDER_NEW: Endpoint = order_entry(Method::Post, "/api/v3/order", 1);
 /// `GET /api/v3/order`.
 pub const ORDER_QUERY: Endpoint = signed(Method::Get, "/api/v3/order", 4, 0);
 /// `DELETE /api/v3/order` (0 on success, 1 on failure; charged 1).
-pub const ORDER_CANCEL: Endpoint = signed(Method::Delete, "/api/v3/order", 1, 0);
+pub const ORDER_CANCEL: Endpoint = order_entry(Method::Delete, "/api/v3/order", 0);
 /// `POST /api/v3/order/cancelReplace` (0 on success, 1 on failure; charged 1).
 pub const ORDER_CANCEL_REPLACE: Endpoint =
-    signed(Method::Post, "/api/v3/order/cancelReplace", 1, 1);
+    order_entry(Method::Post, "/api/v3/order/cancelReplace", 1);
 /// `GET /api/v3/allOrders?symbol=…` (most recent first page; the window is 24 h at most
 /// with `startTime`/`endTime`).
 pub const ALL_ORDERS: Endpoint = signed(Method::Get, "/api/v3/allOrders", 20, 0);
@@ -83,8 +97,8 @@ pub const ALL_ORDERS: Endpoint = signed(Method::Get, "/api/v3/allOrders", 20, 0)
 pub const ALL_ORDERS_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 /// `GET /api/v3/openOrders?symbol=…` (6 with a symbol; never call it without one: 80).
 pub const OPEN_ORDERS: Endpoint = signed(Method::Get, "/api/v3/openOrders", 6, 0);
-/// `DELETE /api/v3/openOrders?symbol=…`.
-pub const CANCEL_ALL: Endpoint = signed(Method::Delete, "/api/v3/openOrders", 1, 0);
+/// `DELETE /api/v3/openOrders?symbol=…` (0 on success, 1 on failure; charged 1).
+pub const CANCEL_ALL: Endpoint = order_entry(Method::Delete, "/api/v3/openOrders", 0);
 /// `GET /api/v3/myTrades?symbol=…&fromId=…` (20; 5 only with `orderId`, which we do not use).
 pub const MY_TRADES: Endpoint = signed(Method::Get, "/api/v3/myTrades", 20, 0);
 
@@ -132,6 +146,16 @@ mod tests {
             assert_eq!((e.weight, e.orders), (weight, orders), "{}", e.path);
         }
         assert!(ALL.iter().all(|e| e.path.starts_with("/api/v3/")));
+        let free: Vec<_> = ALL.iter().filter(|e| e.free_on_success).collect();
+        assert_eq!(
+            free,
+            [
+                &ORDER_NEW,
+                &ORDER_CANCEL,
+                &ORDER_CANCEL_REPLACE,
+                &CANCEL_ALL
+            ]
+        );
         assert!(ALL
             .iter()
             .filter(|e| e.orders > 0)

@@ -13,7 +13,9 @@
 //!    (or "-1003 … banned until") no request at all is granted until then;
 //! 3. response headers raise the local count to the server's when larger (never lower it:
 //!    requests still in flight are not in the header yet);
-//! 4. limits come from `exchangeInfo.rateLimits` ([`RateLimiter::set_limits`]); until read, the
+//! 4. a successful order request gives its weight back ([`RateLimiter::refund_weight`]):
+//!    Binance charges it 0, but it is charged 1 before sending since the outcome is unknown;
+//! 5. limits come from `exchangeInfo.rateLimits` ([`RateLimiter::set_limits`]); until read, the
 //!    configured defaults apply.
 //!
 //! Invariant: the sum of costs granted inside one window never exceeds that window's limit.
@@ -271,6 +273,19 @@ impl RateLimiter {
             w.used += w.cost(cost);
         }
         Ok(())
+    }
+
+    /// Gives back the request weight of a request granted at `granted_ms` that turned out
+    /// free (a successful order request costs 0 since 2026-04-02). Only a window that still
+    /// holds `granted_ms` is lowered: a later window never counted it. ORDERS and
+    /// RAW_REQUESTS counts stay: the order still counts, the request still happened.
+    pub fn refund_weight(&mut self, weight: u32, granted_ms: i64) {
+        for w in &mut self.windows {
+            let start = granted_ms.div_euclid(w.spec.interval_ms) * w.spec.interval_ms;
+            if w.spec.kind == LimitKind::RequestWeight && w.start_ms == start {
+                w.used = w.used.saturating_sub(u64::from(weight));
+            }
+        }
     }
 
     /// Raises local counts to the server's `X-MBX-USED-WEIGHT-<n><u>` and

@@ -103,6 +103,25 @@ fn orders_count_only_placements() {
 }
 
 #[test]
+fn a_free_order_request_gives_its_weight_back_but_still_counts_as_an_order() {
+    let mut l = limiter(10, 100);
+    for _ in 0..50 {
+        l.try_acquire(ORDER, Priority::Normal, 5).unwrap();
+        l.refund_weight(ORDER.weight, 5);
+    }
+    assert_eq!(l.used(LimitKind::RequestWeight, MINUTE, 5), Some(0));
+    assert_eq!(l.used(LimitKind::Orders, 10 * SECOND, 5), Some(50));
+    // A grant from the previous window is not taken off the current one.
+    let read = Cost {
+        weight: 5,
+        orders: 0,
+    };
+    l.try_acquire(read, Priority::Normal, MINUTE).unwrap();
+    l.refund_weight(1, MINUTE - 1);
+    assert_eq!(l.used(LimitKind::RequestWeight, MINUTE, MINUTE), Some(5));
+}
+
+#[test]
 fn headers_raise_but_never_lower_the_count() {
     let mut l = limiter(1_000, 10);
     l.try_acquire(W, Priority::Normal, 0).unwrap();

@@ -215,12 +215,13 @@ impl<T: HttpTransport> BinanceRest<T> {
         Ok(())
     }
 
-    /// Waits for the local budget (up to `max_local_wait_ms` per wait) or says why not.
-    async fn acquire(&self, cost: Cost, priority: Priority) -> Result<(), ExchangeError> {
+    /// Waits for the local budget (up to `max_local_wait_ms` per wait) or says why not; the
+    /// estimated server time at which it was granted.
+    async fn acquire(&self, cost: Cost, priority: Priority) -> Result<i64, ExchangeError> {
         for _ in 0..4 {
             let now = self.server_now_ms();
             let denied = match self.state().limiter.try_acquire(cost, priority, now) {
-                Ok(()) => return Ok(()),
+                Ok(()) => return Ok(now),
                 Err(d) => d,
             };
             let wait = u64::try_from(denied.until_ms() - now).unwrap_or(0);
@@ -250,7 +251,7 @@ impl<T: HttpTransport> BinanceRest<T> {
             weight: endpoint.weight,
             orders: endpoint.orders,
         };
-        self.acquire(cost, priority).await.map_err(Failure::local)?;
+        let granted_ms = self.acquire(cost, priority).await.map_err(Failure::local)?;
         let signing = match (endpoint.security, &self.credentials) {
             (Security::None, _) => None,
             (Security::Signed, Some(credentials)) => Some(Signing {
@@ -284,6 +285,10 @@ impl<T: HttpTransport> BinanceRest<T> {
         };
         let now = self.server_now_ms();
         let mut state = self.state();
+        if endpoint.free_on_success && response.is_success() {
+            // Before the headers: they then raise the count if the server saw more.
+            state.limiter.refund_weight(cost.weight, granted_ms);
+        }
         state.limiter.observe_headers(&response.headers, now);
         if response.is_success() {
             return Ok(Sent {

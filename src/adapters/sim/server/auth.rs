@@ -143,6 +143,26 @@ mod tests {
         assert!(!verify(secret, &payload(q, "x=1"), sig));
     }
 
+    /// Since 2026-01-15 Binance signs the percent-encoded payload: the documented non-ASCII
+    /// vector verifies over the encoded bytes as sent, and not over the decoded text.
+    #[test]
+    fn the_percent_encoded_vector_verifies_as_sent() {
+        let fx: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../../tests/fixtures/binance-docs/hmac_signing_vectors.json"
+        ))
+        .unwrap();
+        let secret = fx["secretKey"].as_str().unwrap();
+        let v = &fx["vectors"][1];
+        let (encoded, sig) = (
+            v["payload"].as_str().unwrap(),
+            v["hmac_sha256_hex"].as_str().unwrap(),
+        );
+        let sent = format!("{encoded}&signature={sig}");
+        assert!(verify(secret, &payload(&sent, ""), sig));
+        let unencoded = v["payload_unencoded"].as_str().unwrap();
+        assert!(!verify(secret, unencoded, sig));
+    }
+
     #[test]
     fn payload_is_query_then_body_without_signature() {
         assert_eq!(payload("a=1&signature=ff", "b=2"), "a=1b=2");

@@ -1,0 +1,77 @@
+//! The exchange server answers as today's Binance does.
+
+use super::raw::{spawn, spawn_with, SECRET};
+use binance_trader::adapters::sim::server::sign;
+use reqwest::Method;
+
+/// Since 2026-04-02: successful place, cancel, cancel-all and cancel-replace cost 0 weight,
+/// failed ones their weight; the ORDERS limits still count every new order.
+#[tokio::test]
+async fn successful_order_requests_are_free_and_orders_still_count() {
+    let sim = spawn_with(6_000, 3, |_| {}).await;
+    let placed = sim.rest_buy("free-1").await;
+    assert_eq!(placed.status, 200, "{}", placed.body);
+    assert_eq!(placed.header("x-mbx-used-weight-1m"), "0");
+    assert_eq!(placed.header("x-mbx-order-count-10s"), "1");
+    let cancel = sim
+        .signed(
+            Method::DELETE,
+            "/api/v3/order",
+            "symbol=FILUSDT&origClientOrderId=free-1",
+        )
+        .await;
+    assert_eq!(cancel.status, 200, "{}", cancel.body);
+    assert_eq!(cancel.header("x-mbx-used-weight-1m"), "0");
+    assert_eq!(sim.rest_buy("free-2").await.status, 200);
+    let replaced = sim
+        .signed(
+            Method::POST,
+            "/api/v3/order/cancelReplace",
+            "symbol=FILUSDT&cancelReplaceMode=STOP_ON_FAILURE&cancelOrigClientOrderId=free-2&side=BUY&type=LIMIT&timeInForce=GTC&quantity=5&price=3.001&newClientOrderId=free-3",
+        )
+        .await;
+    assert_eq!(replaced.status, 200, "{}", replaced.body);
+    assert_eq!(replaced.header("x-mbx-used-weight-1m"), "0");
+    assert_eq!(replaced.header("x-mbx-order-count-10s"), "3");
+    let all = sim
+        .signed(Method::DELETE, "/api/v3/openOrders", "symbol=FILUSDT")
+        .await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(all.header("x-mbx-used-weight-1m"), "0");
+    // A failed cancel costs its weight.
+    let unknown = sim
+        .signed(
+            Method::DELETE,
+            "/api/v3/order",
+            "symbol=FILUSDT&origClientOrderId=never",
+        )
+        .await;
+    unknown.assert_error(400, -2011, "Unknown order sent.");
+    assert_eq!(unknown.header("x-mbx-used-weight-1m"), "1");
+    // Zero weight, yet the fourth new order in 10 s is over the ORDERS limit of 3.
+    let fourth = sim.rest_buy("free-4").await;
+    fourth.assert_error(
+        429,
+        -1015,
+        "Too many new orders; current limit is 3 orders per 10 SECOND.",
+    );
+}
+
+/// Since 2026-01-15 the signature is over the percent-encoded payload, exactly as sent.
+#[tokio::test]
+async fn signature_is_checked_over_the_percent_encoded_payload() {
+    let sim = spawn().await;
+    // `:` and `/` are legal in client ids and change under form encoding.
+    let encoded = sim.rest_buy("grid%3Ab1%2Fr2").await;
+    assert_eq!(encoded.status, 200, "{}", encoded.body);
+    assert_eq!(encoded.body["clientOrderId"], "grid:b1/r2");
+    // The pre-2026 way: sign the decoded text, send it encoded → -1022.
+    let ts = sim.server.now_ms();
+    let decoded = format!(
+        "symbol=FILUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=5&price=3.000&newClientOrderId=grid:b1/r3&timestamp={ts}"
+    );
+    let sent = decoded.replace("grid:b1/r3", "grid%3Ab1%2Fr3");
+    let q = format!("{sent}&signature={}", sign(SECRET, &decoded));
+    let old = sim.send(Method::POST, "/api/v3/order", &q).await;
+    old.assert_error(400, -1022, "Signature for this request is not valid.");
+}
