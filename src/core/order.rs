@@ -165,6 +165,34 @@ impl OrderStatus {
     }
 }
 
+/// Why Binance expired an order (`expiryReason`, on expired orders since 2026-03). An open set
+/// kept as Binance's text, so a reason added later never fails a read; `NONE` and empty mean
+/// no reason.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ExpiryReason(String);
+
+impl ExpiryReason {
+    /// A taker order tried to trade outside the price range around the reference price.
+    pub const PRICE_RANGE: &'static str = "EXECUTION_RULE_PRICE_RANGE_EXCEEDED";
+
+    /// The reason from Binance's text; `None` for `""` and `"NONE"`.
+    pub fn new(text: &str) -> Option<Self> {
+        let text = text.trim();
+        (!text.is_empty() && text != "NONE").then(|| Self(text.to_string()))
+    }
+
+    /// Binance's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Expired by the Price Range Execution Rule: re-placing at once would expire again.
+    pub fn is_price_range(&self) -> bool {
+        self.0 == Self::PRICE_RANGE
+    }
+}
+
 /// The role of an order inside a basket (see `.spec/strategy.md` §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
@@ -324,6 +352,17 @@ impl fmt::Display for OrderRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expiry_reasons_are_an_open_set() {
+        assert_eq!(ExpiryReason::new("NONE"), None);
+        assert_eq!(ExpiryReason::new(""), None);
+        let pr = ExpiryReason::new("EXECUTION_RULE_PRICE_RANGE_EXCEEDED").unwrap();
+        assert!(pr.is_price_range());
+        let later = ExpiryReason::new("SOMETHING_BINANCE_ADDS_LATER").unwrap();
+        assert!(!later.is_price_range());
+        assert_eq!(later.as_str(), "SOMETHING_BINANCE_ADDS_LATER");
+    }
 
     #[test]
     fn slot_text_round_trips() {

@@ -12,7 +12,7 @@ use crate::core::client_id::ClientOrderId;
 use crate::core::fill::Balance;
 use crate::core::filters::SymbolRules;
 use crate::core::money::{Amount, Price, Qty, Quote};
-use crate::core::order::{OrderSpec, OrderStatus, Side};
+use crate::core::order::{ExpiryReason, OrderSpec, OrderStatus, Side};
 use crate::core::symbol::{Asset, Symbol};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
@@ -68,6 +68,9 @@ pub struct OrderReport {
     pub time_ms: i64,
     /// Last update time, Unix ms.
     pub update_ms: i64,
+    /// Why an `EXPIRED` order expired (`expiryReason`), when Binance says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_reason: Option<ExpiryReason>,
 }
 
 /// One trade of ours (`GET /api/v3/myTrades`): no client id, only the exchange order id.

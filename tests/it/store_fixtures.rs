@@ -211,6 +211,7 @@ pub fn report(
         cumulative_quote: quote("0.015185185185000"),
         time_ms: intent.created_ms,
         update_ms,
+        expiry_reason: None,
     }
 }
 

@@ -17,7 +17,9 @@ use crate::adapters::klines::Candle;
 use crate::core::client_id::{ClientOrderId, IdPrefix};
 use crate::core::fill::{Balance, Commission, Fill};
 use crate::core::money::{Amount, Price, Qty, Quote};
-use crate::core::order::{OrderSpec, OrderStatus, OrderType, Side, Slot, TimeInForce};
+use crate::core::order::{
+    ExpiryReason, OrderSpec, OrderStatus, OrderType, Side, Slot, TimeInForce,
+};
 use crate::core::symbol::{Asset, Symbol};
 use crate::ports::exchange::{Account, BookTicker, ExchangeTrade, OrderReport};
 use rust_decimal::Decimal;
@@ -174,6 +176,7 @@ pub fn order_report(w: &wire::OrderWire, slot: Slot) -> Result<OrderReport, Pars
         )?,
         time_ms,
         update_ms: w.update_time.or(w.transact_time).unwrap_or(time_ms),
+        expiry_reason: w.expiry_reason.as_deref().and_then(ExpiryReason::new),
     })
 }
 
@@ -278,5 +281,7 @@ pub fn candle(k: &wire::Kline) -> Result<Candle, ParseError> {
     })
 }
 
+#[cfg(test)]
+mod open_set_tests;
 #[cfg(test)]
 mod tests;

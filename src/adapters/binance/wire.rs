@@ -343,6 +343,14 @@ pub struct OrderWire {
     /// Executions (FULL responses only).
     #[serde(default)]
     pub fills: Vec<FillWire>,
+    /// Why an expired order expired (`NONE`, `EXECUTION_RULE_PRICE_RANGE_EXCEEDED`, …; an
+    /// open set, since 2026-03).
+    #[serde(default)]
+    pub expiry_reason: Option<String>,
+    /// Self-trade prevention mode (`NONE`, `EXPIRE_TAKER`, …, `DECREMENT`, `TRANSFER`): an
+    /// open set kept as text, so a mode added later never fails a read.
+    #[serde(default)]
+    pub self_trade_prevention_mode: Option<String>,
 }
 
 /// An order list in "Cancel All Open Orders on a Symbol" (OCO and friends).

@@ -4,7 +4,7 @@
 use super::trailing::Trigger;
 use crate::core::client_id::ClientOrderId;
 use crate::core::money::{Amount, Price, Qty, Quote};
-use crate::core::order::{OrderSpec, OrderStatus, OrderType, Side, TimeInForce};
+use crate::core::order::{ExpiryReason, OrderSpec, OrderStatus, OrderType, Side, TimeInForce};
 use crate::core::symbol::Symbol;
 pub use crate::ports::exchange::OrderRef;
 use crate::ports::exchange::OrderReport;
@@ -33,6 +33,8 @@ pub struct SimOrder {
     /// What is still locked for this order (quote for buys with a limit price, base for
     /// sells).
     pub locked: Amount,
+    /// Why it expired (`expiryReason`), when it did.
+    pub expiry_reason: Option<ExpiryReason>,
 }
 
 impl SimOrder {
@@ -95,6 +97,7 @@ impl SimOrder {
             cumulative_quote: self.cum_quote,
             time_ms: self.time_ms,
             update_ms: self.update_ms,
+            expiry_reason: self.expiry_reason.clone(),
         }
     }
 }

@@ -8,7 +8,7 @@ use super::orders::SimOrder;
 use super::trailing::Trigger;
 use crate::core::filters::SymbolStatus;
 use crate::core::money::{Amount, Price, Qty};
-use crate::core::order::{OrderSpec, OrderStatus, OrderType, Side, TimeInForce};
+use crate::core::order::{ExpiryReason, OrderSpec, OrderStatus, OrderType, Side, TimeInForce};
 use crate::core::symbol::Asset;
 use crate::ports::exchange::{ApiError, ExchangeTrade, NewOrder, OrderReport};
 
@@ -129,6 +129,7 @@ impl SimExchange {
             update_ms: now_ms,
             trigger,
             locked: Amount::ZERO,
+            expiry_reason: None,
         };
         if let Some(p) = last {
             if spec.order_type == OrderType::LimitMaker && o.marketable_at(p) {
@@ -171,6 +172,12 @@ impl SimExchange {
         let expires = market_like || tif != TimeInForce::Gtc;
         if o.status.is_open() && expires {
             self.close_rest(s, i, OrderStatus::Expired, time_ms);
+            let reason = match tif {
+                TimeInForce::Ioc => Some("UNFILLED_IOC_QUANTITY_EXPIRED"),
+                TimeInForce::Fok => Some("UNFILLED_FOK_ORDER_EXPIRED"),
+                TimeInForce::Gtc => None,
+            };
+            self.books[s].open[i].expiry_reason = reason.and_then(ExpiryReason::new);
         }
     }
 }

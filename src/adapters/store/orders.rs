@@ -42,6 +42,8 @@ fn decode_order(r: &dyn RowGet) -> Result<OrderRecord, StoreError> {
         cumulative_quote: Quote::new(r.dec("cumulative_quote")?),
         time_ms: r.int("created_ms")?,
         update_ms: r.int("updated_ms")?,
+        // Not a column: the journal records it as an event when the order is seen expiring.
+        expiry_reason: None,
         spec,
     };
     Ok(OrderRecord {

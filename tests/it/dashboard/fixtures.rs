@@ -122,6 +122,7 @@ fn order(
         cumulative_quote: Quote::ZERO,
         time_ms: 1_700_000_000_000,
         update_ms: 1_700_000_000_000,
+        expiry_reason: None,
     }
 }
 

@@ -75,3 +75,69 @@ async fn signature_is_checked_over_the_percent_encoded_payload() {
     let old = sim.send(Method::POST, "/api/v3/order", &q).await;
     old.assert_error(400, -1022, "Signature for this request is not valid.");
 }
+
+/// Every documented self-trade-prevention mode is accepted and shown; an unknown one is
+/// -1100. An IOC leftover expires with its `expiryReason`, in the answer and in queries.
+#[tokio::test]
+async fn stp_modes_are_accepted_and_expiry_reasons_shown() {
+    let sim = spawn().await;
+    for (i, mode) in [
+        "NONE",
+        "EXPIRE_TAKER",
+        "EXPIRE_MAKER",
+        "EXPIRE_BOTH",
+        "DECREMENT",
+        "TRANSFER",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let p = format!(
+            "symbol=FILUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=5&price=3.000&newClientOrderId=stp-{i}&newOrderRespType=RESULT&selfTradePreventionMode={mode}"
+        );
+        let a = sim.signed(Method::POST, "/api/v3/order", &p).await;
+        assert_eq!(a.status, 200, "{mode}: {}", a.body);
+        assert_eq!(a.body["selfTradePreventionMode"], *mode);
+    }
+    let bad = sim
+        .signed(
+            Method::POST,
+            "/api/v3/order",
+            "symbol=FILUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=5&price=3.000&selfTradePreventionMode=EXPIRE_NOBODY",
+        )
+        .await;
+    bad.assert_error(
+        400,
+        -1100,
+        "Illegal characters found in parameter 'selfTradePreventionMode'",
+    );
+    sim.server.step(1);
+    let ioc = sim
+        .signed(
+            Method::POST,
+            "/api/v3/order",
+            "symbol=FILUSDT&side=BUY&type=LIMIT&timeInForce=IOC&quantity=5&price=3.000&newClientOrderId=ioc-1&newOrderRespType=RESULT",
+        )
+        .await;
+    assert_eq!(ioc.body["status"], "EXPIRED", "{}", ioc.body);
+    assert_eq!(ioc.body["expiryReason"], "UNFILLED_IOC_QUANTITY_EXPIRED");
+    let q = sim
+        .signed(
+            Method::GET,
+            "/api/v3/order",
+            "symbol=FILUSDT&origClientOrderId=ioc-1",
+        )
+        .await;
+    assert_eq!(q.body["expiryReason"], "UNFILLED_IOC_QUANTITY_EXPIRED");
+    let open = sim
+        .signed(
+            Method::GET,
+            "/api/v3/order",
+            "symbol=FILUSDT&origClientOrderId=stp-0",
+        )
+        .await;
+    assert!(
+        open.body.get("expiryReason").is_none(),
+        "only on expired orders"
+    );
+}

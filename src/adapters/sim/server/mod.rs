@@ -21,6 +21,7 @@ mod market;
 mod params;
 mod replay;
 mod routes;
+mod stp;
 mod tape;
 mod tickers;
 mod trade;

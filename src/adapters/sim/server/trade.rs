@@ -225,8 +225,11 @@ fn respond(
 pub fn place(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     let symbol = p.symbol()?;
     let (order, resp) = new_order(ctx, p, &symbol)?;
+    let stp = super::stp::mode(p)?;
     let (report, fills) = ctx.ex.place_with_fills(&order, ctx.now_ms)?;
-    Ok(respond(&report, resp, ctx.now_ms, &fills))
+    let mut answer = respond(&report, resp, ctx.now_ms, &fills);
+    super::stp::echo(&mut answer, stp);
+    Ok(answer)
 }
 
 /// `orderId` or `origClientOrderId` (with their `cancel…` names in cancel-replace).

@@ -44,6 +44,10 @@ fn core_fields(r: &OrderReport, m: &mut Map<String, Value>) {
     if let Some(td) = r.spec.trailing_delta {
         m.insert("trailingDelta".into(), td.into());
     }
+    // Only on expired orders, as Binance (since 2026-03).
+    if let Some(reason) = &r.expiry_reason {
+        m.insert("expiryReason".into(), reason.as_str().into());
+    }
 }
 
 fn head(r: &OrderReport) -> Map<String, Value> {
