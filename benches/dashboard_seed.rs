@@ -83,6 +83,7 @@ pub async fn seed<S: Store>(store: &S, config: &StrategyConfig, orders: u64) {
                         cumulative_quote: if filled { qty * price } else { Quote::ZERO },
                         time_ms: at,
                         update_ms: at,
+                        expiry_reason: None,
                     },
                 )
                 .await

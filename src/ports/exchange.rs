@@ -207,6 +207,14 @@ pub trait Exchange: Send + Sync {
         &self,
         symbol: &Symbol,
     ) -> impl Future<Output = Result<SymbolRules, ExchangeError>> + Send;
+    /// [`Self::symbol_rules`] read now, past any cache: the bot watches the symbol's status
+    /// (`CANCEL_ONLY` and friends) with it. Adapters without a cache keep the default.
+    fn symbol_rules_fresh(
+        &self,
+        symbol: &Symbol,
+    ) -> impl Future<Output = Result<SymbolRules, ExchangeError>> + Send {
+        self.symbol_rules(symbol)
+    }
     /// Server time, Unix ms.
     fn server_time(&self) -> impl Future<Output = Result<i64, ExchangeError>> + Send;
     /// Request weight used in the current one-minute window, when the client tracks it (for

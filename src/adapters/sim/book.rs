@@ -34,6 +34,8 @@ pub(super) struct Book {
     pub down: Option<Price>,
     /// Some order must see every candle (trailing stop without a first price).
     pub always_slow: bool,
+    /// The Price Range Execution Rule, when the operator set one.
+    pub price_range: Option<super::PriceRange>,
 }
 
 fn min_opt(a: Option<Price>, b: Price) -> Option<Price> {
@@ -58,6 +60,7 @@ impl Book {
             up: None,
             down: None,
             always_slow: false,
+            price_range: None,
         }
     }
 

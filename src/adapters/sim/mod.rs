@@ -18,6 +18,7 @@
 //! 3. an order only sees candles that open at or after its creation time (no look-ahead);
 //! 4. the same inputs give the same order ids, trade ids, trades and balances.
 
+mod admin;
 mod balances;
 mod book;
 mod candle;
@@ -33,6 +34,7 @@ pub mod server;
 #[cfg(test)]
 mod tests;
 
+pub use admin::PriceRange;
 pub use balances::Balances;
 pub use engine::{CancelReplaceError, CancelReplaceFailure, CancelReplaced, SimExchange, SymbolId};
 pub use fees::{Charge, CommissionMode, FeeSchedule};

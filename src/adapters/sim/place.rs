@@ -165,6 +165,13 @@ impl SimExchange {
         let tif = o.tif();
         let market_like = o.is_market_like();
         let marketable = price.filter(|p| o.marketable_at(*p));
+        let range = self.books[s].price_range;
+        if marketable.is_some_and(|p| range.is_some_and(|r| !r.allows(p))) {
+            // Taking outside the allowed band: expired before any trade (Binance 2026-03).
+            self.close_rest(s, i, OrderStatus::Expired, time_ms);
+            self.books[s].open[i].expiry_reason = ExpiryReason::new(ExpiryReason::PRICE_RANGE);
+            return;
+        }
         if let Some(p) = marketable {
             self.execute(s, i, p, false, time_ms, tif == TimeInForce::Fok);
         }

@@ -25,6 +25,7 @@ pub mod runner;
 pub mod settings;
 mod step;
 mod sync;
+mod trading_status;
 
 pub use metrics::BotMetrics;
 pub use settings::BotSettings;

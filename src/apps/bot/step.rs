@@ -63,6 +63,8 @@ pub struct Bot<E, S> {
     pub(super) rules: SymbolRules,
     pub(super) metrics: Arc<BotMetrics>,
     last_snapshot_ms: Option<i64>,
+    /// Server time the symbol's status was last read (`trading_status.rs`).
+    pub(super) status_checked_ms: Option<i64>,
 }
 
 impl<E: Exchange, S: Store> Bot<E, S> {
@@ -76,6 +78,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             rules,
             metrics: Arc::new(BotMetrics::new()),
             last_snapshot_ms: None,
+            status_checked_ms: None,
         })
     }
 
@@ -133,6 +136,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             report.lifecycle += closed.baskets.len();
             return Ok(report);
         }
+        self.check_trading_status(now).await?;
         let (fills, open) = self.sync(now).await?;
         report.fills = fills;
         report.lifecycle += self.finish_closing(now).await?;
@@ -257,16 +261,19 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             },
             rules: &self.rules,
         });
+        let (actions, _held) = super::trading_status::allowed_actions(
+            self.rules.status,
+            decision.reconciliation.two_step_actions().collect(),
+        );
         let outcome = self
-            .execute(
-                basket.id,
-                decision.reconciliation.two_step_actions().collect(),
-                now,
-                OnChange::Stop,
-            )
+            .execute(basket.id, actions, now, OnChange::Stop)
             .await?;
         report.actions += outcome.done;
         report.failed += outcome.failed;
+        if outcome.failed > 0 {
+            // Perhaps the market closed (CANCEL_ONLY): look at the status next step.
+            self.recheck_trading_status();
+        }
         if outcome.failed > 0 || outcome.changed {
             // Something is unsettled or the plan went stale: decide again next step before
             // any lifecycle change.

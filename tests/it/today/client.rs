@@ -1,11 +1,16 @@
 //! Our client against the exchange server: today's rules.
 
 use crate::client_sim::harness::{fil, spawn_with, test_config, KEY};
+use binance_trader::adapters::binance::error::{reject_reason, RejectReason};
 use binance_trader::adapters::binance::{BinanceRest, Credentials};
+use binance_trader::adapters::sim::PriceRange;
 use binance_trader::core::client_id::ClientOrderId;
+use binance_trader::core::filters::SymbolStatus;
 use binance_trader::core::money::{Price, Qty};
+use binance_trader::core::order::OrderStatus;
 use binance_trader::core::order::{OrderSpec, Slot};
-use binance_trader::ports::exchange::{Exchange, NewOrder, OrderRef};
+use binance_trader::ports::exchange::{Exchange, ExchangeError, NewOrder, OrderRef};
+use rust_decimal::Decimal;
 
 fn buy(id: &str) -> NewOrder {
     NewOrder {
@@ -59,4 +64,62 @@ async fn client_ids_that_encoding_changes_are_signed_and_accepted() {
         .unwrap()
         .unwrap();
     assert_eq!(found.order_id, report.order_id);
+}
+
+/// The client sees `CANCEL_ONLY` when it reads past its exchangeInfo cache, and a placement
+/// then is a `MarketClosed` rejection while a cancel works.
+#[tokio::test]
+async fn cancel_only_is_read_fresh_and_placements_are_market_closed() {
+    let sim = spawn_with(6_000, 100, 8).await;
+    let rest = sim.client();
+    assert_eq!(
+        rest.symbol_rules(&fil()).await.unwrap().status,
+        SymbolStatus::Trading
+    );
+    let resting = buy("co-1");
+    rest.place(&resting).await.unwrap();
+    sim.server
+        .set_symbol_status(&fil(), SymbolStatus::CancelOnly)
+        .unwrap();
+    let fresh = rest.symbol_rules_fresh(&fil()).await.unwrap();
+    assert_eq!(fresh.status, SymbolStatus::CancelOnly);
+    match rest.place(&buy("co-2")).await {
+        Err(ExchangeError::Rejected(e)) => {
+            assert_eq!(reject_reason(&e), RejectReason::MarketClosed)
+        }
+        other => panic!("{other:?}"),
+    }
+    let cancelled = rest
+        .cancel(&fil(), &OrderRef::Client(resting.client_id))
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status, OrderStatus::Canceled);
+}
+
+/// An order expired by the Price Range Execution Rule comes back with its reason.
+#[tokio::test]
+async fn price_range_expiry_reaches_the_report() {
+    let sim = spawn_with(6_000, 100, 8).await;
+    let rest = sim.client();
+    sim.server
+        .set_price_range(
+            &fil(),
+            Some(PriceRange {
+                reference: Price::parse("3.000").unwrap(),
+                mult_down: Decimal::new(9, 1),
+                mult_up: Decimal::new(11, 1),
+            }),
+        )
+        .unwrap();
+    let mut taker = buy("pr-1");
+    taker.spec.price = Some(Price::parse("4.500").unwrap());
+    let report = rest.place(&taker).await.unwrap();
+    assert_eq!(report.status, OrderStatus::Expired);
+    assert!(report.expiry_reason.as_ref().unwrap().is_price_range());
+    let queried = rest
+        .query(&fil(), &OrderRef::Id(report.order_id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(queried.expiry_reason.unwrap().is_price_range());
 }

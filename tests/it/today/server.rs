@@ -141,3 +141,108 @@ async fn stp_modes_are_accepted_and_expiry_reasons_shown() {
         "only on expired orders"
     );
 }
+
+async fn admin(sim: &super::raw::Raw, path: &str, body: serde_json::Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{}{path}", sim.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204, "{}", resp.text().await.unwrap());
+}
+
+/// `CANCEL_ONLY` (since 2026-07): exchangeInfo shows it, new orders are "Market is closed.",
+/// cancels work, a cancel-replace cancels and fails its new half; `TRADING` again accepts.
+#[tokio::test]
+async fn cancel_only_refuses_new_orders_and_still_cancels() {
+    let sim = spawn().await;
+    assert_eq!(sim.rest_buy("co-1").await.status, 200);
+    assert_eq!(sim.rest_buy("co-2").await.status, 200);
+    admin(
+        &sim,
+        "/sim/symbol-status",
+        serde_json::json!({"symbol": "FILUSDT", "status": "CANCEL_ONLY"}),
+    )
+    .await;
+    let info = sim
+        .send(Method::GET, "/api/v3/exchangeInfo", "symbol=FILUSDT")
+        .await;
+    assert_eq!(info.body["symbols"][0]["status"], "CANCEL_ONLY");
+    sim.rest_buy("co-3")
+        .await
+        .assert_error(400, -2010, "Market is closed.");
+    let cancel = sim
+        .signed(
+            Method::DELETE,
+            "/api/v3/order",
+            "symbol=FILUSDT&origClientOrderId=co-1",
+        )
+        .await;
+    assert_eq!(cancel.body["status"], "CANCELED", "{}", cancel.body);
+    let cr = sim
+        .signed(
+            Method::POST,
+            "/api/v3/order/cancelReplace",
+            "symbol=FILUSDT&cancelReplaceMode=STOP_ON_FAILURE&cancelOrigClientOrderId=co-2&side=BUY&type=LIMIT&timeInForce=GTC&quantity=5&price=3.001&newClientOrderId=co-4",
+        )
+        .await;
+    cr.assert_error(409, -2021, "Order cancel-replace partially failed.");
+    assert_eq!(cr.body["data"]["cancelResult"], "SUCCESS");
+    assert_eq!(cr.body["data"]["newOrderResult"], "FAILURE");
+    assert_eq!(
+        cr.body["data"]["newOrderResponse"]["msg"],
+        "Market is closed."
+    );
+    admin(
+        &sim,
+        "/sim/symbol-status",
+        serde_json::json!({"symbol": "FILUSDT", "status": "TRADING"}),
+    )
+    .await;
+    assert_eq!(sim.rest_buy("co-5").await.status, 200);
+}
+
+/// The Price Range Execution Rule: a taker order that would trade outside the band around
+/// the reference price expires with `EXECUTION_RULE_PRICE_RANGE_EXCEEDED`, nothing executed;
+/// an order that rests (maker) is not touched.
+#[tokio::test]
+async fn price_range_rule_expires_takers_outside_the_band() {
+    let sim = spawn().await;
+    // The market is at 4.000; a reference of 3.000 ± 10 % leaves it outside the band.
+    admin(
+        &sim,
+        "/sim/execution-rule",
+        serde_json::json!({"symbol": "FILUSDT", "referencePrice": "3.000", "multDown": "0.9", "multUp": "1.1"}),
+    )
+    .await;
+    let taker = sim
+        .signed(
+            Method::POST,
+            "/api/v3/order",
+            "symbol=FILUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=5&price=4.500&newClientOrderId=pr-1&newOrderRespType=RESULT",
+        )
+        .await;
+    assert_eq!(taker.body["status"], "EXPIRED", "{}", taker.body);
+    assert_eq!(taker.body["executedQty"], "0.00000000");
+    assert_eq!(
+        taker.body["expiryReason"],
+        "EXECUTION_RULE_PRICE_RANGE_EXCEEDED"
+    );
+    let maker = sim.rest_buy("pr-2").await;
+    assert_eq!(maker.body["status"], "NEW", "{}", maker.body);
+    admin(
+        &sim,
+        "/sim/execution-rule",
+        serde_json::json!({"symbol": "FILUSDT"}),
+    )
+    .await;
+    let after = sim
+        .signed(
+            Method::POST,
+            "/api/v3/order",
+            "symbol=FILUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=5&price=4.500&newClientOrderId=pr-3&newOrderRespType=RESULT",
+        )
+        .await;
+    assert_eq!(after.body["status"], "FILLED", "{}", after.body);
+}

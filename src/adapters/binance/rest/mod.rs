@@ -409,6 +409,11 @@ impl<T: HttpTransport> Exchange for BinanceRest<T> {
         self.rules(symbol).await
     }
 
+    async fn symbol_rules_fresh(&self, symbol: &Symbol) -> Result<SymbolRules, ExchangeError> {
+        self.refresh_exchange_info(symbol).await?;
+        self.rules(symbol).await
+    }
+
     async fn server_time(&self) -> Result<i64, ExchangeError> {
         let t: ServerTime = self.read_json(&endpoints::TIME, &Params::new()).await?;
         Ok(t.server_time)

@@ -13,6 +13,7 @@
 //! 2. every `/api` answer carries `X-MBX-USED-WEIGHT-1M`; errors are `{"code","msg"}`;
 //! 3. with [`Speed::Manual`] and no latency fault, the same requests give the same answers.
 
+mod admin;
 mod auth;
 mod fail;
 mod faults;

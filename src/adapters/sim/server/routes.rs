@@ -163,6 +163,8 @@ pub fn router(state: SimServer) -> Router {
         .route("/sim/step", post(step))
         .route("/sim/faults", post(faults))
         .route("/sim/stats", get(stats))
+        .route("/sim/symbol-status", post(super::admin::symbol_status))
+        .route("/sim/execution-rule", post(super::admin::execution_rule))
         .fallback(api)
         .with_state(state)
 }

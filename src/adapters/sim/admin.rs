@@ -1,0 +1,58 @@
+//! What an exchange operator changes on a running market (Binance, 2026): a symbol's trading
+//! status (`CANCEL_ONLY`, `HALT`, …) and the Price Range Execution Rule. Tests and the
+//! exchange-sim admin endpoints use these to put a client in those situations.
+
+use super::engine::SimExchange;
+use crate::core::filters::SymbolStatus;
+use crate::core::money::Price;
+use crate::core::symbol::Symbol;
+use crate::ports::exchange::ApiError;
+use rust_decimal::Decimal;
+
+/// The Price Range Execution Rule (`faqs/price_range_execution_rules.md`): a taker may only
+/// trade at prices within `[reference × mult_down, reference × mult_up]`; a taker order that
+/// would trade outside is `EXPIRED` with `EXECUTION_RULE_PRICE_RANGE_EXCEEDED`, nothing
+/// executed. One pair of multipliers serves both sides (Binance has one per side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceRange {
+    /// The reference price (on Binance a moving average of trades; here set by the operator).
+    pub reference: Price,
+    /// Lowest allowed price as a multiple of the reference.
+    pub mult_down: Decimal,
+    /// Highest allowed price as a multiple of the reference.
+    pub mult_up: Decimal,
+}
+
+impl PriceRange {
+    /// Whether a taker may trade at `price`.
+    pub fn allows(&self, price: Price) -> bool {
+        let r = self.reference.get();
+        let p = price.get();
+        p >= r * self.mult_down && p <= r * self.mult_up
+    }
+}
+
+impl SimExchange {
+    /// Sets a symbol's status. Only `TRADING` accepts new orders (others: -2010 "Market is
+    /// closed."); cancels work in every status.
+    pub fn set_symbol_status(
+        &mut self,
+        symbol: &Symbol,
+        status: SymbolStatus,
+    ) -> Result<(), ApiError> {
+        let s = self.sym(symbol)?;
+        self.books[s].rules.status = status;
+        Ok(())
+    }
+
+    /// Sets or clears (`None`) the Price Range Execution Rule of a symbol.
+    pub fn set_price_range(
+        &mut self,
+        symbol: &Symbol,
+        rule: Option<PriceRange>,
+    ) -> Result<(), ApiError> {
+        let s = self.sym(symbol)?;
+        self.books[s].price_range = rule;
+        Ok(())
+    }
+}
