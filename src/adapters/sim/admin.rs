@@ -3,10 +3,14 @@
 //! exchange-sim admin endpoints use these to put a client in those situations.
 
 use super::engine::SimExchange;
+use super::errors;
+use super::orders::OrderRef;
 use crate::core::filters::SymbolStatus;
 use crate::core::money::Price;
+use crate::core::order::{ExpiryReason, OrderStatus};
 use crate::core::symbol::Symbol;
 use crate::ports::exchange::ApiError;
+use crate::ports::exchange::OrderReport;
 use rust_decimal::Decimal;
 
 /// The Price Range Execution Rule (`faqs/price_range_execution_rules.md`): a taker may only
@@ -43,6 +47,28 @@ impl SimExchange {
         let s = self.sym(symbol)?;
         self.books[s].rules.status = status;
         Ok(())
+    }
+
+    /// The exchange expires one open order with `reason` (as Binance does in maintenance,
+    /// `EXCHANGE_CANCELED`; tests also use it to hand a client a price-range expiry at a
+    /// chosen moment). -2011 when the order is not open.
+    pub fn expire_open(
+        &mut self,
+        symbol: &Symbol,
+        order: &OrderRef,
+        reason: Option<ExpiryReason>,
+        now_ms: i64,
+    ) -> Result<OrderReport, ApiError> {
+        let s = self.sym(symbol)?;
+        let i = self.books[s]
+            .find_open(order)
+            .ok_or_else(errors::cancel_unknown)?;
+        self.close_rest(s, i, OrderStatus::Expired, now_ms);
+        self.books[s].open[i].expiry_reason = reason;
+        let report = self.books[s].open[i].report(symbol);
+        self.books[s].archive_closed();
+        self.books[s].refresh_bounds();
+        Ok(report)
     }
 
     /// Sets or clears (`None`) the Price Range Execution Rule of a symbol.

@@ -21,6 +21,7 @@ pub mod emergency;
 mod execute;
 mod intents;
 pub mod metrics;
+mod price_range;
 pub mod runner;
 pub mod settings;
 mod step;

@@ -65,6 +65,9 @@ pub struct Bot<E, S> {
     last_snapshot_ms: Option<i64>,
     /// Server time the symbol's status was last read (`trading_status.rs`).
     pub(super) status_checked_ms: Option<i64>,
+    /// `expiryReason` of expired orders already read and journalled, by exchange order id.
+    pub(super) expiry_reasons:
+        std::collections::BTreeMap<u64, Option<crate::core::order::ExpiryReason>>,
 }
 
 impl<E: Exchange, S: Store> Bot<E, S> {
@@ -79,6 +82,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             metrics: Arc::new(BotMetrics::new()),
             last_snapshot_ms: None,
             status_checked_ms: None,
+            expiry_reasons: Default::default(),
         })
     }
 
@@ -246,6 +250,11 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         now: i64,
         report: &mut StepReport,
     ) -> Result<(), BotError> {
+        let expired = self.price_range_verdict(basket.id, now).await?;
+        if let Some(reason) = &expired.pause {
+            report.lifecycle += 1;
+            return self.pause_for(basket.id, reason, now).await;
+        }
         let fills = self.store.basket_fills(basket.id).await?;
         let revisions = self.store.revisions(basket.id).await?;
         let decision = cycle::decide(&CycleInput {
@@ -265,6 +274,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             self.rules.status,
             decision.reconciliation.two_step_actions().collect(),
         );
+        let actions = super::price_range::without_held(actions, &expired.held);
         let outcome = self
             .execute(basket.id, actions, now, OnChange::Stop)
             .await?;
@@ -283,18 +293,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             Lifecycle::Continue => {}
             Lifecycle::Pause { reason } => {
                 report.lifecycle += 1;
-                self.store
-                    .set_basket_status(basket.id, BasketStatus::Error, Some(now), Some(reason))
-                    .await?;
-                let text = format!("basket {} paused: {reason}", basket.id);
-                self.event(
-                    now,
-                    Some(basket.id),
-                    EventLevel::Error,
-                    "basket_paused",
-                    text,
-                )
-                .await?;
+                self.pause_for(basket.id, reason, now).await?;
             }
             end @ (Lifecycle::Close { .. } | Lifecycle::Reanchor { .. }) => {
                 report.lifecycle += 1;
@@ -302,6 +301,23 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             }
         }
         Ok(())
+    }
+
+    /// Pauses a basket (status `error` with the reason): nothing is sent for it until the
+    /// operator resumes it.
+    async fn pause_for(&self, basket_id: u32, reason: &str, now: i64) -> Result<(), BotError> {
+        self.store
+            .set_basket_status(basket_id, BasketStatus::Error, Some(now), Some(reason))
+            .await?;
+        let text = format!("basket {basket_id} paused: {reason}");
+        self.event(
+            now,
+            Some(basket_id),
+            EventLevel::Error,
+            "basket_paused",
+            text,
+        )
+        .await
     }
 
     /// Opens the successor first (once: a crash in between finds it on the next step), then

@@ -1,10 +1,13 @@
-//! The bot under today's Binance: a symbol in `CANCEL_ONLY`.
+//! The bot under today's Binance: a symbol in `CANCEL_ONLY`, price-range expiries.
 
 use crate::bot::{settings, settle};
 use crate::harness::{client, start_sim, wave_candles};
 use binance_trader::adapters::memory_store::MemoryStore;
 use binance_trader::apps::bot::Bot;
+use binance_trader::core::basket::BasketStatus;
+use binance_trader::core::client_id::IdPrefix;
 use binance_trader::core::filters::SymbolStatus;
+use binance_trader::core::order::{ExpiryReason, Slot};
 use binance_trader::core::symbol::Symbol;
 use binance_trader::ports::exchange::Exchange;
 use binance_trader::ports::store::Store;
@@ -45,4 +48,79 @@ async fn cancel_only_holds_the_grid_until_the_symbol_trades_again() {
     sim.server.step(1);
     settle(&mut bot).await;
     assert!(!ex.open_orders(&fil()).await.unwrap().is_empty());
+}
+
+/// Expires the open B1 order of the bot with the price-range reason; its client id.
+async fn expire_b1(sim: &crate::harness::Sim, prefix: &IdPrefix) -> String {
+    let ex = client(&sim.base);
+    let b1 = ex
+        .open_orders(&fil())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| {
+            o.client_id
+                .parse_ours(prefix)
+                .is_some_and(|p| p.slot == Slot::Buy(1))
+        })
+        .expect("B1 is open");
+    sim.server
+        .expire_order(
+            &fil(),
+            b1.order_id,
+            ExpiryReason::new(ExpiryReason::PRICE_RANGE),
+        )
+        .unwrap();
+    b1.client_id.to_string()
+}
+
+async fn b1_open(sim: &crate::harness::Sim, prefix: &IdPrefix) -> bool {
+    client(&sim.base)
+        .open_orders(&fil())
+        .await
+        .unwrap()
+        .iter()
+        .any(|o| {
+            o.client_id
+                .parse_ours(prefix)
+                .is_some_and(|p| p.slot == Slot::Buy(1))
+        })
+}
+
+/// A price-range expiry is journalled with its reason; the slot waits a minute before it is
+/// placed again (other slots carry on); the third within 15 minutes pauses the basket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn price_range_expiries_hold_the_slot_then_pause_the_basket() {
+    let sim = start_sim(wave_candles(1)).await;
+    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings())
+        .await
+        .unwrap();
+    let prefix = bot.settings().prefix.clone();
+    settle(&mut bot).await;
+    for round in 1..=2 {
+        let id = expire_b1(&sim, &prefix).await;
+        settle(&mut bot).await;
+        assert!(!b1_open(&sim, &prefix).await, "round {round}: B1 waits");
+        let events = bot.store().events(50).await.unwrap();
+        assert!(
+            events.iter().any(|e| e.kind == "order_expired"
+                && e.message.contains(&id)
+                && e.message.contains("EXECUTION_RULE_PRICE_RANGE_EXCEEDED")),
+            "{events:?}"
+        );
+        sim.server.step(1);
+        settle(&mut bot).await;
+        assert!(
+            b1_open(&sim, &prefix).await,
+            "round {round}: B1 placed again"
+        );
+    }
+    expire_b1(&sim, &prefix).await;
+    settle(&mut bot).await;
+    let latest = &bot.store().baskets(false).await.unwrap()[0];
+    assert_eq!(latest.basket.status, BasketStatus::Error);
+    assert!(
+        latest.reason.as_deref().unwrap().contains("price-range"),
+        "{latest:?}"
+    );
 }

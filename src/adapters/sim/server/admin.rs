@@ -4,9 +4,10 @@
 //! the Price Range Execution Rule). `exchangeInfo` shows the new status at once.
 
 use super::{lock, SimServer};
-use crate::adapters::sim::PriceRange;
+use crate::adapters::sim::{OrderRef, PriceRange};
 use crate::core::filters::SymbolStatus;
 use crate::core::money::Price;
+use crate::core::order::ExpiryReason;
 use crate::core::symbol::Symbol;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -30,6 +31,21 @@ impl SimServer {
             }
         }
         Ok(())
+    }
+
+    /// The exchange expires one open order of `symbol` with `reason`, at server time.
+    pub fn expire_order(
+        &self,
+        symbol: &Symbol,
+        order_id: u64,
+        reason: Option<ExpiryReason>,
+    ) -> Result<(), String> {
+        let ctl = lock(&self.control);
+        let now = ctl.now_ms();
+        lock(&self.exchange)
+            .expire_open(symbol, &OrderRef::Id(order_id), reason, now)
+            .map(|_| ())
+            .map_err(|e| e.msg)
     }
 
     /// Sets or clears the Price Range Execution Rule of `symbol`.
