@@ -190,6 +190,32 @@ pub async fn check_market<E: Exchange, S: Store>(
             lines.join("\n")
         );
     }
+    check_max_asset(exchange, settings, &rules, anchor).await
+}
+
+/// Refuses a grid whose biggest buy or whose exit (the whole position in one order) the
+/// account's `MAX_ASSET` limits (`GET /api/v3/myFilters`) would refuse: the exit must work in
+/// a crash, so this is a refusal, not a warning.
+async fn check_max_asset<E: Exchange>(
+    exchange: &E,
+    settings: &BotSettings,
+    rules: &crate::core::filters::SymbolRules,
+    anchor: crate::core::money::Price,
+) -> anyhow::Result<()> {
+    use crate::core::strategy::levels::{extension_levels, planned_levels};
+    let symbol = &settings.strategy.symbol;
+    let filters = exchange.account_filters(symbol).await?;
+    let mut levels = planned_levels(&settings.strategy, anchor, &rules.filters);
+    levels.extend(extension_levels(&settings.strategy, anchor, &rules.filters));
+    let problems = crate::core::filters::account::grid_violations(&filters, rules, &levels, anchor);
+    if !problems.is_empty() {
+        let lines: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+        bail!(
+            "the account's MAX_ASSET limits on {symbol} (myFilters) do not allow this grid at \
+             anchor {anchor}:\n{}\nlower quote_budget or ask Binance about the limit",
+            lines.join("\n")
+        );
+    }
     Ok(())
 }
 

@@ -10,6 +10,7 @@
 
 use crate::core::client_id::ClientOrderId;
 use crate::core::fill::Balance;
+use crate::core::filters::account::AccountFilters;
 use crate::core::filters::SymbolRules;
 use crate::core::money::{Amount, Price, Qty, Quote};
 use crate::core::order::{ExpiryReason, OrderSpec, OrderStatus, Side};
@@ -214,6 +215,14 @@ pub trait Exchange: Send + Sync {
         symbol: &Symbol,
     ) -> impl Future<Output = Result<SymbolRules, ExchangeError>> + Send {
         self.symbol_rules(symbol)
+    }
+    /// The account's filters on `symbol` (`GET /api/v3/myFilters`: `MAX_ASSET`). Adapters
+    /// with no account filters keep the default: none.
+    fn account_filters(
+        &self,
+        _symbol: &Symbol,
+    ) -> impl Future<Output = Result<AccountFilters, ExchangeError>> + Send {
+        async { Ok(AccountFilters::default()) }
     }
     /// Server time, Unix ms.
     fn server_time(&self) -> impl Future<Output = Result<i64, ExchangeError>> + Send;

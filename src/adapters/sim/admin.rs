@@ -6,9 +6,10 @@ use super::engine::SimExchange;
 use super::errors;
 use super::orders::OrderRef;
 use crate::core::filters::SymbolStatus;
+use crate::core::money::Amount;
 use crate::core::money::Price;
 use crate::core::order::{ExpiryReason, OrderStatus};
-use crate::core::symbol::Symbol;
+use crate::core::symbol::{Asset, Symbol};
 use crate::ports::exchange::ApiError;
 use crate::ports::exchange::OrderReport;
 use rust_decimal::Decimal;
@@ -69,6 +70,43 @@ impl SimExchange {
         self.books[s].archive_closed();
         self.books[s].refresh_bounds();
         Ok(report)
+    }
+
+    /// Sets (or with `None` removes) the account's `MAX_ASSET` limit on `asset`: no single
+    /// order may move more of it (base: quantity; quote: notional). -1013 "Filter failure:
+    /// MAX_ASSET" beyond (Binance's pattern for filter failures).
+    pub fn set_max_asset(&mut self, asset: Asset, limit: Option<Amount>) {
+        match limit {
+            Some(l) => self.max_asset.insert(asset, l),
+            None => self.max_asset.remove(&asset),
+        };
+    }
+
+    /// The account's `MAX_ASSET` limits.
+    pub fn max_assets(&self) -> Vec<(Asset, Amount)> {
+        self.max_asset
+            .iter()
+            .map(|(a, l)| (a.clone(), *l))
+            .collect()
+    }
+
+    /// The `MAX_ASSET` check of a new order of book `s` at `last` (market orders' notional).
+    pub(super) fn check_max_asset(
+        &self,
+        s: usize,
+        spec: &crate::core::order::OrderSpec,
+        last: Option<Price>,
+    ) -> Result<(), ApiError> {
+        let rules = &self.books[s].rules;
+        let over =
+            |asset: &Asset, amount: Amount| self.max_asset.get(asset).is_some_and(|l| amount > *l);
+        let notional = spec.price.or(last).map(|p| (p * spec.qty).as_amount());
+        if over(&rules.base_asset, spec.qty.as_amount())
+            || notional.is_some_and(|n| over(&rules.quote_asset, n))
+        {
+            return Err(errors::filter_failure_named("MAX_ASSET"));
+        }
+        Ok(())
     }
 
     /// Sets or clears (`None`) the Price Range Execution Rule of a symbol.

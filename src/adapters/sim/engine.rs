@@ -62,6 +62,8 @@ pub struct SimExchange {
     pub(super) next_trade_id: u64,
     /// Trades of the current call (`place` or `on_candle`).
     pub(super) out: Vec<ExchangeTrade>,
+    /// The account's `MAX_ASSET` limits (per single order), set by the operator.
+    pub(super) max_asset: BTreeMap<crate::core::symbol::Asset, crate::core::money::Amount>,
 }
 
 impl SimExchange {
@@ -82,6 +84,7 @@ impl SimExchange {
             touch_rule: cfg.touch_rule,
             next_order_id: cfg.first_order_id,
             next_trade_id: cfg.first_trade_id,
+            max_asset: BTreeMap::new(),
             out: Vec::new(),
         }
     }

@@ -85,6 +85,9 @@ impl SimExchange {
             .filters
             .check(spec, book.last)
             .map_err(|v| errors::filter_failure(&v))?;
+        self.check_max_asset(s, spec, book.last)?;
+        let book = &self.books[s];
+        let rules = &book.rules;
         if let Some(max) = rules.filters.max_num_orders {
             if book.open.len() >= max as usize {
                 return Err(errors::filter_failure_named("MAX_NUM_ORDERS"));

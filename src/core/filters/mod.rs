@@ -10,6 +10,7 @@
 //! step (never sell more than held, never spend more than budgeted). Ticks and steps count from
 //! `minPrice` / `minQty` exactly as Binance checks them.
 
+pub mod account;
 pub mod parse;
 
 use crate::core::money::{Price, Qty, Quote};

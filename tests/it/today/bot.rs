@@ -124,3 +124,46 @@ async fn price_range_expiries_hold_the_slot_then_pause_the_basket() {
         "{latest:?}"
     );
 }
+
+/// Start-up reads myFilters: a grid whose biggest buy or whose exit the account's
+/// `MAX_ASSET` would refuse does not start, with the reason; a roomy limit passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_refuses_a_grid_over_max_asset() {
+    use binance_trader::apps::trade::check_market;
+    use binance_trader::core::money::Amount;
+    use binance_trader::core::symbol::Asset;
+    let sim = start_sim(wave_candles(1)).await;
+    let ex = client(&sim.base);
+    let store = MemoryStore::new();
+    check_market(&ex, &store, &settings()).await.unwrap();
+    let fil_asset = Asset::parse("FIL").unwrap();
+    sim.server
+        .set_max_asset(fil_asset.clone(), Some(Amount::parse("10").unwrap()));
+    let err = check_market(&ex, &store, &settings())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("MAX_ASSET") && err.contains("the exit sells the whole planned position"),
+        "{err}"
+    );
+    sim.server
+        .set_max_asset(fil_asset, Some(Amount::parse("100000").unwrap()));
+    sim.server.set_max_asset(
+        Asset::parse("USDT").unwrap(),
+        Some(Amount::parse("50").unwrap()),
+    );
+    let err = check_market(&ex, &store, &settings())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("buys") && err.contains("USDT in one order"),
+        "{err}"
+    );
+    sim.server.set_max_asset(
+        Asset::parse("USDT").unwrap(),
+        Some(Amount::parse("100000").unwrap()),
+    );
+    check_market(&ex, &store, &settings()).await.unwrap();
+}

@@ -123,3 +123,19 @@ async fn price_range_expiry_reaches_the_report() {
         .unwrap();
     assert!(queried.expiry_reason.unwrap().is_price_range());
 }
+
+/// The client reads the account's `MAX_ASSET` from myFilters.
+#[tokio::test]
+async fn my_filters_reads_max_asset() {
+    let sim = spawn_with(6_000, 100, 8).await;
+    let rest = sim.client();
+    assert_eq!(
+        rest.account_filters(&fil()).await.unwrap(),
+        Default::default()
+    );
+    let usdt = binance_trader::core::symbol::Asset::parse("USDT").unwrap();
+    let limit = binance_trader::core::money::Amount::parse("250").unwrap();
+    sim.server.set_max_asset(usdt.clone(), Some(limit));
+    let f = rest.account_filters(&fil()).await.unwrap();
+    assert_eq!(f.max_asset(&usdt), Some(limit));
+}

@@ -246,3 +246,55 @@ async fn price_range_rule_expires_takers_outside_the_band() {
         .await;
     assert_eq!(after.body["status"], "FILLED", "{}", after.body);
 }
+
+/// `GET /api/v3/myFilters` (weight 40): the documented shape, the account's `MAX_ASSET` on the
+/// symbol's assets only; a placement beyond it is -1013 "Filter failure: MAX_ASSET".
+#[tokio::test]
+async fn my_filters_serves_max_asset_and_placement_enforces_it() {
+    let sim = spawn().await;
+    admin(
+        &sim,
+        "/sim/max-asset",
+        serde_json::json!({"asset": "USDT", "limit": "12.00000000"}),
+    )
+    .await;
+    admin(
+        &sim,
+        "/sim/max-asset",
+        serde_json::json!({"asset": "BTC", "limit": "1"}),
+    )
+    .await;
+    let f = sim
+        .signed(Method::GET, "/api/v3/myFilters", "symbol=FILUSDT")
+        .await;
+    assert_eq!(f.status, 200, "{}", f.body);
+    assert_eq!(f.header("x-mbx-used-weight-1m"), "40");
+    let doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/binance-docs/myFilters.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&f.body), keys(&doc));
+    assert_eq!(
+        f.body["assetFilters"],
+        serde_json::json!([{"filterType": "MAX_ASSET", "asset": "USDT", "limit": "12.00000000"}])
+    );
+    let missing = sim.signed(Method::GET, "/api/v3/myFilters", "").await;
+    missing.assert_error(400, -1102, "Mandatory parameter 'symbol'");
+    // 5 × 3.000 = 15 USDT > 12.
+    sim.rest_buy("ma-1")
+        .await
+        .assert_error(400, -1013, "Filter failure: MAX_ASSET");
+    let small = sim
+        .signed(
+            Method::POST,
+            "/api/v3/order",
+            "symbol=FILUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=3.9&price=3.000",
+        )
+        .await;
+    assert_eq!(small.status, 200, "{}", small.body);
+}

@@ -13,6 +13,7 @@
 //! Time and waiting come in through the [`Clock`] port and the [`Pause`] trait, so tests drive
 //! the whole client — retries, grace windows, Retry-After — with a manual clock and no sleeps.
 
+mod account_filters;
 mod config;
 mod market;
 mod orders;
@@ -30,6 +31,7 @@ use super::request::{self, Params, Signing};
 use super::transport::{HttpResponse, HttpTransport, ReqwestTransport};
 use super::wire::ServerTime;
 use crate::adapters::clock::SystemClock;
+use crate::core::filters::account::AccountFilters;
 use crate::core::filters::SymbolRules;
 use crate::core::money::Price;
 use crate::core::symbol::Symbol;
@@ -412,6 +414,10 @@ impl<T: HttpTransport> Exchange for BinanceRest<T> {
     async fn symbol_rules_fresh(&self, symbol: &Symbol) -> Result<SymbolRules, ExchangeError> {
         self.refresh_exchange_info(symbol).await?;
         self.rules(symbol).await
+    }
+
+    async fn account_filters(&self, symbol: &Symbol) -> Result<AccountFilters, ExchangeError> {
+        self.my_filters(symbol).await
     }
 
     async fn server_time(&self) -> Result<i64, ExchangeError> {

@@ -19,6 +19,7 @@ mod fail;
 mod faults;
 mod limits;
 mod market;
+mod my_filters;
 mod params;
 mod replay;
 mod routes;
