@@ -99,13 +99,16 @@ pub const ALL_ORDERS_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 pub const OPEN_ORDERS: Endpoint = signed(Method::Get, "/api/v3/openOrders", 6, 0);
 /// `DELETE /api/v3/openOrders?symbol=…` (0 on success, 1 on failure; charged 1).
 pub const CANCEL_ALL: Endpoint = order_entry(Method::Delete, "/api/v3/openOrders", 0);
+/// `PUT /api/v3/order/amend/keepPriority` (4; 0 only when the amend ends the order, which
+/// the bot never asks for; no ORDERS unit).
+pub const ORDER_AMEND: Endpoint = signed(Method::Put, "/api/v3/order/amend/keepPriority", 4, 0);
 /// `GET /api/v3/myFilters?symbol=…` (the account's `MAX_ASSET`).
 pub const MY_FILTERS: Endpoint = signed(Method::Get, "/api/v3/myFilters", 40, 0);
 /// `GET /api/v3/myTrades?symbol=…&fromId=…` (20; 5 only with `orderId`, which we do not use).
 pub const MY_TRADES: Endpoint = signed(Method::Get, "/api/v3/myTrades", 20, 0);
 
 /// Every endpoint above, for documentation tests.
-pub const ALL: [Endpoint; 15] = [
+pub const ALL: [Endpoint; 16] = [
     TIME,
     EXCHANGE_INFO,
     TICKER_PRICE,
@@ -121,6 +124,7 @@ pub const ALL: [Endpoint; 15] = [
     CANCEL_ALL,
     MY_TRADES,
     MY_FILTERS,
+    ORDER_AMEND,
 ];
 
 #[cfg(test)]
@@ -129,7 +133,7 @@ mod tests {
 
     #[test]
     fn weights_match_the_reference() {
-        let table: [(&Endpoint, u32, u32); 15] = [
+        let table: [(&Endpoint, u32, u32); 16] = [
             (&TIME, 1, 0),
             (&EXCHANGE_INFO, 20, 0),
             (&TICKER_PRICE, 2, 0),
@@ -145,6 +149,7 @@ mod tests {
             (&CANCEL_ALL, 1, 0),
             (&MY_TRADES, 20, 0),
             (&MY_FILTERS, 40, 0),
+            (&ORDER_AMEND, 4, 0),
         ];
         for (e, weight, orders) in table {
             assert_eq!((e.weight, e.orders), (weight, orders), "{}", e.path);

@@ -19,6 +19,7 @@
 //! 4. the same inputs give the same order ids, trade ids, trades and balances.
 
 mod admin;
+mod amend;
 mod balances;
 mod book;
 mod candle;
@@ -35,6 +36,7 @@ pub mod server;
 mod tests;
 
 pub use admin::PriceRange;
+pub use amend::{AmendRules, ORDER_AMEND_REJECTED};
 pub use balances::Balances;
 pub use engine::{CancelReplaceError, CancelReplaceFailure, CancelReplaced, SimExchange, SymbolId};
 pub use fees::{Charge, CommissionMode, FeeSchedule};

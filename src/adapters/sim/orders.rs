@@ -35,6 +35,8 @@ pub struct SimOrder {
     pub locked: Amount,
     /// Why it expired (`expiryReason`), when it did.
     pub expiry_reason: Option<ExpiryReason>,
+    /// Amends so far (`MAX_NUM_ORDER_AMENDS`).
+    pub amends: u32,
 }
 
 impl SimOrder {

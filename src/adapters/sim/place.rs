@@ -133,6 +133,7 @@ impl SimExchange {
             trigger,
             locked: Amount::ZERO,
             expiry_reason: None,
+            amends: 0,
         };
         if let Some(p) = last {
             if spec.order_type == OrderType::LimitMaker && o.marketable_at(p) {

@@ -139,3 +139,44 @@ async fn my_filters_reads_max_asset() {
     let f = rest.account_filters(&fil()).await.unwrap();
     assert_eq!(f.max_asset(&usdt), Some(limit));
 }
+
+/// The client amends in place: same order id, the id it sends, the new quantity.
+#[tokio::test]
+async fn amend_keep_priority_keeps_the_order_and_shrinks_it() {
+    let sim = spawn_with(6_000, 100, 8).await;
+    let rest = sim.client();
+    let order = buy("am-1");
+    let placed = rest.place(&order).await.unwrap();
+    let three = Qty::parse("3").unwrap();
+    let amended = rest
+        .amend_keep_priority(
+            &fil(),
+            &OrderRef::Id(placed.order_id),
+            three,
+            &order.client_id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(amended.order_id, placed.order_id);
+    assert_eq!(amended.client_id, order.client_id);
+    assert_eq!(amended.spec.qty, three);
+    assert_eq!(amended.status, OrderStatus::New);
+    let queried = rest
+        .query(&fil(), &OrderRef::Id(placed.order_id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(queried.spec.qty, three);
+    match rest
+        .amend_keep_priority(
+            &fil(),
+            &OrderRef::Id(placed.order_id),
+            Qty::parse("4").unwrap(),
+            &order.client_id,
+        )
+        .await
+    {
+        Err(ExchangeError::Rejected(e)) => assert_eq!(e.code, -2038),
+        other => panic!("{other:?}"),
+    }
+}

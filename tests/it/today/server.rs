@@ -298,3 +298,99 @@ async fn my_filters_serves_max_asset_and_placement_enforces_it() {
         .await;
     assert_eq!(small.status, 200, "{}", small.body);
 }
+
+fn set_symbol_field(info: &mut serde_json::Value, edit: impl Fn(&mut serde_json::Value)) {
+    for s in info["symbols"].as_array_mut().unwrap() {
+        if s["symbol"] == "FILUSDT" {
+            edit(s);
+        }
+    }
+}
+
+/// Order Amend Keep Priority: the quantity shrinks in place (same order id, the id sent kept,
+/// the reservation released), weight 4; increases, no-ops, `amendAllowed: false` and
+/// `MAX_NUM_ORDER_AMENDS` are refused with Binance's codes.
+#[tokio::test]
+async fn amend_keep_priority_reduces_in_place_under_its_filters() {
+    let sim = spawn_with(6_000, 100, |info| {
+        set_symbol_field(info, |s| {
+            for f in s["filters"].as_array_mut().unwrap() {
+                if f["filterType"] == "MAX_NUM_ORDER_AMENDS" {
+                    f["maxNumOrderAmends"] = 2.into();
+                }
+            }
+        })
+    })
+    .await;
+    let placed = sim.rest_buy("am-1").await;
+    let id = placed.body["orderId"].clone();
+    let amend =
+        |q: &str| format!("symbol=FILUSDT&origClientOrderId=am-1&newClientOrderId=am-1&newQty={q}");
+    let a = sim
+        .signed(Method::PUT, "/api/v3/order/amend/keepPriority", &amend("3"))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.header("x-mbx-used-weight-1m"), "4");
+    let o = &a.body["amendedOrder"];
+    assert_eq!(
+        (o["orderId"].clone(), o["qty"].clone()),
+        (id, "3.00000000".into())
+    );
+    assert_eq!(
+        (o["clientOrderId"].as_str(), o["origClientOrderId"].as_str()),
+        (Some("am-1"), Some("am-1"))
+    );
+    let acct = sim.signed(Method::GET, "/api/v3/account", "").await;
+    let usdt = acct.body["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["asset"] == "USDT")
+        .unwrap()
+        .clone();
+    assert_eq!(usdt["locked"], "9.00000000", "3 × 3.000 stays reserved");
+    sim.signed(Method::PUT, "/api/v3/order/amend/keepPriority", &amend("4"))
+        .await
+        .assert_error(
+            400,
+            -2038,
+            "Order amend (quantity increase) is not supported.",
+        );
+    sim.signed(Method::PUT, "/api/v3/order/amend/keepPriority", &amend("3"))
+        .await
+        .assert_error(400, -2038, "The requested action would change no state");
+    assert_eq!(
+        sim.signed(Method::PUT, "/api/v3/order/amend/keepPriority", &amend("2"))
+            .await
+            .status,
+        200
+    );
+    sim.signed(
+        Method::PUT,
+        "/api/v3/order/amend/keepPriority",
+        &amend("1.9"),
+    )
+    .await
+    .assert_error(400, -1013, "Filter failure: MAX_NUM_ORDER_AMENDS");
+    sim.signed(
+        Method::PUT,
+        "/api/v3/order/amend/keepPriority",
+        "symbol=FILUSDT&origClientOrderId=none&newQty=1",
+    )
+    .await
+    .assert_error(400, -2038, "Unknown order sent.");
+
+    let closed = spawn_with(6_000, 100, |info| {
+        set_symbol_field(info, |s| s["amendAllowed"] = false.into())
+    })
+    .await;
+    closed.rest_buy("am-2").await;
+    closed
+        .signed(
+            Method::PUT,
+            "/api/v3/order/amend/keepPriority",
+            "symbol=FILUSDT&origClientOrderId=am-2&newQty=3",
+        )
+        .await
+        .assert_error(400, -2038, "Order amend is not supported for this symbol.");
+}

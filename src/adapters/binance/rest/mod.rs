@@ -14,6 +14,7 @@
 //! the whole client — retries, grace windows, Retry-After — with a manual clock and no sleeps.
 
 mod account_filters;
+mod amend;
 mod config;
 mod market;
 mod orders;

@@ -14,6 +14,7 @@
 //! 3. with [`Speed::Manual`] and no latency fault, the same requests give the same answers.
 
 mod admin;
+mod amend;
 mod auth;
 mod fail;
 mod faults;

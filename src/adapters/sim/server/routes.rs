@@ -145,6 +145,7 @@ fn endpoint(method: &Method, path: &str) -> Option<Endpoint> {
         ("GET", "/api/v3/allOrders") => signed(trade::all_orders, 20, 20),
         ("GET", "/api/v3/myTrades") => weighed(signed(trade::my_trades, 20, 20), weight_my_trades),
         ("GET", "/api/v3/myFilters") => signed(super::my_filters::my_filters, 40, 40),
+        ("PUT", "/api/v3/order/amend/keepPriority") => signed(super::amend::amend, 4, 4),
         ("GET", "/api/v3/openOrderList") => signed(trade::no_order_lists, 6, 6),
         ("GET", "/api/v3/allOrderList") => signed(trade::all_order_lists, 20, 20),
         ("POST", "/api/v3/order/test") => {
