@@ -72,6 +72,44 @@ impl CloseReport {
 }
 
 impl<E: Exchange, S: Store> Bot<E, S> {
+    /// A marketable exit can expire at once (the Price Range Execution Rule expires a taker
+    /// outside Binance's band): then the position is not sold and the basket must not be
+    /// marked closed. Says so, with the exchange's `expiryReason`; `None` when the exit stands.
+    async fn exit_expired(
+        &self,
+        basket_id: u32,
+        client_id: &ClientOrderId,
+        qty: Qty,
+    ) -> Result<Option<String>, BotError> {
+        let journalled = self
+            .store
+            .orders(basket_id)
+            .await?
+            .into_iter()
+            .find(|o| &o.report.client_id == client_id);
+        let Some(o) = journalled else {
+            return Ok(None);
+        };
+        let r = &o.report;
+        if r.status != crate::core::order::OrderStatus::Expired || r.executed_qty >= qty {
+            return Ok(None);
+        }
+        let symbol = &self.settings.strategy.symbol;
+        let reason = self
+            .exchange
+            .query(symbol, &crate::ports::exchange::OrderRef::Id(r.order_id))
+            .await?
+            .and_then(|q| q.expiry_reason)
+            .map_or_else(|| "no reason given".to_string(), |e| e.as_str().to_string());
+        Ok(Some(format!(
+            "basket {basket_id}: the exit sell {client_id} expired ({reason}) having sold {} of \
+             {qty}: the position is not sold, the basket stays paused; run close-all again",
+            r.executed_qty
+        )))
+    }
+}
+
+impl<E: Exchange, S: Store> Bot<E, S> {
     /// Closes every active or paused basket of the symbol now (see the module docs).
     pub async fn close_all(&mut self) -> Result<CloseReport, BotError> {
         let symbol = self.settings.strategy.symbol.clone();
@@ -128,6 +166,10 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 {
                     out.errors
                         .push(format!("basket {id}: the exit sell failed"));
+                    continue;
+                }
+                if let Some(problem) = self.exit_expired(id, &client_id, qty).await? {
+                    out.errors.push(problem);
                     continue;
                 }
                 out.placed.push((client_id.clone(), price, qty));

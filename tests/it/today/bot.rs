@@ -167,3 +167,48 @@ async fn start_up_refuses_a_grid_over_max_asset() {
     );
     check_market(&ex, &store, &settings()).await.unwrap();
 }
+
+/// An emergency exit expired by the Price Range Execution Rule sold nothing: the close says
+/// so and leaves the basket open (paused) instead of marking it closed; once the market is
+/// back in the band, close-all sells.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_emergency_exit_does_not_close_the_basket() {
+    use binance_trader::adapters::sim::PriceRange;
+    use binance_trader::core::money::Price;
+    let sim = start_sim(wave_candles(1)).await;
+    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings())
+        .await
+        .unwrap();
+    for _ in 0..6 {
+        settle(&mut bot).await;
+        sim.server.step(1);
+    }
+    settle(&mut bot).await;
+    let far = PriceRange {
+        reference: Price::parse("100").unwrap(),
+        mult_down: rust_decimal::Decimal::new(9, 1),
+        mult_up: rust_decimal::Decimal::new(11, 1),
+    };
+    sim.server.set_price_range(&fil(), Some(far)).unwrap();
+    let report = bot.close_all().await.unwrap();
+    assert!(report.baskets.is_empty(), "{}", report.summary());
+    assert!(report.placed.is_empty(), "{}", report.summary());
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains("expired (EXECUTION_RULE_PRICE_RANGE_EXCEEDED)")),
+        "{}",
+        report.summary()
+    );
+    let latest = &bot.store().baskets(false).await.unwrap()[0];
+    assert_ne!(latest.basket.status, BasketStatus::EmergencyClosed);
+    sim.server.set_price_range(&fil(), None).unwrap();
+    let again = bot.close_all().await.unwrap();
+    assert_eq!(
+        (again.baskets.len(), again.placed.len()),
+        (1, 1),
+        "{}",
+        again.summary()
+    );
+}
