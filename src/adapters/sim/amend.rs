@@ -99,7 +99,7 @@ impl SimExchange {
         let released = released.min(self.books[s].open[i].locked);
         self.balances.unlock(&asset, released);
         let o = &mut self.books[s].open[i];
-        o.locked = o.locked - released;
+        o.locked -= released;
         o.spec.qty = kept;
         o.client_id = new_id;
         o.amends += 1;
