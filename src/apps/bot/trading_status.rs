@@ -5,9 +5,12 @@
 //! status is `TRADING` again the grid carries on by itself (the exchange paused it, not the
 //! operator). Start-up on a symbol that is not trading is refused (`check_market`).
 //!
-//! The status is re-read past the exchangeInfo cache every [`STATUS_CHECK_MS`] of server
-//! time (weight 20 a minute), and at the next step after any failed action (a placement
-//! refused because the market closed looks like any failure from here).
+//! The status is re-read past the exchangeInfo cache (weight 20) at the first step, at the
+//! step after any failed action (a placement refused because the market closed looks like
+//! any failure from here: that is how a change to `CANCEL_ONLY` is noticed, at the cost of
+//! one refused placement), and, while the symbol is not trading, every [`STATUS_CHECK_MS`]
+//! of server time to see it trade again. A trading symbol whose orders go through costs no
+//! reads (at accelerated paper replay a periodic read would cost weight every step).
 
 use crate::apps::bot::{Bot, BotError};
 use crate::core::filters::SymbolStatus;
@@ -15,7 +18,7 @@ use crate::core::reconcile::Action;
 use crate::ports::exchange::Exchange;
 use crate::ports::store::{EventLevel, Store};
 
-/// How often the status is re-read, server ms.
+/// How often the status is re-read while the symbol is not trading, server ms.
 pub const STATUS_CHECK_MS: i64 = 60_000;
 
 /// The actions allowed under `status`: all when trading, else only pure cancels. Returns the
@@ -36,9 +39,13 @@ pub fn allowed_actions(status: SymbolStatus, actions: Vec<Action>) -> (Vec<Actio
 impl<E: Exchange, S: Store> Bot<E, S> {
     /// Re-reads the symbol's status when due; records a change as an event.
     pub(super) async fn check_trading_status(&mut self, now: i64) -> Result<(), BotError> {
-        let due = self
-            .status_checked_ms
-            .is_none_or(|t| now - t >= STATUS_CHECK_MS || now < t);
+        let due = match self.status_checked_ms {
+            None => true,
+            Some(t) => {
+                self.rules.status != SymbolStatus::Trading
+                    && (now - t >= STATUS_CHECK_MS || now < t)
+            }
+        };
         if !due {
             return Ok(());
         }

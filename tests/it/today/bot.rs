@@ -47,7 +47,38 @@ async fn cancel_only_holds_the_grid_until_the_symbol_trades_again() {
     // The status is re-read once a minute of server time: one candle.
     sim.server.step(1);
     settle(&mut bot).await;
-    assert!(!ex.open_orders(&fil()).await.unwrap().is_empty());
+    let open = ex.open_orders(&fil()).await.unwrap();
+    assert!(!open.is_empty());
+    // CANCEL_ONLY again while trading: noticed through the one placement it refuses (an
+    // order of the grid gone, say cancelled by hand), then held, not retried step after step.
+    sim.server
+        .set_symbol_status(&fil(), SymbolStatus::CancelOnly)
+        .unwrap();
+    ex.cancel(
+        &fil(),
+        &binance_trader::ports::exchange::OrderRef::Id(open[0].order_id),
+    )
+    .await
+    .unwrap();
+    settle(&mut bot).await;
+    settle(&mut bot).await;
+    let id = bot.store().baskets(true).await.unwrap()[0].basket.id;
+    let refused: Vec<_> = bot
+        .store()
+        .intents(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.state == binance_trader::ports::store::IntentState::Rejected)
+        .collect();
+    assert_eq!(
+        refused.len(),
+        1,
+        "one refused placement, then held: {refused:?}"
+    );
+    let events = bot.store().events(50).await.unwrap();
+    let changes = events.iter().filter(|e| e.kind == "symbol_status").count();
+    assert_eq!(changes, 3, "{events:?}");
 }
 
 /// Expires the open B1 order of the bot with the price-range reason; its client id.
