@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 mod live;
 mod market;
+mod standin;
 
 const KEY: &str = "testKey0123456789";
 const SECRET: &str = "testSecret";

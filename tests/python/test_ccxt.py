@@ -1,9 +1,11 @@
 """ccxt's Binance client against exchange-sim started with no flags (live clock, bundled
 FILUSDT candles). Default client settings: no time-difference adjustment, default recvWindow,
-ccxt's own client order ids. Only the URLs point at the local server, and the market types
-are limited to spot (the simulator has no futures, margin or wallet endpoints)."""
+ccxt's own client order ids, default market types and currency loading (so `load_markets`
+also asks the wallet, margin, futures and options endpoints, which the stand-in answers).
+Only the URLs point at the local server."""
 
 import json
+from urllib.parse import urlsplit
 
 import ccxt
 
@@ -13,11 +15,10 @@ run = Run("ccxt")
 base, key, secret = run.args()
 
 ex = ccxt.binance({"apiKey": key, "secret": secret})
-for name in ("public", "private", "v1"):
-    ex.urls["api"][name] = base + ("/api/v1" if name == "v1" else "/api/v3")
-ex.options["fetchMarkets"] = {"types": ["spot"]}
-ex.options["fetchCurrencies"] = False
-ex.options["fetchMargins"] = False
+for name, url in ex.urls["api"].items():
+    # Every API host of ccxt's (spot, wallet, margin, futures, options) to the local server,
+    # the path kept: URL configuration only.
+    ex.urls["api"][name] = base + urlsplit(url).path
 ex.session.hooks["response"].append(run.record)
 assert not ex.options.get("adjustForTimeDifference"), "ccxt's default: no time adjustment"
 
@@ -41,6 +42,18 @@ def markets_and_filters():
     assert m["taker"] == 0.001 and m["maker"] == 0.001
     filters = {f["filterType"] for f in m["info"]["filters"]}
     assert {"PRICE_FILTER", "LOT_SIZE", "NOTIONAL", "PERCENT_PRICE_BY_SIDE"} <= filters, filters
+    assert list(ex.markets) == [SYMBOL], "futures and options are empty lists: spot only"
+    served = ex.currencies["FIL"], ex.currencies["USDT"]
+    assert all(c["info"]["trading"] and c["info"]["networkList"] == [] for c in served), served
+    assert not ex.currencies["USDT"]["deposit"] and not ex.currencies["USDT"]["withdraw"]
+
+
+def wallet_stand_ins():
+    assert ex.fetch_status()["status"] == "ok"
+    fee = ex.fetch_trading_fee(SYMBOL)
+    assert fee["maker"] == fee["taker"] == 0.001, fee
+    coins = {c["coin"]: c for c in ex.sapiGetCapitalConfigGetall()}
+    assert set(coins) == {"FIL", "USDT"} and coins["USDT"]["free"] == "10000.00000000", coins
 
 
 def ticker():
@@ -157,7 +170,9 @@ def market_fill_then_my_trades():
 READ_ONLY = {time_is_wall_clock, markets_and_filters, ticker, order_book, klines, balances}
 for label, fn in [
     ("time is wall-clock time", time_is_wall_clock),
-    ("markets and filters", markets_and_filters),
+    ("markets and filters (default load_markets: spot, futures, options, wallet, margin)",
+     markets_and_filters),
+    ("wallet stand-ins: status, trading fees, coins", wallet_stand_ins),
     ("ticker", ticker),
     ("order book", order_book),
     ("klines (history before now)", klines),

@@ -1,6 +1,7 @@
 """python-binance against exchange-sim started with no flags (live clock, bundled FILUSDT
 candles). Default client settings (no timestamp offset, no recvWindow); only the API URL
-points at the local server, and the constructor's ping is deferred until it does."""
+points at the local server (spot and wallet URLs), and the constructor's ping is deferred
+until it does (the constructor cannot take a URL)."""
 
 import time
 
@@ -14,6 +15,7 @@ base, key, secret = run.args()
 
 client = Client(key, secret, ping=False)
 client.API_URL = base + "/api"
+client.MARGIN_API_URL = base + "/sapi"
 client.session.hooks["response"].append(run.record)
 assert client.timestamp_offset == 0, "python-binance's default: no time adjustment"
 
@@ -108,6 +110,16 @@ def balances():
     assert client.get_open_oco_orders() == []
 
 
+def wallet_stand_ins():
+    assert client.get_system_status() == {"status": 0, "msg": "normal"}
+    fees = client.get_trade_fee(symbol=SYMBOL)
+    assert fees == [{"symbol": SYMBOL, "makerCommission": "0.00100000",
+                     "takerCommission": "0.00100000"}], fees
+    coins = {c["coin"]: c for c in client.get_all_coins_info()}
+    assert set(coins) == {"FIL", "USDT"} and coins["USDT"]["free"] == "10000.00000000", coins
+    assert coins["FIL"]["networkList"] == [] and not coins["FIL"]["withdrawAllEnable"], coins
+
+
 def limit_buy_with_client_id():
     price = f"{float(state['last']) * 0.9:.3f}"
     o = client.order_limit_buy(
@@ -192,6 +204,7 @@ for label, fn in [
     ("order book and public trades", order_book_and_trades),
     ("klines and uiKlines (history before now)", klines),
     ("balances, commission, test order, order count, order lists", balances),
+    ("wallet stand-ins: system status, trade fee, coins", wallet_stand_ins),
     ("limit buy with our client id", limit_buy_with_client_id),
     ("look-up by client id", lookup_by_client_id),
     ("open orders (and our bid in the book)", open_orders),

@@ -5,7 +5,13 @@
 use super::*;
 
 /// Weight the server counted for one request (the header delta; same minute, manual clock).
-async fn weight_of(sim: &Sim, method: Method, path: &str, query: &str, signed: bool) -> u64 {
+pub(super) async fn weight_of(
+    sim: &Sim,
+    method: Method,
+    path: &str,
+    query: &str,
+    signed: bool,
+) -> u64 {
     let used = |a: &Answer| -> u64 {
         a.headers["x-mbx-used-weight-1m"]
             .to_str()

@@ -90,8 +90,8 @@ pub fn check_signed(
     Ok(())
 }
 
-/// The API key checks alone (also used by `USER_DATA` endpoints without signature).
-fn check_key<'a>(
+/// The API key checks alone (`MARKET_DATA` endpoints, and the first step of `SIGNED`).
+pub fn check_key<'a>(
     credentials: &'a [ApiCredential],
     api_key: Option<&str>,
 ) -> Result<&'a ApiCredential, Fail> {

@@ -24,6 +24,7 @@ mod my_filters;
 mod params;
 mod replay;
 mod routes;
+mod standin;
 mod stp;
 mod tape;
 mod tickers;

@@ -1,12 +1,13 @@
-//! The router: Binance's `/api/v3` paths with their weights and security, the request
-//! pipeline (latency → weight limit → 429 burst → parameters → signature → order count →
-//! fault before → execute → fault after), and the `/sim` admin endpoints.
+//! The router: Binance's `/api/v3` paths with their weights and security (plus the stand-in
+//! answers of `standin.rs` outside `/api`), the request pipeline (latency → weight limit →
+//! 429 burst → parameters → signature → order count → fault before → execute → fault after),
+//! and the `/sim` admin endpoints.
 
-use super::auth::check_signed;
+use super::auth::{check_key, check_signed};
 use super::fail::Fail;
 use super::faults::{Fault, FaultConfig};
 use super::params::Params;
-use super::{lock, market, tickers, trade, Ctx, SimServer};
+use super::{lock, market, standin, tickers, trade, Ctx, SimServer};
 use crate::ports::exchange::codes;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
@@ -27,8 +28,8 @@ struct Endpoint {
     weight_all: u64,
     /// Weight computed from the parameters (overrides the two above).
     weigh: Option<fn(&Params) -> u64>,
-    /// `SIGNED` security.
-    signed: bool,
+    /// Binance's security type: what is checked before the handler runs.
+    security: Security,
     /// Counts against `ORDERS` and shows `X-MBX-ORDER-COUNT-*`.
     new_order: bool,
     /// Changes orders: subject to the before/after faults; free when it succeeds.
@@ -41,7 +42,7 @@ const fn public(handler: Handler, weight: u64, weight_all: u64) -> Endpoint {
         weight,
         weight_all,
         weigh: None,
-        signed: false,
+        security: Security::None,
         new_order: false,
         mutating: false,
     }
@@ -53,7 +54,7 @@ const fn signed(handler: Handler, weight: u64, weight_all: u64) -> Endpoint {
         weight,
         weight_all,
         weigh: None,
-        signed: true,
+        security: Security::Signed,
         new_order: false,
         mutating: false,
     }
@@ -65,9 +66,34 @@ const fn order(handler: Handler, new_order: bool) -> Endpoint {
         weight: 1,
         weight_all: 1,
         weigh: None,
-        signed: true,
+        security: Security::Signed,
         new_order,
         mutating: true,
+    }
+}
+
+/// Binance's endpoint security types that the server tells apart.
+#[derive(Clone, Copy)]
+enum Security {
+    /// `NONE`: anyone.
+    None,
+    /// `MARKET_DATA` / `USER_STREAM`: a valid `X-MBX-APIKEY`, no signature.
+    ApiKey,
+    /// `TRADE` / `USER_DATA`: key, timestamp and signature.
+    Signed,
+}
+
+/// A stand-in endpoint outside `/api` (`standin.rs`): on Binance it is counted in another
+/// limit pool (SAPI, futures, options), so it costs nothing against the spot limits here.
+const fn elsewhere(handler: Handler, security: Security) -> Endpoint {
+    Endpoint {
+        handler,
+        weight: 0,
+        weight_all: 0,
+        weigh: None,
+        security,
+        new_order: false,
+        mutating: false,
     }
 }
 
@@ -155,6 +181,16 @@ fn endpoint(method: &Method, path: &str) -> Option<Endpoint> {
         ("DELETE", "/api/v3/order") => order(trade::cancel, false),
         ("DELETE", "/api/v3/openOrders") => order(trade::cancel_all, false),
         ("POST", "/api/v3/order/cancelReplace") => order(trade::cancel_replace, true),
+        ("GET", "/sapi/v1/capital/config/getall") => elsewhere(standin::coins, Security::Signed),
+        ("GET", "/sapi/v1/asset/tradeFee") => elsewhere(standin::trade_fees, Security::Signed),
+        ("GET", "/sapi/v1/system/status") => elsewhere(standin::system_status, Security::None),
+        ("GET", "/sapi/v1/margin/allPairs") => elsewhere(standin::no_pairs, Security::ApiKey),
+        ("GET", "/sapi/v1/margin/isolated/allPairs") => {
+            elsewhere(standin::no_pairs, Security::Signed)
+        }
+        ("GET", "/fapi/v1/exchangeInfo") => elsewhere(standin::usd_m_futures, Security::None),
+        ("GET", "/dapi/v1/exchangeInfo") => elsewhere(standin::coin_m_futures, Security::None),
+        ("GET", "/eapi/v1/exchangeInfo") => elsewhere(standin::options, Security::None),
         _ => return None,
     })
 }
@@ -268,8 +304,10 @@ impl SimServer {
                 return Err(f);
             }
             let p = parsed?;
-            if ep.signed {
-                check_signed(&self.credentials, key, query, body, &p, now_ms)?;
+            match ep.security {
+                Security::None => {}
+                Security::ApiKey => check_key(&self.credentials, key).map(drop)?,
+                Security::Signed => check_signed(&self.credentials, key, query, body, &p, now_ms)?,
             }
             if ep.new_order {
                 ctl.limits.count_order(limit_ms)?;
