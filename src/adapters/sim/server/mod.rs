@@ -3,7 +3,8 @@
 //!
 //! Entry points: [`SimServer::new`] (build from a [`SimServerConfig`]), [`serve`] (run on a
 //! bound listener until a shutdown future resolves), [`SimServer::step`] (feed candles by hand).
-//! Admin endpoints outside `/api`: `POST /sim/step?n=…` and `POST /sim/faults` (JSON
+//! Binance's WebSocket API on `/ws-api/v3` (`ws_api.rs`) runs its requests through the same
+//! pipeline and pushes User Data Stream events (`user_stream.rs`). Admin endpoints outside `/api`: `POST /sim/step?n=…` and `POST /sim/faults` (JSON
 //! [`FaultConfig`]). The contract (endpoints, auth, weights, clock, faults) is
 //! `.spec/exchange-sim.md`.
 //!
@@ -29,7 +30,9 @@ mod stp;
 mod tape;
 mod tickers;
 mod trade;
+mod user_stream;
 mod wire;
+mod ws_api;
 
 pub use auth::{sign, ApiCredential};
 pub use faults::{FaultConfig, FaultRate};
@@ -95,6 +98,8 @@ pub(crate) struct Control {
     /// Base and quote assets of every symbol (the balances `account` lists).
     assets: std::collections::BTreeSet<Asset>,
     next_generated: u64,
+    /// User Data Stream events for WebSocket API subscribers.
+    stream: user_stream::UserStream,
 }
 
 impl Control {
@@ -186,6 +191,7 @@ impl SimServer {
                 .flat_map(|r| [r.base_asset.clone(), r.quote_asset.clone()])
                 .collect(),
             next_generated: 0,
+            stream: user_stream::UserStream::default(),
         };
         let server = Self {
             exchange: Arc::new(Mutex::new(exchange)),
@@ -232,12 +238,26 @@ impl SimServer {
             trades += ex.on_candle(&symbol, &c).map_or(0, <[_]>::len);
             stepped += 1;
         }
+        if stepped > 0 {
+            // Fills, and orders a candle expired, reach WebSocket subscribers.
+            let now_ms = ctl.now_ms();
+            let ctl = &mut *ctl;
+            ctl.stream.publish(&ex, &ctl.symbols, now_ms);
+        }
         StepReport {
             stepped,
             trades,
             remaining: ctl.feed.remaining(),
             server_time: ctl.now_ms(),
         }
+    }
+
+    /// A receiver of the account's User Data Stream events from now on.
+    fn subscribe_user_stream(&self) -> tokio::sync::broadcast::Receiver<Value> {
+        let mut ctl = lock(&self.control);
+        let ex = lock(&self.exchange);
+        let ctl = &mut *ctl;
+        ctl.stream.subscribe(&ex, &ctl.symbols)
     }
 
     /// Replaces the fault configuration (reseeding its RNG).

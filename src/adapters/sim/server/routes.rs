@@ -20,7 +20,7 @@ use serde_json::Value;
 type Handler = fn(&mut Ctx, &Params) -> Result<Value, Fail>;
 
 /// One `/api/v3` endpoint: its handler and how it is counted and guarded.
-struct Endpoint {
+pub(super) struct Endpoint {
     handler: Handler,
     /// Request weight (see `weight`).
     weight: u64,
@@ -195,6 +195,37 @@ fn endpoint(method: &Method, path: &str) -> Option<Endpoint> {
     })
 }
 
+fn ok(_: &mut Ctx, _: &Params) -> Result<Value, Fail> {
+    Ok(serde_json::json!({}))
+}
+
+/// A WebSocket API method (`web-socket-api.md`) as an endpoint of the same pipeline: the REST
+/// twin's handler, weight and security, or (`userDataStream.subscribe.signature`) a signed
+/// check whose success the connection turns into a subscription.
+pub(super) fn ws_endpoint(method: &str) -> Option<Endpoint> {
+    let rest = |m: Method, path: &str| endpoint(&m, path);
+    match method {
+        "ping" => rest(Method::GET, "/api/v3/ping"),
+        "time" => rest(Method::GET, "/api/v3/time"),
+        "exchangeInfo" => rest(Method::GET, "/api/v3/exchangeInfo"),
+        "account.status" => rest(Method::GET, "/api/v3/account"),
+        "order.status" => rest(Method::GET, "/api/v3/order"),
+        "openOrders.status" => rest(Method::GET, "/api/v3/openOrders"),
+        "order.place" => rest(Method::POST, "/api/v3/order"),
+        "order.cancel" => rest(Method::DELETE, "/api/v3/order"),
+        "userDataStream.subscribe.signature" => Some(Endpoint {
+            handler: ok,
+            weight: 2,
+            weight_all: 2,
+            weigh: None,
+            security: Security::Signed,
+            new_order: false,
+            mutating: false,
+        }),
+        _ => None,
+    }
+}
+
 /// The whole router: `/api/v3/*` plus the admin endpoints.
 pub fn router(state: SimServer) -> Router {
     Router::new()
@@ -204,6 +235,7 @@ pub fn router(state: SimServer) -> Router {
         .route("/sim/symbol-status", post(super::admin::symbol_status))
         .route("/sim/execution-rule", post(super::admin::execution_rule))
         .route("/sim/max-asset", post(super::my_filters::set_max_asset))
+        .route("/ws-api/v3", get(super::ws_api::upgrade))
         .fallback(api)
         .with_state(state)
 }
@@ -227,10 +259,11 @@ async fn stats(State(s): State<SimServer>) -> Response {
 }
 
 /// What the pipeline decided.
-struct Outcome {
-    result: Result<Value, Fail>,
+pub(super) struct Outcome {
+    pub(super) result: Result<Value, Fail>,
     headers: Vec<(String, String)>,
-    drop: bool,
+    /// A fault dropped the answer: the client gets none.
+    pub(super) drop: bool,
 }
 
 async fn api(
@@ -278,8 +311,14 @@ fn bare(s: &SimServer, status: StatusCode) -> Response {
 }
 
 impl SimServer {
-    /// The synchronous pipeline for one `/api` request.
-    fn handle(&self, ep: &Endpoint, query: &str, body: &str, key: Option<&str>) -> Outcome {
+    /// The synchronous pipeline for one `/api` or WebSocket API request.
+    pub(super) fn handle(
+        &self,
+        ep: &Endpoint,
+        query: &str,
+        body: &str,
+        key: Option<&str>,
+    ) -> Outcome {
         self.catch_up();
         let mut ctl = lock(&self.control);
         let limit_ms = ctl.feed.now_ms();
@@ -327,6 +366,11 @@ impl SimServer {
             };
             (ep.handler)(&mut ctx, &p)
         });
+        if ep.mutating {
+            let ex = lock(&self.exchange);
+            let ctl = &mut *ctl;
+            ctl.stream.publish(&ex, &ctl.symbols, now_ms);
+        }
         let mut drop = false;
         if ep.mutating && result.is_ok() {
             ctl.limits.refund(weight);
