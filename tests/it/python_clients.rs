@@ -4,7 +4,8 @@
 //! `tests/python/` check time, markets and filters, tickers, the order book, klines,
 //! balances, a limit buy with our client id, look-up by client id, open orders, cancel, the
 //! lot-size / price-filter / min-notional / balance rejections, a market fill then
-//! `myTrades`, and the weight header on every response.
+//! `myTrades`, the wallet stand-ins, python-binance's WebSocket API orders, and the weight
+//! header on every response.
 //!
 //! The clients come from PyPI at the versions pinned in `tests/python/requirements.txt`,
 //! into a virtual environment under `target/pyclients` that is reused while the pins do not

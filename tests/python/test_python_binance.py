@@ -7,6 +7,7 @@ import time
 
 from binance.client import Client
 from binance.exceptions import BinanceAPIException
+from binance.ws.websocket_api import WebsocketAPI
 
 from simcheck import Run, expect_error
 
@@ -16,6 +17,9 @@ base, key, secret = run.args()
 client = Client(key, secret, ping=False)
 client.API_URL = base + "/api"
 client.MARGIN_API_URL = base + "/sapi"
+# The WebSocket API client is built in the constructor from its URL; this is the same one for
+# the local server.
+client.ws_api = WebsocketAPI(url=base.replace("http://", "ws://") + "/ws-api/v3")
 client.session.hooks["response"].append(run.record)
 assert client.timestamp_offset == 0, "python-binance's default: no time adjustment"
 
@@ -196,6 +200,23 @@ def market_fill_then_my_trades():
     assert later == []
 
 
+def websocket_api_orders():
+    assert "serverTime" in client.ws_get_time()
+    price = f"{float(last_price()) * 0.9:.3f}"
+    o = client.ws_create_order(
+        symbol=SYMBOL, side="BUY", type="LIMIT", timeInForce="GTC", quantity="4", price=price,
+        newClientOrderId="pybin-ws-b1",
+    )
+    assert o["clientOrderId"] == "pybin-ws-b1" and o["status"] == "NEW" and o["fills"] == [], o
+    status = client.ws_get_order(symbol=SYMBOL, origClientOrderId="pybin-ws-b1")
+    assert status["orderId"] == o["orderId"] and status["isWorking"], status
+    rest = client.get_order(symbol=SYMBOL, orderId=o["orderId"])
+    assert rest["clientOrderId"] == "pybin-ws-b1", "one engine behind both transports"
+    c = client.ws_cancel_order(symbol=SYMBOL, origClientOrderId="pybin-ws-b1")
+    assert c["status"] == "CANCELED" and c["origClientOrderId"] == "pybin-ws-b1", c
+    assert client.get_open_orders(symbol=SYMBOL) == []
+
+
 READ_ONLY = {time_is_wall_clock, markets_and_filters, ticker, order_book_and_trades, klines}
 for label, fn in [
     ("time is wall-clock time", time_is_wall_clock),
@@ -212,6 +233,7 @@ for label, fn in [
     ("rejections: lot size, price filter, min notional, insufficient balance, "
      "unknown symbol, order type, interval, signature", rejections),
     ("market fill, then myTrades", market_fill_then_my_trades),
+    ("WebSocket API: time, place, status, cancel", websocket_api_orders),
 ]:
     run.check(label, fn, read_only=fn in READ_ONLY)
 run.check_weight_headers(at_least=30)
