@@ -104,9 +104,16 @@ fn position<'a>(event: &'a Value, asset: &str) -> &'a Value {
 async fn requests_answer_in_binance_frames() {
     let sim = spawn().await;
     let mut ws = WsApi::connect(&sim).await;
+    let ping = ws.call("ping", json!({})).await;
     assert_eq!(
-        ws.call("ping", json!({})).await,
-        json!({"id": "req-1", "status": 200, "result": {}})
+        (&ping["id"], &ping["status"], &ping["result"]),
+        (&json!("req-1"), &json!(200), &json!({}))
+    );
+    assert_eq!(
+        ping["rateLimits"],
+        json!([{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1,
+                "limit": 6000, "count": 1}]),
+        "the ping's weight, counted with REST's"
     );
     let time = ws.call("v3/time", json!({})).await;
     assert_eq!(time["result"]["serverTime"], sim.server.now_ms());
@@ -200,6 +207,16 @@ async fn user_data_stream_reports_rest_and_websocket_orders_and_candle_fills() {
         (Some("ws-b1"), Some("NEW"))
     );
     assert_eq!(r["fills"], json!([]), "FULL is the default for LIMIT");
+    let orders: Vec<&Value> = order["rateLimits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["rateLimitType"] == "ORDERS")
+        .collect();
+    assert!(
+        !orders.is_empty() && orders.iter().all(|l| l["count"] == 2),
+        "{order}"
+    );
     let ws_order_id = r["orderId"].clone();
     let new = ws
         .event(sub, "executionReport", |e| e["c"] == "ws-b1")

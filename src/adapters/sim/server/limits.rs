@@ -206,26 +206,43 @@ impl Limits {
 
     /// `GET /api/v3/rateLimit/order` rows: each `ORDERS` window with its count at `now_ms`.
     pub fn order_counts(&self, now_ms: i64) -> Vec<serde_json::Value> {
-        self.orders
-            .iter()
-            .map(|w| {
-                let mut current = w.clone();
-                current.roll(now_ms);
-                serde_json::json!({
-                    "rateLimitType": "ORDERS",
-                    "interval": interval_word(w),
-                    "intervalNum": w.limit.interval_num,
-                    "limit": w.limit.limit,
-                    "count": current.used,
-                })
-            })
-            .collect()
+        rows("ORDERS", &self.orders, now_ms)
+    }
+
+    /// A WebSocket API answer's `rateLimits`: the `REQUEST_WEIGHT` windows, and the `ORDERS`
+    /// ones too for a new-order request (as Binance shows them).
+    pub fn rate_limits(&self, now_ms: i64, new_order: bool) -> Vec<serde_json::Value> {
+        let mut all = if new_order {
+            rows("ORDERS", &self.orders, now_ms)
+        } else {
+            Vec::new()
+        };
+        all.extend(rows("REQUEST_WEIGHT", &self.weight, now_ms));
+        all
     }
 
     /// `X-MBX-ORDER-COUNT-<window>` headers.
     pub fn order_headers(&self) -> Vec<(String, String)> {
         headers("x-mbx-order-count-", &self.orders)
     }
+}
+
+/// Each window as a `rateLimits` row with its count at `now_ms`.
+fn rows(kind: &str, windows: &[Window], now_ms: i64) -> Vec<serde_json::Value> {
+    windows
+        .iter()
+        .map(|w| {
+            let mut current = w.clone();
+            current.roll(now_ms);
+            serde_json::json!({
+                "rateLimitType": kind,
+                "interval": interval_word(w),
+                "intervalNum": w.limit.interval_num,
+                "limit": w.limit.limit,
+                "count": current.used,
+            })
+        })
+        .collect()
 }
 
 fn headers(prefix: &str, windows: &[Window]) -> Vec<(String, String)> {

@@ -262,6 +262,8 @@ async fn stats(State(s): State<SimServer>) -> Response {
 pub(super) struct Outcome {
     pub(super) result: Result<Value, Fail>,
     headers: Vec<(String, String)>,
+    /// The same counts as `rateLimits` rows (WebSocket API answers).
+    pub(super) rate_limits: Vec<Value>,
     /// A fault dropped the answer: the client gets none.
     pub(super) drop: bool,
 }
@@ -391,6 +393,7 @@ impl SimServer {
         Outcome {
             result,
             headers,
+            rate_limits: ctl.limits.rate_limits(limit_ms, ep.new_order),
             drop,
         }
     }

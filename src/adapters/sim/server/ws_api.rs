@@ -1,7 +1,7 @@
 //! Binance's WebSocket API (`web-socket-api.md`) on `/ws-api/v3`: JSON requests
 //! `{"id","method","params"}` in text frames, answered `{"id","status","result"}` or
-//! `{"id","status","error":{"code","msg"}}`, each run through the REST pipeline of its REST
-//! twin (`routes::ws_endpoint`: same handler, weight, limits, security, faults). Signed
+//! `{"id","status","error":{"code","msg"}}` with `rateLimits`, each run through the REST
+//! pipeline of its REST twin (`routes::ws_endpoint`: same handler, weight, limits, security, faults). Signed
 //! methods carry `apiKey`, `timestamp` and `signature` in `params`; the signature is over the
 //! parameters sorted by name (`signature` left out) joined as `name=value&…`.
 //! `userDataStream.subscribe.signature` starts a subscription: the account's events then
@@ -148,7 +148,7 @@ fn request(s: &SimServer, subs: &mut Subscriptions, text: &str) -> Option<Value>
     if out.drop {
         return None;
     }
-    Some(match out.result {
+    let mut answer = match out.result {
         Ok(result) if method == "userDataStream.subscribe.signature" => {
             if subs.events.is_none() {
                 subs.events = Some(s.subscribe_user_stream());
@@ -167,7 +167,9 @@ fn request(s: &SimServer, subs: &mut Subscriptions, text: &str) -> Option<Value>
             }
             v
         }
-    })
+    };
+    answer["rateLimits"] = Value::Array(out.rate_limits);
+    Some(answer)
 }
 
 fn unsubscribe(subs: &mut Subscriptions, id: &Value, params: &Map<String, Value>) -> Value {
