@@ -287,3 +287,20 @@ async fn user_data_stream_reports_rest_and_websocket_orders_and_candle_fills() {
     assert_eq!(position(&pos, "USDT")["l"], "0.00000000");
     assert_eq!(position(&pos, "USDT")["f"], "9961.00000000");
 }
+
+#[tokio::test]
+async fn weight_limit_answers_429_with_retry_after() {
+    let sim = spawn_with(2).await;
+    let mut ws = WsApi::connect(&sim).await;
+    assert_eq!(ws.call("ping", json!({})).await["status"], 200);
+    assert_eq!(ws.call("ping", json!({})).await["status"], 200);
+    let limited = ws.call("ping", json!({})).await;
+    assert_eq!(limited["status"], 429, "{limited}");
+    assert_eq!(limited["error"]["code"], -1003);
+    let data = &limited["error"]["data"];
+    assert_eq!(data["serverTime"], sim.server.now_ms());
+    assert!(
+        data["retryAfter"].as_i64().unwrap() > sim.server.now_ms(),
+        "{data}"
+    );
+}

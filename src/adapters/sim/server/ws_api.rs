@@ -163,7 +163,9 @@ fn request(s: &SimServer, subs: &mut Subscriptions, text: &str) -> Option<Value>
         Err(f) => {
             let mut v = json!({"id": id, "status": f.status.as_u16(), "error": f.body()});
             if let Some(secs) = f.retry_after_secs {
-                v["error"]["data"] = json!({"retryAfter": s.now_ms() + 1000 * secs as i64});
+                let now = s.now_ms();
+                let until = now.saturating_add(i64::try_from(secs * 1000).unwrap_or(i64::MAX));
+                v["error"]["data"] = json!({"serverTime": now, "retryAfter": until});
             }
             v
         }
