@@ -11,5 +11,8 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Test builds only (the `failpoints` feature): crash points set by FAILPOINTS.
+    #[cfg(feature = "failpoints")]
+    let _crash_points = fail::FailScenario::setup();
     apps::cli::run(apps::cli::Cli::parse())
 }

@@ -45,10 +45,17 @@ pub async fn start_sim_with_quote(candles: Vec<Candle>, quote: &str) -> Sim {
     let cfg = fil_config(info, candles, Speed::Manual, quote, (KEY, SECRET));
     let server = SimServer::new(cfg).unwrap();
     let (base, stop) = serve_on_loopback(&server).await;
-    Sim {
-        base,
-        server,
-        _stop: stop,
+    Sim::new(base, server, stop)
+}
+
+impl Sim {
+    /// `server` served at `base` until `stop` is dropped.
+    pub fn new(base: String, server: SimServer, stop: tokio::sync::oneshot::Sender<()>) -> Self {
+        Self {
+            base,
+            server,
+            _stop: stop,
+        }
     }
 }
 

@@ -83,7 +83,9 @@ impl<E: Exchange, S: Store> Bot<E, S> {
 
     async fn cancel(&mut self, basket_id: u32, c: &Cancel, now: i64) -> Result<Outcome, BotError> {
         let symbol = self.settings.strategy.symbol.clone();
-        match self.exchange.cancel(&symbol, &c.order_ref()).await {
+        let answer = self.exchange.cancel(&symbol, &c.order_ref()).await;
+        crash_point!("bot::cancel_sent");
+        match answer {
             Ok(mut report) => {
                 report.spec.slot = c.slot;
                 let before = self
@@ -153,12 +155,15 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             note: None,
         };
         self.store.insert_intent(&intent).await?;
+        crash_point!("bot::intent_written");
         let order = NewOrder {
             symbol,
             client_id: c.client_id.clone(),
             spec: c.spec,
         };
-        match self.exchange.place(&order).await {
+        let answer = self.exchange.place(&order).await;
+        crash_point!("bot::order_sent");
+        match answer {
             Ok(mut report) => {
                 report.spec.slot = order.spec.slot;
                 self.store.upsert_order(basket_id, &report).await?;

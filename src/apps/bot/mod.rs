@@ -16,6 +16,16 @@
 //! Entry points: [`Bot::new`], [`Bot::step`], [`runner::run_until`] (the loop with backoff and
 //! signals), [`Bot::close_all`] (the emergency close service).
 
+/// A crash point at a journal boundary (`.spec/bot.md`, "Crash points"). Built only with the
+/// `failpoints` feature, which only `cargo test` turns on: there `FAILPOINTS=<name>=return`
+/// (any `fail` action list ending in `return`) aborts the process here, as a power cut would,
+/// to prove the next start recovers. Elsewhere it compiles to nothing.
+macro_rules! crash_point {
+    ($name:literal) => {
+        fail::fail_point!($name, |_| std::process::abort())
+    };
+}
+
 pub mod control;
 pub mod emergency;
 mod execute;

@@ -345,6 +345,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             if let Some(next) = cycle::next_basket(basket, end, &self.rules, last, max_id + 1, now)
             {
                 self.open_basket(next, now).await?;
+                crash_point!("bot::successor_opened");
             }
         }
         self.store

@@ -76,6 +76,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                     })
                     .await?;
                 if inserted {
+                    crash_point!("bot::fill_inserted");
                     new += 1;
                     let text = format!(
                         "{} {} {} at {} ({})",

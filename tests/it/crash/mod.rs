@@ -1,0 +1,320 @@
+//! Crash safety: the bot binary (`binance-trader run` against the simulated exchange on
+//! loopback) dies and is restarted, on SQLite and on PostgreSQL (when `TEST_DATABASE_URL` is
+//! set; each test gets its own schema). Afterwards the journal must equal the exchange (no
+//! duplicated order, no lost or double-counted fill) and the account must end exactly where an
+//! uninterrupted run on the same candles ends.
+//!
+//! - `points`: the process aborts at each crash point (a journal boundary, `.spec/bot.md`).
+//! - `random_kills`: SIGKILL at random moments spread over start-up and whole steps.
+//!
+//! Lockstep: the next candle is fed only once the bot has recorded a quiescent step (nothing
+//! left to do) at the current market time, in both runs, so both see the same candles with the
+//! same orders resting.
+
+mod points;
+mod random_kills;
+
+use crate::harness::{client, fil_strategy, root, Sim};
+use crate::store::fixtures::PgSchema;
+use binance_trader::adapters::klines::Candle;
+use binance_trader::adapters::memory_store::MemoryStore;
+use binance_trader::adapters::sim::server::{SimServer, Speed};
+use binance_trader::adapters::store::SqlStore;
+use binance_trader::apps::bot::{Bot, BotSettings, QUIESCENT_KEY};
+use binance_trader::core::fill::Balance;
+use binance_trader::ports::exchange::Exchange;
+use binance_trader::ports::store::Store;
+use std::collections::BTreeSet;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// The simulated exchange for crash runs. Its replay clock stands still between candles, so
+/// all the polling of a candle (and every restart's start-up reads) counts against one minute
+/// of request weight: the limit is raised far out of the way, rate limits are not what these
+/// tests are about (`client_soak` is).
+async fn start_sim(candles: Vec<Candle>) -> Sim {
+    let info = crate::harness::exchange_info_with_limits(100_000_000, None);
+    let cfg = crate::harness::fil_config(
+        info,
+        candles,
+        Speed::Manual,
+        "10000",
+        (crate::harness::KEY, crate::harness::SECRET),
+    );
+    let server = SimServer::new(cfg).unwrap();
+    let (base, stop) = crate::harness::serve_on_loopback(&server).await;
+    Sim::new(base, server, stop)
+}
+
+/// An uninterrupted in-process run over `candles`, in lockstep.
+struct Reference {
+    /// The account at the end.
+    balances: Vec<Balance>,
+    /// Per candle fed (and once before the first), whether the bot placed or cancelled orders.
+    busy: Vec<bool>,
+}
+
+async fn reference_run(candles: Vec<Candle>) -> Reference {
+    let sim = start_sim(candles.clone()).await;
+    let mut settings = BotSettings::new(fil_strategy());
+    settings.intent_grace_ms = 0;
+    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings)
+        .await
+        .unwrap();
+    let mut busy = Vec::new();
+    for _ in 0..=candles.len() {
+        let mut acted = false;
+        let mut settled = false;
+        for _ in 0..12 {
+            let step = bot.step().await.unwrap();
+            acted |= step.actions > 0;
+            if step.quiescent() {
+                settled = true;
+                break;
+            }
+        }
+        assert!(settled);
+        busy.push(acted);
+        sim.server.step(1);
+    }
+    let balances = limits_known_client(&sim)
+        .await
+        .account()
+        .await
+        .unwrap()
+        .balances;
+    Reference { balances, busy }
+}
+
+/// The harness client, having read the raised limits (until then its own limiter holds to
+/// the default weight limit, which the bot's polling passes).
+async fn limits_known_client(
+    sim: &Sim,
+) -> binance_trader::adapters::binance::BinanceRest<
+    binance_trader::adapters::binance::transport::ReqwestTransport,
+> {
+    let ex = client(&sim.base);
+    ex.symbol_rules(&fil_strategy().symbol).await.unwrap();
+    ex
+}
+
+/// Which store a crash test journals in.
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The journal of one crash test: a fresh SQLite file or a fresh PostgreSQL schema, opened
+/// (and migrated) by the test before the bot first starts.
+struct Journal {
+    url: String,
+    store: SqlStore,
+    schema: Option<PgSchema>,
+}
+
+impl Journal {
+    /// `None` for PostgreSQL when `TEST_DATABASE_URL` is not set.
+    async fn open(backend: Backend, dir: &std::path::Path) -> Option<Self> {
+        let (url, schema) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.join("bot.sqlite").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let schema = PgSchema::create().await?;
+                (schema.url.clone(), Some(schema))
+            }
+        };
+        let store = SqlStore::connect(&url).await.unwrap();
+        Some(Self { url, store, schema })
+    }
+
+    async fn cleanup(self) {
+        self.store.close().await;
+        if let Some(schema) = self.schema {
+            schema.drop().await;
+        }
+    }
+}
+
+/// The bot binary, started and restarted in its own directory.
+struct BotProcess {
+    dir: tempfile::TempDir,
+    starts: usize,
+    child: Option<Child>,
+}
+
+impl BotProcess {
+    fn new(dir: tempfile::TempDir, base: &str, database_url: &str) -> Self {
+        let text = format!(
+            "strategy = \"{}\"\ndatabase_url = \"{}\"\n\n[exchange]\nbase_url = \"{}\"\n\n[dashboard]\nlisten = \"127.0.0.1:0\"\n",
+            root().join("config/backtest.toml").display(),
+            database_url,
+            base
+        );
+        std::fs::write(dir.path().join("bot.toml"), text).unwrap();
+        Self {
+            dir,
+            starts: 0,
+            child: None,
+        }
+    }
+
+    /// Starts the bot; `failpoints` is the `FAILPOINTS` value (crash points, `.spec/bot.md`).
+    fn spawn(&mut self, failpoints: &str) {
+        assert!(self.child.is_none(), "already running");
+        self.starts += 1;
+        let log = std::fs::File::create(self.log_path()).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_binance-trader"))
+            .args([
+                "run",
+                "--config",
+                "bot.toml",
+                "--interval-ms",
+                // Every idle step polls the exchange, and the replay clock stands still
+                // between candles: a short interval would spend a candle's minute of request
+                // weight on polling (the limit the client keeps to until its start-up has read
+                // the raised one).
+                "15",
+                "--intent-grace-ms",
+                "0",
+            ])
+            .current_dir(self.dir.path())
+            .env("BINANCE_API_KEY", crate::harness::KEY)
+            .env("BINANCE_API_SECRET", crate::harness::SECRET)
+            .env_remove("DATABASE_URL")
+            .env("FAILPOINTS", failpoints)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+    }
+
+    fn log_path(&self) -> std::path::PathBuf {
+        self.dir.path().join(format!("bot-{}.log", self.starts))
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    /// The exit status if the bot has exited.
+    fn exited(&mut self) -> Option<ExitStatus> {
+        let status = self.child.as_mut()?.try_wait().unwrap()?;
+        self.child = None;
+        Some(status)
+    }
+
+    fn sigkill(&mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    /// SIGTERM finishes the step in progress and exits cleanly.
+    fn terminate(&mut self) {
+        let mut child = self.child.take().expect("running");
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exited = child.wait().unwrap();
+        assert!(
+            exited.success(),
+            "exit after SIGTERM: {exited}\n{}",
+            self.log()
+        );
+    }
+}
+
+impl Drop for BotProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Forgets the dead process's last quiescent step, so that the next wait is for a step of
+/// the restarted one (a SIGTERM before its start-up installed the handler would kill it).
+async fn forget_quiescent(store: &SqlStore) {
+    store.set_config_value(QUIESCENT_KEY, "0", 0).await.unwrap();
+}
+
+/// Waits until the bot recorded a quiescent step at `market_ms` or later (`Ok`), or exited
+/// (`Err` with its status).
+async fn wait_quiescent(
+    store: &SqlStore,
+    market_ms: i64,
+    bot: &mut BotProcess,
+) -> Result<(), ExitStatus> {
+    let started = Instant::now();
+    loop {
+        if let Some(v) = store.config_value(QUIESCENT_KEY).await.unwrap() {
+            if v.parse::<i64>().unwrap() >= market_ms {
+                return Ok(());
+            }
+        }
+        if let Some(status) = bot.exited() {
+            return Err(status);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the bot did not settle at {market_ms}:\n{}",
+            bot.log()
+        );
+        tokio::time::sleep(Duration::from_millis(3)).await;
+    }
+}
+
+/// The end of every crash run: nothing pending, the journal equal to the exchange, no client
+/// order id placed twice, every exchange order journalled, and the account where the
+/// uninterrupted run left it. Returns the count of orders and fills for the summary.
+async fn assert_recovered(journal: &Journal, sim: &Sim, expected: &[Balance]) -> (usize, u64) {
+    let store = &journal.store;
+    assert!(
+        store.pending_intents().await.unwrap().is_empty(),
+        "an intent is still pending"
+    );
+    let ex = limits_known_client(sim).await;
+    crate::harness::assert_store_matches_exchange(store, &ex).await;
+    let exchange_ids: Vec<String> = sim
+        .server
+        .exchange()
+        .lock()
+        .unwrap()
+        .all_orders(&fil_strategy().symbol)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.client_id.to_string())
+        .collect();
+    let unique: BTreeSet<&String> = exchange_ids.iter().collect();
+    assert_eq!(
+        unique.len(),
+        exchange_ids.len(),
+        "a client order id was placed twice"
+    );
+    let stored = store.count_orders(None).await.unwrap();
+    assert_eq!(
+        stored as usize,
+        exchange_ids.len(),
+        "orders on the exchange vs journal"
+    );
+    let fills = store.count_fills(&Default::default()).await.unwrap();
+    let baskets = store.baskets(false).await.unwrap();
+    assert!(
+        fills >= 10 && baskets.len() >= 3,
+        "too little trading to prove anything"
+    );
+    let balances = ex.account().await.unwrap().balances;
+    assert_eq!(
+        balances, expected,
+        "final balances differ from the uninterrupted run"
+    );
+    (exchange_ids.len(), fills)
+}
