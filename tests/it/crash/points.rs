@@ -54,6 +54,16 @@ impl Point {
         }
     }
 
+    /// The event each abort's recovery must leave: the restart resolved the pending intent
+    /// by looking it up (not, say, by adopting the open order later).
+    fn recovery_event(self) -> Option<&'static str> {
+        match self {
+            Point::IntentWritten => Some("intent_absent"),
+            Point::OrderSent => Some("intent_found"),
+            _ => None,
+        }
+    }
+
     /// Asserts the aborted process left the journal inside this point's window.
     async fn assert_inside(self, store: &SqlStore, sim: &Sim) {
         let symbol = fil_strategy().symbol;
@@ -181,6 +191,11 @@ async fn aborts_at(point: Point, backend: Backend) {
         point.name()
     );
     assert_eq!(aborts, ABORTS, "aborts at {}", point.name());
+    if let Some(kind) = point.recovery_event() {
+        let events = journal.store.events(100_000).await.unwrap();
+        let recovered = events.iter().filter(|e| e.kind == kind).count();
+        assert_eq!(recovered, ABORTS, "{kind} events");
+    }
     journal.cleanup().await;
 }
 
