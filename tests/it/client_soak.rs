@@ -1,22 +1,29 @@
-//! Soak: the real client against exchange-sim in fault mode (random latency-free 5xx before
-//! and after execution, dropped answers, 429 bursts, a clock skew switched on half way, and
-//! candle steps that make the server clock jump), with several workers placing, querying,
-//! cancelling and cancel-replacing at once. At the end the client's view is compared with the
-//! server's book: no client order id twice on the server, no order the client believes placed
-//! missing, no order on the server the client did not know about, no 429 from the limits and
-//! no 418, and the used weight never above the limit.
+//! Soak: the real client against exchange-sim in fault mode, with several workers placing,
+//! querying, cancelling and cancel-replacing at once. The weather changes every 100 ms: a
+//! random latency, 5xx before and after execution, answers dropped after execution, single
+//! 429s and 429 bursts, a lagging order store (client-id lookups and `allOrders` miss a young
+//! order, up to the client's grace), a server clock skewed 3 s ahead from half way, and candle
+//! steps that make the server clock jump. At the end the client's view is compared with the
+//! server's book and trades: no client order id twice on the server, no order the client
+//! believes placed missing, no order on the server the client did not know about, every
+//! trade read back exactly once through the client and of an order it knows (no lost fill),
+//! no 429 from the limits and no 418, and the used weight never above the limit.
 //!
-//! `SOAK_ORDERS` sets the number of placements (default 300, a few seconds in CI).
+//! `SOAK_ORDERS` sets the number of placements (default 300, a few seconds in CI); every
+//! placement and cancel-replace is an order request.
 
 use crate::client_sim::harness::*;
 use binance_trader::adapters::binance::request::CancelReplaceMode;
 use binance_trader::adapters::binance::rest::Half;
 use binance_trader::adapters::binance::BinanceRest;
-use binance_trader::adapters::sim::server::{FaultConfig, FaultRate};
+use binance_trader::adapters::sim::server::{FaultConfig, FaultRate, SimServer};
 use binance_trader::core::client_id::ClientOrderId;
 use binance_trader::core::order::Slot;
-use binance_trader::ports::exchange::{ApiError, Exchange, ExchangeError, NewOrder};
+use binance_trader::ports::exchange::ExchangeTrade;
+use binance_trader::ports::exchange::{ApiError, Exchange, ExchangeError, NewOrder, OrderRef};
+use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -39,17 +46,31 @@ fn rate(per_mille: u16) -> FaultRate {
     FaultRate { next: 0, per_mille }
 }
 
-fn faults(seed: u64, skew: i64) -> FaultConfig {
+/// The client's grace for a missing order (server time after the request's deadline), and
+/// so the longest lookup lag the weather makes: a lag beyond it would rightly be taken for
+/// "never placed" (`adapters/binance/resolve.rs`).
+const GRACE_MS: u64 = 1_500;
+
+/// One spell of weather, drawn from `rng`; the clock is skewed from half way on.
+fn weather(rng: &mut rand::rngs::StdRng, skewed: bool) -> FaultConfig {
     FaultConfig {
-        seed,
-        latency_ms: 1,
+        seed: rng.random(),
+        latency_ms: rng.random_range(0..=20),
         error_before: rate(25),
         error_after: rate(25),
         drop_after: rate(25),
-        burst_429: rate(10),
-        clock_skew_ms: skew,
+        // Now and then a burst: the next few requests all answered 429.
+        burst_429: FaultRate {
+            next: if rng.random_ratio(1, 10) {
+                rng.random_range(3..=10)
+            } else {
+                0
+            },
+            per_mille: 10,
+        },
+        clock_skew_ms: if skewed { 3_000 } else { 0 },
         oldest_namesake: false,
-        lookup_lag_ms: 0,
+        lookup_lag_ms: rng.random_range(0..=GRACE_MS),
     }
 }
 
@@ -68,8 +89,26 @@ async fn quiet_after(e: &ExchangeError) {
     }
 }
 
-/// Worker `w` of `workers`: placements `i ≡ w (mod workers)`.
-async fn worker(rest: Arc<BinanceRest>, views: Views, w: u32, workers: u32, n: u32) {
+/// What the workers count.
+#[derive(Default)]
+struct Counters {
+    /// Order requests: placements and cancel-replaces.
+    requests: AtomicU64,
+    /// Cancels by client id refused ("Unknown order") because the order had filled: the
+    /// lagging store cannot tell the client so.
+    refused_closed: AtomicU64,
+}
+
+/// Worker `w` of `workers`: placements `i ≡ w (mod workers)`; `server` is the truth that a
+/// refused cancel is checked against.
+async fn worker(
+    rest: Arc<BinanceRest>,
+    server: SimServer,
+    views: Views,
+    counters: Arc<Counters>,
+    (w, workers, n): (u32, u32, u32),
+) {
+    let (requests, refused_closed) = (&counters.requests, &counters.refused_closed);
     let mut resting: Vec<NewOrder> = Vec::new();
     for i in (w..n).step_by(workers as usize) {
         let price = format!("3.{}", 600 + (i * 37) % 390);
@@ -80,7 +119,9 @@ async fn worker(rest: Arc<BinanceRest>, views: Views, w: u32, workers: u32, n: u
                 rest.limiter().limits().len()
             );
         }
-        let placed = rest.place(&order).await.map(|_| ());
+        requests.fetch_add(1, Ordering::Relaxed);
+        let report = rest.place(&order).await;
+        let placed = report.as_ref().map(|_| ()).map_err(Clone::clone);
         let v = view_of(&placed);
         views
             .lock()
@@ -94,22 +135,45 @@ async fn worker(rest: Arc<BinanceRest>, views: Views, w: u32, workers: u32, n: u
         }
         match i % 6 {
             0..=2 => {
-                if let Err(e) = rest.cancel(&fil(), &by_client(&order.client_id)).await {
+                // As the bot does, by order id when it is known; now and then by client id,
+                // which the lagging store may not know yet: then a refusal is right only when
+                // there was nothing left to cancel (the order filled meanwhile).
+                let order_id = report.as_ref().map(|r| r.order_id).unwrap();
+                let by = if i % 6 == 0 {
+                    by_client(&order.client_id)
+                } else {
+                    OrderRef::Id(order_id)
+                };
+                if let Err(e) = rest.cancel(&fil(), &by).await {
+                    let open = server
+                        .exchange()
+                        .lock()
+                        .unwrap()
+                        .query(&fil(), &OrderRef::Id(order_id))
+                        .unwrap()
+                        .status
+                        .is_open();
                     assert!(
-                        !matches!(e, ExchangeError::Rejected(_)),
-                        "cancel of an existing order refused: {e:?}"
+                        !matches!(e, ExchangeError::Rejected(_)) || !open,
+                        "cancel of an open order refused: {e:?}"
                     );
+                    if matches!(e, ExchangeError::Rejected(_)) {
+                        refused_closed.fetch_add(1, Ordering::Relaxed);
+                    }
                     quiet_after(&e).await;
                 }
             }
             3 => {
-                if let Ok(found) = rest.query(&fil(), &by_client(&order.client_id)).await {
+                // By order id: the lagging store may not show it by client id yet.
+                let order_id = report.as_ref().map(|r| r.order_id).unwrap();
+                if let Ok(found) = rest.query(&fil(), &OrderRef::Id(order_id)).await {
                     assert!(found.is_some(), "{} placed but not found", order.client_id);
                 }
             }
             4 => {
                 let mut new = limit(i + 1, Slot::Buy(1), "3.500", "2");
                 new.client_id = id(i + 1, Slot::Buy(1), 2);
+                requests.fetch_add(1, Ordering::Relaxed);
                 let r = rest
                     .cancel_replace(&order.client_id, &new, CancelReplaceMode::StopOnFailure)
                     .await;
@@ -144,6 +208,27 @@ async fn worker(rest: Arc<BinanceRest>, views: Views, w: u32, workers: u32, n: u
     }
 }
 
+/// Every trade of the symbol, read through the client (retrying what the weather refuses).
+async fn trades_through(rest: &BinanceRest) -> Vec<ExchangeTrade> {
+    let mut trades: Vec<ExchangeTrade> = Vec::new();
+    loop {
+        let from = trades.last().map_or(0, |t| t.trade_id + 1);
+        match rest.my_trades(&fil(), from).await {
+            Ok(page) => {
+                let n = page.len();
+                trades.extend(page);
+                if n < 1000 {
+                    return trades;
+                }
+            }
+            Err(e) => {
+                quiet_after(&e).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_in_fault_mode_loses_and_duplicates_nothing() {
     let n: u32 = std::env::var("SOAK_ORDERS")
@@ -151,9 +236,10 @@ async fn soak_in_fault_mode_loses_and_duplicates_nothing() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
     let sim = spawn_with(6_000, 1_000, 1_000).await;
-    let rest = Arc::new(sim.client());
+    let mut config = test_config(&sim.base);
+    config.unknown_grace_ms = GRACE_MS;
+    let rest = Arc::new(sim.client_with(config, SECRET));
     rest.symbol_rules(&fil()).await.unwrap();
-    sim.faults(faults(42, 0));
 
     // Candles every 2 s: fills, and a server clock that jumps ahead (→ -1021 → resync).
     let server = sim.server.clone();
@@ -164,34 +250,45 @@ async fn soak_in_fault_mode_loses_and_duplicates_nothing() {
         }
     });
     let views: Views = Arc::default();
+    let counters = Arc::new(Counters::default());
+    // The weather: a new spell every 100 ms; the clock skewed from half way on.
+    let calm = Arc::new(AtomicBool::new(false));
+    let weather_task = {
+        let server = sim.server.clone();
+        let views = Arc::clone(&views);
+        let calm = Arc::clone(&calm);
+        tokio::spawn(async move {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+            let mut spells = 0u64;
+            while !calm.load(Ordering::Relaxed) {
+                let skewed = views.lock().unwrap().len() >= (n / 2) as usize;
+                server.set_faults(weather(&mut rng, skewed));
+                spells += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            server.set_faults(FaultConfig::default());
+            spells
+        })
+    };
     let workers = 4;
     let mut tasks = Vec::new();
     for w in 0..workers {
         tasks.push(tokio::spawn(worker(
             Arc::clone(&rest),
+            sim.server.clone(),
             Arc::clone(&views),
-            w,
-            workers,
-            n,
+            Arc::clone(&counters),
+            (w, workers, n),
         )));
     }
-    // Half way through, the server clock is skewed 3 s ahead as well.
-    let skew = {
-        let server = sim.server.clone();
-        let views = Arc::clone(&views);
-        tokio::spawn(async move {
-            while views.lock().unwrap().len() < (n / 2) as usize {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            server.set_faults(faults(43, 3_000));
-        })
-    };
     for t in tasks {
         t.await.unwrap();
     }
-    skew.abort();
+    // Every fill read back through the client while the weather still rages.
+    let trades = trades_through(&rest).await;
     stepper.abort();
-    sim.faults(FaultConfig::default());
+    calm.store(true, Ordering::Relaxed);
+    let spells = weather_task.await.unwrap();
 
     // Resolve what is still unknown, now that nothing fails any more. A request whose client
     // gave up may still be executing on the server; it can only be accepted within its
@@ -224,14 +321,25 @@ async fn soak_in_fault_mode_loses_and_duplicates_nothing() {
         }
         m
     });
-    eprintln!("soak: {n} placements, client views {counts:?}, not placed: {reasons:?}");
+    let requests = counters.requests.load(Ordering::Relaxed);
+    let refused_closed = counters.refused_closed.load(Ordering::Relaxed);
+    let stats = sim.server.limit_stats();
+    eprintln!(
+        "soak: {n} placements, {requests} order requests, {spells} spells of weather, client \
+         views {counts:?}, not placed: {reasons:?}, {} trades, {refused_closed} cancels by \
+         client id of a filled order refused, max used weight {} of {}",
+        trades.len(),
+        stats.max_used_weight,
+        stats.weight_limit
+    );
     let refused = counts.get("never placed").copied().unwrap_or(0)
         + counts.get("not placed").copied().unwrap_or(0);
     assert!(refused > 0, "the faults fired");
 
+    let server_orders = sim.all_orders();
     let mut on_server: BTreeMap<ClientOrderId, usize> = BTreeMap::new();
-    for r in sim.all_orders() {
-        *on_server.entry(r.client_id).or_default() += 1;
+    for r in &server_orders {
+        *on_server.entry(r.client_id.clone()).or_default() += 1;
     }
     let duplicated: Vec<_> = on_server.iter().filter(|(_, &c)| c > 1).collect();
     assert!(duplicated.is_empty(), "duplicated: {duplicated:?}");
@@ -250,8 +358,44 @@ async fn soak_in_fault_mode_loses_and_duplicates_nothing() {
         .collect();
     assert!(lost.is_empty(), "lost: {lost:?}");
 
+    // No lost fill: the trades read through the client are the server's, each once, each of
+    // an order the client knows it placed.
+    let engine_trades = {
+        let ex = sim.server.exchange();
+        let ex = ex.lock().unwrap();
+        let mut all: Vec<ExchangeTrade> = Vec::new();
+        loop {
+            let from = all.last().map_or(0, |t| t.trade_id + 1);
+            let page = ex.my_trades(&fil(), Some(from), 1000).unwrap();
+            if page.is_empty() {
+                break all;
+            }
+            all.extend(page);
+        }
+    };
+    let ids = |ts: &[ExchangeTrade]| ts.iter().map(|t| t.trade_id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&trades),
+        ids(&engine_trades),
+        "trades through the client"
+    );
+    let client_of: BTreeMap<u64, &ClientOrderId> = server_orders
+        .iter()
+        .map(|o| (o.order_id, &o.client_id))
+        .collect();
+    let orphans: Vec<_> = trades
+        .iter()
+        .filter(|t| views.get(client_of[&t.order_id]) != Some(&View::Exists))
+        .map(|t| t.trade_id)
+        .collect();
+    assert!(
+        orphans.is_empty(),
+        "fills of orders the client does not know: {orphans:?}"
+    );
+    assert!(!trades.is_empty(), "nothing filled: no fill could be lost");
+
+    assert!(requests >= u64::from(n));
     assert!(counts.get("exists").copied().unwrap_or(0) > (n as usize) / 2);
-    let stats = sim.server.limit_stats();
     assert_eq!((stats.limited, stats.banned), (0, 0), "{stats:?}");
     assert!(stats.max_used_weight <= stats.weight_limit, "{stats:?}");
 }

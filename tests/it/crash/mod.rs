@@ -143,6 +143,10 @@ struct BotProcess {
     dir: tempfile::TempDir,
     starts: usize,
     child: Option<Child>,
+    failpoints: String,
+    /// Starts refused because the killed process's PostgreSQL session still held the
+    /// instance lock (the server ends it a moment after the client's socket closes).
+    lock_refusals: usize,
 }
 
 impl BotProcess {
@@ -158,6 +162,8 @@ impl BotProcess {
             dir,
             starts: 0,
             child: None,
+            failpoints: String::new(),
+            lock_refusals: 0,
         }
     }
 
@@ -165,6 +171,7 @@ impl BotProcess {
     fn spawn(&mut self, failpoints: &str) {
         assert!(self.child.is_none(), "already running");
         self.starts += 1;
+        self.failpoints = failpoints.to_string();
         let log = std::fs::File::create(self.log_path()).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_binance-trader"))
             .args([
@@ -201,10 +208,20 @@ impl BotProcess {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()
     }
 
-    /// The exit status if the bot has exited.
+    /// The exit status if the bot has exited. A start refused because the previous,
+    /// killed process's database session still held the instance lock is retried (as a
+    /// supervisor would) and does not count as an exit.
     fn exited(&mut self) -> Option<ExitStatus> {
         let status = self.child.as_mut()?.try_wait().unwrap()?;
         self.child = None;
+        if self.log().contains("another bot instance is running") {
+            self.lock_refusals += 1;
+            assert!(self.lock_refusals < 1_000, "the lock is never released");
+            std::thread::sleep(Duration::from_millis(20));
+            let failpoints = self.failpoints.clone();
+            self.spawn(&failpoints);
+            return None;
+        }
         Some(status)
     }
 

@@ -111,7 +111,9 @@ async fn sigkill_at_random_moments(backend: Backend) {
         .count();
     eprintln!(
         "crash test on {backend:?}: {kills} kills, {inside_intent} inside an open intent, \
-         {recovered} intents recovered after a kill, {orders} orders, {fills} fills"
+         {recovered} intents recovered after a kill, {orders} orders, {fills} fills, {} \
+         restarts refused while the killed session's lock lingered",
+        bot.lock_refusals
     );
     assert!(kills >= wanted, "only {kills} kills");
     assert!(inside_intent > 0, "no kill landed inside an open intent");
