@@ -2,8 +2,8 @@
 //! querying, cancelling and cancel-replacing at once. The weather changes every 100 ms: a
 //! random latency, 5xx before and after execution, answers dropped after execution, single
 //! 429s and 429 bursts, a lagging order store (client-id lookups and `allOrders` miss a young
-//! order, up to the client's grace), a server clock skewed 3 s ahead from half way, and candle
-//! steps that make the server clock jump. At the end the client's view is compared with the
+//! order for half the client's grace to all of it, a new lag every 2 s), a server clock
+//! skewed 3 s ahead from half way, and candle steps that make the server clock jump. At the end the client's view is compared with the
 //! server's book and trades: no client order id twice on the server, no order the client
 //! believes placed missing, no order on the server the client did not know about, every
 //! trade read back exactly once through the client and of an order it knows (no lost fill),
@@ -51,8 +51,9 @@ fn rate(per_mille: u16) -> FaultRate {
 /// "never placed" (`adapters/binance/resolve.rs`).
 const GRACE_MS: u64 = 1_500;
 
-/// One spell of weather, drawn from `rng`; the clock is skewed from half way on.
-fn weather(rng: &mut rand::rngs::StdRng, skewed: bool) -> FaultConfig {
+/// One spell of weather, drawn from `rng`; the clock is skewed from half way on. The lag
+/// is the store's, slower to change than the rest: `lag_ms`, drawn every 2 s.
+fn weather(rng: &mut rand::rngs::StdRng, skewed: bool, lag_ms: u64) -> FaultConfig {
     FaultConfig {
         seed: rng.random(),
         latency_ms: rng.random_range(0..=20),
@@ -70,7 +71,7 @@ fn weather(rng: &mut rand::rngs::StdRng, skewed: bool) -> FaultConfig {
         },
         clock_skew_ms: if skewed { 3_000 } else { 0 },
         oldest_namesake: false,
-        lookup_lag_ms: rng.random_range(0..=GRACE_MS),
+        lookup_lag_ms: lag_ms,
     }
 }
 
@@ -241,11 +242,13 @@ async fn soak_in_fault_mode_loses_and_duplicates_nothing() {
     let rest = Arc::new(sim.client_with(config, SECRET));
     rest.symbol_rules(&fil()).await.unwrap();
 
-    // Candles every 2 s: fills, and a server clock that jumps ahead (→ -1021 → resync).
+    // Candles every 5 s: fills, and a server clock that jumps ahead (→ -1021 → resync). Not
+    // more often: a jump ages every order past the lag at once, and the client's verdict
+    // needs recvWindow + grace (2.5 s) of server time without a jump for the lag to bite.
     let server = sim.server.clone();
     let stepper = tokio::spawn(async move {
         loop {
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
             server.step(1);
         }
     });
@@ -260,9 +263,13 @@ async fn soak_in_fault_mode_loses_and_duplicates_nothing() {
         tokio::spawn(async move {
             let mut rng = rand::rngs::StdRng::seed_from_u64(42);
             let mut spells = 0u64;
+            let mut lag_ms = 0;
             while !calm.load(Ordering::Relaxed) {
                 let skewed = views.lock().unwrap().len() >= (n / 2) as usize;
-                server.set_faults(weather(&mut rng, skewed));
+                if spells % 20 == 0 {
+                    lag_ms = rng.random_range(GRACE_MS / 2..=GRACE_MS);
+                }
+                server.set_faults(weather(&mut rng, skewed, lag_ms));
                 spells += 1;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
