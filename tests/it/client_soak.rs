@@ -236,7 +236,10 @@ async fn soak_in_fault_mode_loses_and_duplicates_nothing() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
-    let sim = spawn_with(6_000, 1_000, 1_000).await;
+    // Buys fill (about one placement in ten) and are never sold: enough USDT for all of them,
+    // so that "insufficient balance" does not crowd out the placements.
+    let quote = (10_000 + 10 * u64::from(n)).to_string();
+    let sim = spawn_funded(6_000, 1_000, 1_000, &quote).await;
     let mut config = test_config(&sim.base);
     config.unknown_grace_ms = GRACE_MS;
     let rest = Arc::new(sim.client_with(config, SECRET));

@@ -56,12 +56,17 @@ pub struct Sim {
 
 /// Starts the server with these REQUEST_WEIGHT and ORDERS-per-10 s limits.
 pub async fn spawn_with(weight_limit: u64, orders_10s: u64, n_candles: i64) -> Sim {
+    spawn_funded(weight_limit, orders_10s, n_candles, "10000").await
+}
+
+/// [`spawn_with`] with `quote` USDT on the account.
+pub async fn spawn_funded(weight_limit: u64, orders_10s: u64, n_candles: i64, quote: &str) -> Sim {
     let info = crate::harness::exchange_info_with_limits(weight_limit, Some(orders_10s));
     let cfg = crate::harness::fil_config(
         info.clone(),
         candles(n_candles),
         Speed::PerSecond(Duration::from_secs(3_600)),
-        "10000",
+        quote,
         (KEY, SECRET),
     );
     let server = SimServer::new(cfg).unwrap();
