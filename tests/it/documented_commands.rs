@@ -44,6 +44,14 @@ const TREATMENTS: &[(&str, Treatment)] = &[
     ),
     ("cargo test", NotRun("the test suite itself")),
     (
+        "CRASH_KILLS=1000 cargo test --test it crash::",
+        NotRun("a long version of a test"),
+    ),
+    (
+        "SOAK_ORDERS=10000 cargo test --test it client_soak",
+        NotRun("a long version of a test"),
+    ),
+    (
         "cargo run --release -- backtest",
         Runs("reports: reports/backtest.json"),
     ),
