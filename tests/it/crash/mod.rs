@@ -56,8 +56,7 @@ struct Reference {
 
 async fn reference_run(candles: Vec<Candle>) -> Reference {
     let sim = start_sim(candles.clone()).await;
-    let mut settings = BotSettings::new(fil_strategy());
-    settings.intent_grace_ms = 0;
+    let settings = BotSettings::new(fil_strategy()).with_intent_grace(0);
     let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings)
         .await
         .unwrap();
