@@ -13,18 +13,29 @@
 //! | -1000, -1001, -1006, -1007, -1008                            | `Unknown`                |
 //! | HTTP 5xx (any body)                                          | `Unknown`                |
 //! | other code in a 4xx body                                     | `Rejected`               |
-//! | 4xx without a Binance body (proxy, WAF 403)                  | `Rejected` with code 0   |
+//! | 403 without a Binance body (Binance's WAF refused it)        | `Rejected` with code 0   |
+//! | other 4xx without a Binance body (408, 499 from a proxy)     | `Unknown`                |
 //!
 //! -1000/-1001/-1008 are not documented as "status unknown", but nothing guarantees they were
 //! not processed: treating them as unknown costs one query, the opposite could cost a duplicate
-//! order. `Retry-After` is in seconds; without it a 429 waits [`DEFAULT_RETRY_AFTER_MS`].
+//! order. Likewise a 4xx that is not Binance's `{code,msg}` came from something in between (a
+//! proxy or load balancer timing out, 408/499): it says nothing about whether Binance got the
+//! request. Only 403 is documented as a refusal before the API (the WAF limit).
+//! `Retry-After` is in seconds; without it a 429 waits [`DEFAULT_RETRY_AFTER_MS`] and a 418
+//! starts at [`MIN_BAN_MS`] (the limiter escalates repeated ones, see [`ban_length_ms`]).
 
 use super::transport::{HttpResponse, TransportError};
 use super::wire::ErrorBody;
 use crate::ports::exchange::{codes, ApiError, ExchangeError};
 
-/// How long to stay quiet after a 429/418 that carries no `Retry-After`.
+/// How long to stay quiet after a 429 that carries no `Retry-After`.
 pub const DEFAULT_RETRY_AFTER_MS: u64 = 60_000;
+/// The shortest IP ban Binance documents (418): 2 minutes.
+pub const MIN_BAN_MS: u64 = 2 * 60_000;
+/// The longest IP ban Binance documents, for repeat offenders: 3 days.
+pub const MAX_BAN_MS: u64 = 3 * 24 * 60 * 60_000;
+/// HTTP status of Binance's WAF refusing a request before the API sees it.
+const WAF_REFUSED: u16 = 403;
 /// How long to wait after -1015 (order rate) without `Retry-After`: one ORDERS window.
 pub const DEFAULT_ORDER_RATE_WAIT_MS: u64 = 10_000;
 
@@ -73,21 +84,35 @@ pub fn banned_until_ms(msg: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
-/// Classifies a non-2xx response. `now_ms` turns a "banned until" instant into a duration.
+/// Whether the response is an IP ban: HTTP 418, or -1003 "… banned until <ms>".
+pub fn is_ban(resp: &HttpResponse) -> bool {
+    resp.status == 418 || ban_until_in_body(resp).is_some()
+}
+
+fn ban_until_in_body(resp: &HttpResponse) -> Option<i64> {
+    api_error(&resp.body)
+        .filter(|a| a.code == codes::TOO_MANY_REQUESTS)
+        .and_then(|a| banned_until_ms(&a.msg))
+}
+
+/// How long a ban lasts when the response says so (`Retry-After`, or "banned until" in the
+/// body: the longer of the two). `None`: the caller must assume a documented length.
+pub fn ban_length_ms(resp: &HttpResponse, now_ms: i64) -> Option<u64> {
+    let from_body = ban_until_in_body(resp)
+        .map(|t| u64::try_from(t.saturating_sub(now_ms)).unwrap_or(0));
+    retry_after_ms(resp).into_iter().chain(from_body).max()
+}
+
+/// Classifies a non-2xx response. `now_ms` turns a "banned until" instant into a duration. A
+/// ban of unstated length is reported as [`MIN_BAN_MS`]; the stateful caller escalates.
 pub fn classify(resp: &HttpResponse, now_ms: i64) -> ExchangeError {
     let api = api_error(&resp.body);
     let retry_after = retry_after_ms(resp);
     let code = api.as_ref().map(|a| a.code);
 
-    let ban_until = api
-        .as_ref()
-        .filter(|a| a.code == codes::TOO_MANY_REQUESTS)
-        .and_then(|a| banned_until_ms(&a.msg));
-    if resp.status == 418 || ban_until.is_some() {
-        let from_body = ban_until.map(|t| u64::try_from(t - now_ms).unwrap_or(0));
-        let wait = retry_after.into_iter().chain(from_body).max();
+    if is_ban(resp) {
         return ExchangeError::RateLimited {
-            retry_after_ms: wait.unwrap_or(DEFAULT_RETRY_AFTER_MS),
+            retry_after_ms: ban_length_ms(resp, now_ms).unwrap_or(MIN_BAN_MS),
             banned: true,
         };
     }
@@ -112,10 +137,16 @@ pub fn classify(resp: &HttpResponse, now_ms: i64) -> ExchangeError {
             ExchangeError::Unknown(format!("HTTP {}: {}", resp.status, snippet(&resp.body)))
         }
         Some(a) => ExchangeError::Rejected(a),
-        None => ExchangeError::Rejected(ApiError {
+        None if resp.status == WAF_REFUSED => ExchangeError::Rejected(ApiError {
             code: 0,
             msg: format!("HTTP {}: {}", resp.status, snippet(&resp.body)),
         }),
+        // Not Binance's answer: a proxy in between gave up; the request may have gone through.
+        None => ExchangeError::Unknown(format!(
+            "HTTP {} without a Binance error body: {}",
+            resp.status,
+            snippet(&resp.body)
+        )),
     }
 }
 

@@ -140,6 +140,24 @@ fn http_statuses_and_headers() {
             now_ms: 0,
             want: ExchangeError::Rejected(ApiError { code: 0, msg: "HTTP 403: Forbidden".into() }),
         },
+        Case {
+            label: "408 from a proxy: the request may have reached Binance",
+            resp: HttpResponse::new(408, "<html>Request Timeout</html>"),
+            now_ms: 0,
+            want: ExchangeError::Unknown("HTTP 408 without a Binance error body: <html>Request Timeout</html>".into()),
+        },
+        Case {
+            label: "499 from a load balancer, empty body",
+            resp: HttpResponse::new(499, ""),
+            now_ms: 0,
+            want: ExchangeError::Unknown("HTTP 499 without a Binance error body: ".into()),
+        },
+        Case {
+            label: "418 without Retry-After: the shortest documented ban, not a minute",
+            resp: HttpResponse::new(418, ""),
+            now_ms: 0,
+            want: ExchangeError::RateLimited { retry_after_ms: MIN_BAN_MS, banned: true },
+        },
     ];
     for c in cases {
         assert_eq!(classify(&c.resp, c.now_ms), c.want, "{}", c.label);

@@ -10,7 +10,10 @@
 //! 1. a normal request is granted only while every window stays within `safety_pct` % of its
 //!    limit (default 90 %); an emergency request may use the rest, never beyond the limit;
 //! 2. after a 429 no normal request is granted until `Retry-After` has passed; after a 418 ban
-//!    (or "-1003 … banned until") no request at all is granted until then;
+//!    (or "-1003 … banned until") no request at all is granted until then; a ban whose length
+//!    Binance did not state lasts 2 minutes, doubled for each further one within a day of the
+//!    previous one's end, up to 3 days (Binance: bans "scale from 2 minutes to 3 days" for
+//!    repeat offenders; [`RateLimiter::unstated_ban_ms`]);
 //! 3. response headers raise the local count to the server's when larger (never lower it:
 //!    requests still in flight are not in the header yet);
 //! 4. a successful order request gives its weight back ([`RateLimiter::refund_weight`]):
@@ -24,6 +27,7 @@ mod backoff;
 
 pub use backoff::Backoff;
 
+use super::error::{MAX_BAN_MS, MIN_BAN_MS};
 use super::wire::RateLimitWire;
 use std::collections::BTreeMap;
 
@@ -188,7 +192,13 @@ pub struct RateLimiter {
     safety_pct: u64,
     quiet_until_ms: i64,
     banned: bool,
+    /// Bans of unstated length in a row, and when the last one ends.
+    unstated_bans: u32,
+    unstated_ban_until_ms: i64,
 }
+
+/// A day without a ban forgives earlier ones (Binance does not document its memory).
+const BAN_MEMORY_MS: i64 = DAY;
 
 impl RateLimiter {
     /// A limiter with these limits, keeping normal requests under `safety_pct` % (1–100).
@@ -198,6 +208,8 @@ impl RateLimiter {
             safety_pct: u64::from(safety_pct.clamp(1, 100)),
             quiet_until_ms: i64::MIN,
             banned: false,
+            unstated_bans: 0,
+            unstated_ban_until_ms: i64::MIN,
         };
         limiter.set_limits(limits);
         limiter
@@ -321,6 +333,21 @@ impl RateLimiter {
         }
         self.quiet_until_ms = self.quiet_until_ms.max(until);
         self.banned |= banned;
+    }
+
+    /// How long to stay quiet after a ban whose length the response did not state (a 418
+    /// without `Retry-After`): [`MIN_BAN_MS`] for the first, doubled for each further one that
+    /// comes within a day of the previous one's end, capped at [`MAX_BAN_MS`]. Counts the ban.
+    pub fn unstated_ban_ms(&mut self, now_ms: i64) -> u64 {
+        if now_ms.saturating_sub(self.unstated_ban_until_ms) >= BAN_MEMORY_MS {
+            self.unstated_bans = 0;
+        }
+        let doublings = self.unstated_bans.min(16);
+        self.unstated_bans = self.unstated_bans.saturating_add(1);
+        let wait = MIN_BAN_MS.saturating_mul(1 << doublings).min(MAX_BAN_MS);
+        self.unstated_ban_until_ms =
+            now_ms.saturating_add(i64::try_from(wait).unwrap_or(i64::MAX));
+        wait
     }
 
     /// The count in the current window of the first limit of `kind` and `interval_ms`.

@@ -26,7 +26,7 @@ pub use orders::{CancelReplaceReport, Half};
 
 use super::credentials::Credentials;
 use super::endpoints::{self, Endpoint, Security};
-use super::error::{classify, from_transport};
+use super::error::{ban_length_ms, classify, from_transport};
 use super::rate_limit::{Cost, Denied, Priority, RateLimiter};
 use super::request::{self, Params, Signing};
 use super::transport::{HttpResponse, HttpTransport, ReqwestTransport};
@@ -299,15 +299,18 @@ impl<T: HttpTransport> BinanceRest<T> {
                 timestamp_ms,
             });
         }
-        let error = classify(&response, now);
+        let mut error = classify(&response, now);
         if let ExchangeError::RateLimited {
             retry_after_ms,
             banned,
-        } = error
+        } = &mut error
         {
+            if *banned && ban_length_ms(&response, now).is_none() {
+                *retry_after_ms = state.limiter.unstated_ban_ms(now);
+            }
             state
                 .limiter
-                .observe_retry_after(retry_after_ms, banned, now);
+                .observe_retry_after(*retry_after_ms, *banned, now);
         }
         drop(state);
         tracing::debug!(path = endpoint.path, status = response.status, %error, "binance error");

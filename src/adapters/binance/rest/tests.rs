@@ -779,3 +779,5 @@ fn debug_output_redacts_credentials() {
     assert!(text.contains("vmPU…"), "{text}");
     assert!(text.contains("127.0.0.1:1"));
 }
+
+mod hardening;
