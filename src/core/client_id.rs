@@ -51,6 +51,13 @@ impl IdPrefix {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether a client id text is marked as ours: the prefix followed by a digit (invariant
+    /// 3), whether or not the rest reads.
+    pub fn marks(&self, text: &str) -> bool {
+        text.strip_prefix(self.as_str())
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    }
 }
 
 impl Default for IdPrefix {

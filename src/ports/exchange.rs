@@ -74,6 +74,60 @@ pub struct OrderReport {
     pub expiry_reason: Option<ExpiryReason>,
 }
 
+/// An order on the account that is not ours (its client id does not carry our prefix): manual
+/// trading, another bot, a leg of an OTO/OTOCO list still `PENDING_NEW`, a type or status this
+/// client does not know. Kept opaque, as Binance sent it: nothing of ours may act on it, but
+/// it is not hidden either (it locks funds and counts against the order filters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignOrder {
+    /// Exchange order id, when readable.
+    pub order_id: Option<u64>,
+    /// Client order id as sent (possibly not one Binance lets us send).
+    pub client_id: String,
+    /// `side`, `type` and `status` as sent (empty when absent).
+    pub side: String,
+    /// Order type text.
+    pub order_type: String,
+    /// Status text.
+    pub status: String,
+    /// Why it is not read further: "not ours", or what could not be read.
+    pub note: String,
+}
+
+/// The orders of an `openOrders` or `allOrders` answer: ours (our client-id prefix), readable
+/// in full, and the foreign ones set aside. An order of ours that cannot be read fails the
+/// whole answer; a foreign one never does. Derefs to our orders.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Orders {
+    /// Orders whose client id carries our prefix.
+    pub ours: Vec<OrderReport>,
+    /// Everyone else's.
+    pub foreign: Vec<ForeignOrder>,
+}
+
+impl std::ops::Deref for Orders {
+    type Target = [OrderReport];
+    fn deref(&self) -> &[OrderReport] {
+        &self.ours
+    }
+}
+
+impl IntoIterator for Orders {
+    type Item = OrderReport;
+    type IntoIter = std::vec::IntoIter<OrderReport>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.ours.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Orders {
+    type Item = &'a OrderReport;
+    type IntoIter = std::slice::Iter<'a, OrderReport>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.ours.iter()
+    }
+}
+
 /// One trade of ours (`GET /api/v3/myTrades`): no client id, only the exchange order id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExchangeTrade {
@@ -243,11 +297,11 @@ pub trait Exchange: Send + Sync {
     ) -> impl Future<Output = Result<BookTicker, ExchangeError>> + Send;
     /// Balances and fee rates.
     fn account(&self) -> impl Future<Output = Result<Account, ExchangeError>> + Send;
-    /// Open orders of one symbol (ours and foreign).
+    /// Open orders of one symbol: ours, and the foreign ones set aside.
     fn open_orders(
         &self,
         symbol: &Symbol,
-    ) -> impl Future<Output = Result<Vec<OrderReport>, ExchangeError>> + Send;
+    ) -> impl Future<Output = Result<Orders, ExchangeError>> + Send;
     /// Places an order.
     fn place(
         &self,
@@ -266,12 +320,13 @@ pub trait Exchange: Send + Sync {
         order: &OrderRef,
     ) -> impl Future<Output = Result<OrderReport, ExchangeError>> + Send;
     /// Orders of one symbol, every status, oldest first, at most 1000 (`allOrders`): those
-    /// created in the 24 hours from `since_ms`, or with `None` the most recent.
+    /// created in the 24 hours from `since_ms`, or with `None` the most recent. Ours, and the
+    /// foreign ones set aside (the 1000 count both).
     fn all_orders(
         &self,
         symbol: &Symbol,
         since_ms: Option<i64>,
-    ) -> impl Future<Output = Result<Vec<OrderReport>, ExchangeError>> + Send;
+    ) -> impl Future<Output = Result<Orders, ExchangeError>> + Send;
     /// Our trades of one symbol with trade id ≥ `from_id`, oldest first (at most 1000).
     fn my_trades(
         &self,

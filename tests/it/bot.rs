@@ -16,6 +16,7 @@ use binance_trader::core::order::{OrderStatus, Side, Slot};
 use binance_trader::core::symbol::Symbol;
 use binance_trader::ports::exchange::{
     Account, BookTicker, Exchange, ExchangeError, ExchangeTrade, NewOrder, OrderRef, OrderReport,
+    Orders,
 };
 use binance_trader::ports::store::{FillQuery, IntentState, OrderIntent, Store};
 
@@ -111,7 +112,7 @@ async fn full_baskets_on_postgres() {
 }
 
 /// A bot on one wave, six candles into the slide: some buys filled, others resting.
-async fn into_the_slide(
+pub(crate) async fn into_the_slide(
     settings: BotSettings,
 ) -> (crate::harness::Sim, Bot<impl Exchange, MemoryStore>) {
     let sim = start_sim(wave_candles(1)).await;
@@ -349,7 +350,7 @@ impl<E: Exchange> Exchange for CandleBeforeCancel<E> {
     async fn account(&self) -> Result<Account, ExchangeError> {
         self.inner.account().await
     }
-    async fn open_orders(&self, s: &Symbol) -> Result<Vec<OrderReport>, ExchangeError> {
+    async fn open_orders(&self, s: &Symbol) -> Result<Orders, ExchangeError> {
         self.inner.open_orders(s).await
     }
     async fn place(&self, o: &NewOrder) -> Result<OrderReport, ExchangeError> {
@@ -364,11 +365,7 @@ impl<E: Exchange> Exchange for CandleBeforeCancel<E> {
         }
         self.inner.cancel(s, o).await
     }
-    async fn all_orders(
-        &self,
-        s: &Symbol,
-        since_ms: Option<i64>,
-    ) -> Result<Vec<OrderReport>, ExchangeError> {
+    async fn all_orders(&self, s: &Symbol, since_ms: Option<i64>) -> Result<Orders, ExchangeError> {
         self.inner.all_orders(s, since_ms).await
     }
     async fn my_trades(&self, s: &Symbol, from: u64) -> Result<Vec<ExchangeTrade>, ExchangeError> {

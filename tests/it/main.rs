@@ -13,6 +13,7 @@ mod crash;
 mod dashboard;
 mod documented_commands;
 mod fees;
+mod foreign;
 mod fresh_clone;
 mod harness;
 mod journals;

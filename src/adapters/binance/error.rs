@@ -98,8 +98,8 @@ fn ban_until_in_body(resp: &HttpResponse) -> Option<i64> {
 /// How long a ban lasts when the response says so (`Retry-After`, or "banned until" in the
 /// body: the longer of the two). `None`: the caller must assume a documented length.
 pub fn ban_length_ms(resp: &HttpResponse, now_ms: i64) -> Option<u64> {
-    let from_body = ban_until_in_body(resp)
-        .map(|t| u64::try_from(t.saturating_sub(now_ms)).unwrap_or(0));
+    let from_body =
+        ban_until_in_body(resp).map(|t| u64::try_from(t.saturating_sub(now_ms)).unwrap_or(0));
     retry_after_ms(resp).into_iter().chain(from_body).max()
 }
 

@@ -21,8 +21,10 @@ use crate::core::order::{
     ExpiryReason, OrderSpec, OrderStatus, OrderType, Side, Slot, TimeInForce,
 };
 use crate::core::symbol::{Asset, Symbol};
-use crate::ports::exchange::{Account, BookTicker, ExchangeTrade, OrderReport};
+use crate::ports::exchange::{Account, BookTicker, ExchangeTrade, ForeignOrder, OrderReport};
 use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::Value;
 use std::str::FromStr;
 
 /// A field Binance sent that we cannot read.
@@ -188,6 +190,47 @@ pub fn order_report_ours(
     let client_id = order_client_id(w)?;
     let side = side(required("side", &w.side)?)?;
     order_report(w, slot_for(&client_id, prefix, side))
+}
+
+/// One row of `openOrders` / `allOrders`, sorted by whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderRow {
+    /// Carries our prefix and reads in full.
+    Ours(OrderReport),
+    /// Anyone else's, kept opaque.
+    Foreign(ForeignOrder),
+}
+
+/// Sorts one order row: ours (our prefix) must read in full, else the error; any other row
+/// is foreign, readable or not (an OTO leg `PENDING_NEW`, a type we do not know, a shape we
+/// do not expect), and is kept as Binance sent it.
+pub fn order_row(row: &Value, prefix: &IdPrefix) -> Result<OrderRow, ParseError> {
+    let text = |key: &str| row.get(key).and_then(Value::as_str).unwrap_or("");
+    let client = row
+        .get("origClientOrderId")
+        .and_then(Value::as_str)
+        .unwrap_or(text("clientOrderId"));
+    let read = wire::OrderWire::deserialize(row)
+        .map_err(|e| err("order", e.to_string()))
+        .and_then(|w| order_report_ours(&w, prefix));
+    if prefix.marks(client) {
+        return read.map(OrderRow::Ours);
+    }
+    let order_id = row.get("orderId").and_then(|v| match v {
+        Value::String(s) => s.trim().parse().ok(),
+        _ => v.as_u64(),
+    });
+    Ok(OrderRow::Foreign(ForeignOrder {
+        order_id,
+        client_id: client.to_string(),
+        side: text("side").to_string(),
+        order_type: text("type").to_string(),
+        status: text("status").to_string(),
+        note: match read {
+            Ok(_) => "not ours".to_string(),
+            Err(e) => e.to_string(),
+        },
+    }))
 }
 
 /// The fills of a FULL new-order response as core [`Fill`]s. They happened at placement, so

@@ -20,6 +20,7 @@ pub struct BotMetrics {
     orders_cancelled: Counter,
     errors: Counter,
     api_weight_used: Gauge,
+    foreign_open_orders: Gauge,
     last_price: Mutex<Option<Price>>,
 }
 
@@ -47,6 +48,7 @@ impl BotMetrics {
         let orders_cancelled = Counter::default();
         let errors = Counter::default();
         let api_weight_used = Gauge::default();
+        let foreign_open_orders = Gauge::default();
         let mut registry = Registry::with_prefix("bot");
         registry.register(
             "cycle_seconds",
@@ -74,6 +76,11 @@ impl BotMetrics {
             "Request weight used in the exchange's current one-minute window",
             api_weight_used.clone(),
         );
+        registry.register(
+            "foreign_open_orders",
+            "Open orders on the symbol that are not the bot's (manual trading, order-list legs)",
+            foreign_open_orders.clone(),
+        );
         Self {
             registry,
             cycle_seconds,
@@ -82,6 +89,7 @@ impl BotMetrics {
             orders_cancelled,
             errors,
             api_weight_used,
+            foreign_open_orders,
             last_price: Mutex::new(None),
         }
     }
@@ -111,6 +119,17 @@ impl BotMetrics {
     pub fn set_api_weight(&self, used: u64) {
         self.api_weight_used
             .set(i64::try_from(used).unwrap_or(i64::MAX));
+    }
+
+    /// Sets how many open orders on the symbol are not ours.
+    pub fn set_foreign_open_orders(&self, count: usize) {
+        self.foreign_open_orders
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+
+    /// Open orders on the symbol that are not ours, as last seen.
+    pub fn foreign_open_orders(&self) -> i64 {
+        self.foreign_open_orders.get()
     }
 
     /// Remembers the last traded price the bot read.

@@ -20,10 +20,11 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     pub(super) async fn sync(&mut self, now: i64) -> Result<(usize, Vec<OrderReport>), BotError> {
         let symbol = self.settings.strategy.symbol.clone();
         let open = self.exchange.open_orders(&symbol).await?;
+        self.metrics.set_foreign_open_orders(open.foreign.len());
         self.adopt_unknown(&open).await?;
         let fills = self.sync_fills(now).await?;
         self.sync_orders(&open).await?;
-        Ok((fills, open))
+        Ok((fills, open.ours))
     }
 
     /// Records our new trades as fills, exactly once, and advances the trade cursor. A trade of

@@ -469,3 +469,44 @@ fn ccxt_orders_parse_to_ccxt_values() {
         );
     }
 }
+
+#[test]
+fn order_rows_are_sorted_by_whose_they_are() {
+    let prefix = IdPrefix::default();
+    let ours = serde_json::json!({
+        "symbol": "FILUSDT", "orderId": 7, "clientOrderId": "gb3-B2-1", "price": "4.10",
+        "origQty": "5", "executedQty": "0", "cummulativeQuoteQty": "0", "status": "NEW",
+        "timeInForce": "GTC", "type": "LIMIT", "side": "BUY", "time": 1, "updateTime": 1
+    });
+    assert!(matches!(order_row(&ours, &prefix), Ok(OrderRow::Ours(r)) if r.order_id == 7));
+    // A pending OTO leg of someone else's: kept, opaque, with why it was not read.
+    let mut leg = ours.clone();
+    leg["clientOrderId"] = "oto_pending".into();
+    leg["status"] = "PENDING_NEW".into();
+    let Ok(OrderRow::Foreign(f)) = order_row(&leg, &prefix) else {
+        panic!("a foreign leg must not fail the list");
+    };
+    assert_eq!((f.order_id, f.status.as_str()), (Some(7), "PENDING_NEW"));
+    assert!(f.note.contains("status"), "{}", f.note);
+    // Readable but not ours: foreign too.
+    let mut manual = ours.clone();
+    manual["clientOrderId"] = "web_123".into();
+    assert!(
+        matches!(order_row(&manual, &prefix), Ok(OrderRow::Foreign(f)) if f.note == "not ours")
+    );
+    // Anything at all that is not ours never fails.
+    for odd in [
+        serde_json::json!(42),
+        serde_json::json!({"orderId": "x"}),
+        serde_json::json!([]),
+    ] {
+        assert!(
+            matches!(order_row(&odd, &prefix), Ok(OrderRow::Foreign(_))),
+            "{odd}"
+        );
+    }
+    // Ours, unreadable: the error (never silently dropped).
+    let mut broken = leg.clone();
+    broken["clientOrderId"] = "gb3-B2-2".into();
+    assert_eq!(order_row(&broken, &prefix).unwrap_err().field, "status");
+}

@@ -345,8 +345,7 @@ impl RateLimiter {
         let doublings = self.unstated_bans.min(16);
         self.unstated_bans = self.unstated_bans.saturating_add(1);
         let wait = MIN_BAN_MS.saturating_mul(1 << doublings).min(MAX_BAN_MS);
-        self.unstated_ban_until_ms =
-            now_ms.saturating_add(i64::try_from(wait).unwrap_or(i64::MAX));
+        self.unstated_ban_until_ms = now_ms.saturating_add(i64::try_from(wait).unwrap_or(i64::MAX));
         wait
     }
 

@@ -3,6 +3,7 @@
 use super::{decode, unreadable, BinanceRest};
 use crate::adapters::binance::endpoints::{self, Endpoint};
 use crate::adapters::binance::parse;
+use crate::adapters::binance::parse::OrderRow;
 use crate::adapters::binance::rate_limit::LimitSpec;
 use crate::adapters::binance::request::Params;
 use crate::adapters::binance::transport::HttpTransport;
@@ -11,7 +12,7 @@ use crate::adapters::klines::Candle;
 use crate::core::filters::SymbolRules;
 use crate::core::money::Price;
 use crate::core::symbol::Symbol;
-use crate::ports::exchange::{Account, BookTicker, ExchangeError, ExchangeTrade, OrderReport};
+use crate::ports::exchange::{Account, BookTicker, ExchangeError, ExchangeTrade, Orders};
 use std::sync::Arc;
 
 impl<T: HttpTransport> BinanceRest<T> {
@@ -102,19 +103,13 @@ impl<T: HttpTransport> BinanceRest<T> {
             .await
     }
 
-    pub(super) async fn open_orders_of(
-        &self,
-        symbol: &Symbol,
-    ) -> Result<Vec<OrderReport>, ExchangeError> {
+    pub(super) async fn open_orders_of(&self, symbol: &Symbol) -> Result<Orders, ExchangeError> {
         let params = Params::new().push("symbol", symbol.as_str());
         self.order_list(&endpoints::OPEN_ORDERS, params).await
     }
 
     /// The symbol's most recent orders of every status, at most 1000, oldest first.
-    pub(super) async fn all_orders_recent(
-        &self,
-        symbol: &Symbol,
-    ) -> Result<Vec<OrderReport>, ExchangeError> {
+    pub(super) async fn all_orders_recent(&self, symbol: &Symbol) -> Result<Orders, ExchangeError> {
         let params = Params::new()
             .push("symbol", symbol.as_str())
             .push("limit", 1000);
@@ -128,7 +123,7 @@ impl<T: HttpTransport> BinanceRest<T> {
         symbol: &Symbol,
         from_ms: i64,
         to_ms: i64,
-    ) -> Result<Vec<OrderReport>, ExchangeError> {
+    ) -> Result<Orders, ExchangeError> {
         let params = Params::new()
             .push("symbol", symbol.as_str())
             .push("startTime", from_ms)
@@ -137,19 +132,31 @@ impl<T: HttpTransport> BinanceRest<T> {
         self.order_list(&endpoints::ALL_ORDERS, params).await
     }
 
-    /// A list of orders (slots read from our client ids).
+    /// A list of orders: ours (slots read from our client ids) and the foreign ones set
+    /// aside. Only an unreadable order of ours fails the whole list.
     async fn order_list(
         &self,
         endpoint: &Endpoint,
         params: Params,
-    ) -> Result<Vec<OrderReport>, ExchangeError> {
-        let rows: Vec<wire::OrderWire> = self.read_json(endpoint, &params).await?;
-        rows.iter()
-            .map(|w| {
-                parse::order_report_ours(w, &self.config.id_prefix)
-                    .map_err(|e| unreadable(endpoint.path, e))
-            })
-            .collect()
+    ) -> Result<Orders, ExchangeError> {
+        let rows: Vec<serde_json::Value> = self.read_json(endpoint, &params).await?;
+        let mut orders = Orders::default();
+        for row in &rows {
+            match parse::order_row(row, &self.config.id_prefix)
+                .map_err(|e| unreadable(endpoint.path, e))?
+            {
+                OrderRow::Ours(report) => orders.ours.push(report),
+                OrderRow::Foreign(foreign) => orders.foreign.push(foreign),
+            }
+        }
+        if !orders.foreign.is_empty() {
+            tracing::debug!(
+                path = endpoint.path,
+                foreign = orders.foreign.len(),
+                "orders that are not ours set aside"
+            );
+        }
+        Ok(orders)
     }
 
     /// Our trades with id ≥ `from_id`, oldest first, at most 1000 (page with the last id + 1).

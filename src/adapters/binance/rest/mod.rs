@@ -39,7 +39,7 @@ use crate::core::symbol::Symbol;
 use crate::ports::clock::Clock;
 use crate::ports::exchange::{
     Account, ApiError, BookTicker, Exchange, ExchangeError, ExchangeTrade, NewOrder, OrderRef,
-    OrderReport,
+    OrderReport, Orders,
 };
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -448,7 +448,7 @@ impl<T: HttpTransport> Exchange for BinanceRest<T> {
         self.account_info().await
     }
 
-    async fn open_orders(&self, symbol: &Symbol) -> Result<Vec<OrderReport>, ExchangeError> {
+    async fn open_orders(&self, symbol: &Symbol) -> Result<Orders, ExchangeError> {
         self.open_orders_of(symbol).await
     }
 
@@ -476,7 +476,7 @@ impl<T: HttpTransport> Exchange for BinanceRest<T> {
         &self,
         symbol: &Symbol,
         since_ms: Option<i64>,
-    ) -> Result<Vec<OrderReport>, ExchangeError> {
+    ) -> Result<Orders, ExchangeError> {
         match since_ms {
             Some(from) => {
                 let to = from + endpoints::ALL_ORDERS_WINDOW_MS - 1;

@@ -100,6 +100,8 @@ pub(crate) struct Control {
     next_generated: u64,
     /// User Data Stream events for WebSocket API subscribers.
     stream: user_stream::UserStream,
+    /// Orders that are not the engine's, as raw JSON (see [`SimServer::add_foreign_order`]).
+    foreign_orders: Vec<Value>,
 }
 
 impl Control {
@@ -192,6 +194,7 @@ impl SimServer {
                 .collect(),
             next_generated: 0,
             stream: user_stream::UserStream::default(),
+            foreign_orders: Vec::new(),
         };
         let server = Self {
             exchange: Arc::new(Mutex::new(exchange)),
@@ -263,6 +266,18 @@ impl SimServer {
     /// Replaces the fault configuration (reseeding its RNG).
     pub fn set_faults(&self, cfg: FaultConfig) {
         lock(&self.control).faults = Faults::new(cfg);
+    }
+
+    /// Puts an order the engine does not know on the account, as raw Binance JSON (say a
+    /// manual OTO's legs, one `PENDING_NEW`): `openOrders` and `allOrders` of the row's
+    /// `symbol` show it as sent, until [`Self::clear_foreign_orders`]. Nothing else sees it.
+    pub fn add_foreign_order(&self, raw: Value) {
+        lock(&self.control).foreign_orders.push(raw);
+    }
+
+    /// Removes every order added with [`Self::add_foreign_order`].
+    pub fn clear_foreign_orders(&self) {
+        lock(&self.control).foreign_orders.clear();
     }
 
     /// What the rate limiter saw so far (highest used weight, 429s, 418s).

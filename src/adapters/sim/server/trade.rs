@@ -121,8 +121,23 @@ pub fn open_orders(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     let mut rows = Vec::new();
     for s in &symbols {
         rows.extend(ctx.ex.open_orders(s)?.iter().map(wire::order));
+        rows.extend(foreign_rows(ctx, s, None, None));
     }
     Ok(Value::Array(rows))
+}
+
+/// The test-injected foreign orders of `symbol` created in `[start, end]` (when given).
+fn foreign_rows(ctx: &Ctx, symbol: &Symbol, start: Option<i64>, end: Option<i64>) -> Vec<Value> {
+    ctx.ctl
+        .foreign_orders
+        .iter()
+        .filter(|row| row.get("symbol").and_then(Value::as_str) == Some(symbol.as_str()))
+        .filter(|row| {
+            let time = row.get("time").and_then(Value::as_i64);
+            time.is_none_or(|t| start.is_none_or(|s| t >= s) && end.is_none_or(|e| t <= e))
+        })
+        .cloned()
+        .collect()
 }
 
 /// `newOrderRespType`.
@@ -456,11 +471,14 @@ pub fn all_orders(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     } else {
         rows.len().saturating_sub(limit)
     };
-    Ok(Value::Array(
-        rows.iter()
-            .skip(skip)
-            .take(limit)
-            .map(wire::order)
-            .collect(),
-    ))
+    let mut page: Vec<Value> = rows
+        .iter()
+        .skip(skip)
+        .take(limit)
+        .map(wire::order)
+        .collect();
+    if from_id.is_none() {
+        page.extend(foreign_rows(ctx, &symbol, start, end));
+    }
+    Ok(Value::Array(page))
 }

@@ -36,7 +36,11 @@ async fn a_418_without_retry_after_bans_for_the_documented_lengths() {
         h.rest.ticker_price(&symbol()).await.unwrap_err(),
         ExchangeError::RateLimited { banned: true, .. }
     ));
-    assert_eq!(h.script().requests().len(), sent, "nothing sent while banned");
+    assert_eq!(
+        h.script().requests().len(),
+        sent,
+        "nothing sent while banned"
+    );
     // A repeat offence doubles the ban …
     h.clock.advance(60_000);
     h.reply(418, "");
@@ -73,8 +77,9 @@ async fn a_418_without_retry_after_bans_for_the_documented_lengths() {
     // A stated length is taken as stated and does not count.
     // A day after the last ban ended, the next one starts short again.
     h.clock.advance(4 * 24 * 3_600_000);
-    h.script()
-        .push(Ok(HttpResponse::new(418, "").with_header("Retry-After", "30")));
+    h.script().push(Ok(
+        HttpResponse::new(418, "").with_header("Retry-After", "30")
+    ));
     assert_eq!(
         h.rest.ticker_price(&symbol()).await.unwrap_err(),
         banned(30_000)
