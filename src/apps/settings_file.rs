@@ -27,6 +27,10 @@ pub struct BotFile {
     /// Seconds between steps (env `BOT_CHECK_INTERVAL_SECONDS`).
     #[serde(default = "default_interval")]
     pub check_interval_seconds: u64,
+    /// Minutes between two reads of the symbol's rules (`exchangeInfo`); a filter rejection
+    /// re-reads them at once.
+    #[serde(default = "default_rules_refresh")]
+    pub rules_refresh_minutes: u64,
     /// Client order id prefix of this bot (letters and digits).
     #[serde(default = "default_prefix")]
     pub client_id_prefix: String,
@@ -48,6 +52,7 @@ impl std::fmt::Debug for BotFile {
             .field("strategy", &self.strategy)
             .field("database_url", &"[REDACTED]")
             .field("check_interval_seconds", &self.check_interval_seconds)
+            .field("rules_refresh_minutes", &self.rules_refresh_minutes)
             .field("client_id_prefix", &self.client_id_prefix)
             .field("emergency_margin_pct", &self.emergency_margin_pct)
             .field("exchange", &self.exchange)
@@ -158,6 +163,9 @@ fn default_database() -> String {
 fn default_interval() -> u64 {
     5
 }
+fn default_rules_refresh() -> u64 {
+    10
+}
 fn default_prefix() -> String {
     "gb".into()
 }
@@ -206,6 +214,9 @@ impl BotFile {
         }
         if self.check_interval_seconds == 0 {
             bail!("check_interval_seconds must be at least 1");
+        }
+        if !(1..=24 * 60).contains(&self.rules_refresh_minutes) {
+            bail!("rules_refresh_minutes must be 1 to 1440 (a day)");
         }
         Ok(())
     }
@@ -264,6 +275,7 @@ mod tests {
         assert!(f.exchange.use_testnet);
         assert_eq!(f.database_url, "sqlite://data/bot.sqlite");
         assert_eq!(f.check_interval_seconds, 5);
+        assert_eq!(f.rules_refresh_minutes, 10);
         assert!(f.dashboard.listen.ip().is_loopback());
         assert_eq!(f.dashboard.password_hash, None);
     }
@@ -314,6 +326,11 @@ mod tests {
                 "BINANCE_USE_TESTNET",
             ),
             ("check_interval_seconds = 0\n", vec![], "at least 1"),
+            (
+                "rules_refresh_minutes = 0\n",
+                vec![],
+                "rules_refresh_minutes",
+            ),
             ("check_intervall_seconds = 3\n", vec![], "unknown field"),
             ("[exchange]\napi_secret = \"x\"\n", vec![], "unknown field"),
         ] {

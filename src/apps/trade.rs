@@ -136,6 +136,9 @@ pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
         settings = settings.with_intent_grace(ms);
     }
     settings.emergency_margin = Pct::new(file.emergency_margin_pct);
+    settings.rules_refresh_ms = i64::try_from(file.rules_refresh_minutes)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(60_000);
     let mut dashboard = file.dashboard.clone();
     if let Some(addr) = args.dashboard {
         dashboard.listen = addr;

@@ -187,6 +187,24 @@ pub struct ApiError {
     pub msg: String,
 }
 
+impl ApiError {
+    /// -2010 "Account has insufficient balance for requested action.": the funds are not
+    /// there (now); sending the same order again will not change that.
+    pub fn is_insufficient_balance(&self) -> bool {
+        self.code == codes::NEW_ORDER_REJECTED && self.msg.contains("insufficient balance")
+    }
+
+    /// The filter named by "Filter failure: NAME" (-1013, also -2010 and cancelReplace):
+    /// the order broke the symbol's rules, which may have changed since they were read.
+    pub fn filter_failure(&self) -> Option<&str> {
+        let name = self.msg.strip_prefix("Filter failure:")?.trim_start();
+        let end = name
+            .find(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+            .unwrap_or(name.len());
+        Some(&name[..end])
+    }
+}
+
 /// Binance error codes the bot acts on (see `errors.md`).
 pub mod codes {
     /// Unknown error.

@@ -581,7 +581,7 @@ async fn a_basket_is_emergency_closed_only_when_its_exit_sell_fills() {
     assert_ne!(exit2, exit1);
     assert_ne!(price2, price1, "re-priced at the new last price");
     assert!(second.cancelled.contains(&exit1), "{}", second.summary());
-    let open: Vec<_> = ex.open_orders(&symbol).await.unwrap();
+    let open: Vec<_> = ex.open_orders(&symbol).await.unwrap().ours;
     assert_eq!(
         open.iter().map(|o| &o.client_id).collect::<Vec<_>>(),
         vec![&exit2],

@@ -46,7 +46,10 @@ impl<E: Exchange> Exchange for BnbFees<E> {
     async fn account(&self) -> Result<Account, ExchangeError> {
         self.inner.account().await
     }
-    async fn open_orders(&self, s: &Symbol) -> Result<Vec<OrderReport>, ExchangeError> {
+    async fn open_orders(
+        &self,
+        s: &Symbol,
+    ) -> Result<binance_trader::ports::exchange::Orders, ExchangeError> {
         self.inner.open_orders(s).await
     }
     async fn place(&self, o: &NewOrder) -> Result<OrderReport, ExchangeError> {
@@ -62,7 +65,7 @@ impl<E: Exchange> Exchange for BnbFees<E> {
         &self,
         s: &Symbol,
         since_ms: Option<i64>,
-    ) -> Result<Vec<OrderReport>, ExchangeError> {
+    ) -> Result<binance_trader::ports::exchange::Orders, ExchangeError> {
         self.inner.all_orders(s, since_ms).await
     }
     async fn my_trades(&self, s: &Symbol, from: u64) -> Result<Vec<ExchangeTrade>, ExchangeError> {

@@ -19,6 +19,7 @@ mod harness;
 mod journals;
 mod lookup_lag;
 mod python_clients;
+mod rules_and_funds;
 mod sim_server;
 mod store;
 mod today;

@@ -194,13 +194,8 @@ pub fn reject_reason(e: &ApiError) -> RejectReason {
     if e.code == -2026 {
         return RejectReason::Archived;
     }
-    if let Some(rest) = m.strip_prefix("Filter failure:") {
-        let name: String = rest
-            .trim_start()
-            .chars()
-            .take_while(|c| c.is_ascii_uppercase() || *c == '_')
-            .collect();
-        return RejectReason::Filter(name);
+    if let Some(name) = e.filter_failure() {
+        return RejectReason::Filter(name.to_string());
     }
     let has = |s: &str| m.contains(s);
     if has("insufficient balance") {

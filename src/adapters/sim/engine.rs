@@ -94,6 +94,18 @@ impl SimExchange {
         self.index.get(symbol).map(|&i| SymbolId(i))
     }
 
+    /// Replaces a symbol's rules (Binance changes filters now and then); open orders stay.
+    /// False when the symbol is not listed.
+    pub fn set_rules(&mut self, rules: crate::core::filters::SymbolRules) -> bool {
+        match self.index.get(&rules.symbol) {
+            Some(&i) => {
+                self.books[i].rules = rules;
+                true
+            }
+            None => false,
+        }
+    }
+
     pub(super) fn sym(&self, symbol: &Symbol) -> Result<usize, ApiError> {
         self.index
             .get(symbol)
@@ -225,6 +237,15 @@ impl SimExchange {
             taker_rate: self.fees.taker_rate,
             can_trade: true,
         }
+    }
+
+    /// Credits `amount` of `asset` to the free balance (a deposit).
+    pub fn deposit(
+        &mut self,
+        asset: &crate::core::symbol::Asset,
+        amount: crate::core::money::Amount,
+    ) {
+        self.balances.credit(asset, amount);
     }
 
     /// The balances themselves (free and locked per asset).

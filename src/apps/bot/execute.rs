@@ -200,6 +200,12 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 }
                 self.action_failed(basket_id, &format!("place {}", order.client_id), &e, now)
                     .await?;
+                if let ExchangeError::Rejected(api) = &e {
+                    if api.is_insufficient_balance() {
+                        self.on_insufficient_balance(basket_id, &order.spec, now)
+                            .await?;
+                    }
+                }
                 Ok(Outcome::Failed)
             }
         }

@@ -29,9 +29,11 @@ macro_rules! crash_point {
 pub mod control;
 pub mod emergency;
 mod execute;
+mod holds;
 mod intents;
 pub mod metrics;
 mod price_range;
+mod rules;
 pub mod runner;
 pub mod settings;
 mod step;

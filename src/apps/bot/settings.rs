@@ -27,6 +27,9 @@ pub struct BotSettings {
     pub snapshot_every_ms: i64,
     /// Emergency close: sell this far below the last price.
     pub emergency_margin: Pct,
+    /// Server time between two reads of the symbol's rules (`exchangeInfo`): Binance changes
+    /// tick sizes and minimums while a bot runs. A filter rejection re-reads them at once.
+    pub rules_refresh_ms: i64,
 }
 
 impl BotSettings {
@@ -40,7 +43,8 @@ impl BotSettings {
     }
 
     /// Defaults for a strategy: 5 s interval, 11 s send window and 60 s grace for intents, a
-    /// snapshot a minute, 3 % emergency margin.
+    /// snapshot a minute, 3 % emergency margin, rules re-read every 10 minutes
+    /// (weight 20: 2 a minute of the 6000).
     pub fn new(strategy: StrategyConfig) -> Self {
         Self {
             strategy,
@@ -50,6 +54,7 @@ impl BotSettings {
             intent_grace_ms: 60_000,
             snapshot_every_ms: 60_000,
             emergency_margin: Pct::new(rust_decimal::Decimal::from(3)),
+            rules_refresh_ms: 600_000,
         }
     }
 }

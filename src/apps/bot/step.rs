@@ -1,6 +1,7 @@
 //! [`Bot`] and its [`Bot::step`].
 
 use crate::apps::bot::execute::OnChange;
+use crate::apps::bot::holds::BuyHolds;
 use crate::apps::bot::{BotMetrics, BotSettings, QUIESCENT_KEY};
 use crate::core::basket::{Basket, BasketStatus};
 use crate::core::cycle::{self, CycleInput, Lifecycle};
@@ -68,6 +69,10 @@ pub struct Bot<E, S> {
     /// `expiryReason` of expired orders already read and journalled, by exchange order id.
     pub(super) expiry_reasons:
         std::collections::BTreeMap<u64, Option<crate::core::order::ExpiryReason>>,
+    /// When [`Self::rules`] were last read (server time; `None` until the first step).
+    pub(super) rules_read_ms: Option<i64>,
+    /// Baskets whose buys wait for funds (see `holds.rs`).
+    pub(super) buy_holds: BuyHolds,
 }
 
 impl<E: Exchange, S: Store> Bot<E, S> {
@@ -83,6 +88,8 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             last_snapshot_ms: None,
             status_checked_ms: None,
             expiry_reasons: Default::default(),
+            rules_read_ms: None,
+            buy_holds: BuyHolds::default(),
         })
     }
 
@@ -140,6 +147,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             report.lifecycle += closed.baskets.len();
             return Ok(report);
         }
+        self.refresh_rules_if_due(now);
         self.check_trading_status(now).await?;
         let (fills, open) = self.sync(now).await?;
         report.fills = fills;
@@ -275,6 +283,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             decision.reconciliation.two_step_actions().collect(),
         );
         let actions = super::price_range::without_held(actions, &expired.held);
+        let actions = self.without_held_buys(basket.id, actions, now).await?;
         let outcome = self
             .execute(basket.id, actions, now, OnChange::Stop)
             .await?;

@@ -54,6 +54,15 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             .symbol_rules_fresh(&self.settings.strategy.symbol)
             .await?;
         self.status_checked_ms = Some(now);
+        self.rules_read_ms = Some(now);
+        if fresh.filters != self.rules.filters {
+            let text = format!(
+                "{}: the exchange's filters changed ({:?} → {:?}); planning with the new ones",
+                self.settings.strategy.symbol, self.rules.filters, fresh.filters
+            );
+            self.event(now, None, EventLevel::Warn, "rules_changed", text)
+                .await?;
+        }
         let (was, is) = (self.rules.status, fresh.status);
         self.rules = fresh;
         if was == is {

@@ -268,6 +268,22 @@ impl SimServer {
         lock(&self.control).faults = Faults::new(cfg);
     }
 
+    /// Serves a new exchangeInfo document from now on and applies its filters to the listed
+    /// symbols' new orders (Binance changes tick sizes and notional minimums mid-life). The
+    /// rate limits stay as they were.
+    pub fn set_exchange_info(&self, json: &str) -> Result<(), SimServerError> {
+        let parsed = exchange_info(json)?;
+        let info: Value =
+            serde_json::from_str(json).map_err(|e| SimServerError::Json(e.to_string()))?;
+        let mut ctl = lock(&self.control);
+        let mut ex = lock(&self.exchange);
+        for rules in parsed.symbols.into_values() {
+            ex.set_rules(rules);
+        }
+        ctl.info = info;
+        Ok(())
+    }
+
     /// Puts an order the engine does not know on the account, as raw Binance JSON (say a
     /// manual OTO's legs, one `PENDING_NEW`): `openOrders` and `allOrders` of the row's
     /// `symbol` show it as sent, until [`Self::clear_foreign_orders`]. Nothing else sees it.
