@@ -7,6 +7,7 @@ pub mod check_config;
 pub mod cli;
 pub mod dashboard;
 pub mod exchange_sim;
+pub mod key_safety;
 pub mod paper;
 pub mod settings_file;
 pub mod trade;

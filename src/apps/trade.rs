@@ -14,6 +14,7 @@ use crate::adapters::store::SqlStore;
 use crate::apps::backtest::command::parse_config;
 use crate::apps::bot::{runner, Bot, BotSettings};
 use crate::apps::dashboard::{self, DashboardState, Pair};
+use crate::apps::key_safety;
 use crate::apps::settings_file::{BotFile, DashboardSection};
 use crate::core::client_id::IdPrefix;
 use crate::core::money::{Pct, Quote};
@@ -73,6 +74,9 @@ pub struct TradeArgs {
     /// clock may stand still: see `BotSettings::with_intent_grace`).
     #[arg(long, hide = true)]
     pub intent_grace_ms: Option<i64>,
+    /// Run on mainnet even though the API key may withdraw funds (refused otherwise).
+    #[arg(long)]
+    pub allow_withdrawal_key: bool,
 }
 
 /// Everything `run` and `close-all` start from.
@@ -91,7 +95,8 @@ pub struct Prepared {
 
 /// Reads `.env`, the configuration, the strategy and the credentials; opens the database.
 pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
-    let _ = dotenvy::dotenv();
+    let cwd = std::env::current_dir().context("reading the working directory")?;
+    key_safety::load_dotenv(&cwd)?;
     let file = BotFile::load(&args.config, &|k| std::env::var(k).ok())?;
     file.check_live(args.live)?;
     let (rest, mode) = match &file.exchange.base_url {
@@ -270,6 +275,8 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
             p.dashboard.access(),
         )?;
         announce(p.mode);
+        let account = p.exchange.account().await?;
+        key_safety::check_withdrawal(account.can_withdraw, p.mode, args.allow_withdrawal_key)?;
         let lock = p.store.lock_instance().await?;
         check_market(&p.exchange, &p.store, &p.settings).await?;
         let mut bot = Bot::new(p.exchange, p.store.clone(), p.settings).await?;
@@ -310,6 +317,10 @@ pub fn close_all(args: &TradeArgs) -> anyhow::Result<()> {
     rt.block_on(async {
         let p = prepare(args).await?;
         announce(p.mode);
+        // Never blocks an emergency exit: only warns about a key that may withdraw.
+        if let Ok(account) = p.exchange.account().await {
+            key_safety::check_withdrawal(account.can_withdraw, p.mode, true)?;
+        }
         let _lock = p.store.lock_instance().await.context(
             "a bot is running on this database: stop it first, or use the dashboard's Close all",
         )?;

@@ -166,6 +166,10 @@ pub struct Account {
     pub taker_rate: rust_decimal::Decimal,
     /// Whether trading is allowed on the account.
     pub can_trade: bool,
+    /// Whether the account (through this key) may withdraw: a trading bot never needs it,
+    /// and a leaked key that can withdraw loses everything.
+    #[serde(default)]
+    pub can_withdraw: bool,
 }
 
 /// Best bid and ask (`GET /api/v3/ticker/bookTicker`).

@@ -112,6 +112,7 @@ impl Credentials {
 
     /// Reads a TOML credentials file (see the module doc for its keys).
     pub fn from_file(path: &Path) -> Result<Self, CredentialsError> {
+        warn_if_shared(path);
         let text = std::fs::read_to_string(path).map_err(|e| CredentialsError::Unreadable {
             path: path.to_path_buf(),
             reason: e.kind().to_string(),
@@ -163,10 +164,40 @@ impl Credentials {
 }
 
 fn read_pem(path: &Path) -> Result<String, CredentialsError> {
+    warn_if_shared(path);
     std::fs::read_to_string(path).map_err(|e| CredentialsError::Unreadable {
         path: path.to_path_buf(),
         reason: e.kind().to_string(),
     })
+}
+
+/// The warning for a secrets file that group or others may read, if it is one.
+#[cfg(unix)]
+pub fn shared_file_warning(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "{} holds secrets but is readable by group or others (mode {mode:03o}): \
+             run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        )
+    })
+}
+
+/// Other systems have no mode bits to check.
+#[cfg(not(unix))]
+pub fn shared_file_warning(_path: &Path) -> Option<String> {
+    None
+}
+
+/// Logs [`shared_file_warning`] (and prints it: it matters before logging is read).
+pub fn warn_if_shared(path: &Path) {
+    if let Some(text) = shared_file_warning(path) {
+        tracing::warn!("{text}");
+        eprintln!("warning: {text}");
+    }
 }
 
 impl fmt::Debug for Credentials {

@@ -295,6 +295,7 @@ pub fn account(w: &wire::AccountWire) -> Result<Account, ParseError> {
         maker_rate: decimal("commissionRates.maker", &w.commission_rates.maker)?,
         taker_rate: decimal("commissionRates.taker", &w.commission_rates.taker)?,
         can_trade: w.can_trade,
+        can_withdraw: w.can_withdraw,
     })
 }
 

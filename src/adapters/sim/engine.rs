@@ -236,6 +236,7 @@ impl SimExchange {
             maker_rate: self.fees.maker_rate,
             taker_rate: self.fees.taker_rate,
             can_trade: true,
+            can_withdraw: false,
         }
     }
 

@@ -141,6 +141,7 @@ fn account_docs_and_ccxt() {
     assert_eq!(a.maker_rate, dec!(0.0015));
     assert_eq!(a.taker_rate, dec!(0.0015));
     assert!(a.can_trade);
+    assert!(a.can_withdraw, "the documented example key may withdraw");
     assert_eq!(a.balances.len(), 2);
     assert_eq!(a.balances[0].asset.as_str(), "BTC");
     assert_eq!(a.balances[0].free, Amount::new(dec!(4723846.89208129)));

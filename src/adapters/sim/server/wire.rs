@@ -169,7 +169,7 @@ pub fn account(a: &Account, update_ms: i64) -> Value {
         "sellerCommission": 0,
         "commissionRates": rates(a),
         "canTrade": a.can_trade,
-        "canWithdraw": false,
+        "canWithdraw": a.can_withdraw,
         "canDeposit": false,
         "brokered": false,
         "requireSelfTradePrevention": false,
