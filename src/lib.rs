@@ -15,3 +15,6 @@ pub mod adapters;
 pub mod apps;
 pub mod core;
 pub mod ports;
+
+#[cfg(test)]
+mod fuzzing;

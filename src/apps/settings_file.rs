@@ -190,8 +190,12 @@ impl BotFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        let mut file: BotFile =
-            toml::from_str(&text).with_context(|| format!("{}", path.display()))?;
+        Self::parse(&text, env).with_context(|| format!("{}", path.display()))
+    }
+
+    /// Reads the file's text, then applies `env` overrides.
+    pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let mut file: BotFile = toml::from_str(text)?;
         file.apply_env(env)?;
         Ok(file)
     }

@@ -496,6 +496,8 @@ impl<T: HttpTransport> Exchange for BinanceRest<T> {
 }
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod loopback;
 #[cfg(test)]
 mod tests;

@@ -75,13 +75,14 @@ pub fn check_signed(
         ));
     }
     let recv_window = recv_window_ms(params)?;
-    if timestamp >= now_ms + 1000 {
+    // Saturating: `timestamp` is whatever the client sent (fuzzing found i64::MIN).
+    if timestamp >= now_ms.saturating_add(1000) {
         return Err(Fail::bad(
             codes::INVALID_TIMESTAMP,
             "Timestamp for this request was 1000ms ahead of the server's time.",
         ));
     }
-    if now_ms - timestamp > recv_window {
+    if now_ms.saturating_sub(timestamp) > recv_window {
         return Err(Fail::bad(
             codes::INVALID_TIMESTAMP,
             "Timestamp for this request is outside of the recvWindow.",

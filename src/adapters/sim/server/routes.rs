@@ -428,3 +428,6 @@ fn insert_headers(resp: &mut Response, headers: Vec<(String, String)>) {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz;
