@@ -3,6 +3,7 @@
 use super::{assert_clear, config, input};
 use crate::adapters::klines::{cache, csv, Candle};
 use crate::core::money::{Price, Qty};
+use crate::core::symbol::Symbol;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use std::io::{Read, Write};
@@ -54,7 +55,7 @@ fn candle_from(parts: [(u32, u32, u32, bool, u32); 5], times: (i64, i64)) -> Can
 }
 
 fn key() -> cache::SourceKey {
-    cache::SourceKey::of(b"fuzz source")
+    cache::SourceKey::of(b"fuzz source", &Symbol::parse("FILUSDT").unwrap())
 }
 
 fn cache_seeds() -> Vec<Vec<u8>> {

@@ -52,6 +52,10 @@ const TREATMENTS: &[(&str, Treatment)] = &[
         NotRun("a long version of a test"),
     ),
     (
+        "cargo test --lib fuzz",
+        NotRun("the fuzz targets, part of the test suite"),
+    ),
+    (
         "cargo run --release -- backtest",
         Runs("reports: reports/backtest.json"),
     ),

@@ -111,8 +111,7 @@ fn server() -> SimServer {
         .collect();
     SimServer::new(SimServerConfig {
         exchange_info_json: info.to_string(),
-        symbol: Symbol::parse("FILUSDT").unwrap(),
-        candles,
+        markets: vec![(Symbol::parse("FILUSDT").unwrap(), candles)],
         balances: vec![
             (
                 Asset::parse("USDT").unwrap(),
