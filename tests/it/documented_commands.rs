@@ -56,6 +56,10 @@ const TREATMENTS: &[(&str, Treatment)] = &[
         NotRun("the fuzz targets, part of the test suite"),
     ),
     (
+        "CARGO_PROFILE_TEST_OPT_LEVEL=3 FUZZ_CASES=1000000 cargo test --lib fuzz -- --test-threads=2",
+        NotRun("the fuzz targets at a million inputs each (minutes)"),
+    ),
+    (
         "cargo run --release -- backtest",
         Runs("reports: reports/backtest.json"),
     ),
