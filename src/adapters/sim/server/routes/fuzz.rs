@@ -227,7 +227,7 @@ proptest! {
         let ep = endpoint(&method, path).expect("listed endpoint");
         with_server(|s| {
             let now = s.now_ms();
-            let query = if signed && ep.signed {
+            let query = if signed && matches!(ep.security, super::Security::Signed) {
                 let q = format!("{query}&timestamp={now}");
                 let signature = sign(SECRET, &q);
                 format!("{q}&signature={signature}")
