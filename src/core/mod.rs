@@ -10,5 +10,6 @@ pub mod missing_order;
 pub mod money;
 pub mod order;
 pub mod reconcile;
+pub mod risk;
 pub mod strategy;
 pub mod symbol;
