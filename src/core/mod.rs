@@ -9,6 +9,7 @@ pub mod filters;
 pub mod missing_order;
 pub mod money;
 pub mod order;
+pub mod portfolio;
 pub mod reconcile;
 pub mod risk;
 pub mod strategy;

@@ -15,7 +15,7 @@
 
 mod error;
 mod levels_serde;
-mod toml_text;
+pub(crate) mod toml_text;
 
 pub use error::{ConfigError, Rule};
 

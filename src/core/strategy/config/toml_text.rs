@@ -24,7 +24,7 @@ struct Rewritten {
 }
 
 /// Parses `text` into `T` with floats read exactly.
-pub(super) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, ConfigError> {
+pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, ConfigError> {
     let mut root = DeTable::parse(text).map_err(|e| located(text, String::new(), &e))?;
     let mut rewritten = Vec::new();
     for (_, value) in root.get_mut().iter_mut() {
