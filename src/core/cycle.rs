@@ -20,7 +20,7 @@ use crate::core::client_id::IdPrefix;
 use crate::core::fill::Fill;
 use crate::core::filters::SymbolRules;
 use crate::core::money::{Price, Qty, Quote};
-use crate::core::order::{OpenOrder, Slot};
+use crate::core::order::{OpenOrder, OrderSpec, Side, Slot};
 use crate::core::reconcile::{reconcile, ReconcileError, ReconcileInput, Reconciliation};
 use crate::core::strategy::plan::{plan, Market, Plan};
 use crate::core::strategy::position::Position;
@@ -84,6 +84,13 @@ pub struct CycleDecision {
 
 /// Decides one cycle of one basket. Pure: the same input gives the same decision.
 pub fn decide(input: &CycleInput<'_>) -> CycleDecision {
+    decide_gated(input, true)
+}
+
+/// [`decide`] under a risk gate (`core::risk`): with `buys_allowed` false the basket's buy
+/// orders are dropped from the desired set *before* the reconciler runs, so no buy is created
+/// and resting buys are cancelled (stop opening and deepening); sells keep working.
+pub fn decide_gated(input: &CycleInput<'_>, buys_allowed: bool) -> CycleDecision {
     let basket = input.basket;
     let plan = plan(
         &basket.config,
@@ -93,8 +100,18 @@ pub fn decide(input: &CycleInput<'_>) -> CycleDecision {
         input.rules,
     );
     let lifecycle = lifecycle(input, &plan);
+    let gated: Vec<OrderSpec>;
     let desired = match lifecycle {
-        Lifecycle::Continue => plan.orders.as_slice(),
+        Lifecycle::Continue if buys_allowed => plan.orders.as_slice(),
+        Lifecycle::Continue => {
+            gated = plan
+                .orders
+                .iter()
+                .filter(|o| o.side == Side::Sell)
+                .cloned()
+                .collect();
+            gated.as_slice()
+        }
         _ => &[],
     };
     match reconcile(&ReconcileInput {
@@ -253,6 +270,44 @@ mod tests {
             ids,
             ["gb7-B1-1", "gb7-B2-1", "gb7-B3-1", "gb7-B4-1", "gb7-B5-1"]
         );
+    }
+
+    #[test]
+    fn a_closed_buy_gate_creates_no_buy_and_cancels_resting_ones() {
+        let (prefix, rules, revisions, b) =
+            (IdPrefix::default(), rules(), BTreeMap::new(), basket());
+        let open = decide_at(&b, Price::new(dec!(150)), 0);
+        let resting: Vec<OpenOrder> = open
+            .reconciliation
+            .creates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| OpenOrder {
+                client_id: c.client_id.clone(),
+                exchange_id: Some(i as u64 + 1),
+                spec: c.spec.clone(),
+                executed_qty: Qty::ZERO,
+                status: crate::core::order::OrderStatus::New,
+            })
+            .collect();
+        let input = CycleInput {
+            prefix: &prefix,
+            basket: &b,
+            fills: &[],
+            open_orders: &resting,
+            revisions: &revisions,
+            market: Market {
+                last: Price::new(dec!(150)),
+                now_ms: 0,
+                reference: None,
+            },
+            rules: &rules,
+        };
+        assert!(decide_gated(&input, true).reconciliation.cancels.is_empty());
+        let gated = decide_gated(&input, false);
+        assert!(gated.reconciliation.creates.is_empty());
+        assert_eq!(gated.reconciliation.cancels.len(), 5);
+        assert_eq!(gated.lifecycle, Lifecycle::Continue);
     }
 
     #[test]

@@ -24,6 +24,11 @@ pub struct BacktestArgs {
     /// Strategy configuration (TOML).
     #[arg(long, default_value = "config/backtest.toml")]
     pub config: PathBuf,
+    /// Portfolio file (TOML, `.spec/portfolio.md`): replay its grids on one account with its
+    /// risk limits and without them, side by side. `--config` is then ignored; `--data`
+    /// replaces the file's `data` list; `--quote` is the starting equity.
+    #[arg(long, conflicts_with = "sweep")]
+    pub portfolio: Option<PathBuf>,
     /// The candles and their symbol.
     #[command(flatten)]
     pub data: DataArgs,
@@ -50,6 +55,9 @@ pub struct BacktestArgs {
 
 /// Runs `backtest`.
 pub fn execute(args: &BacktestArgs) -> anyhow::Result<()> {
+    if let Some(file) = &args.portfolio {
+        return crate::apps::backtest::portfolio::execute(file, args);
+    }
     let text = std::fs::read_to_string(&args.config)
         .with_context(|| format!("reading {}", args.config.display()))?;
     let config = parse_config(&text)?;

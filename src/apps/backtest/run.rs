@@ -21,13 +21,14 @@ use crate::apps::backtest::record::{
     BacktestRecord, BasketOutcome, EquityPoint, Ledger, TradeMark,
 };
 use crate::core::basket::{Basket, BasketStatus};
-use crate::core::client_id::IdPrefix;
+use crate::core::client_id::{ClientOrderId, IdPrefix};
 use crate::core::cycle::{self, CycleInput, Lifecycle};
 use crate::core::fill::Fill;
 use crate::core::filters::SymbolRules;
 use crate::core::money::{Price, Qty, Quote};
-use crate::core::order::{OpenOrder, Slot};
-use crate::core::reconcile::Action;
+use crate::core::order::{OpenOrder, OrderSpec, OrderType, Side, Slot};
+use crate::core::reconcile::{Action, Create};
+use crate::core::risk::Verdict;
 use crate::core::strategy::config::StrategyConfig;
 use crate::core::strategy::plan::Market;
 use crate::ports::exchange::{ExchangeTrade, NewOrder};
@@ -69,7 +70,10 @@ pub fn run(
     bt.finish(candles)
 }
 
-struct Runner<'a> {
+/// One grid's replay, driven candle by candle: [`run`] for a single symbol, the portfolio
+/// runner for many (it splits each candle into [`Runner::fill`] and [`Runner::decide`] so the
+/// risk limits see every grid's fills before any grid places an order).
+pub(crate) struct Runner<'a> {
     spec: &'a BacktestSpec,
     sim: SimExchange,
     sym: SymbolId,
@@ -89,10 +93,16 @@ struct Runner<'a> {
     trades: Vec<TradeMark>,
     outcomes: Vec<(BasketOutcome, Ledger)>,
     rejections: usize,
+    /// The risk gate of the last cycle (`Allow` outside a portfolio).
+    gate: Verdict,
+    /// Emergency-closed by a risk limit; reopens when the gate is no longer `Close`.
+    halted: bool,
+    /// When a basket last ended by its hard stop.
+    last_hard_stop_ms: Option<i64>,
 }
 
 impl<'a> Runner<'a> {
-    fn new(spec: &'a BacktestSpec, first: &Candle) -> anyhow::Result<Self> {
+    pub(crate) fn new(spec: &'a BacktestSpec, first: &Candle) -> anyhow::Result<Self> {
         let rules = &spec.rules;
         let sim = SimExchange::new(SimConfig::standard(
             vec![SimSymbol {
@@ -124,6 +134,9 @@ impl<'a> Runner<'a> {
             trades: Vec::new(),
             outcomes: Vec::new(),
             rejections: 0,
+            gate: Verdict::Allow,
+            halted: false,
+            last_hard_stop_ms: None,
         };
         let anchor = rules.filters.round_price_down(first.open);
         runner.open_basket(anchor, Qty::ZERO, Quote::ZERO, first.open_time_ms);
@@ -162,6 +175,12 @@ impl<'a> Runner<'a> {
     }
 
     fn candle(&mut self, c: &Candle) -> anyhow::Result<()> {
+        self.fill(c)?;
+        self.decide(c, Verdict::Allow)
+    }
+
+    /// Fills resting orders along the candle's path.
+    pub(crate) fn fill(&mut self, c: &Candle) -> anyhow::Result<()> {
         let new = self.sim.on_candle_id(self.sym, c);
         if !new.is_empty() {
             let new = new.to_vec();
@@ -170,7 +189,23 @@ impl<'a> Runner<'a> {
             }
             self.dirty = true;
         }
+        Ok(())
+    }
+
+    /// Runs the cycles at the candle's close under the risk `gate`, then marks equity.
+    pub(crate) fn decide(&mut self, c: &Candle, gate: Verdict) -> anyhow::Result<()> {
         let (last, now) = (c.close, c.close_time_ms);
+        if gate != self.gate {
+            self.gate = gate;
+            self.dirty = true;
+            if gate == Verdict::Close {
+                self.emergency_close(now)?;
+            } else if self.halted {
+                self.halted = false;
+                let dust = self.base;
+                self.open_basket(rules_round(&self.spec.rules, last), dust, last * dust, now);
+            }
+        }
         let outside =
             self.band.0.is_some_and(|b| last <= b) || self.band.1.is_some_and(|a| last >= a);
         let cooldown_over = self.reanchor_at.is_some_and(|t| now >= t);
@@ -210,19 +245,22 @@ impl<'a> Runner<'a> {
             .into_iter()
             .map(OpenOrder::from)
             .collect();
-        let decision = cycle::decide(&CycleInput {
-            prefix: &self.prefix,
-            basket: &basket,
-            fills: &self.fills,
-            open_orders: &open,
-            revisions: &self.revisions,
-            market: Market {
-                last,
-                now_ms: now,
-                reference: None,
+        let decision = cycle::decide_gated(
+            &CycleInput {
+                prefix: &self.prefix,
+                basket: &basket,
+                fills: &self.fills,
+                open_orders: &open,
+                revisions: &self.revisions,
+                market: Market {
+                    last,
+                    now_ms: now,
+                    reference: None,
+                },
+                rules,
             },
-            rules,
-        });
+            self.gate == Verdict::Allow,
+        );
         let outcome = &mut self.outcomes.last_mut().context("no basket outcome")?.0;
         outcome.max_depth = outcome.max_depth.max(decision.plan.meta.depth);
         self.revisions
@@ -245,6 +283,9 @@ impl<'a> Runner<'a> {
                     Lifecycle::Close { status, .. } => *status,
                     _ => BasketStatus::Reanchored,
                 };
+                if status == BasketStatus::Stopped {
+                    self.last_hard_stop_ms = Some(now);
+                }
                 self.end_basket(status, now);
                 let next = cycle::next_basket(&basket, end, rules, last, self.next_basket_id, now);
                 if let Some(next) = next {
@@ -336,11 +377,11 @@ impl<'a> Runner<'a> {
             fee_base,
         };
         match t.side {
-            crate::core::order::Side::Buy => {
+            Side::Buy => {
                 self.quote -= t.quote_qty;
                 self.base += t.qty;
             }
-            crate::core::order::Side::Sell => {
+            Side::Sell => {
                 self.quote += t.quote_qty;
                 self.base -= t.qty;
             }
@@ -360,7 +401,82 @@ impl<'a> Runner<'a> {
         Ok(())
     }
 
-    fn finish(self, candles: &[Candle]) -> anyhow::Result<BacktestRecord> {
+    /// A risk limit's `Close`: cancel every order of the grid, sell the position at market
+    /// (what the lot size allows; dust stays), end the basket as `emergency_closed`, and open
+    /// nothing until the gate reopens.
+    fn emergency_close(&mut self, now: i64) -> anyhow::Result<()> {
+        let symbol = self.spec.rules.symbol.clone();
+        let open = self
+            .sim
+            .open_orders(&symbol)
+            .map_err(|e| anyhow!("open orders: {e}"))?;
+        for o in open {
+            let id = OrderRef::Client(o.client_id.clone());
+            if let Err(e) = self.sim.cancel(&symbol, &id, now) {
+                tracing::debug!(error = %e, "emergency cancel rejected");
+                self.rejections += 1;
+            }
+        }
+        let qty = self.spec.rules.filters.round_qty_down(self.base);
+        if let (Some(basket), true) = (self.basket.as_ref().map(|b| b.id), qty.is_positive()) {
+            let rev = self.revisions.get(&Slot::Exit).map_or(1, |r| r + 1);
+            self.revisions.insert(Slot::Exit, rev);
+            let order = NewOrder {
+                symbol,
+                client_id: ClientOrderId::ours(&self.prefix, basket, Slot::Exit, rev),
+                spec: OrderSpec {
+                    slot: Slot::Exit,
+                    side: Side::Sell,
+                    order_type: OrderType::Market,
+                    price: None,
+                    qty,
+                    stop_price: None,
+                    trailing_delta: None,
+                    time_in_force: None,
+                },
+            };
+            self.execute(
+                Action::Create(Create {
+                    client_id: order.client_id,
+                    spec: order.spec,
+                }),
+                basket,
+                now,
+            )?;
+        }
+        if self.basket.is_some() {
+            self.end_basket(BasketStatus::EmergencyClosed, now);
+        }
+        self.halted = true;
+        Ok(())
+    }
+
+    /// The grid's symbol rules.
+    pub(crate) fn rules(&self) -> &SymbolRules {
+        &self.spec.rules
+    }
+
+    /// Quote and base this grid holds (booked from its trades).
+    pub(crate) fn holdings(&self) -> (Quote, Qty) {
+        (self.quote, self.base)
+    }
+
+    /// Open orders and, of those, algo (stop/take-profit) orders on the exchange.
+    pub(crate) fn open_order_counts(&self) -> (u32, u32) {
+        let open = self
+            .sim
+            .open_orders(&self.spec.rules.symbol)
+            .unwrap_or_default();
+        let algo = open.iter().filter(|o| o.spec.order_type.is_algo()).count();
+        (open.len() as u32, algo as u32)
+    }
+
+    /// When a basket of this grid last ended by its hard stop.
+    pub(crate) fn last_hard_stop_ms(&self) -> Option<i64> {
+        self.last_hard_stop_ms
+    }
+
+    pub(crate) fn finish(self, candles: &[Candle]) -> anyhow::Result<BacktestRecord> {
         let rules = &self.spec.rules;
         let balances = self.sim.balances();
         let engine_quote =
@@ -404,4 +520,8 @@ impl<'a> Runner<'a> {
             config: self.spec.config.clone(),
         })
     }
+}
+
+fn rules_round(rules: &SymbolRules, last: Price) -> Price {
+    rules.filters.round_price_down(last)
 }

@@ -5,9 +5,9 @@
 //! [`PortfolioConfig::validate`] (every broken rule at once, each naming key, value and rule).
 //! Reading the strategy files and merging the overrides is the caller's job (I/O).
 
-mod validate;
 #[cfg(test)]
 mod tests;
+mod validate;
 
 pub use validate::PortfolioError;
 
@@ -20,6 +20,9 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PortfolioConfig {
+    /// Candle files (relative to the portfolio file); each file's name says its symbol.
+    #[serde(default)]
+    pub data: Vec<String>,
     /// The grids, in the order reports list them.
     #[serde(rename = "grid", default)]
     pub grids: Vec<GridConfig>,

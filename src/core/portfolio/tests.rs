@@ -41,7 +41,10 @@ fn keys(text: &str, equity: Option<Quote>) -> Vec<String> {
 fn a_good_file_parses_exactly_and_converts_its_limits() {
     let c = PortfolioConfig::from_toml_str(GOOD).unwrap();
     c.validate(Some(Quote::new(dec!(10000)))).unwrap();
-    assert_eq!(c.grids[1].budget_for(Quote::new(dec!(10000))), Quote::new(dec!(2050)));
+    assert_eq!(
+        c.grids[1].budget_for(Quote::new(dec!(10000))),
+        Quote::new(dec!(2050))
+    );
     let l = c.risk.limits();
     assert_eq!(l.daily_loss.unwrap().max_loss, Quote::new(dec!(300.5)));
     assert_eq!(l.daily_loss.unwrap().window, LossWindow::Rolling24h);
@@ -79,7 +82,10 @@ fn two_grids_on_one_symbol_need_different_prefixes() {
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].key, "grid[1].client_id_prefix");
     assert!(errors[0].to_string().contains("gb"), "{}", errors[0]);
-    let fixed = same.replace("budget_pct = 20.5", "budget_pct = 20.5\nclient_id_prefix = \"nb\"");
+    let fixed = same.replace(
+        "budget_pct = 20.5",
+        "budget_pct = 20.5\nclient_id_prefix = \"nb\"",
+    );
     PortfolioConfig::from_toml_str(&fixed)
         .unwrap()
         .validate(None)
@@ -94,7 +100,10 @@ fn budgets_need_exactly_one_form_and_must_fit_the_equity() {
     assert_eq!(keys(&none, None), ["grid[0].budget"]);
     assert_eq!(keys(GOOD, Some(Quote::new(dec!(2500)))), ["grid[*].budget"]);
     let over = GOOD.replace("budget_pct = 20.5", "budget_pct = 100.5");
-    assert_eq!(keys(&over, None), ["grid[1].budget_pct", "grid[*].budget_pct"]);
+    assert_eq!(
+        keys(&over, None),
+        ["grid[1].budget_pct", "grid[*].budget_pct"]
+    );
 }
 
 #[test]

@@ -58,11 +58,16 @@ impl PortfolioConfig {
                 ));
             }
             check_budget(&mut errors, i, g);
-            let prefix = g.client_id_prefix.clone().unwrap_or_else(|| {
-                IdPrefix::default().as_str().to_string()
-            });
+            let prefix = g
+                .client_id_prefix
+                .clone()
+                .unwrap_or_else(|| IdPrefix::default().as_str().to_string());
             if IdPrefix::parse(&prefix).is_err() {
-                errors.push(err(key("client_id_prefix"), &prefix, "1 to 8 ASCII letters"));
+                errors.push(err(
+                    key("client_id_prefix"),
+                    &prefix,
+                    "1 to 8 ASCII letters",
+                ));
             } else if let Some(first) = ids.insert((g.symbol.clone(), prefix.clone()), i) {
                 errors.push(err(
                     key("client_id_prefix"),
@@ -147,7 +152,11 @@ fn check_budget(errors: &mut Vec<PortfolioError>, i: usize, g: &GridConfig) {
 
 /// The budgets together must fit the starting equity (one grid never spends another's).
 fn check_budget_sum(errors: &mut Vec<PortfolioError>, grids: &[GridConfig], equity: Option<Quote>) {
-    let pct_sum: Decimal = grids.iter().filter_map(|g| g.budget_pct).map(|p| p.get()).sum();
+    let pct_sum: Decimal = grids
+        .iter()
+        .filter_map(|g| g.budget_pct)
+        .map(|p| p.get())
+        .sum();
     if pct_sum > dec100() {
         errors.push(err(
             "grid[*].budget_pct",

@@ -58,7 +58,13 @@ pub fn evaluate(limits: &RiskLimits, snap: &AccountSnapshot, symbol: &Symbol) ->
     if let Some(l) = limits.max_position_value {
         let value = state.map_or(Quote::ZERO, |s| s.value()).get();
         let max = l.threshold.get();
-        trip(LimitKind::MaxPositionValue, value, max, l.action, value >= max);
+        trip(
+            LimitKind::MaxPositionValue,
+            value,
+            max,
+            l.action,
+            value >= max,
+        );
     }
     if let Some(l) = limits.max_exposure {
         let exposure: Quote = snap.symbols.values().map(|s| s.value()).sum();

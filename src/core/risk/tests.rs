@@ -92,7 +92,10 @@ fn daily_loss_uses_the_configured_window() {
     s.equity_24h_ago = Quote::new(dec!(999.99));
     let v = verdict(&limits, &s);
     assert_eq!(v.verdict, Verdict::NoNewBuys);
-    assert_eq!((v.trips[0].value, v.trips[0].threshold), (dec!(50), dec!(50)));
+    assert_eq!(
+        (v.trips[0].value, v.trips[0].threshold),
+        (dec!(50), dec!(50))
+    );
     limits.daily_loss.as_mut().unwrap().window = LossWindow::Rolling24h;
     assert_eq!(verdict(&limits, &s).verdict, Verdict::Allow);
     s.equity_24h_ago = Quote::new(dec!(1000));
@@ -146,13 +149,18 @@ fn position_value_is_capped_per_symbol() {
         ..RiskLimits::default()
     };
     let mut s = snap(dec!(1000));
-    s.symbols.insert(sym("FILUSDT"), state(dec!(99.99), dec!(3)));
-    s.symbols.insert(sym("NEARUSDT"), state(dec!(1000), dec!(3)));
+    s.symbols
+        .insert(sym("FILUSDT"), state(dec!(99.99), dec!(3)));
+    s.symbols
+        .insert(sym("NEARUSDT"), state(dec!(1000), dec!(3)));
     assert_eq!(verdict(&limits, &s).verdict, Verdict::Allow);
     s.symbols.insert(sym("FILUSDT"), state(dec!(100), dec!(3)));
     let v = verdict(&limits, &s);
     assert_eq!(v.verdict, Verdict::NoNewBuys);
-    assert_eq!((v.trips[0].value, v.trips[0].threshold), (dec!(300), dec!(300)));
+    assert_eq!(
+        (v.trips[0].value, v.trips[0].threshold),
+        (dec!(300), dec!(300))
+    );
 }
 
 #[test]
@@ -165,8 +173,10 @@ fn exposure_sums_every_symbol_against_equity() {
         ..RiskLimits::default()
     };
     let mut s = snap(dec!(1000));
-    s.symbols.insert(sym("FILUSDT"), state(dec!(100), dec!(2.5)));
-    s.symbols.insert(sym("NEARUSDT"), state(dec!(249.99), dec!(1)));
+    s.symbols
+        .insert(sym("FILUSDT"), state(dec!(100), dec!(2.5)));
+    s.symbols
+        .insert(sym("NEARUSDT"), state(dec!(249.99), dec!(1)));
     assert_eq!(verdict(&limits, &s).verdict, Verdict::Allow);
     s.symbols.insert(sym("NEARUSDT"), state(dec!(250), dec!(1)));
     let v = verdict(&limits, &s);
