@@ -444,10 +444,11 @@ impl<'a> Runner<'a> {
                 now,
             )?;
         }
-        if self.basket.is_some() {
+        // Only a grid that was trading reopens when the gate does.
+        self.halted = self.basket.is_some();
+        if self.halted {
             self.end_basket(BasketStatus::EmergencyClosed, now);
         }
-        self.halted = true;
         Ok(())
     }
 
