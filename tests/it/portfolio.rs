@@ -5,10 +5,10 @@
 use binance_trader::apps::backtest::portfolio::load::{load, LoadedPortfolio};
 use binance_trader::apps::backtest::portfolio::run::{run, PortfolioRecord, TripEvent};
 use binance_trader::core::basket::BasketStatus;
+use binance_trader::core::money::Quote;
 use binance_trader::core::order::Side;
 use binance_trader::core::portfolio::PortfolioConfig;
 use binance_trader::core::risk::{LimitKind, RiskLimits, TripAction};
-use binance_trader::core::money::Quote;
 use rust_decimal_macros::dec;
 use std::path::{Path, PathBuf};
 
@@ -115,7 +115,10 @@ fn assert_no_buys_inside(r: &PortfolioRecord, stretches: &[(String, i64, i64, Tr
             .iter()
             .filter(|t| t.side == Side::Buy && t.time_ms > *start && t.time_ms < *end)
             .count();
-        assert_eq!(inside, 0, "{grid} bought {inside} times between {start} and {end}");
+        assert_eq!(
+            inside, 0,
+            "{grid} bought {inside} times between {start} and {end}"
+        );
     }
 }
 
@@ -137,12 +140,26 @@ fn the_shipped_portfolio_is_valid_and_no_grid_spends_beyond_its_budget() {
     assert_eq!(r.limits, RiskLimits::default());
     assert!(r.trips.is_empty());
     for g in &r.grids {
-        assert!(g.min_quote >= Quote::ZERO, "{} overdrew: {}", g.name, g.min_quote);
+        assert!(
+            g.min_quote >= Quote::ZERO,
+            "{} overdrew: {}",
+            g.name,
+            g.min_quote
+        );
         assert!(g.max_invested <= g.budget, "{}", g.name);
         assert!(g.max_invested.is_positive(), "{} never traded", g.name);
-        let ext = g.record.config.extension.as_ref().map_or(dec!(0), |e| e.budget_pct.get());
+        let ext = g
+            .record
+            .config
+            .extension
+            .as_ref()
+            .map_or(dec!(0), |e| e.budget_pct.get());
         let needs = g.record.config.quote_budget.get() * (dec!(1) + ext / dec!(100));
-        assert!(needs <= g.budget.get(), "{}: ladder + reserve {needs} > budget", g.name);
+        assert!(
+            needs <= g.budget.get(),
+            "{}: ladder + reserve {needs} > budget",
+            g.name
+        );
     }
     // One account: the grids' cash and positions plus the unallocated quote are its equity.
     let last = r.curve.last().unwrap();
@@ -160,9 +177,9 @@ fn the_drawdown_kill_switch_closes_every_grid_and_keeps_it_closed() {
     let (p, r) = replay(r#"max_drawdown = { pct = 1, action = "close" }"#);
     let s = stretches(&r, LimitKind::MaxDrawdown);
     assert_eq!(s.len(), r.grids.len(), "one trip per grid, at once: {s:?}");
-    assert!(s.iter().all(|(_, start, end, a)| *start == s[0].1
-        && *end == i64::MAX
-        && *a == TripAction::Close));
+    assert!(s
+        .iter()
+        .all(|(_, start, end, a)| *start == s[0].1 && *end == i64::MAX && *a == TripAction::Close));
     let at = s[0].1;
     for (g, spec) in r.grids.iter().zip(&p.grids) {
         let rec = &g.record;
@@ -173,7 +190,11 @@ fn the_drawdown_kill_switch_closes_every_grid_and_keeps_it_closed() {
             .collect();
         assert_eq!(closed.len(), 1, "{}", g.name);
         assert_eq!(closed[0].closed_ms, Some(at));
-        assert!(rec.baskets.iter().all(|b| b.opened_ms <= at), "{} reopened", g.name);
+        assert!(
+            rec.baskets.iter().all(|b| b.opened_ms <= at),
+            "{} reopened",
+            g.name
+        );
         assert!(
             rec.trades.iter().all(|t| t.time_ms <= at),
             "{} traded after the kill switch",
@@ -181,20 +202,26 @@ fn the_drawdown_kill_switch_closes_every_grid_and_keeps_it_closed() {
         );
         // Sold at market: what is left is below one lot step.
         let filters = &spec.spec.rules.filters;
-        assert!(filters.round_qty_down(rec.final_base).is_zero(), "{}", g.name);
+        assert!(
+            filters.round_qty_down(rec.final_base).is_zero(),
+            "{}",
+            g.name
+        );
     }
     assert_eq!(r.curve.last().unwrap().exposure.get().round_dp(0), dec!(0));
 }
 
 #[test]
 fn the_daily_loss_limit_stops_buys_until_the_next_utc_day() {
-    let (_, r) = replay(r#"daily_loss = { quote = 60, window = "utc_day", action = "no_new_buys" }"#);
+    let (_, r) =
+        replay(r#"daily_loss = { quote = 60, window = "utc_day", action = "no_new_buys" }"#);
     let s = stretches(&r, LimitKind::DailyLoss);
     assert_no_buys_inside(&r, &s);
     assert!(s.iter().all(|x| x.3 == TripAction::NoNewBuys));
     let day = 86_400_000;
     assert!(
-        s.iter().any(|(_, start, end, _)| *end != i64::MAX && end / day > start / day),
+        s.iter()
+            .any(|(_, start, end, _)| *end != i64::MAX && end / day > start / day),
         "a UTC-day trip clears on a later day: {s:?}"
     );
     let (_, off) = replay("");
@@ -214,7 +241,11 @@ fn a_rolling_daily_loss_with_close_emergency_closes_and_reopens() {
         if let Some(i) = b.iter().position(|b| b.closed_ms == Some(*start)) {
             assert_eq!(b[i].status, BasketStatus::EmergencyClosed, "{grid}");
             if *end != i64::MAX {
-                assert_eq!(b.get(i + 1).map(|n| n.opened_ms), Some(*end), "{grid} reopens");
+                assert_eq!(
+                    b.get(i + 1).map(|n| n.opened_ms),
+                    Some(*end),
+                    "{grid} reopens"
+                );
             }
         }
     }
@@ -235,14 +266,22 @@ fn the_hard_stop_cooldown_keeps_that_symbol_from_buying() {
             .filter_map(|b| b.closed_ms)
             .max()
             .unwrap();
-        assert!(*end - stop >= 720 * 60_000 && *end - stop < 721 * 60_000, "{grid}");
+        assert!(
+            *end - stop >= 720 * 60_000 && *end - stop < 721 * 60_000,
+            "{grid}"
+        );
     }
     // Without the cool-down the same grids buy inside those stretches.
     let (_, off) = replay("");
     let bought = s.iter().any(|(grid, start, end, _)| {
-        off.grids.iter().find(|g| &g.name == grid).unwrap().record.trades.iter().any(|t| {
-            t.side == Side::Buy && t.time_ms > *start && t.time_ms < *end
-        })
+        off.grids
+            .iter()
+            .find(|g| &g.name == grid)
+            .unwrap()
+            .record
+            .trades
+            .iter()
+            .any(|t| t.side == Side::Buy && t.time_ms > *start && t.time_ms < *end)
     });
     assert!(bought, "the cool-down made no difference: {s:?}");
 }
