@@ -3,7 +3,7 @@
 //! candle cache is warmed first; the figures are printed, never asserted.
 //!
 //! `PORTFOLIO_EXCHANGE_INFO` names another exchangeInfo file (default
-//! `data/exchange_info.json`, which must hold the five symbols).
+//! `data/exchange_info.json`, which holds the five symbols).
 
 use binance_trader::apps::backtest::portfolio::load::load;
 use binance_trader::apps::backtest::portfolio::run::run;

@@ -10,53 +10,10 @@ use binance_trader::core::order::Side;
 use binance_trader::core::portfolio::PortfolioConfig;
 use binance_trader::core::risk::{LimitKind, RiskLimits, TripAction};
 use rust_decimal_macros::dec;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `data/exchange_info.json`, plus AVAXUSDT, LINKUSDT and LTCUSDT when it lacks them (they
-/// are being added to it on another branch): FILUSDT's entry with Binance's tick and step of
-/// those symbols (AVAX/LINK 0.001 / 0.01, LTC 0.01 / 0.001).
-fn exchange_info(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(root().join("data/exchange_info.json")).unwrap();
-    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let symbols = doc["symbols"].as_array_mut().unwrap();
-    let fil = symbols
-        .iter()
-        .find(|s| s["symbol"] == "FILUSDT")
-        .unwrap()
-        .clone();
-    for (name, base, tick, step) in [
-        ("AVAXUSDT", "AVAX", "0.00100000", "0.01000000"),
-        ("LINKUSDT", "LINK", "0.00100000", "0.01000000"),
-        ("LTCUSDT", "LTC", "0.01000000", "0.00100000"),
-    ] {
-        if symbols.iter().any(|s| s["symbol"] == name) {
-            continue;
-        }
-        let mut s = fil.clone();
-        s["symbol"] = name.into();
-        s["baseAsset"] = base.into();
-        for f in s["filters"].as_array_mut().unwrap() {
-            match f["filterType"].as_str().unwrap() {
-                "PRICE_FILTER" => {
-                    f["tickSize"] = tick.into();
-                    f["minPrice"] = tick.into();
-                }
-                "LOT_SIZE" => {
-                    f["stepSize"] = step.into();
-                    f["minQty"] = step.into();
-                }
-                _ => {}
-            }
-        }
-        symbols.push(s);
-    }
-    let path = dir.join("exchange_info.json");
-    std::fs::write(&path, doc.to_string()).unwrap();
-    path
 }
 
 /// The shipped `config/portfolio.toml`'s grids with `risk` in place of its limits.
@@ -74,7 +31,7 @@ fn portfolio(dir: &Path, risk: &str) -> LoadedPortfolio {
     load(
         &file,
         &[],
-        &exchange_info(dir),
+        &root().join("data/exchange_info.json"),
         Quote::new(dec!(10000)),
         None,
     )

@@ -120,15 +120,12 @@ pub fn run(p: &LoadedPortfolio, limits: &RiskLimits) -> anyhow::Result<Portfolio
     let mut ptr = vec![0usize; series.len()];
     let mut price: Vec<Price> = series.iter().map(|s| s[0].open).collect();
     let mut verdicts = vec![Verdict::Allow; p.grids.len()];
-    loop {
-        let Some(t) = series
-            .iter()
-            .zip(&ptr)
-            .filter_map(|(s, &i)| s.get(i).map(|c| c.open_time_ms))
-            .min()
-        else {
-            break;
-        };
+    while let Some(t) = series
+        .iter()
+        .zip(&ptr)
+        .filter_map(|(s, &i)| s.get(i).map(|c| c.open_time_ms))
+        .min()
+    {
         let now: Vec<Option<&Candle>> = series
             .iter()
             .zip(&ptr)
