@@ -312,6 +312,13 @@ pub trait Exchange: Send + Sync {
         &self,
         symbol: &Symbol,
     ) -> impl Future<Output = Result<Price, ExchangeError>> + Send;
+    /// The price of `symbol` at `time_ms`: the close of the one-minute candle holding that
+    /// moment. A fee paid in a third asset is valued at its fill, not at a later sync.
+    fn price_at(
+        &self,
+        symbol: &Symbol,
+        time_ms: i64,
+    ) -> impl Future<Output = Result<Price, ExchangeError>> + Send;
     /// Best bid and ask.
     fn book_ticker(
         &self,

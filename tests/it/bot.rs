@@ -341,6 +341,9 @@ impl<E: Exchange> Exchange for CandleBeforeCancel<E> {
     async fn server_time(&self) -> Result<i64, ExchangeError> {
         self.inner.server_time().await
     }
+    async fn price_at(&self, s: &Symbol, t: i64) -> Result<Price, ExchangeError> {
+        self.inner.price_at(s, t).await
+    }
     async fn ticker_price(&self, s: &Symbol) -> Result<Price, ExchangeError> {
         self.inner.ticker_price(s).await
     }

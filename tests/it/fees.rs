@@ -1,5 +1,6 @@
-//! Fees paid in BNB: the bot values each at the `BNBUSDT` price when it syncs the fill,
-//! journals that value with the fill, and realised P&L counts it like a quote fee.
+//! Fees paid in BNB: the bot values each at the `BNBUSDT` price of the fill's minute (not the
+//! price when it syncs the fill), journals that value with the fill, and realised P&L counts
+//! it like a quote fee.
 
 use crate::bot::settle;
 use crate::harness::{assert_store_matches_exchange, client, fil_strategy, start_sim, T0};
@@ -17,15 +18,21 @@ use binance_trader::ports::exchange::{
 use binance_trader::ports::store::Store;
 use rust_decimal::Decimal;
 
-/// The real client, except that every sell's fee is reported as 0.0001 BNB and `BNBUSDT` is
-/// priced at 600 (the simulated exchange charges fees in the received asset only; a sell's
-/// is in USDT, so the base position stays true).
+/// The real client, except that every sell's fee is reported as 0.0001 BNB, and `BNBUSDT`
+/// costs 600 + one USDT per minute since `T0` at any past moment but [`BNB_NOW`] now (the
+/// simulated exchange charges fees in the received asset only; a sell's is in USDT, so the
+/// base position stays true).
 struct BnbFees<E> {
     inner: E,
 }
 
 const BNB_FEE: &str = "0.0001";
-const BNB_PRICE: &str = "600";
+const BNB_NOW: &str = "999";
+
+/// `BNBUSDT` at `time_ms` in this test's market.
+fn bnb_at(time_ms: i64) -> Decimal {
+    Decimal::from(600 + (time_ms - T0).div_euclid(60_000))
+}
 
 impl<E: Exchange> Exchange for BnbFees<E> {
     async fn symbol_rules(&self, s: &Symbol) -> Result<SymbolRules, ExchangeError> {
@@ -36,9 +43,15 @@ impl<E: Exchange> Exchange for BnbFees<E> {
     }
     async fn ticker_price(&self, s: &Symbol) -> Result<Price, ExchangeError> {
         if s.as_str() == "BNBUSDT" {
-            return Ok(Price::parse(BNB_PRICE).unwrap());
+            return Ok(Price::parse(BNB_NOW).unwrap());
         }
         self.inner.ticker_price(s).await
+    }
+    async fn price_at(&self, s: &Symbol, t: i64) -> Result<Price, ExchangeError> {
+        if s.as_str() == "BNBUSDT" {
+            return Ok(Price::new(bnb_at(t)));
+        }
+        self.inner.price_at(s, t).await
     }
     async fn book_ticker(&self, s: &Symbol) -> Result<BookTicker, ExchangeError> {
         self.inner.book_ticker(s).await
@@ -92,7 +105,7 @@ fn candle(i: i64, o: &str, h: &str, l: &str, c: &str) -> Candle {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bnb_fee_is_valued_when_synced_and_enters_realised_pnl() {
+async fn a_bnb_fee_is_valued_at_its_fill_and_enters_realised_pnl() {
     let candles = vec![
         candle(0, "4.000", "4.001", "3.999", "4.000"),
         candle(1, "4.000", "4.001", "3.950", "3.955"), // B1 (3.960) fills
@@ -118,8 +131,8 @@ async fn a_bnb_fee_is_valued_when_synced_and_enters_realised_pnl() {
         fills.iter().any(|f| f.side == Side::Sell),
         "no sell: {fills:?}"
     );
-    let value = Decimal::from_str_exact(BNB_FEE).unwrap() * Decimal::from(600);
     for f in fills.iter().filter(|f| f.side == Side::Sell) {
+        let value = Decimal::from_str_exact(BNB_FEE).unwrap() * bnb_at(f.time_ms);
         assert_eq!(f.commission.asset.as_str(), "BNB");
         assert_eq!(f.commission.quote_value, Some(Quote::new(value)), "{f:?}");
     }
@@ -142,4 +155,28 @@ async fn a_bnb_fee_is_valued_when_synced_and_enters_realised_pnl() {
         without.realised_pnl
     );
     assert_store_matches_exchange(bot.store(), bot.exchange()).await;
+}
+
+/// The client reads the price at a moment from the klines: the close of that moment's minute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_price_at_a_moment_is_the_close_of_its_minute() {
+    let candles = vec![
+        candle(0, "4.000", "4.001", "3.999", "4.000"),
+        candle(1, "4.000", "4.101", "3.950", "4.100"),
+        candle(2, "4.100", "4.201", "4.054", "4.200"),
+    ];
+    let sim = start_sim(candles).await;
+    sim.server.step(3);
+    let ex = client(&sim.base);
+    let fil = Symbol::parse("FILUSDT").unwrap();
+    for (at, close) in [
+        (T0 + 90_000, "4.100"),
+        (T0 + 120_000, "4.200"),
+        (T0 + 5, "4.000"),
+    ] {
+        assert_eq!(
+            ex.price_at(&fil, at).await.unwrap(),
+            Price::parse(close).unwrap()
+        );
+    }
 }

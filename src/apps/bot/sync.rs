@@ -105,8 +105,9 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     }
 
     /// A fee paid in a third asset (BNB), valued in the symbol's quote asset: the amount ×
-    /// the `<ASSET><QUOTE>` last price read now, while the fill is synced (seconds after it,
-    /// in normal running). Journalled with the fill, so the P&L it enters is reproducible.
+    /// the `<ASSET><QUOTE>` price at the fill (its minute's close, so a fill synced after
+    /// downtime is still valued when it was paid). Journalled with the fill, so the P&L it
+    /// enters is reproducible.
     /// No such market (refused) → `None`: the fee is kept apart, unvalued, with a warning.
     async fn fee_value(&self, t: &ExchangeTrade) -> Result<Option<Quote>, BotError> {
         let (base, quote) = (&self.rules.base_asset, &self.rules.quote_asset);
@@ -117,7 +118,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         let Ok(market) = Symbol::parse(&format!("{asset}{quote}")) else {
             return Ok(None);
         };
-        match self.exchange.ticker_price(&market).await {
+        match self.exchange.price_at(&market, t.time_ms).await {
             Ok(price) => Ok(Some(Quote::new(t.commission.get() * price.get()))),
             Err(ExchangeError::Rejected(e)) => {
                 tracing::warn!(%market, code = e.code, "fee asset has no price: its fee is not valued");

@@ -66,6 +66,23 @@ impl<T: HttpTransport> BinanceRest<T> {
         parse::book_ticker(&w).map_err(|e| unreadable(endpoints::BOOK_TICKER.path, e))
     }
 
+    /// Close of the one-minute kline holding `time_ms`. A minute not yet served (the moment is
+    /// this minute, or the exchange lags) falls back to the last price: the nearest there is.
+    pub(super) async fn minute_close(
+        &self,
+        symbol: &Symbol,
+        time_ms: i64,
+    ) -> Result<Price, ExchangeError> {
+        let start = time_ms - time_ms.rem_euclid(60_000);
+        let minute = self
+            .klines(symbol, "1m", Some(start), Some(start + 59_999), Some(1))
+            .await?;
+        match minute.first() {
+            Some(candle) if candle.open_time_ms == start => Ok(candle.close),
+            _ => self.last_price(symbol).await,
+        }
+    }
+
     /// Klines of `interval` (`1m`, `1h`, …), oldest first; `limit` at most 1000.
     pub async fn klines(
         &self,

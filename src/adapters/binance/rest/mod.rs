@@ -440,6 +440,10 @@ impl<T: HttpTransport> Exchange for BinanceRest<T> {
         self.last_price(symbol).await
     }
 
+    async fn price_at(&self, symbol: &Symbol, time_ms: i64) -> Result<Price, ExchangeError> {
+        self.minute_close(symbol, time_ms).await
+    }
+
     async fn book_ticker(&self, symbol: &Symbol) -> Result<BookTicker, ExchangeError> {
         self.best_bid_ask(symbol).await
     }
