@@ -60,16 +60,7 @@ impl SimExchange {
         reason: Option<ExpiryReason>,
         now_ms: i64,
     ) -> Result<OrderReport, ApiError> {
-        let s = self.sym(symbol)?;
-        let i = self.books[s]
-            .find_open(order)
-            .ok_or_else(errors::cancel_unknown)?;
-        self.close_rest(s, i, OrderStatus::Expired, now_ms);
-        self.books[s].open[i].expiry_reason = reason;
-        let report = self.books[s].open[i].report(symbol);
-        self.books[s].archive_closed();
-        self.books[s].refresh_bounds();
-        Ok(report)
+        self.close_open(symbol, order, OrderStatus::Expired, reason, now_ms)
     }
 
     /// Sets (or with `None` removes) the account's `MAX_ASSET` limit on `asset`: no single

@@ -9,7 +9,7 @@ use super::fees::FeeSchedule;
 use super::orders::OrderRef;
 use super::{SimConfig, TouchRule};
 use crate::core::money::{Price, Qty};
-use crate::core::order::{OrderStatus, Side};
+use crate::core::order::{ExpiryReason, OrderStatus, Side};
 use crate::core::symbol::Symbol;
 use crate::ports::exchange::{Account, ApiError, BookTicker, ExchangeTrade, NewOrder, OrderReport};
 use rust_decimal::Decimal;
@@ -126,11 +126,25 @@ impl SimExchange {
         order: &OrderRef,
         now_ms: i64,
     ) -> Result<OrderReport, ApiError> {
+        self.close_open(symbol, order, OrderStatus::Canceled, None, now_ms)
+    }
+
+    /// Ends an open order with `status` (and `reason`, for an expiry), releases what it
+    /// locked and archives it. -2011 "Unknown order sent." when it is not open.
+    pub(super) fn close_open(
+        &mut self,
+        symbol: &Symbol,
+        order: &OrderRef,
+        status: OrderStatus,
+        reason: Option<ExpiryReason>,
+        now_ms: i64,
+    ) -> Result<OrderReport, ApiError> {
         let s = self.sym(symbol)?;
         let i = self.books[s]
             .find_open(order)
             .ok_or_else(errors::cancel_unknown)?;
-        self.close_rest(s, i, OrderStatus::Canceled, now_ms);
+        self.close_rest(s, i, status, now_ms);
+        self.books[s].open[i].expiry_reason = reason;
         let report = self.books[s].open[i].report(symbol);
         self.books[s].archive_closed();
         self.books[s].refresh_bounds();
