@@ -43,6 +43,11 @@ pub struct CycleInput<'a> {
     pub market: Market,
     /// The symbol's rules.
     pub rules: &'a SymbolRules,
+    /// Whether to amend shrinking orders in place (the symbol's `amendAllowed`, and an
+    /// executor that can send amends).
+    pub amend_allowed: bool,
+    /// Our orders whose amend the exchange refused: replaced instead.
+    pub amend_refused: &'a std::collections::BTreeSet<crate::core::client_id::ClientOrderId>,
 }
 
 /// What happens to the basket after this cycle.
@@ -120,6 +125,8 @@ pub fn decide_gated(input: &CycleInput<'_>, buys_allowed: bool) -> CycleDecision
         desired,
         actual: input.open_orders,
         revisions: input.revisions,
+        amend_allowed: input.amend_allowed,
+        amend_refused: input.amend_refused,
     }) {
         Ok(reconciliation) => CycleDecision {
             plan,
@@ -223,6 +230,7 @@ mod tests {
             order_types: vec![OrderType::Limit, OrderType::TakeProfitLimit],
             allow_trailing_stop: true,
             cancel_replace_allowed: true,
+            amend_allowed: false,
             filters: SymbolFilters::basic(dec!(0.01), dec!(0.001), dec!(5)),
         }
     }
@@ -253,6 +261,8 @@ mod tests {
                 reference: None,
             },
             rules: &rules,
+            amend_allowed: false,
+            amend_refused: &Default::default(),
         })
     }
 
@@ -302,6 +312,8 @@ mod tests {
                 reference: None,
             },
             rules: &rules,
+            amend_allowed: false,
+            amend_refused: &Default::default(),
         };
         assert!(decide_gated(&input, true).reconciliation.cancels.is_empty());
         let gated = decide_gated(&input, false);

@@ -348,6 +348,16 @@ pub trait Exchange: Send + Sync {
         symbol: &Symbol,
         order: &OrderRef,
     ) -> impl Future<Output = Result<OrderReport, ExchangeError>> + Send;
+    /// Reduces an open order's total quantity to `new_qty` in place, keeping its queue place
+    /// (`order/amend/keepPriority`); it then carries `new_id`. `Unknown` only when a lookup
+    /// could not tell whether the amend took effect (re-sending it is harmless).
+    fn amend(
+        &self,
+        symbol: &Symbol,
+        order: &OrderRef,
+        new_qty: Qty,
+        new_id: &ClientOrderId,
+    ) -> impl Future<Output = Result<OrderReport, ExchangeError>> + Send;
     /// Orders of one symbol, every status, oldest first, at most 1000 (`allOrders`): those
     /// created in the 24 hours from `since_ms`, or with `None` the most recent. Ours, and the
     /// foreign ones set aside (the 1000 count both).

@@ -368,6 +368,15 @@ impl<E: Exchange> Exchange for CandleBeforeCancel<E> {
         }
         self.inner.cancel(s, o).await
     }
+    async fn amend(
+        &self,
+        s: &Symbol,
+        o: &OrderRef,
+        q: binance_trader::core::money::Qty,
+        id: &binance_trader::core::client_id::ClientOrderId,
+    ) -> Result<OrderReport, ExchangeError> {
+        self.inner.amend(s, o, q, id).await
+    }
     async fn all_orders(&self, s: &Symbol, since_ms: Option<i64>) -> Result<Orders, ExchangeError> {
         self.inner.all_orders(s, since_ms).await
     }

@@ -115,6 +115,15 @@ impl<E: Exchange> Exchange for LostAnswers<E> {
     async fn cancel(&self, s: &Symbol, o: &OrderRef) -> Result<OrderReport, ExchangeError> {
         self.inner.cancel(s, o).await
     }
+    async fn amend(
+        &self,
+        s: &Symbol,
+        o: &OrderRef,
+        q: binance_trader::core::money::Qty,
+        id: &binance_trader::core::client_id::ClientOrderId,
+    ) -> Result<OrderReport, ExchangeError> {
+        self.inner.amend(s, o, q, id).await
+    }
     async fn all_orders(
         &self,
         s: &Symbol,

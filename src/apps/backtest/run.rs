@@ -258,6 +258,9 @@ impl<'a> Runner<'a> {
                     reference: None,
                 },
                 rules,
+                // The backtest replaces: its fill model has no queue for an amend to keep.
+                amend_allowed: false,
+                amend_refused: &Default::default(),
             },
             self.gate == Verdict::Allow,
         );
@@ -341,6 +344,7 @@ impl<'a> Runner<'a> {
                     }
                 }
             }
+            Action::Amend(_) => bail!("the backtest does not amend"),
             Action::Replace(r) => {
                 self.execute(Action::Cancel(r.cancel_half()), basket, now)?;
                 self.execute(Action::Create(r.create_half()), basket, now)?;

@@ -1,8 +1,10 @@
-//! Executing the reconciler's actions: every create is journalled as an intent first.
+//! Executing the reconciler's actions: every create is journalled as an intent first. An
+//! amend needs none: it keeps the order's exchange id and client id, so the journal's row for
+//! it is right again at the next sync whatever happened to the request (`.spec/bot.md`).
 
 use crate::apps::bot::{Bot, BotError};
-use crate::core::reconcile::{Action, Cancel, Create};
-use crate::ports::exchange::{Exchange, ExchangeError, NewOrder};
+use crate::core::reconcile::{Action, Amend, Cancel, Create};
+use crate::ports::exchange::{Exchange, ExchangeError, NewOrder, OrderRef};
 use crate::ports::store::{EventLevel, IntentState, OrderIntent, Store};
 
 /// Counts of one basket's execution.
@@ -54,6 +56,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             let outcome = match action {
                 Action::Cancel(c) => self.cancel(basket_id, &c, now).await?,
                 Action::Create(c) => self.create(basket_id, c, now).await?,
+                Action::Amend(a) => self.amend(basket_id, &a, now).await?,
                 Action::Replace(r) => {
                     // Two-step: the successor only when the old order was cancelled as it was
                     // planned (not when it failed, nor when it had filled meanwhile).
@@ -118,6 +121,63 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             }
             Err(e) => {
                 self.action_failed(basket_id, &format!("cancel {}", c.client_id), &e, now)
+                    .await?;
+                Ok(Outcome::Failed)
+            }
+        }
+    }
+
+    /// Reduces an order in place. Refused (`amendAllowed` off, `MAX_NUM_ORDER_AMENDS`
+    /// reached, …): the order is remembered so the next step replaces it instead. Unknown:
+    /// the order is looked up and journalled as the exchange has it (the next step's sync
+    /// would also find it, by its unchanged exchange id).
+    async fn amend(&mut self, basket_id: u32, a: &Amend, now: i64) -> Result<Outcome, BotError> {
+        let symbol = self.settings.strategy.symbol.clone();
+        let result = self
+            .exchange
+            .amend(&symbol, &a.order_ref(), a.new_qty, &a.client_id)
+            .await;
+        match result {
+            Ok(mut report) => {
+                report.spec.slot = a.slot;
+                self.store.upsert_order(basket_id, &report).await?;
+                let text = format!(
+                    "amended {} to {} in place (order {}, executed {})",
+                    a.client_id, report.spec.qty, report.order_id, report.executed_qty
+                );
+                self.event(
+                    now,
+                    Some(basket_id),
+                    EventLevel::Info,
+                    "order_amended",
+                    text,
+                )
+                .await?;
+                // A fill since the plan: the amend still only reduced, but decide again.
+                let changed = report.executed_qty > a.executed_qty || !report.status.is_open();
+                Ok(if changed {
+                    Outcome::Changed
+                } else {
+                    Outcome::Done
+                })
+            }
+            Err(e) => {
+                match &e {
+                    ExchangeError::Rejected(_) => {
+                        self.amend_refused.insert(a.client_id.clone());
+                    }
+                    ExchangeError::Unknown(_) => {
+                        let by = a
+                            .exchange_id
+                            .map_or_else(|| OrderRef::Client(a.client_id.clone()), OrderRef::Id);
+                        if let Ok(Some(mut report)) = self.exchange.query(&symbol, &by).await {
+                            report.spec.slot = a.slot;
+                            self.store.upsert_order(basket_id, &report).await?;
+                        }
+                    }
+                    _ => {}
+                }
+                self.action_failed(basket_id, &format!("amend {}", a.client_id), &e, now)
                     .await?;
                 Ok(Outcome::Failed)
             }

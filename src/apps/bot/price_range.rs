@@ -70,7 +70,8 @@ pub fn without_held(actions: Vec<Action>, held: &BTreeSet<Slot>) -> Vec<Action> 
     actions
         .into_iter()
         .filter(|a| match a {
-            Action::Cancel(_) => true,
+            // Both only reduce what rests.
+            Action::Cancel(_) | Action::Amend(_) => true,
             Action::Create(c) => !held.contains(&c.spec.slot),
             Action::Replace(r) => !held.contains(&r.spec.slot),
         })

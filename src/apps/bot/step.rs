@@ -73,6 +73,9 @@ pub struct Bot<E, S> {
     pub(super) rules_read_ms: Option<i64>,
     /// Baskets whose buys wait for funds (see `holds.rs`).
     pub(super) buy_holds: BuyHolds,
+    /// Orders whose amend the exchange refused: replaced from then on (in memory: after a
+    /// restart one more refused amend costs a request, then the same).
+    pub(super) amend_refused: std::collections::BTreeSet<crate::core::client_id::ClientOrderId>,
 }
 
 impl<E: Exchange, S: Store> Bot<E, S> {
@@ -90,6 +93,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             expiry_reasons: Default::default(),
             rules_read_ms: None,
             buy_holds: BuyHolds::default(),
+            amend_refused: Default::default(),
         })
     }
 
@@ -277,6 +281,8 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 reference: None,
             },
             rules: &self.rules,
+            amend_allowed: self.rules.amend_allowed,
+            amend_refused: &self.amend_refused,
         });
         let (actions, _held) = super::trading_status::allowed_actions(
             self.rules.status,

@@ -53,6 +53,8 @@ pub struct SymbolRules {
     pub allow_trailing_stop: bool,
     /// Whether `order/cancelReplace` is allowed.
     pub cancel_replace_allowed: bool,
+    /// Whether `order/amend/keepPriority` is allowed (`amendAllowed`).
+    pub amend_allowed: bool,
     /// The filters.
     pub filters: SymbolFilters,
 }
@@ -77,6 +79,7 @@ impl SymbolRules {
             ],
             allow_trailing_stop: true,
             cancel_replace_allowed: true,
+            amend_allowed: false,
             filters,
         }
     }

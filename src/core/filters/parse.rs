@@ -321,6 +321,7 @@ fn rules(w: &SymbolWire) -> Result<SymbolRules, ExchangeInfoError> {
             .collect(),
         allow_trailing_stop: w.allow_trailing_stop,
         cancel_replace_allowed: w.cancel_replace_allowed,
+        amend_allowed: w.amend_allowed,
         filters,
     })
 }

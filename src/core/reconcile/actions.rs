@@ -1,6 +1,7 @@
 //! What [`super::reconcile`] decides: the actions, their execution order, and the counts.
 
 use crate::core::client_id::ClientOrderId;
+use crate::core::money::Qty;
 use crate::core::order::{OrderRef, OrderSpec, Slot};
 use std::collections::BTreeMap;
 
@@ -38,6 +39,33 @@ pub struct Replace {
     pub spec: OrderSpec,
 }
 
+/// Reduce one open order's quantity in place (`order/amend/keepPriority`): same order id, same
+/// client id, same place in the queue. Only ever a reduction, so it can never add exposure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amend {
+    /// The order, which keeps this id (it is sent as `newClientOrderId` too).
+    pub client_id: ClientOrderId,
+    /// Its exchange order id when known.
+    pub exchange_id: Option<u64>,
+    /// Its slot.
+    pub slot: Slot,
+    /// The order's new *total* quantity (`newQty`): its executed quantity as planned plus the
+    /// quantity still wanted. Binance compares `newQty` with the original quantity.
+    pub new_qty: Qty,
+    /// The executed quantity the plan saw: a larger one in the answer means it filled since.
+    pub executed_qty: Qty,
+}
+
+impl Amend {
+    /// How to name the order to the exchange: by exchange id when known.
+    pub fn order_ref(&self) -> OrderRef {
+        match self.exchange_id {
+            Some(id) => OrderRef::Id(id),
+            None => OrderRef::Client(self.client_id.clone()),
+        }
+    }
+}
+
 impl Cancel {
     /// How to name the order to the exchange: by exchange id when known.
     pub fn order_ref(&self) -> OrderRef {
@@ -72,6 +100,8 @@ impl Replace {
 pub enum Action {
     /// Cancel an open order.
     Cancel(Cancel),
+    /// Reduce an open order's quantity in place.
+    Amend(Amend),
     /// Cancel an open order and place its successor.
     Replace(Replace),
     /// Place a new order.
@@ -87,6 +117,8 @@ pub struct ReconcileStats {
     pub created: usize,
     /// Replaces.
     pub replaced: usize,
+    /// Amends (quantity reduced in place).
+    pub amended: usize,
     /// Desired orders already on the book as wanted.
     pub unchanged: usize,
     /// Open orders without our prefix (manual orders, other bots), left alone.
@@ -100,13 +132,16 @@ pub struct ReconcileStats {
 /// The result of [`super::reconcile`]: the actions, grouped and each group already in
 /// execution order, plus the revisions to persist before sending any of them.
 ///
-/// Execution order: all `cancels`, then all `replaces`, then all `creates`
-/// ([`Self::actions`]). An executor without `order/cancelReplace` uses
-/// [`Self::two_step_actions`], which splits each replace so every cancel precedes every create.
+/// Execution order: all `cancels`, then all `amends` (they only reduce, like cancels), then all
+/// `replaces`, then all `creates` ([`Self::actions`]). An executor without
+/// `order/cancelReplace` uses [`Self::two_step_actions`], which splits each replace so every
+/// cancel precedes every create.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reconciliation {
     /// Open orders to cancel, in slot order (buys first), then by revision.
     pub cancels: Vec<Cancel>,
+    /// Open orders to reduce in place, in slot order.
+    pub amends: Vec<Amend>,
     /// Open orders to replace, sells first, then in slot order.
     pub replaces: Vec<Replace>,
     /// Orders to place, sells first, then in slot order.
@@ -121,27 +156,34 @@ pub struct Reconciliation {
 impl Reconciliation {
     /// True when the book already matches the plan.
     pub fn is_empty(&self) -> bool {
-        self.cancels.is_empty() && self.replaces.is_empty() && self.creates.is_empty()
+        self.cancels.is_empty()
+            && self.amends.is_empty()
+            && self.replaces.is_empty()
+            && self.creates.is_empty()
     }
 
-    /// Every action in execution order: cancels, replaces, creates.
+    /// Every action in execution order: cancels, amends, replaces, creates.
     pub fn actions(&self) -> impl Iterator<Item = Action> + '_ {
         let cancels = self.cancels.iter().cloned().map(Action::Cancel);
+        let amends = self.amends.iter().cloned().map(Action::Amend);
         let replaces = self.replaces.iter().cloned().map(Action::Replace);
         let creates = self.creates.iter().cloned().map(Action::Create);
-        cancels.chain(replaces).chain(creates)
+        cancels.chain(amends).chain(replaces).chain(creates)
     }
 
-    /// Every action as plain cancels and creates: all cancels (plain, then the cancel halves
-    /// of replaces), then all creates (the create halves of replaces, then plain creates).
+    /// Every action without `order/cancelReplace`: all cancels (plain, then the cancel halves
+    /// of replaces), then the amends, then all creates (the create halves of replaces, then
+    /// plain creates).
     pub fn two_step_actions(&self) -> impl Iterator<Item = Action> + '_ {
         let cancels = self.cancels.iter().cloned();
         let replace_cancels = self.replaces.iter().map(Replace::cancel_half);
+        let amends = self.amends.iter().cloned().map(Action::Amend);
         let replace_creates = self.replaces.iter().map(Replace::create_half);
         let creates = self.creates.iter().cloned();
         cancels
             .chain(replace_cancels)
             .map(Action::Cancel)
+            .chain(amends)
             .chain(replace_creates.chain(creates).map(Action::Create))
     }
 }

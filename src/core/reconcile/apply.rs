@@ -7,7 +7,7 @@ use crate::core::order::{OpenOrder, OrderStatus};
 use std::collections::BTreeSet;
 
 /// The open orders after executing `rec` on `actual`, every action succeeding: cancelled
-/// orders (plain and replaced) are gone, the rest keep their place, and new orders follow in
+/// orders (plain and replaced) are gone, amended ones shrink in place, the rest keep their place, and new orders follow in
 /// execution order as fresh `NEW` orders without an exchange id. For tests and the
 /// backtester's bookkeeping; the live bot reads the book back from the exchange instead.
 pub fn apply(actual: &[OpenOrder], rec: &Reconciliation) -> Vec<OpenOrder> {
@@ -20,7 +20,13 @@ pub fn apply(actual: &[OpenOrder], rec: &Reconciliation) -> Vec<OpenOrder> {
     let kept = actual
         .iter()
         .filter(|o| !gone.contains(&o.client_id))
-        .cloned();
+        .cloned()
+        .map(|mut o| {
+            if let Some(a) = rec.amends.iter().find(|a| a.client_id == o.client_id) {
+                o.spec.qty = a.new_qty;
+            }
+            o
+        });
     let placed = rec
         .replaces
         .iter()

@@ -1,6 +1,6 @@
 //! The diff itself: index both sides by slot, decide per slot, order the result.
 
-use super::Replace;
+use super::{Amend, Replace};
 use super::{Cancel, Create, ReconcileError, ReconcileInput, ReconcileStats, Reconciliation};
 use crate::core::client_id::{ClientOrderId, ParsedId};
 use crate::core::order::{OpenOrder, OrderSpec, Side, Slot};
@@ -46,6 +46,20 @@ pub fn reconcile(input: &ReconcileInput<'_>) -> Result<Reconciliation, Reconcile
             );
             continue;
         }
+        if let Some(((_, newest), older)) = book.open.split_last() {
+            if amendable(input, newest, spec) {
+                out.cancels
+                    .extend(older.iter().map(|(_, o)| cancel(o, slot)));
+                out.amends.push(Amend {
+                    client_id: newest.client_id.clone(),
+                    exchange_id: newest.exchange_id,
+                    slot,
+                    new_qty: newest.executed_qty + spec.qty,
+                    executed_qty: newest.executed_qty,
+                });
+                continue;
+            }
+        }
         let stored = input.revisions.get(&slot).copied().unwrap_or(0);
         let used = stored.max(book.max_rev);
         let rev = used
@@ -74,6 +88,7 @@ pub fn reconcile(input: &ReconcileInput<'_>) -> Result<Reconciliation, Reconcile
     out.creates.sort_by_key(|c| placement_key(&c.spec));
     stats.cancelled = out.cancels.len();
     stats.replaced = out.replaces.len();
+    stats.amended = out.amends.len();
     stats.created = out.creates.len();
     out.stats = stats;
     Ok(out)
@@ -86,14 +101,25 @@ fn placement_key(spec: &OrderSpec) -> (bool, Slot) {
 
 /// True when the open order is exactly what the slot wants now.
 fn matches(order: &OpenOrder, want: &OrderSpec) -> bool {
-    let have = &order.spec;
+    same_but_qty(&order.spec, want) && order.remaining_qty() == want.qty
+}
+
+/// True when the open order may be amended into the wanted one: allowed, not refused before,
+/// everything but the quantity equal, and the remaining quantity only shrinking.
+fn amendable(input: &ReconcileInput<'_>, order: &OpenOrder, want: &OrderSpec) -> bool {
+    input.amend_allowed
+        && !input.amend_refused.contains(&order.client_id)
+        && same_but_qty(&order.spec, want)
+        && want.qty < order.remaining_qty()
+}
+
+fn same_but_qty(have: &OrderSpec, want: &OrderSpec) -> bool {
     have.side == want.side
         && have.order_type == want.order_type
         && have.price == want.price
         && same_stop(have, want)
         && have.trailing_delta == want.trailing_delta
         && have.time_in_force == want.time_in_force
-        && order.remaining_qty() == want.qty
 }
 
 /// Stop prices agree. A trailing order is planned with its activation `stopPrice` while the

@@ -16,6 +16,12 @@
 //! - Orders compare on side, type, price, stop price, trailing delta, time in force and the
 //!   *remaining* quantity (`qty − executed_qty`) against the desired quantity, which is what is
 //!   still wanted for that slot. A partly filled order with the wanted remainder stays.
+//! - An order that differs from the wanted one only by a *smaller* remaining quantity is
+//!   amended in place ([`Amend`], `order/amend/keepPriority`: same order id, same client id,
+//!   queue place kept) when [`ReconcileInput::amend_allowed`] and the order is not in
+//!   [`ReconcileInput::amend_refused`]; otherwise it is replaced. `newQty` is the new total:
+//!   executed plus wanted. The wanted quantity passed the filters as a new order's, so the
+//!   amended total (at least as large, at the same price) passes their minimums too.
 //! - Several open orders in one slot (after a crash): the oldest (lowest revision) that matches
 //!   stays, because it has the better queue position; if none matches, the newest is replaced.
 //!   All others are cancelled.
@@ -39,14 +45,17 @@
 //! 4. a new client id never equals an existing one, and its revision exceeds both the
 //!    persisted revision and every revision seen on the exchange for that slot;
 //! 5. in [`Reconciliation::actions`] and [`Reconciliation::two_step_actions`] every cancel
-//!    (including the cancel half of a replace in the two-step form) comes before every create;
+//!    (including the cancel half of a replace in the two-step form) and every amend comes
+//!    before every create;
+//! 7. an amend names an open order of ours in this basket and only lowers its remaining
+//!    quantity, to the wanted one, never to zero.
 //! 6. the result is deterministic and does not depend on the order of `actual`.
 
 mod actions;
 mod apply;
 mod diff;
 
-pub use actions::{Action, Cancel, Create, ReconcileStats, Reconciliation, Replace};
+pub use actions::{Action, Amend, Cancel, Create, ReconcileStats, Reconciliation, Replace};
 pub use apply::apply;
 pub use diff::reconcile;
 
@@ -54,6 +63,7 @@ use crate::core::client_id::{ClientOrderId, IdPrefix};
 use crate::core::money::Qty;
 use crate::core::order::{OpenOrder, OrderSpec, Slot};
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 /// Everything [`reconcile`] looks at, borrowed from the caller.
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +78,11 @@ pub struct ReconcileInput<'a> {
     pub actual: &'a [OpenOrder],
     /// Highest revision already used per slot of this basket, as persisted by the store.
     pub revisions: &'a BTreeMap<Slot, u32>,
+    /// Whether the symbol allows amending (`amendAllowed`) and the bot may use it.
+    pub amend_allowed: bool,
+    /// Our orders whose amend the exchange refused (say `MAX_NUM_ORDER_AMENDS` reached):
+    /// they are replaced instead, so a refusal never repeats.
+    pub amend_refused: &'a BTreeSet<ClientOrderId>,
 }
 
 /// Inputs [`reconcile`] refuses, because acting on them would mean guessing.

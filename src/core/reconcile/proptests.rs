@@ -60,7 +60,7 @@ fn desired() -> impl Strategy<Value = Vec<OrderSpec>> {
 /// (partly filled so that its remaining quantity is the wanted one) with at most one field
 /// nudged, so that every compared field is exercised.
 fn ours(desired: Vec<OrderSpec>) -> impl Strategy<Value = OpenOrder> {
-    let picks = (any::<u8>(), 0usize..4, any::<usize>(), 0u8..8);
+    let picks = (any::<u8>(), 0usize..4, any::<usize>(), 0u8..9);
     (picks, slot(), 1u32..=6, shape(), 0i64..4).prop_map(
         move |((status, basket_pick, copy, nudge), slot, rev, shape, exec)| {
             // Mostly this basket; sometimes another one, including `30`, whose id starts
@@ -106,6 +106,7 @@ fn nudged(want: &OrderSpec, executed: Qty, nudge: u8) -> OrderSpec {
         5 => spec.time_in_force = spec.time_in_force.map_or(Some(TimeInForce::Ioc), |_| None),
         6 => spec.qty += Qty::new(tenth),
         7 => spec.order_type = OrderType::TakeProfitLimit,
+        8 if spec.qty > Qty::new(tenth) => spec.qty -= Qty::new(tenth),
         _ => {}
     }
     spec
@@ -141,16 +142,47 @@ fn actual(desired: Vec<OrderSpec>) -> impl Strategy<Value = Vec<OpenOrder>> {
     })
 }
 
-/// A plan, a report near it, and the store's revisions.
-fn scenario() -> impl Strategy<Value = (Vec<OrderSpec>, Vec<OpenOrder>, BTreeMap<Slot, u32>)> {
-    desired().prop_flat_map(|d| (Just(d.clone()), actual(d), revisions()))
+/// Whether amending is allowed, and which orders' amends were refused.
+#[derive(Debug, Clone)]
+struct AmendPolicy {
+    allowed: bool,
+    refused: BTreeSet<ClientOrderId>,
+}
+
+type Scenario = (
+    Vec<OrderSpec>,
+    Vec<OpenOrder>,
+    BTreeMap<Slot, u32>,
+    AmendPolicy,
+);
+
+/// A plan, a report near it, the store's revisions and the amend policy (some orders of the
+/// report refused, picked by the bits of a mask).
+fn scenario() -> impl Strategy<Value = Scenario> {
+    desired()
+        .prop_flat_map(|d| (Just(d.clone()), actual(d), revisions()))
+        .prop_flat_map(|(d, a, r)| (Just(d), Just(a), Just(r), any::<bool>(), any::<u16>()))
+        .prop_map(|(d, a, r, allowed, mask)| {
+            let refused = a
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << (i % 16)) != 0)
+                .map(|(_, o)| o.client_id.clone())
+                .collect();
+            (d, a, r, AmendPolicy { allowed, refused })
+        })
 }
 
 fn revisions() -> impl Strategy<Value = BTreeMap<Slot, u32>> {
     proptest::collection::btree_map(slot(), 0u32..9, 0..4)
 }
 
-fn run(desired: &[OrderSpec], actual: &[OpenOrder], revs: &BTreeMap<Slot, u32>) -> Reconciliation {
+fn run(
+    desired: &[OrderSpec],
+    actual: &[OpenOrder],
+    revs: &BTreeMap<Slot, u32>,
+    amend: &AmendPolicy,
+) -> Reconciliation {
     let prefix = prefix();
     reconcile(&ReconcileInput {
         prefix: &prefix,
@@ -158,6 +190,8 @@ fn run(desired: &[OrderSpec], actual: &[OpenOrder], revs: &BTreeMap<Slot, u32>) 
         desired,
         actual,
         revisions: revs,
+        amend_allowed: amend.allowed,
+        amend_refused: &amend.refused,
     })
     .unwrap()
 }
@@ -176,6 +210,7 @@ fn touched(rec: &Reconciliation) -> Vec<ClientOrderId> {
     let cancels = rec.cancels.iter().map(|c| c.client_id.clone());
     cancels
         .chain(rec.replaces.iter().map(|r| r.cancel.clone()))
+        .chain(rec.amends.iter().map(|a| a.client_id.clone()))
         .collect()
 }
 
@@ -198,9 +233,9 @@ proptest! {
 
     #[test]
     fn applying_the_actions_yields_the_desired_set(
-        (desired, actual, revs) in scenario()
+        (desired, actual, revs, policy) in scenario()
     ) {
-        let rec = run(&desired, &actual, &revs);
+        let rec = run(&desired, &actual, &revs, &policy);
         let after = apply(&actual, &rec);
         let untouched_before: Vec<&OpenOrder> = actual.iter().filter(|o| !managed(o)).collect();
         let untouched_after: Vec<&OpenOrder> = after.iter().filter(|o| !managed(o)).collect();
@@ -222,21 +257,21 @@ proptest! {
             );
         }
         prop_assert_eq!(
-            rec.stats.unchanged + rec.stats.replaced + rec.stats.created,
+            rec.stats.unchanged + rec.stats.amended + rec.stats.replaced + rec.stats.created,
             desired.len()
         );
     }
 
     #[test]
     fn reconciling_the_result_again_does_nothing(
-        (desired, actual, revs) in scenario()
+        (desired, actual, revs, policy) in scenario()
     ) {
-        let rec = run(&desired, &actual, &revs);
+        let rec = run(&desired, &actual, &revs, &policy);
         let after = apply(&actual, &rec);
         let mut persisted = revs.clone();
         persisted.extend(rec.revisions_to_persist.iter().map(|(s, r)| (*s, *r)));
         for revs in [&revs, &persisted] {
-            let again = run(&desired, &after, revs);
+            let again = run(&desired, &after, revs, &policy);
             prop_assert!(again.is_empty(), "{:?}", again);
             prop_assert!(again.revisions_to_persist.is_empty());
         }
@@ -244,9 +279,9 @@ proptest! {
 
     #[test]
     fn foreign_and_other_basket_orders_are_never_touched(
-        (desired, actual, revs) in scenario()
+        (desired, actual, revs, policy) in scenario()
     ) {
-        let rec = run(&desired, &actual, &revs);
+        let rec = run(&desired, &actual, &revs, &policy);
         let managed_ids: BTreeSet<&ClientOrderId> =
             actual.iter().filter(|o| managed(o)).map(|o| &o.client_id).collect();
         for id in touched(&rec) {
@@ -261,9 +296,9 @@ proptest! {
 
     #[test]
     fn new_ids_are_fresh_and_pass_every_known_revision(
-        (desired, actual, revs) in scenario()
+        (desired, actual, revs, policy) in scenario()
     ) {
-        let rec = run(&desired, &actual, &revs);
+        let rec = run(&desired, &actual, &revs, &policy);
         let existing: BTreeSet<&ClientOrderId> = actual.iter().map(|o| &o.client_id).collect();
         let mut fresh = BTreeSet::new();
         for (id, slot) in new_ids(&rec) {
@@ -287,33 +322,66 @@ proptest! {
 
     #[test]
     fn every_cancel_comes_before_every_create(
-        (desired, actual, revs) in scenario()
+        (desired, actual, revs, policy) in scenario()
     ) {
-        let rec = run(&desired, &actual, &revs);
+        let rec = run(&desired, &actual, &revs, &policy);
         let rank = |a: &Action| match a {
             Action::Cancel(_) => 0,
-            Action::Replace(_) => 1,
-            Action::Create(_) => 2,
+            Action::Amend(_) => 1,
+            Action::Replace(_) => 2,
+            Action::Create(_) => 3,
         };
         let ranks: Vec<u8> = rec.actions().map(|a| rank(&a)).collect();
         prop_assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{:?}", ranks);
 
         let steps: Vec<u8> = rec.two_step_actions().map(|a| rank(&a)).collect();
-        prop_assert!(steps.iter().all(|r| *r != 1), "two-step form has no replace");
+        prop_assert!(steps.iter().all(|r| *r != 2), "two-step form has no replace");
         prop_assert!(steps.windows(2).all(|w| w[0] <= w[1]), "{:?}", steps);
-        let total = rec.cancels.len() + 2 * rec.replaces.len() + rec.creates.len();
+        let total =
+            rec.cancels.len() + rec.amends.len() + 2 * rec.replaces.len() + rec.creates.len();
         prop_assert_eq!(steps.len(), total);
     }
 
     #[test]
     fn result_is_deterministic_and_ignores_input_order(
-        ((desired, actual, revs), (d_shuffled, a_shuffled)) in scenario().prop_flat_map(|s| {
+        ((desired, actual, revs, policy), (d_shuffled, a_shuffled)) in scenario().prop_flat_map(|s| {
             let shuffled = (Just(s.0.clone()).prop_shuffle(), Just(s.1.clone()).prop_shuffle());
             (Just(s), shuffled)
         })
     ) {
-        let rec = run(&desired, &actual, &revs);
-        prop_assert_eq!(&run(&desired, &actual, &revs), &rec);
-        prop_assert_eq!(&run(&d_shuffled, &a_shuffled, &revs), &rec);
+        let rec = run(&desired, &actual, &revs, &policy);
+        prop_assert_eq!(&run(&desired, &actual, &revs, &policy), &rec);
+        prop_assert_eq!(&run(&d_shuffled, &a_shuffled, &revs, &policy), &rec);
+    }
+
+    /// Invariant 7, and the converse: an order that only has to shrink is amended whenever
+    /// allowed and not refused, never replaced.
+    #[test]
+    fn amends_only_shrink_and_are_used_whenever_allowed(
+        (desired, actual, revs, policy) in scenario()
+    ) {
+        let rec = run(&desired, &actual, &revs, &policy);
+        let want = |slot: Slot| desired.iter().find(|d| d.slot == slot).unwrap();
+        if !policy.allowed {
+            prop_assert!(rec.amends.is_empty());
+        }
+        for a in &rec.amends {
+            prop_assert!(!policy.refused.contains(&a.client_id));
+            let order = actual.iter().find(|o| o.client_id == a.client_id).unwrap();
+            prop_assert!(managed(order));
+            prop_assert_eq!(parsed(order).unwrap().slot, a.slot);
+            prop_assert_eq!(a.executed_qty, order.executed_qty);
+            prop_assert_eq!(a.new_qty - order.executed_qty, want(a.slot).qty);
+            prop_assert!(a.new_qty < order.spec.qty && a.new_qty > order.executed_qty);
+        }
+        for r in &rec.replaces {
+            let order = actual.iter().find(|o| o.client_id == r.cancel).unwrap();
+            let only_shrinks = OrderSpec { qty: order.spec.qty, ..r.spec.clone() } == order.spec
+                && r.spec.qty < order.remaining_qty();
+            prop_assert!(
+                !(policy.allowed && only_shrinks && !policy.refused.contains(&order.client_id)),
+                "{} should have been amended", r.cancel
+            );
+        }
     }
 }

@@ -1,6 +1,7 @@
 use super::*;
 use crate::core::money::Price;
 use crate::core::order::{OrderStatus, OrderType, Side, TimeInForce};
+use std::collections::BTreeSet;
 
 const BASKET: u32 = 7;
 
@@ -61,6 +62,8 @@ fn run(
         desired,
         actual,
         revisions: &revisions,
+        amend_allowed: false,
+        amend_refused: &BTreeSet::new(),
     })
 }
 
@@ -86,6 +89,7 @@ fn render(action: &Action) -> String {
             )
         }
         Action::Create(c) => format!("create {} {}", c.client_id, render_spec(&c.spec)),
+        Action::Amend(a) => format!("amend {} to {}", a.client_id, a.new_qty),
     }
 }
 
@@ -346,6 +350,7 @@ fn stats_count_every_kind() {
         cancelled: 2,
         created: 1,
         replaced: 1,
+        amended: 0,
         unchanged: 1,
         foreign_ignored: 1,
         other_basket_ignored: 2,
@@ -480,4 +485,125 @@ fn a_trailing_sell_is_not_reset_when_the_price_crosses_its_activation() {
     };
     let rec = run(&[other], &[open("gb7-TR-1", armed, "0")], &[(Slot::Tr, 1)]).unwrap();
     assert_eq!(rec.replaces.len(), 1);
+}
+
+/// Reconciles with amending allowed and `refused` amends refused before.
+fn run_amending(desired: &[OrderSpec], actual: &[OpenOrder], refused: &[&str]) -> Vec<String> {
+    let prefix = IdPrefix::default();
+    let refused: BTreeSet<ClientOrderId> = refused.iter().map(|r| id(r)).collect();
+    let rec = reconcile(&ReconcileInput {
+        prefix: &prefix,
+        basket: BASKET,
+        desired,
+        actual,
+        revisions: &BTreeMap::new(),
+        amend_allowed: true,
+        amend_refused: &refused,
+    })
+    .unwrap();
+    assert_eq!(rec.stats.amended, rec.amends.len());
+    if !rec.amends.is_empty() {
+        assert!(
+            rec.revisions_to_persist.len() < desired.len(),
+            "amends use no new id"
+        );
+    }
+    rec.actions().map(|a| render(&a)).collect()
+}
+
+#[test]
+fn only_shrinking_is_amended_in_place_with_the_new_total() {
+    let b1 = Slot::Buy(1);
+    let shrink = [open("gb7-B1-1", limit(b1, "100", "2"), "0")];
+    assert_eq!(
+        run_amending(&[limit(b1, "100", "1.5")], &shrink, &[]),
+        ["amend gb7-B1-1 to 1.5"]
+    );
+    // `newQty` is the total: the executed 0.5 plus the 1 still wanted.
+    let partly = [open("gb7-B1-1", limit(b1, "100", "2"), "0.5")];
+    assert_eq!(
+        run_amending(&[limit(b1, "100", "1")], &partly, &[]),
+        ["amend gb7-B1-1 to 1.5"]
+    );
+    // Growing, or any other field changing, is a replace.
+    assert_eq!(
+        run_amending(&[limit(b1, "100", "3")], &shrink, &[]),
+        ["replace gb7-B1-1 by gb7-B1-2 LIMIT BUY 100 x 3"]
+    );
+    assert_eq!(
+        run_amending(&[limit(b1, "99", "1")], &shrink, &[]),
+        ["replace gb7-B1-1 by gb7-B1-2 LIMIT BUY 99 x 1"]
+    );
+    let mut maker = limit(b1, "100", "1");
+    maker.order_type = OrderType::LimitMaker;
+    maker.time_in_force = None;
+    assert_eq!(
+        run_amending(&[maker], &shrink, &[]),
+        ["replace gb7-B1-1 by gb7-B1-2 LIMIT_MAKER BUY 100 x 1"]
+    );
+}
+
+#[test]
+fn a_refused_or_disallowed_amend_falls_back_to_replace() {
+    let b1 = Slot::Buy(1);
+    let shrink = [open("gb7-B1-1", limit(b1, "100", "2"), "0")];
+    assert_eq!(
+        run_amending(&[limit(b1, "100", "1.5")], &shrink, &["gb7-B1-1"]),
+        ["replace gb7-B1-1 by gb7-B1-2 LIMIT BUY 100 x 1.5"]
+    );
+    // Disallowed: the default of every other test here.
+    let rec = run(&[limit(b1, "100", "1.5")], &shrink, &[]).unwrap();
+    assert!(rec.amends.is_empty());
+    assert_eq!(rec.replaces.len(), 1);
+}
+
+#[test]
+fn duplicates_in_a_slot_amend_the_newest_and_cancel_the_rest() {
+    let b1 = Slot::Buy(1);
+    let actual = [
+        open("gb7-B1-2", limit(b1, "100", "2"), "0"),
+        open("gb7-B1-1", limit(b1, "100", "3"), "0"),
+    ];
+    assert_eq!(
+        run_amending(&[limit(b1, "100", "1")], &actual, &[]),
+        ["cancel gb7-B1-1", "amend gb7-B1-2 to 1"]
+    );
+}
+
+#[test]
+fn amends_come_after_cancels_and_before_creates_in_both_forms() {
+    let actual = [
+        open("gb7-B1-1", limit(Slot::Buy(1), "100", "2"), "0"),
+        open("gb7-B2-1", limit(Slot::Buy(2), "90", "2"), "0"),
+    ];
+    let desired = [
+        limit(Slot::Buy(1), "100", "1"),
+        limit(Slot::Buy(3), "80", "1"),
+    ];
+    let prefix = IdPrefix::default();
+    let rec = reconcile(&ReconcileInput {
+        prefix: &prefix,
+        basket: BASKET,
+        desired: &desired,
+        actual: &actual,
+        revisions: &BTreeMap::new(),
+        amend_allowed: true,
+        amend_refused: &BTreeSet::new(),
+    })
+    .unwrap();
+    let expected = [
+        "cancel gb7-B2-1",
+        "amend gb7-B1-1 to 1",
+        "create gb7-B3-1 LIMIT BUY 80 x 1",
+    ];
+    let all: Vec<String> = rec.actions().map(|a| render(&a)).collect();
+    let two_step: Vec<String> = rec.two_step_actions().map(|a| render(&a)).collect();
+    assert_eq!(all, expected);
+    assert_eq!(two_step, expected);
+    let after = apply(&actual, &rec);
+    let b1 = after
+        .iter()
+        .find(|o| o.client_id == id("gb7-B1-1"))
+        .unwrap();
+    assert_eq!((b1.spec.qty, b1.exchange_id), (q("1"), Some(1)));
 }

@@ -32,9 +32,10 @@ use super::request::{self, Params, Signing};
 use super::transport::{HttpResponse, HttpTransport, ReqwestTransport};
 use super::wire::ServerTime;
 use crate::adapters::clock::SystemClock;
+use crate::core::client_id::ClientOrderId;
 use crate::core::filters::account::AccountFilters;
 use crate::core::filters::SymbolRules;
-use crate::core::money::Price;
+use crate::core::money::{Price, Qty};
 use crate::core::symbol::Symbol;
 use crate::ports::clock::Clock;
 use crate::ports::exchange::{
@@ -474,6 +475,17 @@ impl<T: HttpTransport> Exchange for BinanceRest<T> {
         order: &OrderRef,
     ) -> Result<OrderReport, ExchangeError> {
         self.cancel_order(symbol, order).await
+    }
+
+    async fn amend(
+        &self,
+        symbol: &Symbol,
+        order: &OrderRef,
+        new_qty: Qty,
+        new_id: &ClientOrderId,
+    ) -> Result<OrderReport, ExchangeError> {
+        self.amend_keep_priority(symbol, order, new_qty, new_id)
+            .await
     }
 
     async fn all_orders(

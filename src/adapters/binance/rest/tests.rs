@@ -699,6 +699,7 @@ fn fake_rules(json: &str, symbol: &Symbol) -> Result<SymbolRules, String> {
         order_types: vec![OrderType::Limit],
         allow_trailing_stop: true,
         cancel_replace_allowed: true,
+        amend_allowed: false,
         filters: SymbolFilters::basic(dec!(0.01), dec!(0.001), dec!(5)),
     })
 }

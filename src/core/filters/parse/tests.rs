@@ -66,6 +66,10 @@ fn every_filter_example_fills_its_field() {
     assert_eq!(rules.order_types.len(), 7);
     assert!(!rules.allow_trailing_stop);
     assert!(!rules.cancel_replace_allowed);
+    assert!(
+        !rules.amend_allowed,
+        "`amendAllowed: false` in the docs' example"
+    );
     let expected = SymbolFilters {
         price: PriceFilter {
             min_price: Price::new(dec!(0.000001)),

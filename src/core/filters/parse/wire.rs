@@ -89,6 +89,8 @@ pub(super) struct SymbolWire {
     #[serde(default)]
     pub(super) cancel_replace_allowed: bool,
     #[serde(default)]
+    pub(super) amend_allowed: bool,
+    #[serde(default)]
     pub(super) filters: Vec<Box<RawValue>>,
 }
 

@@ -24,6 +24,7 @@ pub(super) fn rules(filters: SymbolFilters) -> SymbolRules {
         ],
         allow_trailing_stop: true,
         cancel_replace_allowed: true,
+        amend_allowed: false,
         filters,
     }
 }
