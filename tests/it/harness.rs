@@ -34,6 +34,21 @@ pub struct Sim {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
+impl Sim {
+    /// A running exchange from [`serve_on_loopback`]'s answer.
+    pub fn from_parts(
+        base: String,
+        server: SimServer,
+        stop: tokio::sync::oneshot::Sender<()>,
+    ) -> Self {
+        Self {
+            base,
+            server,
+            _stop: stop,
+        }
+    }
+}
+
 /// Serves `candles` of FILUSDT with 10 000 USDT, manual replay.
 pub async fn start_sim(candles: Vec<Candle>) -> Sim {
     start_sim_with_quote(candles, "10000").await

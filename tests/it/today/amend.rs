@@ -1,0 +1,177 @@
+//! The bot amends a resting order in place when the slot only wants less of it
+//! (`order/amend/keepPriority`): the order keeps its id and queue place, the journal follows.
+//! Without `amendAllowed` it falls back to cancel + create.
+//!
+//! The state: the grid resting, then one buy of ours on the book with more quantity than its
+//! slot wants (journalled, same client id, same price): what any shrink of a slot leaves.
+
+use crate::bot::{settings, settle};
+use crate::harness::{
+    assert_store_matches_exchange, client, fil_config, root, serve_on_loopback, wave_candles, Sim,
+    KEY, SECRET,
+};
+use binance_trader::adapters::binance::rest::BinanceRest;
+use binance_trader::adapters::binance::transport::ReqwestTransport;
+use binance_trader::adapters::memory_store::MemoryStore;
+use binance_trader::adapters::sim::server::{SimServer, Speed};
+use binance_trader::apps::bot::Bot;
+use binance_trader::core::money::Qty;
+use binance_trader::core::order::Slot;
+use binance_trader::core::symbol::Symbol;
+use binance_trader::ports::exchange::{Exchange, NewOrder, OrderRef};
+use binance_trader::ports::store::Store;
+
+fn fil() -> Symbol {
+    Symbol::parse("FILUSDT").unwrap()
+}
+
+/// A FILUSDT exchange whose `amendAllowed` is `allowed` and `MAX_NUM_ORDER_AMENDS` is
+/// `max_amends`.
+async fn sim_with_amend(allowed: bool, max_amends: u32) -> Sim {
+    let text = std::fs::read_to_string(root().join("data/exchange_info.json")).unwrap();
+    let mut info: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for s in info["symbols"].as_array_mut().unwrap() {
+        if s["symbol"] == "FILUSDT" {
+            s["amendAllowed"] = allowed.into();
+            for f in s["filters"].as_array_mut().unwrap() {
+                if f["filterType"] == "MAX_NUM_ORDER_AMENDS" {
+                    f["maxNumOrderAmends"] = max_amends.into();
+                }
+            }
+        }
+    }
+    let cfg = fil_config(
+        info.to_string(),
+        wave_candles(1),
+        Speed::Manual,
+        "10000",
+        (KEY, SECRET),
+    );
+    let server = SimServer::new(cfg).unwrap();
+    let (base, stop) = serve_on_loopback(&server).await;
+    Sim::from_parts(base, server, stop)
+}
+
+/// Runs the bot until the grid rests, then swaps its `B1` buy for one with the same client id
+/// and price but twice the quantity, journalled like the original. Returns the bot, the
+/// wanted quantity and the bigger order's exchange id.
+async fn grid_with_an_oversized_buy(
+    sim: &Sim,
+) -> (Bot<BinanceRest<ReqwestTransport>, MemoryStore>, Qty, u64) {
+    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings())
+        .await
+        .unwrap();
+    settle(&mut bot).await;
+    let b1 = bot
+        .store()
+        .open_orders()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.slot == Slot::Buy(1))
+        .expect("the grid's first buy rests");
+    let ex = client(&sim.base);
+    ex.cancel(&fil(), &OrderRef::Id(b1.report.order_id))
+        .await
+        .unwrap();
+    let mut bigger = b1.report.spec.clone();
+    bigger.qty = b1.report.spec.qty + b1.report.spec.qty;
+    let placed = ex
+        .place(&NewOrder {
+            symbol: fil(),
+            client_id: b1.report.client_id.clone(),
+            spec: bigger,
+        })
+        .await
+        .unwrap();
+    // Journalled as the bot journals its own orders (the cancelled one too).
+    let mut cancelled = ex
+        .query(&fil(), &OrderRef::Id(b1.report.order_id))
+        .await
+        .unwrap()
+        .unwrap();
+    cancelled.spec.slot = Slot::Buy(1);
+    bot.store()
+        .upsert_order(b1.basket_id, &cancelled)
+        .await
+        .unwrap();
+    let mut journalled = placed.clone();
+    journalled.spec.slot = Slot::Buy(1);
+    bot.store()
+        .upsert_order(b1.basket_id, &journalled)
+        .await
+        .unwrap();
+    (bot, b1.report.spec.qty, placed.order_id)
+}
+
+/// Amend allowed: the oversized buy shrinks in place to what the slot wants; same exchange
+/// id and client id (queue place kept), one order in the slot, journal equal to the exchange.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resting_buy_that_only_shrinks_is_amended_in_place() {
+    let sim = sim_with_amend(true, 10).await;
+    let (mut bot, wanted, big_id) = grid_with_an_oversized_buy(&sim).await;
+    settle(&mut bot).await;
+    let ex = client(&sim.base);
+    let open = ex.open_orders(&fil()).await.unwrap();
+    let b1: Vec<_> = open
+        .iter()
+        .filter(|o| o.client_id.to_string().contains("-B1-"))
+        .collect();
+    assert_eq!(b1.len(), 1, "one order in the slot: {b1:?}");
+    assert_eq!(
+        b1[0].order_id, big_id,
+        "the same order: its queue place kept"
+    );
+    assert_eq!(b1[0].spec.qty, wanted, "shrunk to what the slot wants");
+    let events = bot.store().events(50).await.unwrap();
+    assert!(
+        events.iter().any(|e| e.kind == "order_amended"),
+        "{events:?}"
+    );
+    assert!(!events.iter().any(|e| e.kind == "order_cancelled"));
+    assert_store_matches_exchange(bot.store(), &ex).await;
+}
+
+/// `amendAllowed: false` (read from exchangeInfo: no amend is sent), or an amend refused by
+/// `MAX_NUM_ORDER_AMENDS` (-1013, the order then marked so it is not retried): the order is
+/// replaced by cancel + create under a new id, and the journal equals the exchange.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_amend_allowed_a_shrinking_buy_is_replaced() {
+    shrinking_buy_is_replaced(sim_with_amend(false, 10).await, 0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_amend_refused_by_the_amend_limit_falls_back_to_replace() {
+    shrinking_buy_is_replaced(sim_with_amend(true, 0).await, 1).await;
+}
+
+async fn shrinking_buy_is_replaced(sim: Sim, refusals: usize) {
+    let (mut bot, wanted, big_id) = grid_with_an_oversized_buy(&sim).await;
+    settle(&mut bot).await;
+    let ex = client(&sim.base);
+    let open = ex.open_orders(&fil()).await.unwrap();
+    let b1: Vec<_> = open
+        .iter()
+        .filter(|o| o.client_id.to_string().contains("-B1-"))
+        .collect();
+    assert_eq!(b1.len(), 1, "one order in the slot: {b1:?}");
+    assert_ne!(b1[0].order_id, big_id, "replaced by a new order");
+    assert_eq!(b1[0].spec.qty, wanted);
+    let old = ex
+        .query(&fil(), &OrderRef::Id(big_id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!old.status.is_open());
+    let events = bot.store().events(100).await.unwrap();
+    let refused = events
+        .iter()
+        .filter(|e| e.kind == "action_failed" && e.message.starts_with("amend "))
+        .count();
+    assert_eq!(
+        refused, refusals,
+        "a refused amend is not retried: {events:?}"
+    );
+    assert!(!events.iter().any(|e| e.kind == "order_amended"));
+    assert_store_matches_exchange(bot.store(), &ex).await;
+}
