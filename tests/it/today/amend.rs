@@ -15,11 +15,18 @@ use binance_trader::adapters::binance::transport::ReqwestTransport;
 use binance_trader::adapters::memory_store::MemoryStore;
 use binance_trader::adapters::sim::server::{SimServer, Speed};
 use binance_trader::apps::bot::Bot;
+use binance_trader::core::client_id::ClientOrderId;
+use binance_trader::core::filters::SymbolRules;
+use binance_trader::core::money::Price;
 use binance_trader::core::money::Qty;
 use binance_trader::core::order::Slot;
 use binance_trader::core::symbol::Symbol;
-use binance_trader::ports::exchange::{Exchange, NewOrder, OrderRef};
+use binance_trader::ports::exchange::{
+    Account, BookTicker, Exchange, ExchangeError, ExchangeTrade, NewOrder, OrderRef, OrderReport,
+    Orders,
+};
 use binance_trader::ports::store::Store;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 fn fil() -> Symbol {
     Symbol::parse("FILUSDT").unwrap()
@@ -174,4 +181,113 @@ async fn shrinking_buy_is_replaced(sim: Sim, refusals: usize) {
     );
     assert!(!events.iter().any(|e| e.kind == "order_amended"));
     assert_store_matches_exchange(bot.store(), &ex).await;
+}
+
+/// An exchange whose first amend has an unknown outcome: executed (`executed`) or not, the
+/// answer is lost either way.
+struct LostAmendAnswer<E> {
+    inner: E,
+    executed: bool,
+    lost: AtomicBool,
+}
+
+impl<E: Exchange> Exchange for LostAmendAnswer<E> {
+    async fn symbol_rules(&self, s: &Symbol) -> Result<SymbolRules, ExchangeError> {
+        self.inner.symbol_rules(s).await
+    }
+    async fn server_time(&self) -> Result<i64, ExchangeError> {
+        self.inner.server_time().await
+    }
+    async fn ticker_price(&self, s: &Symbol) -> Result<Price, ExchangeError> {
+        self.inner.ticker_price(s).await
+    }
+    async fn price_at(&self, s: &Symbol, time_ms: i64) -> Result<Price, ExchangeError> {
+        self.inner.price_at(s, time_ms).await
+    }
+    async fn book_ticker(&self, s: &Symbol) -> Result<BookTicker, ExchangeError> {
+        self.inner.book_ticker(s).await
+    }
+    async fn account(&self) -> Result<Account, ExchangeError> {
+        self.inner.account().await
+    }
+    async fn open_orders(&self, s: &Symbol) -> Result<Orders, ExchangeError> {
+        self.inner.open_orders(s).await
+    }
+    async fn place(&self, o: &NewOrder) -> Result<OrderReport, ExchangeError> {
+        self.inner.place(o).await
+    }
+    async fn query(&self, s: &Symbol, o: &OrderRef) -> Result<Option<OrderReport>, ExchangeError> {
+        self.inner.query(s, o).await
+    }
+    async fn cancel(&self, s: &Symbol, o: &OrderRef) -> Result<OrderReport, ExchangeError> {
+        self.inner.cancel(s, o).await
+    }
+    async fn amend(
+        &self,
+        s: &Symbol,
+        o: &OrderRef,
+        q: Qty,
+        id: &ClientOrderId,
+    ) -> Result<OrderReport, ExchangeError> {
+        if self.lost.swap(false, Ordering::SeqCst) {
+            if self.executed {
+                self.inner.amend(s, o, q, id).await?;
+            }
+            return Err(ExchangeError::Unknown("answer lost".into()));
+        }
+        self.inner.amend(s, o, q, id).await
+    }
+    async fn all_orders(&self, s: &Symbol, since_ms: Option<i64>) -> Result<Orders, ExchangeError> {
+        self.inner.all_orders(s, since_ms).await
+    }
+    async fn my_trades(&self, s: &Symbol, from: u64) -> Result<Vec<ExchangeTrade>, ExchangeError> {
+        self.inner.my_trades(s, from).await
+    }
+}
+
+/// An amend whose answer is lost after it took effect: the bot looks the order up in the
+/// same step and journals what the exchange has (the shrunk quantity); nothing is replaced.
+/// Lost before it took effect: the journal keeps the old quantity, the next step amends again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_amend_with_an_unknown_outcome_is_looked_up_and_journalled() {
+    for executed in [true, false] {
+        let sim = sim_with_amend(true, 10).await;
+        let (bot, wanted, big_id) = grid_with_an_oversized_buy(&sim).await;
+        let ex = LostAmendAnswer {
+            inner: client(&sim.base),
+            executed,
+            lost: true.into(),
+        };
+        let mut bot = Bot::new(ex, bot.into_store(), settings()).await.unwrap();
+        let report = bot.step().await.unwrap();
+        assert_eq!(report.failed, 1, "the amend's outcome is unknown");
+        let journalled = bot
+            .store()
+            .order_by_exchange_id(&fil(), big_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let on_book = client(&sim.base)
+            .query(&fil(), &OrderRef::Id(big_id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            journalled.report.spec.qty, on_book.spec.qty,
+            "executed: {executed}: the journal says what the exchange says in the same step"
+        );
+        assert_eq!(on_book.spec.qty == wanted, executed);
+        settle(&mut bot).await;
+        let ex = client(&sim.base);
+        let b1: Vec<_> = ex
+            .open_orders(&fil())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.client_id.to_string().contains("-B1-"))
+            .collect();
+        assert_eq!(b1.len(), 1, "{b1:?}");
+        assert_eq!((b1[0].order_id, b1[0].spec.qty), (big_id, wanted));
+        assert_store_matches_exchange(bot.store(), &ex).await;
+    }
 }
