@@ -85,6 +85,14 @@ async fn full_baskets_with_a_restart<S: Store>(store: S) {
             sells.len()
         );
     }
+    // TP2 shrinks at an unchanged price once TP1 has sold: amended in place, not replaced.
+    let events = store.events(10_000).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "order_amended" && e.message.contains("-TP2-")),
+        "no TP2 amended in place"
+    );
     assert_store_matches_exchange(store, &client(&sim.base)).await;
 }
 
