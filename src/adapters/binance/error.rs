@@ -84,7 +84,7 @@ pub fn banned_until_ms(msg: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
-/// Whether the response is an IP ban: HTTP 418, or -1003 "… banned until <ms>".
+/// Whether the response is an IP ban: HTTP 418, or -1003 "… banned until `<ms>`".
 pub fn is_ban(resp: &HttpResponse) -> bool {
     resp.status == 418 || ban_until_in_body(resp).is_some()
 }
