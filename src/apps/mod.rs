@@ -8,6 +8,7 @@ pub mod cli;
 pub mod dashboard;
 pub mod exchange_sim;
 pub mod key_safety;
+pub mod mode;
 pub mod paper;
 pub mod settings_file;
 pub mod trade;

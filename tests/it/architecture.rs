@@ -73,3 +73,92 @@ fn core_has_no_io_clock_randomness_or_floats() {
         offences.join("\n")
     );
 }
+
+/// The dashboard's layers (`src/apps/dashboard/mod.rs`), lowest first. A module may import
+/// only from its own layer's modules listed before it or from lower layers, so the imports
+/// form no circle and the views never reach up into the routes.
+const DASHBOARD_LAYERS: &[&[&str]] = &[
+    &[
+        "error", "pair", "limiter", "auth", "flash", "ledger", "filters", "format",
+    ],
+    &["view", "detail", "chart", "journal", "stats"],
+    &["read", "events"],
+    &["state"],
+    &["pages", "actions", "api", "stream", "notes"],
+    &["mod"],
+];
+
+fn dashboard_rank(module: &str) -> Option<(usize, usize)> {
+    DASHBOARD_LAYERS
+        .iter()
+        .enumerate()
+        .find_map(|(layer, names)| {
+            names
+                .iter()
+                .position(|n| *n == module)
+                .map(|pos| (layer, pos))
+        })
+}
+
+/// The dashboard modules a line of code names (`super::x`, `crate::apps::dashboard::x`).
+fn dashboard_refs(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for prefix in ["super::", "crate::apps::dashboard::"] {
+        for (idx, _) in code.match_indices(prefix) {
+            let rest = &code[idx + prefix.len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn dashboard_modules_import_only_downwards() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/apps/dashboard");
+    let mut offences = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let module = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let Some(own) = dashboard_rank(&module) else {
+            offences.push(format!("{module}.rs is in no layer of DASHBOARD_LAYERS"));
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Unit tests (`mod tests` at the end) may use anything of their own module.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (n, line) in code.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if code.contains("crate::apps::trade") || code.contains("crate::apps::paper") {
+                offences.push(format!(
+                    "{module}.rs:{}: the dashboard imports the commands that start it",
+                    n + 1
+                ));
+            }
+            for name in dashboard_refs(code) {
+                let Some(theirs) = dashboard_rank(&name) else {
+                    continue;
+                };
+                if module != "mod" && theirs >= own {
+                    offences.push(format!(
+                        "{module}.rs:{}: imports `{name}`, which is not below it",
+                        n + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "dashboard layering broken:\n{}",
+        offences.join("\n")
+    );
+}

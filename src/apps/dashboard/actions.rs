@@ -3,8 +3,10 @@
 //! with a redirect (post/redirect/get) and leaves its result as a one-time flash message.
 
 use super::auth::Login;
-use super::pages::{login_page, PageError};
-use super::DashboardState;
+use super::error::PageError;
+use super::flash::Flash;
+use super::pages::login_page;
+use super::state::DashboardState;
 use crate::apps::bot::runner::BotCommand;
 use crate::ports::store::Store;
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -17,19 +19,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// Cookie naming the pending flash message.
-const FLASH_COOKIE: &str = "bt_flash";
 /// How long the dashboard waits for the bot to answer a command.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// A one-time message shown after an action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flash {
-    /// True for a failure.
-    pub error: bool,
-    /// The text.
-    pub text: String,
-}
 
 /// A form that carries only the CSRF token.
 #[derive(Debug, Deserialize)]
@@ -47,58 +38,12 @@ pub(super) struct LoginForm {
     password: String,
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
 fn set_cookie(value: String) -> [(header::HeaderName, String); 1] {
     [(header::SET_COOKIE, value)]
 }
 
-/// Takes the request's flash message (once) and the header that clears its cookie.
-pub(super) fn take_flash<S>(
-    state: &DashboardState<S>,
-    headers: &HeaderMap,
-) -> (Option<Flash>, HeaderMap) {
-    let mut clear = HeaderMap::new();
-    let Some(id) = cookie(headers, FLASH_COOKIE) else {
-        return (None, clear);
-    };
-    let flash = state
-        .flashes
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&id);
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
-    )) {
-        clear.insert(header::SET_COOKIE, v);
-    }
-    (flash, clear)
-}
-
 fn redirect_with_flash<S>(state: &DashboardState<S>, to: &str, flash: Flash) -> Response {
-    let id = super::auth::new_token();
-    let mut flashes = state.flashes.lock().unwrap_or_else(|e| e.into_inner());
-    if flashes.len() > 1_000 {
-        flashes.clear();
-    }
-    flashes.insert(id.clone(), flash);
-    drop(flashes);
-    (
-        set_cookie(format!(
-            "{FLASH_COOKIE}={id}; Path=/; Max-Age=300; HttpOnly; SameSite=Strict"
-        )),
-        Redirect::to(to),
-    )
-        .into_response()
+    (set_cookie(state.flashes.put(flash)), Redirect::to(to)).into_response()
 }
 
 fn csrf_refused() -> Response {
@@ -216,7 +161,7 @@ async fn ask<S, T>(
         .map_err(|_| "the bot is not running".to_string())?;
     let answer = tokio::time::timeout(COMMAND_TIMEOUT, rx).await;
     // Whatever the bot did, the next page must show it, not a cached view.
-    state.invalidate_live().await;
+    state.read.invalidate_live().await;
     match answer {
         Ok(Ok(answer)) => answer,
         Ok(Err(_)) => Err("the bot stopped before answering".into()),

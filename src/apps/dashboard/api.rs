@@ -2,9 +2,9 @@
 //! static assets.
 
 use super::detail::{BasketDetail, HistoryParams, HistoryView};
-use super::pages::PageError;
+use super::error::PageError;
+use super::state::DashboardState;
 use super::view::LiveView;
-use super::DashboardState;
 use crate::ports::store::Store;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -20,7 +20,7 @@ const JS: &str = include_str!("../../../assets/dashboard.js");
 pub(super) async fn state<S: Store + 'static>(
     State(state): State<DashboardState<S>>,
 ) -> Result<Json<LiveView>, PageError> {
-    Ok(Json(state.live_view().await?))
+    Ok(Json(state.read.live_view().await?))
 }
 
 /// `GET /api/orders/history`.
@@ -28,10 +28,8 @@ pub(super) async fn history<S: Store + 'static>(
     State(state): State<DashboardState<S>>,
     Query(params): Query<HistoryParams>,
 ) -> Result<Json<HistoryView>, PageError> {
-    let filter = params
-        .filter()
-        .map_err(|e| PageError(StatusCode::BAD_REQUEST, e))?;
-    Ok(Json(state.history_view(filter).await?))
+    let filter = params.filter().map_err(PageError::bad_request)?;
+    Ok(Json(state.read.history_view(filter).await?))
 }
 
 /// `GET /api/baskets/{id}`.
@@ -39,7 +37,7 @@ pub(super) async fn basket<S: Store + 'static>(
     State(state): State<DashboardState<S>>,
     Path(id): Path<u32>,
 ) -> Result<Json<BasketDetail>, PageError> {
-    match state.basket_detail(id).await? {
+    match state.read.basket_detail(id).await? {
         Some(d) => Ok(Json(d)),
         None => Err(PageError(StatusCode::NOT_FOUND, format!("no basket {id}"))),
     }
@@ -59,7 +57,7 @@ pub(super) async fn metrics<S: Store + 'static>(
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.metrics.encode(),
+        state.read.metrics.encode(),
     )
 }
 

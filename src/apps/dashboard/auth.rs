@@ -12,8 +12,8 @@
 //! - Every POST carries a CSRF token: the session's own, or (no password, and on the login
 //!   form) one random per process. Tokens are compared in constant time.
 
+use super::error::DashboardError;
 use super::limiter::{Limiter, LoginDelays, Verdict};
-use super::DashboardError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::http::{HeaderMap, HeaderName};

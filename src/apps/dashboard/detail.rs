@@ -1,10 +1,12 @@
-//! Data of `/orders/history` and `/baskets/{id}` (and their `/api/...` twins).
+//! Data of `/orders/history` and `/baskets/{id}` (and their `/api/...` twins), built from
+//! records the reader ([`super::read`]) fetched. Pure: no store, no clock.
 
+use super::ledger::Book;
 use super::view::{basket_view, BasketView};
-use super::DashboardState;
+use crate::core::fill::Fill;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::{Side, Slot};
-use crate::ports::store::{FillQuery, Store, StoreError};
+use crate::ports::store::{BasketRecord, OrderRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -167,96 +169,64 @@ pub struct BasketDetail {
     pub fills: Vec<FillRow>,
 }
 
-impl<S: Store> DashboardState<S> {
-    /// One page of filled orders.
-    pub async fn history_view(&self, filter: HistoryFilter) -> Result<HistoryView, StoreError> {
-        let books = self.ledger.refresh(&*self.store).await?;
-        let mut query = FillQuery {
-            basket_id: filter.basket,
-            side: filter.side,
-            offset: 0,
-            limit: 0,
-        };
-        let total = self.store.count_fills(&query).await?;
-        query.offset = (filter.page - 1).saturating_mul(filter.per_page);
-        query.limit = filter.per_page;
-        let rows = self
-            .store
-            .fills(&query)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let pnl = books.sell_pnl(r.basket_id, r.fill.trade_id);
-                fill_row(r.basket_id, &r.fill, pnl)
-            })
-            .collect();
-        Ok(HistoryView {
-            filter,
-            total,
-            pages: total.div_ceil(filter.per_page).max(1),
-            rows,
-        })
+/// The detail of one basket from its record, book, orders and fills.
+pub fn basket_detail(
+    record: &BasketRecord,
+    book: &Book,
+    orders: &[OrderRecord],
+    fills: &[Fill],
+    last: Option<Price>,
+) -> BasketDetail {
+    let id = record.basket.id;
+    let open: Vec<_> = orders
+        .iter()
+        .filter(|o| o.report.status.is_open())
+        .cloned()
+        .collect();
+    let mut levels: BTreeMap<Slot, (Qty, Quote)> = BTreeMap::new();
+    for f in fills.iter().filter(|f| f.side == Side::Buy) {
+        let e = levels.entry(f.slot).or_insert((Qty::ZERO, Quote::ZERO));
+        e.0 += f.qty;
+        e.1 += f.notional();
     }
-
-    /// One basket, or `None` when it does not exist.
-    pub async fn basket_detail(&self, id: u32) -> Result<Option<BasketDetail>, StoreError> {
-        let Some(record) = self.store.basket(id).await? else {
-            return Ok(None);
-        };
-        let books = self.ledger.refresh(&*self.store).await?;
-        let book = self.book(&books, &record);
-        let last = self.last_price().await?;
-        let orders = self.store.orders(id).await?;
-        let fills = self.store.basket_fills(id).await?;
-        let open: Vec<_> = orders
+    BasketDetail {
+        basket: basket_view(record, book, &open, last),
+        status: record.basket.status.as_str(),
+        created_ms: record.basket.created_ms,
+        closed_ms: record.closed_ms,
+        levels: levels
+            .into_iter()
+            .filter(|(_, (q, _))| q.is_positive())
+            .map(|(slot, (qty, cost))| LevelRow {
+                slot: slot.to_string(),
+                qty,
+                avg_price: cost / qty,
+                unrealised: last.map(|p| p * qty - cost),
+            })
+            .collect(),
+        orders: orders
             .iter()
-            .filter(|o| o.report.status.is_open())
-            .cloned()
-            .collect();
-        let mut levels: BTreeMap<Slot, (Qty, Quote)> = BTreeMap::new();
-        for f in fills.iter().filter(|f| f.side == Side::Buy) {
-            let e = levels.entry(f.slot).or_insert((Qty::ZERO, Quote::ZERO));
-            e.0 += f.qty;
-            e.1 += f.notional();
-        }
-        Ok(Some(BasketDetail {
-            basket: basket_view(&record, &book, &open, last),
-            status: record.basket.status.as_str(),
-            created_ms: record.basket.created_ms,
-            closed_ms: record.closed_ms,
-            levels: levels
-                .into_iter()
-                .filter(|(_, (q, _))| q.is_positive())
-                .map(|(slot, (qty, cost))| LevelRow {
-                    slot: slot.to_string(),
-                    qty,
-                    avg_price: cost / qty,
-                    unrealised: last.map(|p| p * qty - cost),
-                })
-                .collect(),
-            orders: orders
-                .iter()
-                .map(|o| OrderRow {
-                    client_id: o.report.client_id.to_string(),
-                    order_id: o.report.order_id,
-                    slot: o.slot.to_string(),
-                    side: o.report.side.as_str(),
-                    order_type: o.report.spec.order_type.as_str(),
-                    status: o.report.status.as_str(),
-                    price: o.report.spec.price.or(o.report.spec.stop_price),
-                    qty: o.report.spec.qty,
-                    executed: o.report.executed_qty,
-                })
-                .collect(),
-            fills: fills
-                .iter()
-                .map(|f| fill_row(id, f, book.sell_pnl.get(&f.trade_id).copied()))
-                .collect(),
-        }))
+            .map(|o| OrderRow {
+                client_id: o.report.client_id.to_string(),
+                order_id: o.report.order_id,
+                slot: o.slot.to_string(),
+                side: o.report.side.as_str(),
+                order_type: o.report.spec.order_type.as_str(),
+                status: o.report.status.as_str(),
+                price: o.report.spec.price.or(o.report.spec.stop_price),
+                qty: o.report.spec.qty,
+                executed: o.report.executed_qty,
+            })
+            .collect(),
+        fills: fills
+            .iter()
+            .map(|f| fill_row(id, f, book.sell_pnl.get(&f.trade_id).copied()))
+            .collect(),
     }
 }
 
-fn fill_row(basket_id: u32, f: &crate::core::fill::Fill, realised: Option<Quote>) -> FillRow {
+/// A fill's row; `realised` is the sell's realised P&L from the basket's book.
+pub fn fill_row(basket_id: u32, f: &Fill, realised: Option<Quote>) -> FillRow {
     FillRow {
         time_ms: f.time_ms,
         basket_id,

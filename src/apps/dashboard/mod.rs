@@ -5,162 +5,42 @@
 //!
 //! Entry points: [`DashboardState::new`] (store, command channel to the bot, mode, pair,
 //! optional password hash), [`serve`], [`router`] (for tests that drive it in-process).
+//!
+//! Layers, each importing only from the ones before it (`tests/it/architecture.rs` checks):
+//! 1. basics: [`error`], [`flash`], [`pair`], [`auth`], [`limiter`], [`ledger`], `filters`;
+//! 2. views, pure: [`view`], [`detail`];
+//! 3. the reader of the store with its caches: [`read`];
+//! 4. the shared handler state: [`state`];
+//! 5. routes: `pages`, `actions`, `api`; and this file, which wires them.
 
 mod actions;
 mod api;
 pub mod auth;
 pub mod detail;
+pub mod error;
 mod filters;
+pub mod flash;
 pub mod ledger;
 pub mod limiter;
 mod pages;
+pub mod pair;
+pub mod read;
+pub mod state;
 pub mod view;
 
-use crate::apps::bot::runner::BotCommand;
-use crate::apps::bot::BotMetrics;
-use crate::apps::trade::Mode;
-use crate::core::filters::SymbolRules;
-use crate::core::symbol::{Asset, Symbol};
+pub use error::DashboardError;
+pub use pair::Pair;
+pub use state::{check_access, DashboardState};
+
 use crate::ports::store::Store;
-use auth::{Access, Auth};
 use axum::extract::Request;
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use ledger::Ledger;
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
-
-/// Why the dashboard cannot start.
-#[derive(Debug, thiserror::Error)]
-pub enum DashboardError {
-    /// Bad configuration (listen address, password hash).
-    #[error("dashboard: {0}")]
-    Config(String),
-    /// The socket failed.
-    #[error("dashboard: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-/// The traded pair: its name and its two assets (commissions are booked by asset).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pair {
-    /// The symbol (`FILUSDT`).
-    pub symbol: Symbol,
-    /// Base asset (`FIL`).
-    pub base: Asset,
-    /// Quote asset (`USDT`).
-    pub quote: Asset,
-}
-
-impl Pair {
-    /// The pair of a symbol's exchange rules.
-    pub fn from_rules(rules: &SymbolRules) -> Self {
-        Self {
-            symbol: rules.symbol.clone(),
-            base: rules.base_asset.clone(),
-            quote: rules.quote_asset.clone(),
-        }
-    }
-}
-
-/// Everything the handlers share; cheap to clone.
-pub struct DashboardState<S> {
-    store: Arc<S>,
-    commands: mpsc::Sender<BotCommand>,
-    mode: Mode,
-    pair: Arc<Pair>,
-    auth: Arc<Auth>,
-    ledger: Ledger,
-    metrics: Arc<BotMetrics>,
-    flashes: Arc<Mutex<HashMap<String, actions::Flash>>>,
-    live: Arc<tokio::sync::Mutex<Option<(std::time::Instant, view::LiveView)>>>,
-    /// The equity curve and the time of the snapshot it ends at.
-    equity: Arc<Mutex<EquityCache>>,
-}
-
-type EquityCache = Option<(Option<i64>, Arc<Vec<view::EquityPoint>>)>;
-
-impl<S> Clone for DashboardState<S> {
-    fn clone(&self) -> Self {
-        Self {
-            store: self.store.clone(),
-            commands: self.commands.clone(),
-            mode: self.mode,
-            pair: self.pair.clone(),
-            auth: self.auth.clone(),
-            ledger: self.ledger.clone(),
-            metrics: self.metrics.clone(),
-            flashes: self.flashes.clone(),
-            live: self.live.clone(),
-            equity: self.equity.clone(),
-        }
-    }
-}
-
-impl<S: Store + 'static> DashboardState<S> {
-    /// A dashboard over `store` that sends operator commands to the bot on `commands`.
-    /// `password_hash` is an argon2 PHC string (`binance-trader hash-password`); with it every
-    /// page needs a login. Fails on a malformed hash.
-    pub fn new(
-        store: S,
-        commands: mpsc::Sender<BotCommand>,
-        mode: Mode,
-        pair: Pair,
-        password_hash: Option<String>,
-    ) -> Result<Self, DashboardError> {
-        Ok(Self {
-            store: Arc::new(store),
-            commands,
-            mode,
-            ledger: Ledger::new(pair.base.clone(), pair.quote.clone()),
-            pair: Arc::new(pair),
-            auth: Arc::new(Auth::new(password_hash, Access::default())?),
-            metrics: Arc::new(BotMetrics::new()),
-            flashes: Arc::new(Mutex::new(HashMap::new())),
-            live: Arc::new(tokio::sync::Mutex::new(None)),
-            equity: Arc::new(Mutex::new(None)),
-        })
-    }
-
-    /// Exports (and reads the last price from) the bot's metrics.
-    pub fn with_metrics(mut self, metrics: Arc<BotMetrics>) -> Self {
-        self.metrics = metrics;
-        self
-    }
-
-    /// The store it reads (tests write to it while the dashboard runs).
-    pub fn store(&self) -> &S {
-        &self.store
-    }
-
-    /// How it is reached (TLS proxy, client-address header, idle timeout, login delays);
-    /// call before serving. Fails on settings that do not fit together or with the password.
-    pub fn with_access(mut self, access: Access) -> Result<Self, DashboardError> {
-        self.auth = Arc::new(self.auth.with_access(access)?);
-        Ok(self)
-    }
-
-    /// Refuses to listen on `addr` when it is not loopback and there is no password or no
-    /// TLS proxy in front.
-    pub fn check_listen(&self, addr: SocketAddr) -> Result<(), DashboardError> {
-        self.auth.check_listen(addr)
-    }
-}
-
-/// Checks password, access settings and listen address together, before anything starts.
-pub fn check_access(
-    addr: SocketAddr,
-    password_hash: Option<String>,
-    access: Access,
-) -> Result<(), DashboardError> {
-    Auth::new(password_hash, access)?.check_listen(addr)
-}
 
 /// All routes, with the login guard and the security headers.
 pub fn router<S: Store + 'static>(state: DashboardState<S>) -> Router {

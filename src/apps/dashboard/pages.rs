@@ -1,14 +1,15 @@
 //! The HTML pages (askama templates under `templates/dashboard/`). Every text from the store
 //! goes through askama's HTML escaping; only numbers computed here reach SVG attributes.
 
-use super::actions::{take_flash, Flash};
 use super::detail::{BasketDetail, HistoryParams, HistoryView};
+use super::error::PageError;
 use super::filters;
+use super::flash::Flash;
+use super::state::DashboardState;
 use super::view::LiveView;
-use super::DashboardState;
 use crate::apps::backtest::report::chart::{self, Chart, Scale};
-use crate::apps::trade::Mode;
-use crate::ports::store::{Store, StoreError};
+use crate::apps::mode::Mode;
+use crate::ports::store::Store;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -123,40 +124,11 @@ struct LoginPage {
     error: Option<String>,
 }
 
-/// A failed page: the details go to the log, never to the browser.
-pub(super) struct PageError(pub StatusCode, pub String);
-
-impl From<StoreError> for PageError {
-    fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "dashboard: store read failed");
-        PageError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the journal could not be read".into(),
-        )
-    }
-}
-
-impl From<askama::Error> for PageError {
-    fn from(e: askama::Error) -> Self {
-        tracing::error!(error = %e, "dashboard: template failed");
-        PageError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the page could not be rendered".into(),
-        )
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        (self.0, self.1).into_response()
-    }
-}
-
 impl<S: Store + 'static> DashboardState<S> {
     pub(super) fn chrome(&self, headers: &HeaderMap, flash: Option<Flash>, title: &str) -> Chrome {
         Chrome {
-            mode: self.mode,
-            symbol: self.pair.symbol.to_string(),
+            mode: self.read.mode,
+            symbol: self.read.pair.symbol.to_string(),
             csrf: self.auth.csrf_token(headers),
             logged_in: self.auth.required() && self.auth.allowed(headers, false),
             flash,
@@ -170,8 +142,8 @@ pub(super) async fn index<S: Store + 'static>(
     State(state): State<DashboardState<S>>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let (flash, clear) = take_flash(&state, &headers);
-    let live = LiveHtml::new(state.live_view().await?);
+    let (flash, clear) = state.flashes.take(&headers);
+    let live = LiveHtml::new(state.read.live_view().await?);
     let page = IndexPage {
         chrome: state.chrome(&headers, flash, "Dashboard"),
         live,
@@ -184,7 +156,7 @@ pub(super) async fn index<S: Store + 'static>(
 pub(super) async fn live_fragment<S: Store + 'static>(
     State(state): State<DashboardState<S>>,
 ) -> Result<Html<String>, PageError> {
-    let live = LiveHtml::new(state.live_view().await?);
+    let live = LiveHtml::new(state.read.live_view().await?);
     Ok(Html(LiveFragment { live }.render()?))
 }
 
@@ -194,10 +166,8 @@ pub(super) async fn history<S: Store + 'static>(
     headers: HeaderMap,
     Query(params): Query<HistoryParams>,
 ) -> Result<Response, PageError> {
-    let filter = params
-        .filter()
-        .map_err(|e| PageError(StatusCode::BAD_REQUEST, e))?;
-    let history = state.history_view(filter).await?;
+    let filter = params.filter().map_err(PageError::bad_request)?;
+    let history = state.read.history_view(filter).await?;
     let page = HistoryPage {
         chrome: state.chrome(&headers, None, "Order history"),
         basket_value: filter.basket.map(|b| b.to_string()).unwrap_or_default(),
@@ -216,8 +186,8 @@ pub(super) async fn basket<S: Store + 'static>(
     headers: HeaderMap,
     Path(id): Path<u32>,
 ) -> Result<Response, PageError> {
-    let (flash, clear) = take_flash(&state, &headers);
-    let Some(detail) = state.basket_detail(id).await? else {
+    let (flash, clear) = state.flashes.take(&headers);
+    let Some(detail) = state.read.basket_detail(id).await? else {
         return Err(PageError(StatusCode::NOT_FOUND, format!("no basket {id}")));
     };
     let page = BasketPage {

@@ -1,19 +1,16 @@
-//! What the pages and `/api/state` show, read from the store (and the bot's last price):
-//! open orders, open baskets, the profitability summary, balances and the equity curve.
-//! Every read is bounded: open orders and open baskets only, the latest snapshots, and the
-//! cached books of [`super::ledger`]; never all orders or all fills.
+//! What the live part of `/` and `/api/state` show: open orders, open baskets, the
+//! profitability summary, balances and the equity curve, built from records the reader
+//! ([`super::read`]) fetched. Pure: no store, no clock.
 
 use super::ledger::{Book, Books};
-use super::DashboardState;
-use crate::apps::trade::Mode;
+use crate::apps::mode::Mode;
 use crate::core::basket::BasketStatus;
 use crate::core::fill::Balance;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::Side;
-use crate::ports::store::{AccountSnapshot, BasketRecord, OrderRecord, Store, StoreError};
+use crate::ports::store::{BasketRecord, OrderRecord};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::sync::Arc;
 
 /// How long a computed live view is served again: well below the page's 3 s refresh, so
 /// every refresh sees fresh data, while a burst of requests shares one read of the store.
@@ -136,115 +133,6 @@ pub struct EquityPoint {
     pub time_ms: i64,
     /// quote + base × price.
     pub value: Quote,
-}
-
-impl<S> DashboardState<S> {
-    /// Drops the cached live view (after an operator action).
-    pub(super) async fn invalidate_live(&self) {
-        self.live.lock().await.take();
-    }
-}
-
-impl<S: Store> DashboardState<S> {
-    /// The price unrealised P&L is measured at.
-    pub(super) async fn last_price(&self) -> Result<Option<Price>, StoreError> {
-        if let Some(p) = self.metrics.last_price() {
-            return Ok(Some(p));
-        }
-        Ok(self.store.snapshots(1).await?.first().map(|s| s.price))
-    }
-
-    /// The equity curve, reloaded only when a newer snapshot exists than the cached curve's.
-    async fn equity(
-        &self,
-        latest: Option<&AccountSnapshot>,
-    ) -> Result<Arc<Vec<EquityPoint>>, StoreError> {
-        let key = latest.map(|s| s.time_ms);
-        if let Some((k, curve)) = self
-            .equity
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
-            if *k == key {
-                return Ok(curve.clone());
-            }
-        }
-        let curve: Arc<Vec<EquityPoint>> = Arc::new(
-            self.store
-                .snapshots(EQUITY_POINTS)
-                .await?
-                .iter()
-                .map(|s| EquityPoint {
-                    time_ms: s.time_ms,
-                    value: s.total_value,
-                })
-                .collect(),
-        );
-        *self.equity.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, curve.clone()));
-        Ok(curve)
-    }
-
-    /// Everything the live part of `/` shows, at most [`LIVE_TTL`] old. One request computes
-    /// it while concurrent ones wait for that result instead of querying the store again, so
-    /// a burst of page loads costs one set of reads.
-    pub async fn live_view(&self) -> Result<LiveView, StoreError> {
-        let mut cached = self.live.lock().await;
-        if let Some((at, view)) = cached.as_ref() {
-            if at.elapsed() < LIVE_TTL {
-                return Ok(view.clone());
-            }
-        }
-        let view = self.read_live_view().await?;
-        *cached = Some((std::time::Instant::now(), view.clone()));
-        Ok(view)
-    }
-
-    async fn read_live_view(&self) -> Result<LiveView, StoreError> {
-        let books = self.ledger.refresh(&*self.store).await?;
-        let latest = self.store.snapshots(1).await?.pop();
-        let last = match self.metrics.last_price() {
-            Some(p) => Some(p),
-            None => latest.as_ref().map(|s| s.price),
-        };
-        let equity = self.equity(latest.as_ref()).await?;
-        let open = self.store.open_orders().await?;
-        let records = self.store.open_baskets().await?;
-        let baskets: Vec<BasketView> = records
-            .iter()
-            .filter(|r| r.symbol == self.pair.symbol)
-            .map(|r| basket_view(r, &self.book(&books, r), &open, last))
-            .collect();
-        let budget = self.budget(&records).await?;
-        let unrealised = baskets.iter().map(|b| b.unrealised).sum();
-        Ok(LiveView {
-            mode: self.mode,
-            symbol: self.pair.symbol.to_string(),
-            last_price: last,
-            summary: summary(&books, unrealised, budget),
-            open_orders: open.iter().map(|o| open_row(o, last)).collect(),
-            baskets,
-            balances: latest.map(|s| s.balances).unwrap_or_default(),
-            equity: equity.to_vec(),
-        })
-    }
-
-    pub(super) fn book(&self, books: &Books, record: &BasketRecord) -> Arc<Book> {
-        books.book(&record.basket, &self.ledger)
-    }
-
-    /// The newest basket's quote budget.
-    async fn budget(&self, open: &[BasketRecord]) -> Result<Option<Quote>, StoreError> {
-        if let Some(r) = open.first() {
-            return Ok(Some(r.basket.config.quote_budget));
-        }
-        let newest = self.store.max_basket_id().await?;
-        Ok(self
-            .store
-            .basket(newest)
-            .await?
-            .map(|r| r.basket.config.quote_budget))
-    }
 }
 
 /// The summary from the books' totals.
