@@ -58,6 +58,7 @@ async fn bench(orders: u64, run_for: Duration) -> anyhow::Result<()> {
         symbol: config.symbol.clone(),
         base: Asset::parse("FIL")?,
         quote: Asset::parse("USDT")?,
+        rules: None,
     };
     let state = DashboardState::new(store, commands, Mode::Paper, pair, None)?;
     let running = spawn("127.0.0.1:0".parse()?, state).await?;

@@ -79,10 +79,10 @@ fn core_has_no_io_clock_randomness_or_floats() {
 /// form no circle and the views never reach up into the routes.
 const DASHBOARD_LAYERS: &[&[&str]] = &[
     &[
-        "error", "pair", "limiter", "auth", "flash", "ledger", "filters", "format",
+        "error", "format", "pair", "limiter", "auth", "flash", "ledger", "filters",
     ],
     &["view", "detail", "chart", "journal", "stats"],
-    &["read", "events"],
+    &["read", "market", "events"],
     &["state"],
     &["pages", "actions", "api", "stream", "notes"],
     &["mod"],

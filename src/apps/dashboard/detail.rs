@@ -1,6 +1,7 @@
 //! Data of `/orders/history` and `/baskets/{id}` (and their `/api/...` twins), built from
 //! records the reader ([`super::read`]) fetched. Pure: no store, no clock.
 
+use super::format::{self, Precision};
 use super::ledger::Book;
 use super::view::{basket_view, BasketView};
 use crate::core::fill::Fill;
@@ -176,6 +177,7 @@ pub fn basket_detail(
     orders: &[OrderRecord],
     fills: &[Fill],
     last: Option<Price>,
+    p: Precision,
 ) -> BasketDetail {
     let id = record.basket.id;
     let open: Vec<_> = orders
@@ -190,7 +192,7 @@ pub fn basket_detail(
         e.1 += f.notional();
     }
     BasketDetail {
-        basket: basket_view(record, book, &open, last),
+        basket: basket_view(record, book, &open, last, p),
         status: record.basket.status.as_str(),
         created_ms: record.basket.created_ms,
         closed_ms: record.closed_ms,
@@ -199,9 +201,9 @@ pub fn basket_detail(
             .filter(|(_, (q, _))| q.is_positive())
             .map(|(slot, (qty, cost))| LevelRow {
                 slot: slot.to_string(),
-                qty,
-                avg_price: cost / qty,
-                unrealised: last.map(|p| p * qty - cost),
+                qty: p.qty(qty),
+                avg_price: p.price(cost / qty),
+                unrealised: last.map(|l| format::quote(l * qty - cost)),
             })
             .collect(),
         orders: orders
@@ -213,20 +215,25 @@ pub fn basket_detail(
                 side: o.report.side.as_str(),
                 order_type: o.report.spec.order_type.as_str(),
                 status: o.report.status.as_str(),
-                price: o.report.spec.price.or(o.report.spec.stop_price),
-                qty: o.report.spec.qty,
-                executed: o.report.executed_qty,
+                price: o
+                    .report
+                    .spec
+                    .price
+                    .or(o.report.spec.stop_price)
+                    .map(|v| p.price(v)),
+                qty: p.qty(o.report.spec.qty),
+                executed: p.qty(o.report.executed_qty),
             })
             .collect(),
         fills: fills
             .iter()
-            .map(|f| fill_row(id, f, book.sell_pnl.get(&f.trade_id).copied()))
+            .map(|f| fill_row(id, f, book.sell_pnl.get(&f.trade_id).copied(), p))
             .collect(),
     }
 }
 
 /// A fill's row; `realised` is the sell's realised P&L from the basket's book.
-pub fn fill_row(basket_id: u32, f: &Fill, realised: Option<Quote>) -> FillRow {
+pub fn fill_row(basket_id: u32, f: &Fill, realised: Option<Quote>, p: Precision) -> FillRow {
     FillRow {
         time_ms: f.time_ms,
         basket_id,
@@ -234,9 +241,13 @@ pub fn fill_row(basket_id: u32, f: &Fill, realised: Option<Quote>) -> FillRow {
         trade_id: f.trade_id,
         slot: f.slot.to_string(),
         side: f.side.as_str(),
-        price: f.price,
-        qty: f.qty,
-        commission: format!("{} {}", f.commission.amount, f.commission.asset),
-        realised,
+        price: p.price(f.price),
+        qty: p.qty(f.qty),
+        commission: format!(
+            "{} {}",
+            f.commission.amount.get().normalize(),
+            f.commission.asset
+        ),
+        realised: realised.map(format::quote),
     }
 }

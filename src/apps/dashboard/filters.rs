@@ -1,4 +1,4 @@
-//! askama filters of the dashboard templates: money with a sign and two decimals, percents,
+//! askama filters of the dashboard templates: money with a sign and two decimals, amounts, percents,
 //! a colour class for P&L, UTC times.
 
 use rust_decimal::Decimal;
@@ -27,10 +27,13 @@ pub fn money(v: impl Display, _: &dyn askama::Values) -> askama::Result<String> 
     })
 }
 
-/// A computed price (a VWAP, an average) to at most 8 decimals.
-pub fn price(v: impl Display, _: &dyn askama::Values) -> askama::Result<String> {
+/// A quote amount without a sign: `1000.00`.
+pub fn amount(v: impl Display, _: &dyn askama::Values) -> askama::Result<String> {
     Ok(match dec(&v) {
-        Some(d) => d.round_dp(8).normalize().to_string(),
+        Some(d) => format!(
+            "{:.2}",
+            d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        ),
         None => v.to_string(),
     })
 }

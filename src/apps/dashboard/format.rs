@@ -82,7 +82,13 @@ mod tests {
     #[test]
     fn tick_and_step_decide_the_decimals() {
         let p = Precision::of(&SymbolFilters::basic(dec!(0.00100000), dec!(0.01), dec!(5)));
-        assert_eq!(p, Precision { price_dp: 3, qty_dp: 2 });
+        assert_eq!(
+            p,
+            Precision {
+                price_dp: 3,
+                qty_dp: 2
+            }
+        );
         assert_eq!(p.price(Price::new(dec!(4.5))).to_string(), "4.500");
         assert_eq!(p.price(Price::new(dec!(4.50450))).to_string(), "4.505");
         assert_eq!(p.qty(Qty::new(dec!(7))).to_string(), "7.00");
@@ -94,7 +100,10 @@ mod tests {
     fn no_28_digit_decimals() {
         let long = dec!(1.00359529283811692733625819);
         assert_eq!(quote(Quote::new(long)).to_string(), "1.00359529");
-        assert_eq!(quote(Quote::new(dec!(-0.000000005))).to_string(), "-0.00000001");
+        assert_eq!(
+            quote(Quote::new(dec!(-0.000000005))).to_string(),
+            "-0.00000001"
+        );
         assert_eq!(ratio(dec!(66.666666666)).to_string(), "66.6667");
     }
 }

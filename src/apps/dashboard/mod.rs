@@ -20,6 +20,7 @@ pub mod detail;
 pub mod error;
 mod filters;
 pub mod flash;
+pub mod format;
 pub mod ledger;
 pub mod limiter;
 mod pages;

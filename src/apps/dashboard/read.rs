@@ -4,6 +4,7 @@
 //! only, the latest snapshots, one page of fills; never all orders or all fills.
 
 use super::detail::{self, BasketDetail, HistoryFilter, HistoryView};
+use super::format;
 use super::ledger::{Book, Books, Ledger};
 use super::pair::Pair;
 use super::view::{self, BasketView, EquityPoint, LiveView, EQUITY_POINTS, LIVE_TTL};
@@ -96,7 +97,7 @@ impl<S: Store> Reader<S> {
                 .iter()
                 .map(|s| EquityPoint {
                     time_ms: s.time_ms,
-                    value: s.total_value,
+                    value: format::quote(s.total_value),
                 })
                 .collect(),
         );
@@ -129,19 +130,23 @@ impl<S: Store> Reader<S> {
         let equity = self.equity(latest.as_ref()).await?;
         let open = self.store.open_orders().await?;
         let records = self.store.open_baskets().await?;
+        let precision = self.pair.precision();
         let baskets: Vec<BasketView> = records
             .iter()
             .filter(|r| r.symbol == self.pair.symbol)
-            .map(|r| view::basket_view(r, &self.book(&books, r), &open, last))
+            .map(|r| view::basket_view(r, &self.book(&books, r), &open, last, precision))
             .collect();
         let budget = self.budget(&records).await?;
         let unrealised = baskets.iter().map(|b| b.unrealised).sum();
         Ok(LiveView {
             mode: self.mode,
             symbol: self.pair.symbol.to_string(),
-            last_price: last,
+            last_price: last.map(|p| precision.price(p)),
             summary: view::summary(&books, unrealised, budget),
-            open_orders: open.iter().map(|o| view::open_row(o, last)).collect(),
+            open_orders: open
+                .iter()
+                .map(|o| view::open_row(o, last, precision))
+                .collect(),
             baskets,
             balances: latest.map(|s| s.balances).unwrap_or_default(),
             equity: equity.to_vec(),
@@ -175,6 +180,7 @@ impl<S: Store> Reader<S> {
             limit: 0,
         };
         let total = self.store.count_fills(&query).await?;
+        let precision = self.pair.precision();
         query.offset = (filter.page - 1).saturating_mul(filter.per_page);
         query.limit = filter.per_page;
         let rows = self
@@ -184,7 +190,7 @@ impl<S: Store> Reader<S> {
             .into_iter()
             .map(|r| {
                 let pnl = books.sell_pnl(r.basket_id, r.fill.trade_id);
-                detail::fill_row(r.basket_id, &r.fill, pnl)
+                detail::fill_row(r.basket_id, &r.fill, pnl, precision)
             })
             .collect();
         Ok(HistoryView {
@@ -206,7 +212,12 @@ impl<S: Store> Reader<S> {
         let orders = self.store.orders(id).await?;
         let fills = self.store.basket_fills(id).await?;
         Ok(Some(detail::basket_detail(
-            &record, &book, &orders, &fills, last,
+            &record,
+            &book,
+            &orders,
+            &fills,
+            last,
+            self.pair.precision(),
         )))
     }
 }

@@ -2,6 +2,7 @@
 //! profitability summary, balances and the equity curve, built from records the reader
 //! ([`super::read`]) fetched. Pure: no store, no clock.
 
+use super::format::{self, Precision};
 use super::ledger::{Book, Books};
 use crate::apps::mode::Mode;
 use crate::core::basket::BasketStatus;
@@ -141,14 +142,16 @@ pub fn summary(books: &Books, unrealised: Quote, budget: Option<Quote>) -> Summa
     let combined = t.realised + unrealised;
     let hundred = Decimal::ONE_HUNDRED;
     let ratio = |part: Decimal, whole: Decimal| {
-        (!whole.is_zero()).then(|| (part * hundred / whole).round_dp(4).normalize())
+        (!whole.is_zero()).then(|| format::ratio(part * hundred / whole))
     };
-    let avg = |sum: Quote, n: u64| (n > 0).then(|| Quote::new(sum.get() / Decimal::from(n)));
+    let avg = |sum: Quote, n: u64| {
+        (n > 0).then(|| format::quote(Quote::new(sum.get() / Decimal::from(n))))
+    };
     Summary {
-        realised: t.realised,
-        unrealised,
-        combined,
-        budget,
+        realised: format::quote(t.realised),
+        unrealised: format::quote(unrealised),
+        combined: format::quote(combined),
+        budget: budget.map(format::quote),
         roi_pct: budget.and_then(|b| ratio(combined.get(), b.get())),
         trades: t.trades,
         wins: t.wins,
@@ -165,6 +168,7 @@ pub fn basket_view(
     book: &Book,
     open: &[OrderRecord],
     last: Option<Price>,
+    p: Precision,
 ) -> BasketView {
     let b = &record.basket;
     let pos = &book.position;
@@ -173,30 +177,30 @@ pub fn basket_view(
         .filter(|o| o.basket_id == b.id && o.report.side == Side::Sell)
         .filter_map(|o| {
             let price = o.report.spec.price.or(o.report.spec.stop_price)?;
-            Some((o.slot.to_string(), price))
+            Some((o.slot.to_string(), p.price(price)))
         })
         .collect();
     BasketView {
         id: b.id,
         status: b.status.as_str(),
         reason: record.reason.clone(),
-        anchor: b.anchor,
+        anchor: p.price(b.anchor),
         levels_filled: pos.depth(),
-        vwap: pos.vwap(),
-        position: pos.qty,
-        realised: pos.realised_pnl,
-        unrealised: last.map_or(Quote::ZERO, |p| pos.unrealised_pnl(p)),
+        vwap: pos.vwap().map(|v| p.price(v)),
+        position: p.qty(pos.qty),
+        realised: format::quote(pos.realised_pnl),
+        unrealised: format::quote(last.map_or(Quote::ZERO, |l| pos.unrealised_pnl(l))),
         next_tp,
     }
 }
 
 /// An open order's row.
-pub fn open_row(o: &OrderRecord, last: Option<Price>) -> OpenOrderRow {
+pub fn open_row(o: &OrderRecord, last: Option<Price>, p: Precision) -> OpenOrderRow {
     let r = &o.report;
     let price = r.spec.price.or(r.spec.stop_price);
     let unrealised = match (r.side, price, last) {
         (Side::Buy, Some(p), Some(now)) if r.executed_qty.is_positive() => {
-            Some(now * r.executed_qty - p * r.executed_qty)
+            Some(format::quote(now * r.executed_qty - p * r.executed_qty))
         }
         _ => None,
     };
@@ -207,10 +211,10 @@ pub fn open_row(o: &OrderRecord, last: Option<Price>) -> OpenOrderRow {
         slot: o.slot.to_string(),
         side: r.side.as_str(),
         order_type: r.spec.order_type.as_str(),
-        price,
-        qty: r.spec.qty,
-        executed: r.executed_qty,
-        current_price: last,
+        price: price.map(|v| p.price(v)),
+        qty: p.qty(r.spec.qty),
+        executed: p.qty(r.executed_qty),
+        current_price: last.map(|v| p.price(v)),
         unrealised,
     }
 }

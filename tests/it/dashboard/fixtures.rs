@@ -21,6 +21,7 @@ use binance_trader::apps::trade::Mode;
 use binance_trader::core::basket::{Basket, BasketStatus};
 use binance_trader::core::client_id::{ClientOrderId, IdPrefix};
 use binance_trader::core::fill::{Balance, Commission, Fill};
+use binance_trader::core::filters::{SymbolFilters, SymbolRules};
 use binance_trader::core::money::{Amount, Price, Qty, Quote};
 use binance_trader::core::order::{OrderSpec, OrderStatus, Slot};
 use binance_trader::core::strategy::config::StrategyConfig;
@@ -39,12 +40,14 @@ fn asset(s: &str) -> Asset {
     Asset::parse(s).unwrap()
 }
 
+/// FILUSDT with tick 0.001 and step 0.01: prices show 3 decimals, quantities 2.
 pub fn pair() -> Pair {
-    Pair {
-        symbol: Symbol::parse("FILUSDT").unwrap(),
-        base: asset("FIL"),
-        quote: asset("USDT"),
-    }
+    Pair::from_rules(&SymbolRules::basic(
+        Symbol::parse("FILUSDT").unwrap(),
+        asset("FIL"),
+        asset("USDT"),
+        SymbolFilters::basic(d("0.001"), d("0.01"), d("5")),
+    ))
 }
 
 fn basket(id: u32, status: BasketStatus, reason: Option<&str>) -> BasketRecord {

@@ -59,10 +59,71 @@ async fn api_state_has_the_hand_computed_pnl() {
     assert_eq!(dec_of(&b2["position"]), d("7"));
     assert_eq!(dec_of(&b2["realised"]), d("2.975"));
     assert_eq!(dec_of(&b2["unrealised"]), d("3.5"));
-    assert_eq!(b2["next_tp"], serde_json::json!([["TP2", "4.8"]]));
+    assert_eq!(b2["next_tp"], serde_json::json!([["TP2", "4.800"]]));
     assert_eq!(baskets[0]["status"], "error");
     assert_eq!(j["equity"].as_array().unwrap().len(), 3);
     assert_eq!(j["balances"].as_array().unwrap().len(), 2);
+    running.stop().await;
+}
+
+/// Every decimal string of a JSON document with its path.
+fn decimals(v: &Value, path: String, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(s) if s.parse::<rust_decimal::Decimal>().is_ok() => {
+            out.push((path, s.clone()))
+        }
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| decimals(x, format!("{path}[{i}]"), out)),
+        Value::Object(o) => o
+            .iter()
+            .for_each(|(k, x)| decimals(x, format!("{path}.{k}"), out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn api_numbers_are_at_tick_step_and_8_decimals() {
+    // A fourth buy of basket 2 makes its VWAP 40.004 / 11 = 3.63672727… (28 digits raw).
+    let store = binance_trader::adapters::memory_store::MemoryStore::new();
+    seed(&store).await;
+    use binance_trader::ports::store::Store;
+    assert!(store
+        .insert_fill(&fill(2, 9, Slot::Buy(4), "3.001", "4", "0", "USDT"))
+        .await
+        .unwrap());
+    let (tx, _) = fake_bot();
+    let state =
+        binance_trader::apps::dashboard::DashboardState::new(store, tx, Mode::Paper, pair(), None)
+            .unwrap();
+    let running = binance_trader::apps::dashboard::spawn("127.0.0.1:0".parse().unwrap(), state)
+        .await
+        .unwrap();
+    let mut http = Http::new(&running);
+    let j = http.get("/api/state").await.json();
+    let b2 = &j["baskets"][1];
+    assert_eq!(b2["vwap"], "3.637", "price at the tick (0.001)");
+    assert_eq!(b2["anchor"], "5.000");
+    assert_eq!(b2["position"], "11.00", "quantity at the step (0.01)");
+    assert_eq!(j["last_price"], "4.500");
+    assert_eq!(
+        j["summary"]["realised"], "4.79300000",
+        "quote at 8 decimals"
+    );
+    assert_eq!(j["summary"]["roi_pct"], "1.4289", "ratio at 4 decimals");
+    let mut all = Vec::new();
+    decimals(&j, "$".into(), &mut all);
+    assert!(all.len() > 20);
+    for (path, text) in &all {
+        let dp = text.split_once('.').map_or(0, |(_, f)| f.len());
+        assert!(dp <= 8, "{path} = {text} has {dp} decimals");
+    }
+    // The page: prices at the tick, P&L at 2 decimals.
+    let page = http.get("/").await.body;
+    assert!(page.contains(">3.637<"), "VWAP at the tick");
+    assert!(page.contains("+4.79<"), "realised at 2 decimals");
+    assert!(!page.contains("3.6367"), "no long decimals on the page");
     running.stop().await;
 }
 
