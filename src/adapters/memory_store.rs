@@ -24,6 +24,7 @@ struct Inner {
     fills: Vec<FillRecord>,
     snapshots: Vec<AccountSnapshot>,
     config: BTreeMap<String, String>,
+    notes: BTreeMap<u32, String>,
     events: Vec<Event>,
 }
 
@@ -45,7 +46,11 @@ impl MemoryStore {
 }
 
 fn fill_matches(q: &FillQuery, f: &FillRecord) -> bool {
-    q.basket_id.is_none_or(|b| b == f.basket_id) && q.side.is_none_or(|s| s == f.fill.side)
+    q.basket_id.is_none_or(|b| b == f.basket_id)
+        && q.side.is_none_or(|s| s == f.fill.side)
+        && q.symbol.as_ref().is_none_or(|s| *s == f.symbol)
+        && q.from_ms.is_none_or(|t| f.fill.time_ms >= t)
+        && q.to_ms.is_none_or(|t| f.fill.time_ms < t)
 }
 
 impl Store for MemoryStore {
@@ -337,6 +342,32 @@ impl Store for MemoryStore {
         let g = self.lock();
         let skip = g.snapshots.len().saturating_sub(limit as usize);
         Ok(g.snapshots[skip..].to_vec())
+    }
+
+    async fn basket_note(&self, basket_id: u32) -> Result<Option<String>, StoreError> {
+        Ok(self.lock().notes.get(&basket_id).cloned())
+    }
+
+    async fn set_basket_note(
+        &self,
+        basket_id: u32,
+        text: &str,
+        _now: i64,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        if !g.baskets.contains_key(&basket_id) {
+            return Err(StoreError::NotFound(format!("basket {basket_id}")));
+        }
+        if text.is_empty() {
+            g.notes.remove(&basket_id);
+        } else {
+            g.notes.insert(basket_id, text.to_string());
+        }
+        Ok(())
+    }
+
+    async fn basket_notes(&self) -> Result<BTreeMap<u32, String>, StoreError> {
+        Ok(self.lock().notes.clone())
     }
 
     async fn config_value(&self, key: &str) -> Result<Option<String>, StoreError> {

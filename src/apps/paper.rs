@@ -135,6 +135,7 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     // moment ago is already stale: resync before every signed request (loopback, cheap).
     let mut rest = RestConfig::new(&base);
     rest.time_resync_ms = 0;
+    let market = BinanceRest::new(rest.clone(), None)?;
     let exchange = BinanceRest::new(rest, Some(Credentials::hmac(&key, &secret)?))?;
     let mut settings = BotSettings::new(strategy);
     settings.interval = Duration::from_millis(args.interval_ms.max(1));
@@ -152,7 +153,8 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
         args.dashboard_password_hash.clone(),
     )?
     .with_access(args.dashboard_access())?
-    .with_metrics(bot.metrics().clone());
+    .with_metrics(bot.metrics().clone())
+    .with_candles(std::sync::Arc::new(market));
     let dashboard = dashboard::spawn(args.dashboard, state)
         .await
         .with_context(|| format!("starting the dashboard on {}", args.dashboard))?;

@@ -62,6 +62,8 @@ pub struct TradeArgs {
 pub struct Prepared {
     /// The client.
     pub exchange: BinanceRest<ReqwestTransport>,
+    /// A keyless client to the same exchange: the dashboard's candles (public klines).
+    pub market: BinanceRest<ReqwestTransport>,
     /// The journal (its lock not yet taken).
     pub store: SqlStore,
     /// The bot settings.
@@ -106,6 +108,7 @@ pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
     let mut rest = rest;
     rest.id_prefix = IdPrefix::parse(&file.client_id_prefix)
         .with_context(|| format!("client_id_prefix {}", file.client_id_prefix))?;
+    let market = BinanceRest::new(rest.clone(), None)?;
     let exchange = BinanceRest::new(rest, Some(credentials))?;
     let store = SqlStore::connect(&file.database_url)
         .await
@@ -130,6 +133,7 @@ pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
     dashboard.behind_tls_proxy |= args.behind_tls_proxy;
     Ok(Prepared {
         exchange,
+        market,
         store,
         settings,
         mode,
@@ -268,7 +272,8 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
             p.dashboard.password_hash.clone(),
         )?
         .with_access(p.dashboard.access())?
-        .with_metrics(bot.metrics().clone());
+        .with_metrics(bot.metrics().clone())
+        .with_candles(std::sync::Arc::new(p.market));
         let listen = p.dashboard.listen;
         let dashboard = dashboard::spawn(listen, state)
             .await

@@ -168,6 +168,12 @@ pub struct FillQuery {
     pub basket_id: Option<u32>,
     /// Only this side.
     pub side: Option<crate::core::order::Side>,
+    /// Only fills of this symbol.
+    pub symbol: Option<Symbol>,
+    /// Only fills at or after this time, Unix ms.
+    pub from_ms: Option<i64>,
+    /// Only fills before this time, Unix ms.
+    pub to_ms: Option<i64>,
     /// Skip this many (newest first).
     pub offset: u64,
     /// At most this many.
@@ -337,6 +343,23 @@ pub trait Store: Send + Sync {
         value: &str,
         now_ms: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The operator's note on a basket (the trade journal), if there is one.
+    fn basket_note(
+        &self,
+        basket_id: u32,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// Writes the note on a basket (insert or replace; an empty text removes it).
+    fn set_basket_note(
+        &self,
+        basket_id: u32,
+        text: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Every basket's note, by basket id.
+    fn basket_notes(
+        &self,
+    ) -> impl Future<Output = Result<BTreeMap<u32, String>, StoreError>> + Send;
 
     /// Appends an event.
     fn append_event(&self, event: &Event) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -79,12 +79,12 @@ fn core_has_no_io_clock_randomness_or_floats() {
 /// form no circle and the views never reach up into the routes.
 const DASHBOARD_LAYERS: &[&[&str]] = &[
     &[
-        "error", "format", "pair", "limiter", "auth", "flash", "ledger", "filters",
+        "error", "format", "pair", "limiter", "auth", "flash", "i18n", "ledger", "filters",
     ],
-    &["view", "detail", "chart", "journal", "stats"],
-    &["read", "market", "events"],
+    &["view", "journal", "detail", "chart", "stats"],
+    &["market", "read", "events"],
     &["state"],
-    &["pages", "actions", "api", "stream", "notes"],
+    &["pages", "actions", "api", "stream", "export"],
     &["mod"],
 ];
 

@@ -94,6 +94,46 @@ impl SqlStore {
         self.execute(sql, &args).await.map(|_| ())
     }
 
+    pub(super) async fn basket_note_row(
+        &self,
+        basket_id: u32,
+    ) -> Result<Option<String>, StoreError> {
+        self.fetch_optional(
+            "SELECT note FROM basket_notes WHERE basket_id = $1",
+            &[Arg::int(basket_id)],
+            |r| r.text("note"),
+        )
+        .await
+    }
+
+    pub(super) async fn set_basket_note_row(
+        &self,
+        basket_id: u32,
+        text: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        if text.is_empty() {
+            let sql = "DELETE FROM basket_notes WHERE basket_id = $1";
+            return self.execute(sql, &[Arg::int(basket_id)]).await.map(|_| ());
+        }
+        let sql = "INSERT INTO basket_notes (basket_id, note, updated_ms) VALUES ($1, $2, $3) \
+                   ON CONFLICT (basket_id) DO UPDATE SET note = excluded.note, \
+                   updated_ms = excluded.updated_ms";
+        let args = [Arg::int(basket_id), Arg::text(text), Arg::int(now_ms)];
+        self.execute(sql, &args).await.map(|_| ())
+    }
+
+    pub(super) async fn basket_note_rows(
+        &self,
+    ) -> Result<std::collections::BTreeMap<u32, String>, StoreError> {
+        let rows = self
+            .fetch_all("SELECT basket_id, note FROM basket_notes", &[], |r| {
+                Ok((super::rows::num(r, "basket_id")?, r.text("note")?))
+            })
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     pub(super) async fn insert_event_row(&self, e: &Event) -> Result<(), StoreError> {
         let sql = format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
         let args = [

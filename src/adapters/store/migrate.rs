@@ -28,6 +28,11 @@ const SQLITE: &[Migration] = &[
         "basket_closing",
         include_str!("../../../migrations/sqlite/0004_basket_closing.sql"),
     ),
+    (
+        9,
+        "basket_notes",
+        include_str!("../../../migrations/sqlite/0009_basket_notes.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -50,6 +55,11 @@ const POSTGRES: &[Migration] = &[
         4,
         "basket_closing",
         include_str!("../../../migrations/postgres/0004_basket_closing.sql"),
+    ),
+    (
+        9,
+        "basket_notes",
+        include_str!("../../../migrations/postgres/0009_basket_notes.sql"),
     ),
 ];
 

@@ -28,7 +28,9 @@ const MARK_PLACED: &str =
 const FILL_COLUMNS: &str = "symbol, trade_id, basket_id, exchange_order_id, slot, side, price, \
      qty, quote, commission, commission_asset, is_maker, time_ms, commission_quote";
 
-const FILL_FILTER: &str = "($1 IS NULL OR basket_id = $1) AND ($2 IS NULL OR side = $2)";
+const FILL_FILTER: &str = "($1 IS NULL OR basket_id = $1) AND ($2 IS NULL OR side = $2) \
+     AND ($3 IS NULL OR symbol = $3) AND ($4 IS NULL OR time_ms >= $4) \
+     AND ($5 IS NULL OR time_ms < $5)";
 
 fn decode_order(r: &dyn RowGet) -> Result<OrderRecord, StoreError> {
     let spec = decode_spec(r, "type")?;
@@ -81,6 +83,9 @@ fn fill_filter_args(q: &FillQuery) -> Vec<Arg> {
     vec![
         Arg::Int(q.basket_id.map(i64::from)),
         Arg::Text(q.side.map(|s| s.as_str().to_string())),
+        Arg::Text(q.symbol.as_ref().map(|s| s.as_str().to_string())),
+        Arg::Int(q.from_ms),
+        Arg::Int(q.to_ms),
     ]
 }
 
@@ -194,7 +199,7 @@ impl SqlStore {
     pub(super) async fn fill_rows(&self, q: &FillQuery) -> Result<Vec<FillRecord>, StoreError> {
         let sql = format!(
             "SELECT {FILL_COLUMNS} FROM fills WHERE {FILL_FILTER} \
-             ORDER BY time_ms DESC, trade_id DESC LIMIT $3 OFFSET $4"
+             ORDER BY time_ms DESC, trade_id DESC LIMIT $6 OFFSET $7"
         );
         let limit = if q.limit == 0 {
             i64::MAX

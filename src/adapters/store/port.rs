@@ -118,6 +118,20 @@ impl Store for SqlStore {
         self.snapshot_rows(limit).await
     }
 
+    async fn basket_note(&self, basket_id: u32) -> Result<Option<String>, StoreError> {
+        self.basket_note_row(basket_id).await
+    }
+    async fn set_basket_note(
+        &self,
+        basket_id: u32,
+        text: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.set_basket_note_row(basket_id, text, now_ms).await
+    }
+    async fn basket_notes(&self) -> Result<BTreeMap<u32, String>, StoreError> {
+        self.basket_note_rows().await
+    }
     async fn config_value(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.config_row(key).await
     }

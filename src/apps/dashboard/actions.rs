@@ -5,6 +5,8 @@
 use super::auth::Login;
 use super::error::PageError;
 use super::flash::Flash;
+use super::i18n::{Lang, LANG_COOKIE};
+use super::journal::clean_note;
 use super::pages::login_page;
 use super::state::DashboardState;
 use crate::apps::bot::runner::BotCommand;
@@ -27,6 +29,15 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 pub(super) struct CsrfForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
+}
+
+/// The note form of a basket.
+#[derive(Deserialize)]
+pub(super) struct NoteForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
 }
 
 /// The login form.
@@ -61,16 +72,18 @@ pub(super) async fn require_login<S: Store + 'static>(
     request: Request,
     next: Next,
 ) -> Response {
-    // The page's own refresh every few seconds is not use: an open, unattended tab must
-    // still reach the idle timeout.
-    let used = !(request.method() == Method::GET && request.uri().path() == "/fragment/live");
+    // The page's own refresh every few seconds (or its push stream) is not use: an open,
+    // unattended tab must still reach the idle timeout.
+    let path = request.uri().path().to_string();
+    let used =
+        !(request.method() == Method::GET && (path == "/fragment/live" || path == "/events"));
     if state.auth.allowed(request.headers(), used) {
         return next.run(request).await;
     }
-    let path = request.uri().path();
     let page = request.method() == Method::GET
         && !path.starts_with("/api/")
         && !path.starts_with("/fragment/")
+        && path != "/events"
         && path != "/metrics";
     if page {
         Redirect::to("/login").into_response()
@@ -244,4 +257,50 @@ async fn basket_command<S: Store + 'static>(
         },
     };
     redirect_with_flash(&state, "/", flash)
+}
+
+/// `POST /baskets/{id}/note`: the operator's journal note (empty removes it).
+pub(super) async fn note<S: Store + 'static>(
+    State(state): State<DashboardState<S>>,
+    headers: HeaderMap,
+    Path(id): Path<u32>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, PageError> {
+    if !state.auth.csrf_ok(&headers, &form.csrf) {
+        return Ok(csrf_refused());
+    }
+    let text = clean_note(&form.note).map_err(PageError::bad_request)?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    if !state.read.set_note(id, &text, now_ms).await? {
+        return Err(PageError(StatusCode::NOT_FOUND, format!("no basket {id}")));
+    }
+    let flash = Flash {
+        error: false,
+        text: if text.is_empty() {
+            format!("note of basket {id} removed")
+        } else {
+            format!("note of basket {id} saved")
+        },
+    };
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/baskets/{id}"),
+        flash,
+    ))
+}
+
+/// `GET /lang/{code}`: the language switch. Remembers `en` or `de` for a year in the
+/// `bt_lang` cookie and goes back to `/`; an unknown code forgets the choice
+/// (`Accept-Language` decides again).
+pub(super) async fn language(Path(code): Path<String>) -> Response {
+    let cookie = match Lang::parse(&code) {
+        Some(lang) => format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Strict",
+            lang.code()
+        ),
+        None => format!("{LANG_COOKIE}=; Path=/; Max-Age=0; SameSite=Strict"),
+    };
+    (set_cookie(cookie), Redirect::to("/")).into_response()
 }

@@ -2,12 +2,15 @@
 //! records the reader ([`super::read`]) fetched. Pure: no store, no clock.
 
 use super::format::{self, Precision};
+use super::journal::TimelineEntry;
 use super::ledger::Book;
 use super::view::{basket_view, BasketView};
+use crate::adapters::sim::server::tape::{civil_from_days, days_from_civil};
 use crate::core::fill::Fill;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::{Side, Slot};
-use crate::ports::store::{BasketRecord, OrderRecord};
+use crate::core::symbol::Symbol;
+use crate::ports::store::{BasketRecord, FillQuery, OrderRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -27,10 +30,16 @@ pub struct HistoryParams {
     pub basket: Option<String>,
     /// `buy` or `sell`.
     pub side: Option<String>,
+    /// Symbol (`FILUSDT`).
+    pub symbol: Option<String>,
+    /// First day, `YYYY-MM-DD` (UTC).
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD` (UTC), included.
+    pub to: Option<String>,
 }
 
 /// A validated history query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HistoryFilter {
     /// 1-based page.
     pub page: u64,
@@ -40,6 +49,39 @@ pub struct HistoryFilter {
     pub basket: Option<u32>,
     /// Only this side.
     pub side: Option<Side>,
+    /// Only this symbol.
+    pub symbol: Option<Symbol>,
+    /// From this day's start, Unix ms (UTC).
+    pub from_ms: Option<i64>,
+    /// Before this time, Unix ms (the start of the day after `to`).
+    pub to_ms: Option<i64>,
+}
+
+impl HistoryFilter {
+    /// The store query of this filter (all pages).
+    pub fn query(&self) -> FillQuery {
+        FillQuery {
+            basket_id: self.basket,
+            side: self.side,
+            symbol: self.symbol.clone(),
+            from_ms: self.from_ms,
+            to_ms: self.to_ms,
+            ..FillQuery::default()
+        }
+    }
+}
+
+/// Unix ms of the start of a `YYYY-MM-DD` day (UTC); `None` for anything else.
+pub fn day_start_ms(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    let days = days_from_civil(y, m, d);
+    // 2026-02-30 is not a day: the date must come back unchanged.
+    (civil_from_days(days) == (y, m, d)).then_some(days * 86_400_000)
 }
 
 impl HistoryParams {
@@ -66,7 +108,36 @@ impl HistoryParams {
             Some(s) if s == "sell" => Some(Side::Sell),
             Some(_) => return Err("bad side: buy or sell".into()),
         };
+        let day = |v: &Option<String>, name: &str| -> Result<Option<i64>, String> {
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => day_start_ms(s)
+                    .map(Some)
+                    .ok_or_else(|| format!("bad {name}: a date like 2026-02-01")),
+            }
+        };
+        let symbol = match self
+            .symbol
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(s) => Some(
+                Symbol::parse(&s.to_ascii_uppercase()).map_err(|_| format!("bad symbol {s:?}"))?,
+            ),
+        };
+        let from_ms = day(&self.from, "from")?;
+        let to_ms = day(&self.to, "to")?.map(|t| t + 86_400_000);
+        if let (Some(f), Some(t)) = (from_ms, to_ms) {
+            if f >= t {
+                return Err("bad dates: from is after to".into());
+            }
+        }
         Ok(HistoryFilter {
+            symbol,
+            from_ms,
+            to_ms,
             page: field::<u64>(&self.page, "page")?.unwrap_or(1).max(1),
             per_page: field::<u64>(&self.per_page, "per_page")?
                 .unwrap_or(PER_PAGE)
@@ -168,6 +239,12 @@ pub struct BasketDetail {
     pub orders: Vec<OrderRow>,
     /// Every fill, oldest first.
     pub fills: Vec<FillRow>,
+    /// Opened, fills, closed (filled in by the reader).
+    pub timeline: Vec<TimelineEntry>,
+    /// The operator's note.
+    pub note: Option<String>,
+    /// Fees of all fills in the quote asset.
+    pub fees: Quote,
 }
 
 /// The detail of one basket from its record, book, orders and fills.
@@ -229,6 +306,9 @@ pub fn basket_detail(
             .iter()
             .map(|f| fill_row(id, f, book.sell_pnl.get(&f.trade_id).copied(), p))
             .collect(),
+        timeline: Vec::new(),
+        note: None,
+        fees: Quote::ZERO,
     }
 }
 

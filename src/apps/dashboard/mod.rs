@@ -7,26 +7,36 @@
 //! optional password hash), [`serve`], [`router`] (for tests that drive it in-process).
 //!
 //! Layers, each importing only from the ones before it (`tests/it/architecture.rs` checks):
-//! 1. basics: [`error`], [`flash`], [`pair`], [`auth`], [`limiter`], [`ledger`], `filters`;
-//! 2. views, pure: [`view`], [`detail`];
-//! 3. the reader of the store with its caches: [`read`];
+//! 1. basics: [`error`], [`format`], [`pair`], [`auth`], [`limiter`], [`flash`], [`i18n`],
+//!    [`ledger`], `filters`;
+//! 2. views, pure: [`view`], [`journal`], [`detail`], [`chart`], [`stats`];
+//! 3. the reader of the store and the market with their caches: [`read`], [`market`];
+//!    the push hub [`events`];
 //! 4. the shared handler state: [`state`];
-//! 5. routes: `pages`, `actions`, `api`; and this file, which wires them.
+//! 5. routes: `pages`, `actions`, `api`, `stream`, `export`; and this file, which wires them.
 
 mod actions;
 mod api;
 pub mod auth;
+pub mod chart;
 pub mod detail;
 pub mod error;
+pub mod events;
+mod export;
 mod filters;
 pub mod flash;
 pub mod format;
+pub mod i18n;
+pub mod journal;
 pub mod ledger;
 pub mod limiter;
+pub mod market;
 mod pages;
 pub mod pair;
 pub mod read;
 pub mod state;
+pub mod stats;
+mod stream;
 pub mod view;
 
 pub use error::DashboardError;
@@ -48,15 +58,23 @@ pub fn router<S: Store + 'static>(state: DashboardState<S>) -> Router {
     let protected = Router::new()
         .route("/", get(pages::index::<S>))
         .route("/fragment/live", get(pages::live_fragment::<S>))
+        .route("/events", get(stream::events::<S>))
         .route("/orders/history", get(pages::history::<S>))
         .route("/baskets/{id}", get(pages::basket::<S>))
         .route("/trading/close-all", post(actions::close_all::<S>))
         .route("/baskets/{id}/pause", post(actions::pause::<S>))
         .route("/baskets/{id}/resume", post(actions::resume::<S>))
+        .route("/baskets/{id}/note", post(actions::note::<S>))
+        .route("/journal", get(pages::journal::<S>))
+        .route("/journal/fills.csv", get(export::fills::<S>))
+        .route("/journal/baskets.csv", get(export::baskets::<S>))
         .route("/logout", post(actions::logout::<S>))
         .route("/api/state", get(api::state::<S>))
         .route("/api/orders/history", get(api::history::<S>))
         .route("/api/baskets/{id}", get(api::basket::<S>))
+        .route("/api/chart", get(api::chart::<S>))
+        .route("/api/stats", get(api::stats::<S>))
+        .route("/stats", get(pages::stats::<S>))
         .route("/metrics", get(api::metrics::<S>))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -66,8 +84,16 @@ pub fn router<S: Store + 'static>(state: DashboardState<S>) -> Router {
         .merge(protected)
         .route("/login", get(pages::login::<S>).post(actions::login::<S>))
         .route("/healthz", get(api::healthz))
+        .route("/lang/{code}", get(actions::language))
         .route("/assets/dashboard.css", get(api::css))
         .route("/assets/dashboard.js", get(api::js))
+        .route("/assets/chart.js", get(api::chart_js))
+        .route("/assets/theme.js", get(api::theme_js))
+        .route("/assets/stats.js", get(api::stats_js))
+        .route(
+            "/assets/vendor/lightweight-charts.js",
+            get(api::lightweight_charts),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             loopback_host_only::<S>,
@@ -138,9 +164,13 @@ pub async fn serve<S: Store + 'static>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), DashboardError> {
     state.check_listen(listener.local_addr()?)?;
+    let events = state.events.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            events.close();
+        })
         .await?;
     Ok(())
 }

@@ -5,7 +5,10 @@ use super::detail::{BasketDetail, HistoryParams, HistoryView};
 use super::error::PageError;
 use super::filters;
 use super::flash::Flash;
+use super::i18n::{self, Lang};
+use super::journal::BasketRow;
 use super::state::DashboardState;
+use super::stats::StatsView;
 use super::view::LiveView;
 use crate::apps::backtest::report::chart::{self, Chart, Scale};
 use crate::apps::mode::Mode;
@@ -26,9 +29,18 @@ pub(super) struct Chrome {
     pub logged_in: bool,
     pub flash: Option<Flash>,
     pub title: String,
+    pub lang: Lang,
 }
 
 impl Chrome {
+    /// The text of `key` in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+    /// The languages of the switch.
+    pub fn langs(&self) -> [Lang; 2] {
+        Lang::ALL
+    }
     pub fn banner(&self) -> &'static str {
         self.mode.banner()
     }
@@ -43,6 +55,7 @@ impl Chrome {
 
 /// The live part with its chart.
 pub(super) struct LiveHtml {
+    pub lang: Lang,
     pub view: LiveView,
     pub chart: Option<Chart>,
     pub width: i64,
@@ -50,7 +63,12 @@ pub(super) struct LiveHtml {
 }
 
 impl LiveHtml {
-    fn new(view: LiveView) -> Self {
+    /// The text of `key` in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    fn new(view: LiveView, lang: Lang) -> Self {
         let points: Vec<_> = view
             .equity
             .iter()
@@ -64,6 +82,7 @@ impl LiveHtml {
             )
         });
         Self {
+            lang,
             view,
             chart,
             width: chart::WIDTH,
@@ -93,21 +112,71 @@ struct HistoryPage {
     history: HistoryView,
     basket_value: String,
     side_value: String,
+    symbol_value: String,
+    from_value: String,
+    to_value: String,
 }
 
 impl HistoryPage {
+    fn filter_pairs(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("basket", self.basket_value.clone()),
+            ("side", self.side_value.clone()),
+            ("symbol", self.symbol_value.clone()),
+            ("from", self.from_value.clone()),
+            ("to", self.to_value.clone()),
+        ]
+    }
+
     /// Link to another page of the same filter.
     fn page_link(&self, page: u64) -> String {
         let f = &self.history.filter;
-        serde_urlencoded::to_string([
+        let mut pairs = vec![
             ("page", page.to_string()),
             ("per_page", f.per_page.to_string()),
-            ("basket", self.basket_value.clone()),
-            ("side", self.side_value.clone()),
-        ])
-        .map(|q| format!("/orders/history?{q}"))
-        .unwrap_or_else(|_| "/orders/history".into())
+        ];
+        pairs.extend(self.filter_pairs());
+        serde_urlencoded::to_string(pairs)
+            .map(|q| format!("/orders/history?{q}"))
+            .unwrap_or_else(|_| "/orders/history".into())
     }
+
+    /// The CSV export of every fill of this filter.
+    fn csv_link(&self) -> String {
+        serde_urlencoded::to_string(self.filter_pairs())
+            .map(|q| format!("/journal/fills.csv?{q}"))
+            .unwrap_or_else(|_| "/journal/fills.csv".into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/journal.html")]
+struct JournalPage {
+    chrome: Chrome,
+    rows: Vec<BasketRow>,
+    symbol_value: String,
+    from_value: String,
+    to_value: String,
+}
+
+impl JournalPage {
+    /// The CSV export (`baskets` or `fills`) of the same filter.
+    fn csv_link(&self, what: &str) -> String {
+        let q = serde_urlencoded::to_string([
+            ("symbol", &self.symbol_value),
+            ("from", &self.from_value),
+            ("to", &self.to_value),
+        ])
+        .unwrap_or_default();
+        format!("/journal/{what}.csv?{q}")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/stats.html")]
+struct StatsPage {
+    chrome: Chrome,
+    stats: StatsView,
 }
 
 #[derive(Template)]
@@ -133,6 +202,7 @@ impl<S: Store + 'static> DashboardState<S> {
             logged_in: self.auth.required() && self.auth.allowed(headers, false),
             flash,
             title: title.to_string(),
+            lang: Lang::of_request(headers),
         }
     }
 }
@@ -143,21 +213,36 @@ pub(super) async fn index<S: Store + 'static>(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let (flash, clear) = state.flashes.take(&headers);
-    let live = LiveHtml::new(state.read.live_view().await?);
+    let chrome = state.chrome(&headers, flash, "Dashboard");
+    let live = LiveHtml::new(state.read.live_view().await?, chrome.lang);
     let page = IndexPage {
-        chrome: state.chrome(&headers, flash, "Dashboard"),
+        chrome,
         live,
         refresh_ms: REFRESH_MS,
     };
-    Ok((clear, Html(page.render()?)).into_response())
+    Ok((clear, Html(render(&page, page.chrome.lang)?)).into_response())
 }
 
 /// `GET /fragment/live`: the live part alone, for the page's refresh script.
 pub(super) async fn live_fragment<S: Store + 'static>(
     State(state): State<DashboardState<S>>,
+    headers: HeaderMap,
 ) -> Result<Html<String>, PageError> {
-    let live = LiveHtml::new(state.read.live_view().await?);
-    Ok(Html(LiveFragment { live }.render()?))
+    let lang = Lang::of_request(&headers);
+    Ok(Html(render_live(state.read.live_view().await?, lang)?))
+}
+
+/// The live part of `/` as HTML (the push stream renders it once per change).
+pub(super) fn render_live(view: LiveView, lang: Lang) -> Result<String, askama::Error> {
+    let fragment = LiveFragment {
+        live: LiveHtml::new(view, lang),
+    };
+    render(&fragment, lang)
+}
+
+/// Renders `page` with its numbers and dates written for `lang`.
+fn render(page: &impl Template, lang: Lang) -> Result<String, askama::Error> {
+    i18n::render_in(lang, || page.render())
 }
 
 /// `GET /orders/history`.
@@ -167,7 +252,7 @@ pub(super) async fn history<S: Store + 'static>(
     Query(params): Query<HistoryParams>,
 ) -> Result<Response, PageError> {
     let filter = params.filter().map_err(PageError::bad_request)?;
-    let history = state.read.history_view(filter).await?;
+    let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
     let page = HistoryPage {
         chrome: state.chrome(&headers, None, "Order history"),
         basket_value: filter.basket.map(|b| b.to_string()).unwrap_or_default(),
@@ -175,9 +260,50 @@ pub(super) async fn history<S: Store + 'static>(
             .side
             .map(|s| s.as_str().to_ascii_lowercase())
             .unwrap_or_default(),
-        history,
+        symbol_value: filter
+            .symbol
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        from_value: text(&params.from),
+        to_value: text(&params.to),
+        history: state.read.history_view(filter).await?,
     };
-    Ok(Html(page.render()?).into_response())
+    Ok(Html(render(&page, page.chrome.lang)?).into_response())
+}
+
+/// `GET /journal`: every basket of the filter with fees, realised P&L and note.
+pub(super) async fn journal<S: Store + 'static>(
+    State(state): State<DashboardState<S>>,
+    headers: HeaderMap,
+    Query(params): Query<HistoryParams>,
+) -> Result<Response, PageError> {
+    let filter = params.filter().map_err(PageError::bad_request)?;
+    let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
+    let page = JournalPage {
+        chrome: state.chrome(&headers, None, "Trade journal"),
+        rows: state.read.journal_baskets(&filter).await?,
+        symbol_value: filter
+            .symbol
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        from_value: text(&params.from),
+        to_value: text(&params.to),
+    };
+    Ok(Html(render(&page, page.chrome.lang)?).into_response())
+}
+
+/// `GET /stats`: the numbers as text; `assets/stats.js` draws the charts from `/api/stats`.
+pub(super) async fn stats<S: Store + 'static>(
+    State(state): State<DashboardState<S>>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let page = StatsPage {
+        chrome: state.chrome(&headers, None, "Statistics"),
+        stats: state.read.stats_view().await?,
+    };
+    Ok(Html(render(&page, page.chrome.lang)?).into_response())
 }
 
 /// `GET /baskets/{id}`.
@@ -194,7 +320,7 @@ pub(super) async fn basket<S: Store + 'static>(
         chrome: state.chrome(&headers, flash, &format!("Basket {id}")),
         detail,
     };
-    Ok((clear, Html(page.render()?)).into_response())
+    Ok((clear, Html(render(&page, page.chrome.lang)?)).into_response())
 }
 
 /// `GET /login` (without a password there is nothing to log in to).
@@ -217,5 +343,5 @@ pub(super) fn login_page<S: Store + 'static>(
     let mut chrome = state.chrome(headers, None, "Log in");
     chrome.csrf = state.auth.login_csrf().to_string();
     let page = LoginPage { chrome, error };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, Html(render(&page, page.chrome.lang)?)).into_response())
 }

@@ -3,17 +3,28 @@
 //! per-basket books of [`super::ledger`]. Every read is bounded: open orders and open baskets
 //! only, the latest snapshots, one page of fills; never all orders or all fills.
 
-use super::detail::{self, BasketDetail, HistoryFilter, HistoryView};
+use super::chart::{self, ChartView, Range};
+use super::detail::{self, BasketDetail, HistoryFilter, HistoryParams, HistoryView};
 use super::format;
+use super::journal::{self, BasketRow};
 use super::ledger::{Book, Books, Ledger};
+use super::market::Candles;
 use super::pair::Pair;
+use super::stats::{self, StatsView};
 use super::view::{self, BasketView, EquityPoint, LiveView, EQUITY_POINTS, LIVE_TTL};
 use crate::apps::bot::BotMetrics;
 use crate::apps::mode::Mode;
+use crate::core::fill::Fill;
 use crate::core::money::{Price, Quote};
-use crate::ports::store::{AccountSnapshot, BasketRecord, FillQuery, Store, StoreError};
+use crate::ports::store::{
+    AccountSnapshot, BasketRecord, FillQuery, FillRecord, Store, StoreError,
+};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+/// Most fills one export (or journal page) reads.
+pub const EXPORT_MAX: u64 = 1_000_000;
 
 type LiveCache = Arc<tokio::sync::Mutex<Option<(Instant, LiveView)>>>;
 /// The equity curve and the time of the snapshot it ends at.
@@ -25,6 +36,7 @@ pub struct Reader<S> {
     pub(super) mode: Mode,
     pub(super) pair: Arc<Pair>,
     pub(super) metrics: Arc<BotMetrics>,
+    pub(super) candles: Candles,
     ledger: Ledger,
     live: LiveCache,
     equity: EquityCache,
@@ -37,6 +49,7 @@ impl<S> Clone for Reader<S> {
             mode: self.mode,
             pair: self.pair.clone(),
             metrics: self.metrics.clone(),
+            candles: self.candles.clone(),
             ledger: self.ledger.clone(),
             live: self.live.clone(),
             equity: self.equity.clone(),
@@ -53,6 +66,7 @@ impl<S> Reader<S> {
             ledger: Ledger::new(pair.base.clone(), pair.quote.clone()),
             pair: Arc::new(pair),
             metrics: Arc::new(BotMetrics::new()),
+            candles: Candles::default(),
             live: Arc::new(tokio::sync::Mutex::new(None)),
             equity: Arc::new(Mutex::new(None)),
         }
@@ -173,12 +187,7 @@ impl<S: Store> Reader<S> {
     /// One page of filled orders.
     pub async fn history_view(&self, filter: HistoryFilter) -> Result<HistoryView, StoreError> {
         let books = self.ledger.refresh(&*self.store).await?;
-        let mut query = FillQuery {
-            basket_id: filter.basket,
-            side: filter.side,
-            offset: 0,
-            limit: 0,
-        };
+        let mut query = filter.query();
         let total = self.store.count_fills(&query).await?;
         let precision = self.pair.precision();
         query.offset = (filter.page - 1).saturating_mul(filter.per_page);
@@ -194,9 +203,9 @@ impl<S: Store> Reader<S> {
             })
             .collect();
         Ok(HistoryView {
+            pages: total.div_ceil(filter.per_page).max(1),
             filter,
             total,
-            pages: total.div_ceil(filter.per_page).max(1),
             rows,
         })
     }
@@ -211,13 +220,173 @@ impl<S: Store> Reader<S> {
         let last = self.last_price().await?;
         let orders = self.store.orders(id).await?;
         let fills = self.store.basket_fills(id).await?;
-        Ok(Some(detail::basket_detail(
-            &record,
-            &book,
-            &orders,
-            &fills,
-            last,
-            self.pair.precision(),
-        )))
+        let precision = self.pair.precision();
+        let mut detail = detail::basket_detail(&record, &book, &orders, &fills, last, precision);
+        detail.timeline = journal::timeline(&record, &fills, precision);
+        detail.note = self.store.basket_note(id).await?;
+        let assets = (&self.pair.base, &self.pair.quote);
+        detail.fees = format::quote(
+            fills
+                .iter()
+                .filter_map(|f| journal::fee_in_quote(f, assets.0, assets.1))
+                .sum(),
+        );
+        Ok(Some(detail))
+    }
+
+    /// The price chart of `range`: candles, and the newest open basket of the pair with its
+    /// levels and fills. Candles that cannot be read leave the chart empty with the reason.
+    pub async fn chart_view(&self, range: Range) -> Result<ChartView, StoreError> {
+        let precision = self.pair.precision();
+        let basket = self
+            .store
+            .open_baskets()
+            .await?
+            .into_iter()
+            .find(|r| r.symbol == self.pair.symbol);
+        let fills = match &basket {
+            Some(record) => self.store.basket_fills(record.basket.id).await?,
+            None => Vec::new(),
+        };
+        let step = range.interval_ms();
+        let need = fills
+            .iter()
+            .map(|f| f.time_ms - f.time_ms.rem_euclid(step))
+            .max();
+        let fetched = self.candles.get(&self.pair.symbol, range, need).await;
+        let (raw, candles_error) = match fetched.as_ref() {
+            Ok(c) => (c.as_slice(), None),
+            Err(e) => (&[][..], Some(format!("no candles: {e}"))),
+        };
+        let mut lines = Vec::new();
+        let mut markers = Vec::new();
+        if let Some(record) = &basket {
+            let last = match self.last_price().await? {
+                Some(p) => Some(p),
+                None => raw.last().map(|c| c.close),
+            };
+            if let (Some(rules), Some(last)) = (&self.pair.rules, last) {
+                let open = self.store.open_orders().await?;
+                lines = chart::lines(&record.basket, &fills, &open, last, rules, precision);
+            }
+            markers = chart::markers(&fills, range, precision);
+        }
+        Ok(ChartView {
+            symbol: self.pair.symbol.to_string(),
+            range,
+            interval: range.interval().0,
+            price_dp: precision.price_dp,
+            candles: chart::candles(raw, precision),
+            basket_id: basket.map(|r| r.basket.id),
+            lines,
+            markers,
+            candles_error,
+        })
+    }
+
+    /// The journal's baskets of `filter` (symbol, opened within the dates, one basket),
+    /// newest first, with fees, realised P&L and notes. Reads every fill of the matching
+    /// symbol once (a journal page, not the live page).
+    pub async fn journal_baskets(
+        &self,
+        filter: &HistoryFilter,
+    ) -> Result<Vec<BasketRow>, StoreError> {
+        let books = self.ledger.refresh(&*self.store).await?;
+        let notes = self.store.basket_notes().await?;
+        let all = FillQuery {
+            symbol: filter.symbol.clone(),
+            basket_id: filter.basket,
+            limit: EXPORT_MAX,
+            ..FillQuery::default()
+        };
+        let mut fills: BTreeMap<u32, Vec<Fill>> = BTreeMap::new();
+        for r in self.store.fills(&all).await? {
+            fills.entry(r.basket_id).or_default().push(r.fill);
+        }
+        let precision = self.pair.precision();
+        let assets = (&self.pair.base, &self.pair.quote);
+        Ok(self
+            .store
+            .baskets(false)
+            .await?
+            .into_iter()
+            .filter(|r| filter.symbol.as_ref().is_none_or(|s| *s == r.symbol))
+            .filter(|r| filter.basket.is_none_or(|b| b == r.basket.id))
+            .filter(|r| filter.from_ms.is_none_or(|t| r.basket.created_ms >= t))
+            .filter(|r| filter.to_ms.is_none_or(|t| r.basket.created_ms < t))
+            .map(|r| {
+                let own = fills.remove(&r.basket.id).unwrap_or_default();
+                let book = self.book(&books, &r);
+                let note = notes.get(&r.basket.id).cloned();
+                journal::basket_row(&r, &book, &own, note, assets, precision)
+            })
+            .collect())
+    }
+
+    /// Every fill of `filter` (no pages, at most [`EXPORT_MAX`]), newest first, with the
+    /// realised P&L of each sell: the CSV export.
+    pub async fn journal_fills(
+        &self,
+        filter: &HistoryFilter,
+    ) -> Result<Vec<(FillRecord, Option<Quote>)>, StoreError> {
+        let books = self.ledger.refresh(&*self.store).await?;
+        let mut query = filter.query();
+        query.limit = EXPORT_MAX;
+        Ok(self
+            .store
+            .fills(&query)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let pnl = books.sell_pnl(r.basket_id, r.fill.trade_id);
+                (r, pnl)
+            })
+            .collect())
+    }
+
+    /// Writes the operator's note on basket `id`; `Ok(false)` when there is no such basket.
+    pub async fn set_note(&self, id: u32, text: &str, now_ms: i64) -> Result<bool, StoreError> {
+        if self.store.basket(id).await?.is_none() {
+            return Ok(false);
+        }
+        self.store.set_basket_note(id, text, now_ms).await?;
+        Ok(true)
+    }
+
+    /// The `/stats` page: equity and drawdown (latest snapshots), realised P&L per day and
+    /// per basket, realised, unrealised and fees. Reads every sell once.
+    pub async fn stats_view(&self) -> Result<StatsView, StoreError> {
+        let live = self.live_view().await?;
+        let books = self.ledger.refresh(&*self.store).await?;
+        let sells = FillQuery {
+            side: Some(crate::core::order::Side::Sell),
+            limit: EXPORT_MAX,
+            ..FillQuery::default()
+        };
+        let sells: Vec<(i64, Quote)> = self
+            .store
+            .fills(&sells)
+            .await?
+            .iter()
+            .filter_map(|r| {
+                let pnl = books.sell_pnl(r.basket_id, r.fill.trade_id)?;
+                Some((r.fill.time_ms, pnl))
+            })
+            .collect();
+        let everything = HistoryParams::default()
+            .filter()
+            .map_err(StoreError::Corrupt)?;
+        let baskets = self.journal_baskets(&everything).await?;
+        let (equity, drawdown, max_drawdown_pct) = stats::equity_and_drawdown(&live.equity);
+        Ok(StatsView {
+            equity,
+            drawdown,
+            max_drawdown_pct,
+            daily: stats::daily(&sells),
+            per_basket: stats::per_basket(&baskets),
+            realised: live.summary.realised,
+            unrealised: live.summary.unrealised,
+            fees: format::quote(baskets.iter().map(|b| b.fees).sum()),
+        })
     }
 }

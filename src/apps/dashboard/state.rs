@@ -1,9 +1,11 @@
-//! What every handler shares: the reader, the channel to the bot, the login state and the
-//! pending flash messages.
+//! What every handler shares: the reader, the channel to the bot, the login state, the
+//! pending flash messages and the push hub.
 
 use super::auth::{Access, Auth};
 use super::error::DashboardError;
+use super::events::Events;
 use super::flash::Flashes;
+use super::market::{CandleSource, Candles};
 use super::pair::Pair;
 use super::read::Reader;
 use crate::apps::bot::runner::BotCommand;
@@ -20,6 +22,7 @@ pub struct DashboardState<S> {
     pub(super) commands: mpsc::Sender<BotCommand>,
     pub(super) auth: Arc<Auth>,
     pub(super) flashes: Flashes,
+    pub(super) events: Events,
 }
 
 impl<S> Clone for DashboardState<S> {
@@ -29,6 +32,7 @@ impl<S> Clone for DashboardState<S> {
             commands: self.commands.clone(),
             auth: self.auth.clone(),
             flashes: self.flashes.clone(),
+            events: self.events.clone(),
         }
     }
 }
@@ -49,12 +53,19 @@ impl<S: Store + 'static> DashboardState<S> {
             commands,
             auth: Arc::new(Auth::new(password_hash, Access::default())?),
             flashes: Flashes::default(),
+            events: Events::default(),
         })
     }
 
     /// Exports (and reads the last price from) the bot's metrics.
     pub fn with_metrics(mut self, metrics: Arc<BotMetrics>) -> Self {
         self.read.metrics = metrics;
+        self
+    }
+
+    /// Draws the price chart with candles from `source` (the exchange's klines).
+    pub fn with_candles(mut self, source: Arc<dyn CandleSource>) -> Self {
+        self.read.candles = Candles::new(source);
         self
     }
 

@@ -181,7 +181,8 @@ async fn index_page_renders_tables_summary_controls_and_chart() {
     let css = http.get("/assets/dashboard.css").await;
     assert_eq!(css.status, 200);
     assert!(css.header("content-type").starts_with("text/css"));
-    assert!(css.body.contains(".bg-red-700") && css.body.contains("prefers-color-scheme"));
+    // Dark mode keys on the `.dark` class theme.js sets (from the system or the switch).
+    assert!(css.body.contains(".bg-red-700") && css.body.contains(".dark"));
     let js = http.get("/assets/dashboard.js").await;
     assert!(js.header("content-type").starts_with("text/javascript"));
     assert!(js.body.contains("close-all") || js.body.contains("data-open"));

@@ -27,7 +27,7 @@ mod replay;
 mod routes;
 mod standin;
 mod stp;
-mod tape;
+pub(crate) mod tape;
 mod tickers;
 mod trade;
 mod user_stream;
