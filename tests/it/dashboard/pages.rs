@@ -367,3 +367,84 @@ async fn banner_is_unmistakable_per_mode() {
         running.stop().await;
     }
 }
+
+#[tokio::test]
+async fn german_by_accept_language_or_switch_with_german_numbers() {
+    let (running, _) = start(Mode::Paper, None).await;
+    let mut http = Http::new(&running);
+    http.headers
+        .push(("accept-language".into(), "de-DE,de;q=0.9,en;q=0.5".into()));
+    let page = http.get("/").await.body;
+    assert!(
+        page.contains("<html lang=\"de\""),
+        "German by Accept-Language"
+    );
+    assert!(page.contains("Alle Positionen schließen"));
+    assert!(page.contains(">+4,79<"), "German decimal comma on money");
+    assert!(page.contains(">4,500<"), "German decimal comma on prices");
+    // The switch overrides the header and is remembered.
+    let switched = http.get("/lang/en").await;
+    assert_eq!(switched.status, 303);
+    let page = http.get("/").await.body;
+    assert!(page.contains("<html lang=\"en\"") && page.contains("Close all positions"));
+    assert!(page.contains(">+4.79<"));
+    // The API stays locale-free.
+    http.get("/lang/de").await;
+    let j = http.get("/api/state").await.json();
+    assert_eq!(j["summary"]["realised"], "4.79300000");
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn basket_note_needs_csrf_and_shows_in_journal_and_csv() {
+    let (running, _) = start(Mode::Paper, None).await;
+    let mut http = Http::new(&running);
+    let page = http.get("/baskets/2").await;
+    let csrf = page.csrf();
+    let refused = http
+        .post("/baskets/2/note", &[("_csrf", "wrong"), ("note", "x")])
+        .await;
+    assert_eq!(refused.status, 403);
+    let saved = http
+        .post(
+            "/baskets/2/note",
+            &[("_csrf", &csrf), ("note", "  =rebuy at 3.9, \"patient\"  ")],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    assert_eq!(saved.header("location"), "/baskets/2");
+    assert!(http
+        .get("/baskets/2")
+        .await
+        .body
+        .contains("=rebuy at 3.9, &#34;patient&#34;"));
+    assert_eq!(
+        http.post("/baskets/99/note", &[("_csrf", &csrf), ("note", "x")])
+            .await
+            .status,
+        404
+    );
+    let journal = http.get("/journal").await.body;
+    assert!(journal.contains("data-basket-id=\"2\""));
+    let csv = http.get("/journal/baskets.csv").await;
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    let line = csv
+        .body
+        .lines()
+        .find(|l| l.starts_with("2,"))
+        .unwrap()
+        .to_string();
+    assert!(
+        line.ends_with(",\"'=rebuy at 3.9, \"\"patient\"\"\""),
+        "note neutralised and quoted: {line}"
+    );
+    // Fills: one line per fill, sells with their realised P&L; filters apply.
+    let fills = http.get("/journal/fills.csv?side=sell").await.body;
+    assert_eq!(fills.lines().count(), 1 + 3, "{fills}");
+    assert!(fills.contains(",4.90500000\n") || fills.contains(",4.90500000\r\n"));
+    assert_eq!(
+        http.get("/journal/fills.csv?from=2026-02-30").await.status,
+        400
+    );
+    running.stop().await;
+}
