@@ -7,7 +7,7 @@
 //! optional password hash), [`serve`], [`router`] (for tests that drive it in-process).
 //!
 //! Layers, each importing only from the ones before it (`tests/it/architecture.rs` checks):
-//! 1. basics: [`error`], [`format`], [`pair`], [`auth`], [`limiter`], [`flash`], [`i18n`],
+//! 1. basics: [`error`], [`format`](mod@format), [`pair`], [`auth`], [`limiter`], [`flash`], [`i18n`],
 //!    [`ledger`], `filters`;
 //! 2. views, pure: [`view`], [`journal`], [`detail`], [`chart`], [`stats`];
 //! 3. the reader of the store and the market with their caches: [`read`], [`market`];
