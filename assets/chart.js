@@ -6,7 +6,7 @@
 (function () {
   "use strict";
   var LC = window.LightweightCharts;
-  var el = document.getElementById("price-chart");
+  var el = document.querySelector("[data-price-chart]");
   if (!el || !LC) return;
 
   var COLORS = {

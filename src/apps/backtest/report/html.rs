@@ -1,9 +1,10 @@
-//! The HTML page: one self-contained file (inline CSS, inline SVG, no scripts, no external
-//! resources), rendered by askama from `templates/backtest_report.html`. Every text that
+//! The HTML page: one self-contained file (inline CSS, inline SVG, the dashboard's price chart
+//! with its library inlined, no external resources), rendered by askama from `templates/backtest_report.html`. Every text that
 //! comes from the record (symbol, config, labels) goes through askama's HTML escaping; only
 //! numbers computed here reach SVG attributes.
 
 use super::chart::{self, Chart, Scale};
+use super::price_chart;
 use super::rows::{self, Group};
 use super::{canonical, downsample_indices, utc_minute, Report, MAX_MARKERS};
 use crate::core::order::Side;
@@ -38,6 +39,9 @@ struct Page {
     baskets: Vec<BasketRow>,
     baskets_note: Option<String>,
     config: String,
+    chart_library: &'static str,
+    chart_script: &'static str,
+    chart_data: String,
 }
 
 /// Renders the page.
@@ -138,6 +142,9 @@ pub(super) fn render(report: &Report<'_>) -> Result<String, askama::Error> {
         height: chart::HEIGHT,
         equity,
         price,
+        chart_library: price_chart::LIBRARY,
+        chart_script: price_chart::SCRIPT,
+        chart_data: price_chart::data(report),
         markers_note,
         baskets,
         baskets_note,

@@ -16,6 +16,7 @@
 pub(crate) mod chart;
 mod html;
 mod json;
+mod price_chart;
 mod rows;
 mod terminal;
 #[cfg(test)]
