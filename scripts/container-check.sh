@@ -65,7 +65,9 @@ make_debian() {
 }
 
 # rust:<version>-slim-<suite>: Debian minbase + a C linker + this machine's Rust toolchain at
-# the official image's paths and environment. The toolchain must be the tag's version.
+# the official image's paths and environment. The toolchain must be the tag's version. The
+# host's CA bundle replaces Debian's, so cargo reaches crates.io the way this machine does
+# (through whatever TLS proxy it trusts).
 make_rust() {
   local name="$1" tag="${1##*:}"
   local version="${tag%%-*}" suite="${tag##*-}"
@@ -83,6 +85,7 @@ make_rust() {
     --customize-hook="mkdir -p \"\$1$dest\" \"\$1/usr/local/cargo/bin\"" \
     --customize-hook="tar -C '$sysroot' --exclude=./share/doc -cf - . | tar -C \"\$1$dest\" -xf -" \
     --customize-hook="for b in cargo rustc rustdoc; do ln -s $dest/bin/\$b \"\$1/usr/local/cargo/bin/\$b\"; done" \
+    --customize-hook="cp /etc/ssl/certs/ca-certificates.crt \"\$1/etc/ssl/certs/ca-certificates.crt\"" \
     "$suite" "$tar"
   podman import --quiet \
     --change 'ENV RUSTUP_HOME=/usr/local/rustup' \
