@@ -9,7 +9,7 @@
 #      non-root user, HEALTHCHECK, no secret in the image, `backtest` runs, `paper` serves the
 #      dashboard on loopback (`/healthz`, and the image's own health check command), and the
 #      bot in the image keeps its journal in the host's PostgreSQL through DATABASE_URL.
-# Prints the runtime image's size and the time from start to `/healthz` answering.
+# Also validates docker-compose.yml with docker-compose. Prints the runtime image's size and the time from start to `/healthz` answering.
 #
 # Environment: BUILD_LOCK=FILE holds that flock while the image's cargo build runs (it uses
 # every core); PG_URL (default postgres://postgres@127.0.0.1:5432) is the host's server.
@@ -25,13 +25,13 @@ fail() { printf 'container-check FAILED: %s\n' "$*" >&2; exit 1; }
 
 need_tools() {
   local missing=()
-  for tool in mmdebstrap buildah podman curl psql; do
+  for tool in mmdebstrap buildah podman curl psql docker-compose; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
   ((${#missing[@]} == 0)) && return 0
   step "installing mmdebstrap buildah podman (and curl, psql) from Debian"
   export DEBIAN_FRONTEND=noninteractive
-  local pkgs=(mmdebstrap buildah podman uidmap curl postgresql-client)
+  local pkgs=(mmdebstrap buildah podman uidmap curl postgresql-client docker-compose)
   apt-get -o DPkg::Lock::Timeout=600 install -y -q "${pkgs[@]}" >/dev/null \
     || { apt-get update -q >/dev/null \
          && apt-get -o DPkg::Lock::Timeout=600 install -y -q "${pkgs[@]}" >/dev/null; }
@@ -248,7 +248,18 @@ check_postgres() {
   step "journalled $orders order(s) in PostgreSQL; close-all through the running bot: $receipt"
 }
 
+# docker-compose.yml against the compose schema (docker-compose's own validator, offline),
+# with .env.example's variables and placeholders for the secrets it leaves empty.
+check_compose() {
+  step "docker-compose.yml: compose schema (docker-compose config)"
+  BINANCE_API_KEY=placeholder BINANCE_API_SECRET=placeholder POSTGRES_PASSWORD=placeholder \
+    DASHBOARD_PASSWORD_HASH=placeholder \
+    docker-compose --env-file .env.example -f docker-compose.yml config -q \
+    || fail "docker-compose.yml does not validate"
+}
+
 need_tools
+check_compose
 base_images
 [[ "${1:-}" == "--bases-only" ]] && exit 0
 build_image
