@@ -14,10 +14,12 @@ COPY tests tests
 COPY templates templates
 COPY migrations migrations
 COPY assets assets
-# Cache mounts keep downloaded crates and compiled dependencies between builds.
+# Cache mounts keep downloaded crates and compiled dependencies between builds. This crate's
+# own fingerprints are dropped: COPY may not keep file times, and a stale binary must not win.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --bin binance-trader \
+    rm -rf target/release/.fingerprint/binance-trader-* \
+    && cargo build --release --locked --bin binance-trader \
     && cp target/release/binance-trader /usr/local/bin/binance-trader
 
 FROM debian:bookworm-slim

@@ -238,10 +238,13 @@ check_postgres() {
   ((orders > 0)) || { cat "$WORK/bot.log" >&2; fail "no order journalled in PostgreSQL"; }
   head -1 "$WORK/bot.log" | python3 -c 'import json,sys; json.loads(sys.stdin.readline())' \
     || fail "--log-format json (LOG_FORMAT=json) did not log JSON lines"
-  local status; status="$(in_image "${env[@]}" -- \
-    binance-trader status --config /etc/binance-trader/bot.toml --json)"
+  local status
+  status="$(in_image "${env[@]}" -- \
+    binance-trader status --config /etc/binance-trader/bot.toml --json 2>"$WORK/status.log")" \
+    || { cat "$WORK/status.log" >&2; fail "status failed in the image"; }
   python3 -c 'import json,sys; v=json.load(sys.stdin); assert v["database"]=="postgres" and v["open_orders"], v' \
-    <<<"$status" || fail "status in the image did not read the bot's orders from PostgreSQL"
+    <<<"$status" || { printf '%s\n' "$status" >&2; cat "$WORK/status.log" >&2;
+                      fail "status in the image did not read the bot's orders from PostgreSQL"; }
   local receipt; receipt="$(in_image "${env[@]}" -- \
     binance-trader close-all --config /etc/binance-trader/bot.toml)" || fail "close-all failed: $receipt"
   grep -q 'closed 1 basket' <<<"$receipt" || fail "close-all's receipt: $receipt"
