@@ -8,6 +8,7 @@ use crate::core::missing_order::MissStreak;
 use crate::core::order::{OrderStatus, Slot};
 use crate::core::symbol::Symbol;
 use crate::ports::exchange::OrderReport;
+use crate::ports::operator::{CommandKind, CommandRecord, CommandState};
 use crate::ports::store::{
     AccountSnapshot, BasketRecord, Event, FillQuery, FillRecord, IntentState, OrderIntent,
     OrderRecord, Store, StoreError,
@@ -26,6 +27,7 @@ struct Inner {
     config: BTreeMap<String, String>,
     notes: BTreeMap<u32, String>,
     events: Vec<Event>,
+    commands: Vec<CommandRecord>,
 }
 
 /// The in-memory store.
@@ -395,5 +397,84 @@ impl Store for MemoryStore {
             .take(limit as usize)
             .cloned()
             .collect())
+    }
+
+    async fn enqueue_command(&self, kind: CommandKind, now_ms: i64) -> Result<u64, StoreError> {
+        let mut g = self.lock();
+        let id = g.commands.len() as u64 + 1;
+        g.commands.push(CommandRecord {
+            id,
+            kind,
+            state: CommandState::Pending,
+            requested_ms: now_ms,
+            taken_ms: None,
+            done_ms: None,
+            receipt: None,
+        });
+        Ok(id)
+    }
+
+    async fn take_command(
+        &self,
+        fresh_since_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<CommandRecord>, StoreError> {
+        let mut g = self.lock();
+        for c in g.commands.iter_mut() {
+            if c.state == CommandState::Pending && c.requested_ms < fresh_since_ms {
+                c.state = CommandState::Withdrawn;
+                c.done_ms = Some(now_ms);
+                c.receipt = Some("withdrawn: too old when a bot looked".into());
+            }
+        }
+        let next = g
+            .commands
+            .iter_mut()
+            .find(|c| c.state == CommandState::Pending);
+        Ok(next.map(|c| {
+            c.state = CommandState::Taken;
+            c.taken_ms = Some(now_ms);
+            c.clone()
+        }))
+    }
+
+    async fn finish_command(
+        &self,
+        id: u64,
+        state: CommandState,
+        receipt: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let c = g
+            .commands
+            .iter_mut()
+            .find(|c| c.id == id && c.state == CommandState::Taken)
+            .ok_or_else(|| StoreError::NotFound(format!("taken command {id}")))?;
+        c.state = state;
+        c.receipt = Some(receipt.to_string());
+        c.done_ms = Some(now_ms);
+        Ok(())
+    }
+
+    async fn withdraw_command(&self, id: u64, now_ms: i64) -> Result<bool, StoreError> {
+        let mut g = self.lock();
+        match g
+            .commands
+            .iter_mut()
+            .find(|c| c.id == id && c.state == CommandState::Pending)
+        {
+            Some(c) => {
+                c.state = CommandState::Withdrawn;
+                c.done_ms = Some(now_ms);
+                c.receipt = Some("withdrawn: no bot took it in time".into());
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn command(&self, id: u64) -> Result<Option<CommandRecord>, StoreError> {
+        Ok(self.lock().commands.iter().find(|c| c.id == id).cloned())
     }
 }

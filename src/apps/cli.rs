@@ -8,6 +8,10 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "binance-trader", version, about)]
 pub struct Cli {
+    /// Log lines on stderr as `text` (coloured only on a terminal) or `json` (one object a
+    /// line, for a log collector).
+    #[arg(long, global = true, value_enum, default_value_t, env = "LOG_FORMAT")]
+    pub log_format: crate::apps::logging::LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -52,6 +56,15 @@ pub enum Command {
     Run(crate::apps::trade::TradeArgs),
     /// Emergency: cancel every order of the active baskets and sell their positions.
     CloseAll(crate::apps::trade::TradeArgs),
+    /// Baskets, positions, open orders, P&L, the last step and anything paused or closing,
+    /// read from the journal (while the bot runs or not); `--json` for one JSON object.
+    Status(crate::apps::status::StatusArgs),
+    /// Exit 0 when the dashboard's `/healthz` answers `ok` (the container's health check).
+    Healthcheck {
+        /// The URL to ask.
+        #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
+        url: String,
+    },
     /// Read a dashboard password from stdin (first line) and print its argon2 hash, for
     /// DASHBOARD_PASSWORD_HASH or `[dashboard] password_hash`.
     HashPassword,
@@ -82,6 +95,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Paper(args) => crate::apps::paper::run(&args),
         Command::Run(args) => crate::apps::trade::run(&args),
         Command::CloseAll(args) => crate::apps::trade::close_all(&args),
+        Command::Status(args) => crate::apps::status::run(&args),
+        Command::Healthcheck { url } => healthcheck(&url),
         Command::HashPassword => hash_password(&mut std::io::stdin().lock()),
     }
 }
@@ -96,4 +111,23 @@ fn hash_password(input: &mut dyn std::io::BufRead) -> anyhow::Result<()> {
     }
     println!("{}", crate::apps::dashboard::auth::hash_password(password)?);
     Ok(())
+}
+
+/// `healthcheck`: one GET with a short timeout; anything but `200 ok` is a failure.
+fn healthcheck(url: &str) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(3))
+            .build()?;
+        let response = client.get(url).send().await?;
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        if !status.is_success() || body.trim() != "ok" {
+            anyhow::bail!("{url} answered {status}: {}", body.trim());
+        }
+        Ok(())
+    })
 }

@@ -14,6 +14,16 @@ use std::path::{Path, PathBuf};
 /// The exact text `confirm_live` must hold before mainnet trading starts.
 pub const LIVE_CONFIRMATION: &str = "I accept that real money is at risk";
 
+/// The environment variables that override this file (besides the credentials' own,
+/// [`crate::adapters::binance::credentials`]); deployment files may set only these, the
+/// credentials, `LOG_FORMAT` and `RUST_LOG` (checked by `tests/it/deploy_files.rs`).
+pub const ENV_OVERRIDES: &[&str] = &[
+    "DATABASE_URL",
+    "BOT_CHECK_INTERVAL_SECONDS",
+    "BINANCE_USE_TESTNET",
+    "DASHBOARD_PASSWORD_HASH",
+];
+
 /// `config/bot.toml` after environment overrides.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -314,6 +324,20 @@ mod tests {
         assert_eq!(f.database_url, "postgres://u@127.0.0.1/db");
         assert_eq!(f.check_interval_seconds, 2);
         assert!(!f.exchange.use_testnet);
+    }
+
+    #[test]
+    fn every_listed_override_changes_the_configuration() {
+        let defaults = load("", &[]).unwrap();
+        for var in ENV_OVERRIDES {
+            let value = match *var {
+                "BINANCE_USE_TESTNET" => "false",
+                "BOT_CHECK_INTERVAL_SECONDS" => "7",
+                _ => "postgres://u@127.0.0.1/x",
+            };
+            let changed = load("", &[(var, value)]).unwrap();
+            assert_ne!(changed, defaults, "{var} has no effect");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::adapters::binance::transport::ReqwestTransport;
 use crate::adapters::binance::Credentials;
 use crate::adapters::store::SqlStore;
 use crate::apps::backtest::command::parse_config;
+use crate::apps::bot::emergency::CloseReceipt;
 use crate::apps::bot::{runner, Bot, BotSettings};
 use crate::apps::dashboard::{self, DashboardState, Pair};
 use crate::apps::key_safety;
@@ -20,7 +21,8 @@ use crate::core::client_id::IdPrefix;
 use crate::core::money::{Pct, Quote};
 use crate::core::strategy::validate::validate_for_market;
 use crate::ports::exchange::Exchange;
-use crate::ports::store::Store;
+use crate::ports::operator::{CommandKind, CommandState};
+use crate::ports::store::{Store, StoreError};
 use anyhow::{bail, Context};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -294,28 +296,116 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
     })
 }
 
-/// `close-all`: the emergency close, once, then exit. Refused while a bot runs on the same
-/// database (use the dashboard's button, which runs inside the bot).
+/// How long `close-all` waits for a running bot to take its queued command, and then again
+/// for the receipt.
+pub const CLOSE_ALL_WAIT: Duration = Duration::from_secs(60);
+
+/// `close-all`: the emergency close, once, then exit. While a bot runs on the same database
+/// (it holds the instance lock) the close is queued in the store for that bot, which runs it
+/// at once with the dashboard button's code; otherwise this process runs it. Either way the
+/// receipt printed is the dashboard's.
 pub fn close_all(args: &TradeArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new().context("starting tokio")?;
-    rt.block_on(async {
+    let receipt = rt.block_on(async {
+        if let Some(store) = running_bot_store(args).await? {
+            return close_through_running_bot(&store).await;
+        }
         let p = prepare(args).await?;
         announce(p.mode);
         // Never blocks an emergency exit: only warns about a key that may withdraw.
         if let Ok(account) = p.exchange.account().await {
             key_safety::check_withdrawal(account.can_withdraw, p.mode, true)?;
         }
-        let _lock = p.store.lock_instance().await.context(
-            "a bot is running on this database: stop it first, or use the dashboard's Close all",
-        )?;
+        let _lock = match p.store.lock_instance().await {
+            Ok(lock) => lock,
+            // A bot started in between: it takes the command.
+            Err(StoreError::Locked(_)) => return close_through_running_bot(&p.store).await,
+            Err(e) => return Err(e.into()),
+        };
         let mut bot = Bot::new(p.exchange, p.store, p.settings).await?;
-        let report = bot.close_all().await?;
-        println!("{}", report.summary());
-        if !report.errors.is_empty() {
-            bail!("the emergency close did not finish; run it again");
+        Ok(CloseReceipt::of(
+            &bot.close_all().await.map_err(|e| e.to_string()),
+        ))
+    })?;
+    println!("{}", receipt.text);
+    if !receipt.ok {
+        bail!("the emergency close did not finish; run it again");
+    }
+    Ok(())
+}
+
+/// The journal, when a bot holds its instance lock right now; `None` when no bot runs (or
+/// there is no journal yet, which nothing then opens or creates).
+async fn running_bot_store(args: &TradeArgs) -> anyhow::Result<Option<SqlStore>> {
+    let cwd = std::env::current_dir().context("reading the working directory")?;
+    key_safety::load_dotenv(&cwd)?;
+    let file = BotFile::load(&args.config, &|k| std::env::var(k).ok())?;
+    if SqlStore::sqlite_file(&file.database_url).is_some_and(|f| !f.exists()) {
+        return Ok(None);
+    }
+    let store = SqlStore::connect(&file.database_url)
+        .await
+        .context("opening the database (DATABASE_URL / database_url)")?;
+    match store.lock_instance().await {
+        Ok(lock) => {
+            lock.release().await?;
+            Ok(None)
         }
-        Ok(())
-    })
+        Err(StoreError::Locked(_)) => Ok(Some(store)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Queues the emergency close for the bot holding the lock and waits for its receipt. A
+/// command no bot took in [`CLOSE_ALL_WAIT`] is withdrawn, so it never fires later.
+async fn close_through_running_bot(store: &SqlStore) -> anyhow::Result<CloseReceipt> {
+    let id = store
+        .enqueue_command(CommandKind::CloseAll, runner::wall_ms())
+        .await?;
+    tracing::warn!(
+        command = id,
+        "a bot is running on this database: the emergency close is queued for it"
+    );
+    let mut deadline = tokio::time::Instant::now() + CLOSE_ALL_WAIT;
+    let mut taken = false;
+    loop {
+        let command = store
+            .command(id)
+            .await?
+            .with_context(|| format!("command {id} vanished from the database"))?;
+        match command.state {
+            CommandState::Done | CommandState::Failed => {
+                return Ok(CloseReceipt {
+                    ok: command.state == CommandState::Done,
+                    text: command.receipt.unwrap_or_default(),
+                })
+            }
+            CommandState::Withdrawn => bail!(
+                "command {id} was withdrawn before a bot ran it: {}",
+                command.receipt.unwrap_or_default()
+            ),
+            CommandState::Taken if !taken => {
+                taken = true;
+                deadline = tokio::time::Instant::now() + CLOSE_ALL_WAIT;
+            }
+            _ => {}
+        }
+        if tokio::time::Instant::now() >= deadline {
+            if !taken && store.withdraw_command(id, runner::wall_ms()).await? {
+                bail!(
+                    "the running bot did not take the emergency close within {} s (is it                      stuck? see its log); the command is withdrawn and nothing was done",
+                    CLOSE_ALL_WAIT.as_secs()
+                );
+            }
+            if taken {
+                bail!(
+                    "the bot took the emergency close (command {id}) but has not answered in {}                      s; see the dashboard's events, or run close-all again",
+                    CLOSE_ALL_WAIT.as_secs()
+                );
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Logs the mode, loudly for mainnet.

@@ -17,6 +17,7 @@ use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::{OrderSpec, OrderStatus, Slot};
 use crate::core::symbol::Symbol;
 use crate::ports::exchange::OrderReport;
+use crate::ports::operator::{CommandKind, CommandRecord, CommandState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -365,4 +366,38 @@ pub trait Store: Send + Sync {
     fn append_event(&self, event: &Event) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The latest `limit` events, newest first.
     fn events(&self, limit: u64) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
+
+    /// Queues an operator command for the running bot; returns its id.
+    fn enqueue_command(
+        &self,
+        kind: CommandKind,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Takes the oldest pending command requested at or after `fresh_since_ms` (marks it
+    /// taken at `now_ms`, atomically, so it runs once); older pending ones are withdrawn
+    /// first: a command nobody waits for any more must not fire at a later start.
+    fn take_command(
+        &self,
+        fresh_since_ms: i64,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<Option<CommandRecord>, StoreError>> + Send;
+    /// Ends a taken command with its receipt (`Done` or `Failed`).
+    fn finish_command(
+        &self,
+        id: u64,
+        state: CommandState,
+        receipt: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Withdraws a command still pending; `Ok(false)` when a bot already took it.
+    fn withdraw_command(
+        &self,
+        id: u64,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// One command.
+    fn command(
+        &self,
+        id: u64,
+    ) -> impl Future<Output = Result<Option<CommandRecord>, StoreError>> + Send;
 }

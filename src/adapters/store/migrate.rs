@@ -29,9 +29,14 @@ const SQLITE: &[Migration] = &[
         include_str!("../../../migrations/sqlite/0004_basket_closing.sql"),
     ),
     (
-        9,
+        5,
         "basket_notes",
-        include_str!("../../../migrations/sqlite/0009_basket_notes.sql"),
+        include_str!("../../../migrations/sqlite/0005_basket_notes.sql"),
+    ),
+    (
+        6,
+        "bot_commands",
+        include_str!("../../../migrations/sqlite/0006_bot_commands.sql"),
     ),
 ];
 
@@ -57,9 +62,14 @@ const POSTGRES: &[Migration] = &[
         include_str!("../../../migrations/postgres/0004_basket_closing.sql"),
     ),
     (
-        9,
+        5,
         "basket_notes",
-        include_str!("../../../migrations/postgres/0009_basket_notes.sql"),
+        include_str!("../../../migrations/postgres/0005_basket_notes.sql"),
+    ),
+    (
+        6,
+        "bot_commands",
+        include_str!("../../../migrations/postgres/0006_bot_commands.sql"),
     ),
 ];
 

@@ -5,6 +5,7 @@
 //! binding; `rows` hides the two backends' value types.
 
 mod baskets;
+mod commands;
 mod journal;
 mod lock;
 mod migrate;
@@ -145,6 +146,22 @@ impl SqlStore {
             .await
             .map_err(db_err)?;
         Ok(Backend::Sqlite { pool, lock_path })
+    }
+
+    /// The SQLite file a database URL names (`None` for PostgreSQL and in-memory databases),
+    /// so a reader can tell "no journal yet" without creating one.
+    pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return None;
+        }
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return None;
+        }
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url).ok()?;
+            return Some(options.get_filename().to_path_buf());
+        }
+        Some(PathBuf::from(url))
     }
 
     /// Takes the single-instance lock: an exclusive OS lock on `<dbfile>.lock` (SQLite) or a

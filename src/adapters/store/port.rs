@@ -8,6 +8,7 @@ use crate::core::missing_order::MissStreak;
 use crate::core::order::{OrderStatus, Slot};
 use crate::core::symbol::Symbol;
 use crate::ports::exchange::OrderReport;
+use crate::ports::operator::{CommandKind, CommandRecord, CommandState};
 use crate::ports::store::{
     AccountSnapshot, BasketRecord, Event, FillQuery, FillRecord, IntentState, OrderIntent,
     OrderRecord, Store, StoreError,
@@ -149,5 +150,31 @@ impl Store for SqlStore {
     }
     async fn events(&self, limit: u64) -> Result<Vec<Event>, StoreError> {
         self.event_rows(limit).await
+    }
+
+    async fn enqueue_command(&self, kind: CommandKind, now_ms: i64) -> Result<u64, StoreError> {
+        self.insert_command_row(kind, now_ms).await
+    }
+    async fn take_command(
+        &self,
+        fresh_since_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<CommandRecord>, StoreError> {
+        self.take_command_row(fresh_since_ms, now_ms).await
+    }
+    async fn finish_command(
+        &self,
+        id: u64,
+        state: CommandState,
+        receipt: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.finish_command_row(id, state, receipt, now_ms).await
+    }
+    async fn withdraw_command(&self, id: u64, now_ms: i64) -> Result<bool, StoreError> {
+        self.withdraw_command_row(id, now_ms).await
+    }
+    async fn command(&self, id: u64) -> Result<Option<CommandRecord>, StoreError> {
+        self.command_row(id).await
     }
 }

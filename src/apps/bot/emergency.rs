@@ -71,6 +71,33 @@ impl CloseReport {
     }
 }
 
+/// What the operator is told about an emergency close, wherever it was asked for: the
+/// dashboard's flash message and `close-all`'s output (direct or through a running bot) are
+/// this one text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseReceipt {
+    /// False when the close failed or did only part of the work (run it again).
+    pub ok: bool,
+    /// The report's summary, or why it failed.
+    pub text: String,
+}
+
+impl CloseReceipt {
+    /// The receipt of a close that ran (`Ok`) or failed before reporting (`Err`).
+    pub fn of(result: &Result<CloseReport, String>) -> Self {
+        match result {
+            Ok(report) => Self {
+                ok: report.errors.is_empty(),
+                text: report.summary(),
+            },
+            Err(e) => Self {
+                ok: false,
+                text: format!("emergency close failed: {e}"),
+            },
+        }
+    }
+}
+
 impl<E: Exchange, S: Store> Bot<E, S> {
     /// A marketable exit can expire at once (the Price Range Execution Rule expires a taker
     /// outside Binance's band): then the position is not sold and the basket must not be

@@ -55,5 +55,11 @@ pub fn close_pending_key(symbol: &crate::core::symbol::Symbol) -> String {
     format!("emergency_close_pending:{symbol}")
 }
 
+/// `bot_config` key holding a symbol's base and quote assets as `BASE/QUOTE`, written when the
+/// bot starts, so readers of the journal alone (`status`) can book commissions right.
+pub fn pair_key(symbol: &crate::core::symbol::Symbol) -> String {
+    format!("pair:{symbol}")
+}
+
 /// `bot_config` key holding the server time of the last step that took no action.
 pub const QUIESCENT_KEY: &str = "quiescent_at_ms";

@@ -4,9 +4,10 @@
 //! step in progress always finishes: every order sent is recorded before the process exits.
 
 use crate::adapters::store::InstanceLock;
-use crate::apps::bot::emergency::CloseReport;
+use crate::apps::bot::emergency::{CloseReceipt, CloseReport};
 use crate::apps::bot::{Bot, BotError};
 use crate::ports::exchange::{Exchange, ExchangeError};
+use crate::ports::operator::{CommandKind, CommandState};
 use crate::ports::store::{EventLevel, Store};
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,6 +48,7 @@ pub async fn run_with_commands<E: Exchange, S: Store>(
     let interval = bot.settings().interval;
     let mut failures: u32 = 0;
     let mut steps = 0;
+    record_pair(bot).await;
     loop {
         if *stop.borrow() {
             return Ok(steps);
@@ -56,6 +58,7 @@ pub async fn run_with_commands<E: Exchange, S: Store>(
         if let Some(used) = bot.exchange().used_weight() {
             bot.metrics().set_api_weight(used);
         }
+        record_step(bot, &result).await;
         let pause = match result {
             Ok(report) => {
                 steps += 1;
@@ -93,6 +96,7 @@ pub async fn run_with_commands<E: Exchange, S: Store>(
             }
         };
         let wake = tokio::time::Instant::now() + pause;
+        let mut queue = tokio::time::interval(QUEUE_POLL);
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(wake) => break,
@@ -102,6 +106,7 @@ pub async fn run_with_commands<E: Exchange, S: Store>(
                     }
                 }
                 Some(command) = commands.recv() => handle(bot, command).await,
+                _ = queue.tick() => serve_queue(bot).await,
             }
         }
     }
@@ -119,6 +124,101 @@ async fn handle<E: Exchange, S: Store>(bot: &mut Bot<E, S>, command: BotCommand)
             let _ = reply.send(bot.resume_basket(id).await.map_err(|e| e.to_string()));
         }
     }
+}
+
+/// `bot_config` key of the bot's last step ([`LastStep`] as JSON).
+pub const LAST_STEP_KEY: &str = "last_step";
+
+/// When the bot last stepped and how that went, for `status`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LastStep {
+    /// Wall clock when the step ended, Unix ms.
+    pub wall_ms: i64,
+    /// `ok`, `ok, N action(s) failed` or `failed: <error>`.
+    pub outcome: String,
+}
+
+async fn record_step<E: Exchange, S: Store>(
+    bot: &Bot<E, S>,
+    result: &Result<crate::apps::bot::StepReport, BotError>,
+) {
+    let outcome = match result {
+        Ok(r) if r.failed > 0 => format!("ok, {} action(s) failed", r.failed),
+        Ok(_) => "ok".to_string(),
+        Err(e) => format!("failed: {e}"),
+    };
+    let now = wall_ms();
+    let step = LastStep {
+        wall_ms: now,
+        outcome,
+    };
+    if let Ok(text) = serde_json::to_string(&step) {
+        if let Err(e) = bot
+            .store()
+            .set_config_value(LAST_STEP_KEY, &text, now)
+            .await
+        {
+            tracing::debug!(error = %e, "recording the last step failed");
+        }
+    }
+}
+
+async fn record_pair<E: Exchange, S: Store>(bot: &Bot<E, S>) {
+    let rules = bot.rules();
+    let value = format!("{}/{}", rules.base_asset, rules.quote_asset);
+    let key = crate::apps::bot::pair_key(&rules.symbol);
+    if let Err(e) = bot.store().set_config_value(&key, &value, wall_ms()).await {
+        tracing::warn!(error = %e, "recording the pair's assets failed");
+    }
+}
+
+/// How often the loop looks for operator commands queued in the store while it waits for
+/// the next step (`close-all` from another process): one indexed read, a few times a second.
+pub const QUEUE_POLL: Duration = Duration::from_millis(200);
+
+/// A queued command older than this is withdrawn instead of run: whoever asked stopped
+/// waiting for it long ago (`close-all` waits [`crate::apps::trade::CLOSE_ALL_WAIT`]).
+pub const QUEUE_TTL: Duration = Duration::from_secs(120);
+
+/// Takes and runs the oldest command queued in the store, if any, and writes its receipt.
+/// A store error is logged and retried at the next poll: the queue must never stop trading.
+async fn serve_queue<E: Exchange, S: Store>(bot: &mut Bot<E, S>) {
+    let now = wall_ms();
+    let fresh_since = now - QUEUE_TTL.as_millis() as i64;
+    let taken = match bot.store().take_command(fresh_since, now).await {
+        Ok(Some(command)) => command,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the command queue failed");
+            return;
+        }
+    };
+    let receipt = match taken.kind {
+        CommandKind::CloseAll => {
+            tracing::warn!(command = taken.id, "emergency close requested (close-all)");
+            CloseReceipt::of(&bot.close_all().await.map_err(|e| e.to_string()))
+        }
+    };
+    let state = if receipt.ok {
+        CommandState::Done
+    } else {
+        CommandState::Failed
+    };
+    if let Err(e) = bot
+        .store()
+        .finish_command(taken.id, state, &receipt.text, wall_ms())
+        .await
+    {
+        tracing::error!(command = taken.id, error = %e, "writing the command's receipt failed");
+    }
+}
+
+/// The wall clock in Unix ms (queued commands are dated by the processes' clocks, not the
+/// exchange's, which a replay runs ahead).
+pub fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn backoff(interval: Duration, failures: u32) -> Duration {

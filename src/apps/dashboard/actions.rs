@@ -9,6 +9,7 @@ use super::i18n::{Lang, LANG_COOKIE};
 use super::journal::clean_note;
 use super::pages::login_page;
 use super::state::DashboardState;
+use crate::apps::bot::emergency::CloseReceipt;
 use crate::apps::bot::runner::BotCommand;
 use crate::ports::store::Store;
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -195,15 +196,10 @@ pub(super) async fn close_all<S: Store + 'static>(
         return csrf_refused();
     }
     tracing::warn!("dashboard: emergency close requested");
-    let flash = match ask(&state, BotCommand::CloseAll).await {
-        Ok(report) => Flash {
-            error: !report.errors.is_empty(),
-            text: report.summary(),
-        },
-        Err(e) => Flash {
-            error: true,
-            text: format!("emergency close failed: {e}"),
-        },
+    let receipt = CloseReceipt::of(&ask(&state, BotCommand::CloseAll).await);
+    let flash = Flash {
+        error: !receipt.ok,
+        text: receipt.text,
     };
     redirect_with_flash(&state, "/", flash)
 }

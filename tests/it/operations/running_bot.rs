@@ -1,0 +1,221 @@
+//! `close-all` and `status` against a bot that is running: the `run` binary trades the
+//! simulated exchange on loopback with its journal in SQLite, and the commands run as
+//! separate processes, as an operator would on the server.
+
+use super::{binary, text};
+use crate::harness::{
+    exchange_info_with_limits, fil_config, root, serve_on_loopback, wave_candles,
+};
+use crate::harness::{Sim, KEY, SECRET};
+use binance_trader::adapters::sim::server::{SimServer, Speed};
+use binance_trader::adapters::store::SqlStore;
+use binance_trader::ports::operator::CommandState;
+use binance_trader::ports::store::Store;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// The bot binary, SIGTERMed (and waited for) when dropped.
+struct RunningBot {
+    child: Child,
+    log: PathBuf,
+}
+
+impl RunningBot {
+    fn start(dir: &Path, base: &str) -> Self {
+        let config = format!(
+            "strategy = \"{}\"\ndatabase_url = \"sqlite://bot.sqlite\"\n\n[exchange]\nbase_url = \"{base}\"\n",
+            root().join("config/backtest.toml").display()
+        );
+        std::fs::write(dir.join("bot.toml"), config).unwrap();
+        let log = dir.join("bot.log");
+        let child = binary(dir)
+            .args(["--log-format", "json", "run", "--config", "bot.toml"])
+            .args(["--interval-ms", "100", "--intent-grace-ms", "0"])
+            .args(["--dashboard", "127.0.0.1:0"])
+            .env("BINANCE_API_KEY", KEY)
+            .env("BINANCE_API_SECRET", SECRET)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Self { child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn assert_running(&mut self) {
+        assert!(
+            self.child.try_wait().unwrap().is_none(),
+            "the bot exited:\n{}",
+            self.log()
+        );
+    }
+}
+
+impl Drop for RunningBot {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// `status --json` in `dir` (no keys: it reads the journal only).
+async fn status(dir: &Path) -> Value {
+    let dir = dir.to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        binary(&dir)
+            .args(["status", "--config", "bot.toml", "--json"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "status: {}", text(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Polls `status` until `ready` holds (at most 30 s).
+async fn status_until(
+    dir: &Path,
+    bot: &mut RunningBot,
+    what: &str,
+    ready: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        bot.assert_running();
+        if dir.join("bot.sqlite").exists() {
+            let v = status(dir).await;
+            if ready(&v) {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what}: never; last status {v:#}\n{}",
+                bot.log()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_all_reaches_the_running_bot_and_prints_the_dashboards_receipt() {
+    let info = exchange_info_with_limits(100_000_000, None);
+    let server = SimServer::new(fil_config(
+        info,
+        wave_candles(1),
+        Speed::Manual,
+        "10000",
+        (KEY, SECRET),
+    ))
+    .unwrap();
+    let (base, stop) = serve_on_loopback(&server).await;
+    let sim = Sim::new(base, server, stop);
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot = RunningBot::start(dir.path(), &sim.base);
+
+    // While the bot runs, `status` reads its grid from the journal.
+    let v = status_until(dir.path(), &mut bot, "the grid on the book", |v| {
+        v["open_orders"].as_array().is_some_and(|o| !o.is_empty())
+    })
+    .await;
+    assert_eq!(v["journal"], true);
+    assert_eq!(v["symbol"], "FILUSDT");
+    assert_eq!(v["baskets"].as_array().unwrap().len(), 1);
+    assert_eq!(v["baskets"][0]["status"], "active");
+    assert!(
+        v["last_step"]["outcome"]
+            .as_str()
+            .unwrap()
+            .starts_with("ok"),
+        "{v:#}"
+    );
+    // The slide fills buys: a position to sell.
+    sim.server.step(6);
+    let v = status_until(dir.path(), &mut bot, "a position", |v| {
+        v["baskets"][0]["position"]
+            .as_str()
+            .is_some_and(|q| q != "0")
+    })
+    .await;
+    assert!(
+        v["baskets"][0]["levels_filled"].as_u64().unwrap() >= 1,
+        "{v:#}"
+    );
+
+    // close-all with no API key at all: only the running bot can have done it.
+    let started = Instant::now();
+    let cwd = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        binary(&cwd)
+            .args(["close-all", "--config", "bot.toml"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let took = started.elapsed();
+    assert!(
+        out.status.success(),
+        "close-all: {}\nbot log:\n{}",
+        text(&out),
+        bot.log()
+    );
+    let receipt = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        receipt.starts_with("closed 1 basket(s): cancelled "),
+        "{receipt}"
+    );
+    assert!(receipt.contains("placed 1 exit sell(s)"), "{receipt}");
+    assert!(took < Duration::from_secs(10), "close-all took {took:?}");
+    bot.assert_running();
+
+    // The receipt is the one the bot wrote to the command row, which is finished.
+    let store = SqlStore::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("bot.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    let command = store.command(1).await.unwrap().unwrap();
+    assert_eq!(command.state, CommandState::Done);
+    assert_eq!(command.receipt.as_deref(), Some(receipt.as_str()));
+    store.close().await;
+
+    // Afterwards nothing of the basket rests on the exchange but its exit, and the bot trades
+    // on (it opens no new basket after an emergency close: the operator looks first).
+    let v = status(dir.path()).await;
+    let orders = v["open_orders"].as_array().unwrap();
+    assert!(orders.iter().all(|o| o["side"] == "SELL"), "{v:#}");
+    let exchange = crate::harness::client(&sim.base);
+    let open = binance_trader::ports::exchange::Exchange::open_orders(
+        &exchange,
+        &binance_trader::core::symbol::Symbol::parse("FILUSDT").unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        open.len(),
+        orders.len(),
+        "journal and exchange differ: {open:?}"
+    );
+    bot.assert_running();
+    // The bot's log is JSON lines and names the command.
+    let log = bot.log();
+    assert!(
+        log.lines()
+            .all(|l| serde_json::from_str::<Value>(l).is_ok()),
+        "{log}"
+    );
+    assert!(
+        log.contains("emergency close requested (close-all)"),
+        "{log}"
+    );
+}
