@@ -43,6 +43,12 @@ pub struct BotFile {
     /// Dashboard settings.
     #[serde(default)]
     pub dashboard: DashboardSection,
+    /// Notification channels (`[notify]`; secrets only from the environment).
+    #[serde(default)]
+    pub notify: crate::apps::notify::config::NotifySection,
+    /// Journal upkeep (`[retention]`: thinning of old account snapshots).
+    #[serde(default)]
+    pub retention: crate::apps::backup::RetentionSection,
 }
 
 impl std::fmt::Debug for BotFile {
@@ -57,6 +63,8 @@ impl std::fmt::Debug for BotFile {
             .field("emergency_margin_pct", &self.emergency_margin_pct)
             .field("exchange", &self.exchange)
             .field("dashboard", &self.dashboard)
+            .field("notify", &self.notify)
+            .field("retention", &self.retention)
             .finish()
     }
 }

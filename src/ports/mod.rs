@@ -2,4 +2,5 @@
 
 pub mod clock;
 pub mod exchange;
+pub mod outbox;
 pub mod store;

@@ -342,4 +342,15 @@ pub trait Store: Send + Sync {
     fn append_event(&self, event: &Event) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The latest `limit` events, newest first.
     fn events(&self, limit: u64) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
+
+    /// The latest `limit` notifications of the outbox, newest first, for the dashboard
+    /// (`.spec/notifications.md`). A store without an outbox has none.
+    fn notification_deliveries(
+        &self,
+        limit: u64,
+    ) -> impl Future<Output = Result<Vec<crate::ports::outbox::Notification>, StoreError>> + Send
+    {
+        let _ = limit;
+        async { Ok(Vec::new()) }
+    }
 }

@@ -28,6 +28,11 @@ const SQLITE: &[Migration] = &[
         "basket_closing",
         include_str!("../../../migrations/sqlite/0004_basket_closing.sql"),
     ),
+    (
+        7,
+        "notification_outbox",
+        include_str!("../../../migrations/sqlite/0007_notification_outbox.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -50,6 +55,11 @@ const POSTGRES: &[Migration] = &[
         4,
         "basket_closing",
         include_str!("../../../migrations/postgres/0004_basket_closing.sql"),
+    ),
+    (
+        7,
+        "notification_outbox",
+        include_str!("../../../migrations/postgres/0007_notification_outbox.sql"),
     ),
 ];
 

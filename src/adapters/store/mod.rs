@@ -5,13 +5,16 @@
 //! binding; `rows` hides the two backends' value types.
 
 mod baskets;
+mod dump;
 mod journal;
 mod lock;
 mod migrate;
 mod orders;
+mod outbox;
 mod port;
 mod rows;
 
+pub use dump::{Col, Dump, TableSpec, TABLES};
 pub use lock::InstanceLock;
 
 use crate::ports::store::StoreError;

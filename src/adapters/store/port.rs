@@ -136,4 +136,11 @@ impl Store for SqlStore {
     async fn events(&self, limit: u64) -> Result<Vec<Event>, StoreError> {
         self.event_rows(limit).await
     }
+
+    async fn notification_deliveries(
+        &self,
+        limit: u64,
+    ) -> Result<Vec<crate::ports::outbox::Notification>, StoreError> {
+        crate::ports::outbox::Outbox::deliveries(self, limit).await
+    }
 }
