@@ -18,6 +18,7 @@ mod fresh_clone;
 mod harness;
 mod journals;
 mod lookup_lag;
+mod notify;
 mod portfolio;
 mod python_clients;
 mod rules_and_funds;
