@@ -2,6 +2,7 @@
 
 mod architecture;
 mod backtest;
+mod backup;
 mod bot;
 mod browser;
 mod candle_symbols;
