@@ -510,3 +510,57 @@ async fn no_duplicate_after_a_sigkill_in_the_middle_of_a_delivery() {
     );
     store.close().await;
 }
+
+/// The dashboard lists the last deliveries, failures with their error, text escaped.
+#[tokio::test]
+async fn the_dashboard_shows_the_last_deliveries_and_failures() {
+    use binance_trader::apps::dashboard::{self, DashboardState, Pair};
+    use binance_trader::apps::trade::Mode;
+    let db = TestDb::sqlite().await;
+    let mut sent = item(ChannelKind::Telegram, "event:1");
+    sent.title = "basket 3 closed <b>".into();
+    let failed = item(ChannelKind::Email, "event:2");
+    db.store
+        .enqueue(&[sent, failed], None, 1_000)
+        .await
+        .unwrap();
+    let t = db
+        .store
+        .claim(ChannelKind::Telegram, 1_000, 9_000, 5)
+        .await
+        .unwrap();
+    db.store.mark_sent(&[t[0].id], 2_000).await.unwrap();
+    let e = db
+        .store
+        .claim(ChannelKind::Email, 1_000, 9_000, 5)
+        .await
+        .unwrap();
+    db.store
+        .give_up(&[e[0].id], OutboxState::Failed, "refused: 535 auth failed")
+        .await
+        .unwrap();
+    let (tx, _rx) = tokio::sync::mpsc::channel(1);
+    let pair = Pair {
+        symbol: binance_trader::core::symbol::Symbol::parse("FILUSDT").unwrap(),
+        base: Asset::parse("FIL").unwrap(),
+        quote: Asset::parse("USDT").unwrap(),
+    };
+    let state = DashboardState::new(db.store.clone(), tx, Mode::Paper, pair, None).unwrap();
+    let running = dashboard::spawn("127.0.0.1:0".parse().unwrap(), state)
+        .await
+        .unwrap();
+    let page = reqwest::get(format!("http://{}/", running.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"notifications\""), "{page}");
+    assert!(
+        page.contains("basket 3 closed &") && !page.contains("closed <b>"),
+        "escaped"
+    );
+    assert!(page.contains("refused: 535 auth failed"));
+    assert!(page.contains(">failed<") && page.contains(">sent<"));
+    running.stop().await;
+}
