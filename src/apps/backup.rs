@@ -394,11 +394,16 @@ impl RetentionSection {
         Ok(())
     }
 
-    /// Thins once, as of `now_ms`; returns the snapshots deleted.
-    pub async fn thin(&self, store: &SqlStore, now_ms: i64) -> anyhow::Result<u64> {
+    /// Thins once, counting the days back from the latest snapshot (the exchange's clock,
+    /// which a replay runs in the past); returns the snapshots deleted.
+    pub async fn thin(&self, store: &SqlStore) -> anyhow::Result<u64> {
+        use crate::ports::store::Store;
         if self.snapshots_full_days == 0 {
             return Ok(0);
         }
+        let Some(now_ms) = store.snapshots(1).await?.last().map(|s| s.time_ms) else {
+            return Ok(0);
+        };
         let days = i64::try_from(self.snapshots_full_days).unwrap_or(i64::MAX / 86_400_000);
         let before = now_ms.saturating_sub(days.saturating_mul(86_400_000));
         let every = i64::try_from(self.snapshots_keep_every_minutes).unwrap_or(60) * 60_000;
@@ -416,7 +421,7 @@ pub fn spawn_retention(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match retention.thin(&store, crate::apps::notify::wall_ms()).await {
+            match retention.thin(&store).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "old account snapshots thinned"),
                 Err(e) => tracing::warn!(error = %e, "thinning old snapshots failed"),
