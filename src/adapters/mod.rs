@@ -4,5 +4,6 @@ pub mod binance;
 pub mod clock;
 pub mod klines;
 pub mod memory_store;
+pub mod notify;
 pub mod sim;
 pub mod store;

@@ -65,6 +65,18 @@ pub enum Command {
         #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
         url: String,
     },
+    /// Write a consistent backup of the journal while the bot runs (SQLite: a database file
+    /// by VACUUM INTO; PostgreSQL: an export read in one REPEATABLE READ transaction).
+    Backup(crate::apps::backup::OutArgs),
+    /// Write a backup (either kind) back into the journal; a journal with data only with
+    /// --force. Never while a bot runs on it.
+    Restore(crate::apps::backup::InArgs),
+    /// Export the journal as portable JSON lines (moves between SQLite and PostgreSQL).
+    Export(crate::apps::backup::OutArgs),
+    /// Import an export into the journal; a journal with data only with --force.
+    Import(crate::apps::backup::InArgs),
+    /// Send a test notification to every channel configured in [notify] and wait for it.
+    NotifyTest(crate::apps::notify::test::NotifyTestArgs),
     /// Read a dashboard password from stdin (first line) and print its argon2 hash, for
     /// DASHBOARD_PASSWORD_HASH or `[dashboard] password_hash`.
     HashPassword,
@@ -97,6 +109,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CloseAll(args) => crate::apps::trade::close_all(&args),
         Command::Status(args) => crate::apps::status::run(&args),
         Command::Healthcheck { url } => healthcheck(&url),
+        Command::Backup(args) => crate::apps::backup::backup(&args),
+        Command::Restore(args) => crate::apps::backup::restore(&args, false),
+        Command::Export(args) => crate::apps::backup::export(&args),
+        Command::Import(args) => crate::apps::backup::restore(&args, true),
+        Command::NotifyTest(args) => crate::apps::notify::test::run(&args),
         Command::HashPassword => hash_password(&mut std::io::stdin().lock()),
     }
 }

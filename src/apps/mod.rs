@@ -1,6 +1,7 @@
 //! Apps: what a trader runs — the CLI, the backtester, (later) the bot loop and the dashboard.
 
 pub mod backtest;
+pub mod backup;
 pub mod bot;
 pub mod candle_data;
 pub mod check_config;
@@ -10,6 +11,7 @@ pub mod exchange_sim;
 pub mod key_safety;
 pub mod logging;
 pub mod mode;
+pub mod notify;
 pub mod paper;
 pub mod settings_file;
 pub mod status;

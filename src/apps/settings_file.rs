@@ -53,6 +53,12 @@ pub struct BotFile {
     /// Dashboard settings.
     #[serde(default)]
     pub dashboard: DashboardSection,
+    /// Notification channels (`[notify]`; secrets only from the environment).
+    #[serde(default)]
+    pub notify: crate::apps::notify::config::NotifySection,
+    /// Journal upkeep (`[retention]`: thinning of old account snapshots).
+    #[serde(default)]
+    pub retention: crate::apps::backup::RetentionSection,
 }
 
 impl std::fmt::Debug for BotFile {
@@ -67,6 +73,8 @@ impl std::fmt::Debug for BotFile {
             .field("emergency_margin_pct", &self.emergency_margin_pct)
             .field("exchange", &self.exchange)
             .field("dashboard", &self.dashboard)
+            .field("notify", &self.notify)
+            .field("retention", &self.retention)
             .finish()
     }
 }

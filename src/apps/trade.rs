@@ -16,6 +16,7 @@ use crate::apps::bot::emergency::CloseReceipt;
 use crate::apps::bot::{runner, Bot, BotSettings};
 use crate::apps::dashboard::{self, DashboardState, Pair};
 use crate::apps::key_safety;
+use crate::apps::notify::{self, compose::Origin, Notifier};
 use crate::apps::settings_file::{BotFile, DashboardSection};
 use crate::core::client_id::IdPrefix;
 use crate::core::money::{Pct, Quote};
@@ -74,14 +75,28 @@ pub struct Prepared {
     pub mode: Mode,
     /// Dashboard settings (listen address after `--dashboard`, password hash).
     pub dashboard: DashboardSection,
+    /// Notification channels that are on (checked before anything trades).
+    pub notify: crate::apps::notify::config::Channels,
+    /// The delivery timeout of every channel.
+    pub notify_timeout: Duration,
+    /// Snapshot thinning.
+    pub retention: crate::apps::backup::RetentionSection,
 }
 
 /// Reads `.env`, the configuration, the strategy and the credentials; opens the database.
 pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
     let cwd = std::env::current_dir().context("reading the working directory")?;
     key_safety::load_dotenv(&cwd)?;
-    let file = BotFile::load(&args.config, &|k| std::env::var(k).ok())?;
+    let env = |k: &str| std::env::var(k).ok();
+    let file = BotFile::load(&args.config, &env)?;
     file.check_live(args.live)?;
+    let notify = file
+        .notify
+        .channels(&env)
+        .with_context(|| format!("{}: [notify]", args.config.display()))?;
+    file.retention
+        .check()
+        .with_context(|| format!("{}: [retention]", args.config.display()))?;
     let (rest, mode) = match &file.exchange.base_url {
         Some(url) => {
             let parsed = reqwest::Url::parse(url).with_context(|| format!("base_url {url}"))?;
@@ -140,6 +155,9 @@ pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
         settings,
         mode,
         dashboard,
+        notify,
+        notify_timeout: file.notify.timeout(),
+        retention: file.retention.clone(),
     })
 }
 
@@ -265,6 +283,30 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
         let lock = p.store.lock_instance().await?;
         check_market(&p.exchange, &p.store, &p.settings).await?;
         let mut bot = Bot::new(p.exchange, p.store.clone(), p.settings).await?;
+        let pair = Pair::from_rules(bot.rules());
+        let notifier = Notifier::start(
+            p.store.clone(),
+            p.notify,
+            Origin::of(p.mode, &pair.symbol),
+            pair.base.clone(),
+            pair.quote.clone(),
+            p.notify_timeout,
+        )
+        .await
+        .context("starting the notifier")?;
+        let started = bot
+            .exchange()
+            .server_time()
+            .await
+            .unwrap_or_else(|_| notify::wall_ms());
+        p.store
+            .append_event(&notify::lifecycle_event(
+                started,
+                true,
+                &lifecycle_detail(p.mode),
+            ))
+            .await?;
+        let upkeep = crate::apps::backup::spawn_retention(p.store.clone(), p.retention.clone());
         let (commands, command_rx) = tokio::sync::mpsc::channel(8);
         let state = DashboardState::new(
             p.store,
@@ -285,9 +327,30 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
         let lock_guard = runner::guard_lock(lock, stop_tx);
         let steps = runner::run_with_commands(&mut bot, stop, command_rx).await;
         let lock_lost = lock_guard.is_finished();
-        lock_guard.abort();
+        upkeep.abort();
         dashboard.stop().await;
         tracing::info!(steps = steps.as_ref().ok(), "bot stopped");
+        let why = match (&steps, lock_lost) {
+            (Err(e), _) => format!("stopped by an error: {e}"),
+            (_, true) => "stopped: the database's instance lock was lost".to_string(),
+            _ => "stopped on request (signal)".to_string(),
+        };
+        let stopped = bot
+            .exchange()
+            .server_time()
+            .await
+            .unwrap_or_else(|_| notify::wall_ms());
+        if let Err(e) = bot
+            .store()
+            .append_event(&notify::lifecycle_event(stopped, false, &why))
+            .await
+        {
+            tracing::warn!(error = %e, "could not journal the stop");
+        }
+        if let Some(n) = notifier {
+            n.stop(NOTIFY_GRACE).await;
+        }
+        lock_guard.abort();
         steps?;
         if lock_lost {
             bail!("stopped: the database's instance lock was lost (see the log)");
@@ -406,6 +469,18 @@ async fn close_through_running_bot(store: &SqlStore) -> anyhow::Result<CloseRece
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// How long a stopping bot waits for queued notifications (the stop itself among them).
+const NOTIFY_GRACE: Duration = Duration::from_secs(5);
+
+/// What the start and stop notifications say besides the mode.
+fn lifecycle_detail(mode: Mode) -> String {
+    format!(
+        "binance-trader {} on {}",
+        env!("CARGO_PKG_VERSION"),
+        mode.banner()
+    )
 }
 
 /// Logs the mode, loudly for mainnet.

@@ -3,4 +3,5 @@
 pub mod clock;
 pub mod exchange;
 pub mod operator;
+pub mod outbox;
 pub mod store;

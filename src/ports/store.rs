@@ -400,4 +400,14 @@ pub trait Store: Send + Sync {
         &self,
         id: u64,
     ) -> impl Future<Output = Result<Option<CommandRecord>, StoreError>> + Send;
+    /// The latest `limit` notifications of the outbox, newest first, for the dashboard
+    /// (`.spec/notifications.md`). A store without an outbox has none.
+    fn notification_deliveries(
+        &self,
+        limit: u64,
+    ) -> impl Future<Output = Result<Vec<crate::ports::outbox::Notification>, StoreError>> + Send
+    {
+        let _ = limit;
+        async { Ok(Vec::new()) }
+    }
 }

@@ -2,6 +2,7 @@
 
 mod architecture;
 mod backtest;
+mod backup;
 mod bot;
 mod browser;
 mod candle_symbols;
@@ -19,6 +20,7 @@ mod fresh_clone;
 mod harness;
 mod journals;
 mod lookup_lag;
+mod notify;
 mod operations;
 mod portfolio;
 mod python_clients;

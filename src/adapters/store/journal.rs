@@ -7,12 +7,12 @@ use super::SqlStore;
 use crate::core::money::{Price, Qty, Quote};
 use crate::ports::store::{AccountSnapshot, Event, StoreError};
 
-const SNAPSHOT_COLUMNS: &str =
+pub(super) const SNAPSHOT_COLUMNS: &str =
     "time_ms, symbol, quote_balance, base_balance, price, total_value, balances";
 
-const EVENT_COLUMNS: &str = "time_ms, basket_id, level, kind, message";
+pub(super) const EVENT_COLUMNS: &str = "time_ms, basket_id, level, kind, message";
 
-fn decode_snapshot(r: &dyn RowGet) -> Result<AccountSnapshot, StoreError> {
+pub(super) fn decode_snapshot(r: &dyn RowGet) -> Result<AccountSnapshot, StoreError> {
     Ok(AccountSnapshot {
         time_ms: r.int("time_ms")?,
         symbol: parsed_symbol(r)?,
@@ -24,7 +24,7 @@ fn decode_snapshot(r: &dyn RowGet) -> Result<AccountSnapshot, StoreError> {
     })
 }
 
-fn decode_event(r: &dyn RowGet) -> Result<Event, StoreError> {
+pub(super) fn decode_event(r: &dyn RowGet) -> Result<Event, StoreError> {
     Ok(Event {
         time_ms: r.int("time_ms")?,
         basket_id: r

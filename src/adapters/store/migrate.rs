@@ -38,6 +38,11 @@ const SQLITE: &[Migration] = &[
         "bot_commands",
         include_str!("../../../migrations/sqlite/0006_bot_commands.sql"),
     ),
+    (
+        7,
+        "notification_outbox",
+        include_str!("../../../migrations/sqlite/0007_notification_outbox.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -70,6 +75,11 @@ const POSTGRES: &[Migration] = &[
         6,
         "bot_commands",
         include_str!("../../../migrations/postgres/0006_bot_commands.sql"),
+    ),
+    (
+        7,
+        "notification_outbox",
+        include_str!("../../../migrations/postgres/0007_notification_outbox.sql"),
     ),
 ];
 

@@ -6,13 +6,16 @@
 
 mod baskets;
 mod commands;
+mod dump;
 mod journal;
 mod lock;
 mod migrate;
 mod orders;
+mod outbox;
 mod port;
 mod rows;
 
+pub use dump::{Col, Dump, TableSpec, TABLES};
 pub use lock::InstanceLock;
 
 use crate::ports::store::StoreError;

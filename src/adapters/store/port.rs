@@ -177,4 +177,10 @@ impl Store for SqlStore {
     async fn command(&self, id: u64) -> Result<Option<CommandRecord>, StoreError> {
         self.command_row(id).await
     }
+    async fn notification_deliveries(
+        &self,
+        limit: u64,
+    ) -> Result<Vec<crate::ports::outbox::Notification>, StoreError> {
+        crate::ports::outbox::Outbox::deliveries(self, limit).await
+    }
 }

@@ -97,7 +97,22 @@ struct IndexPage {
     chrome: Chrome,
     live: LiveHtml,
     refresh_ms: u64,
+    /// The last notification deliveries, newest first (`_deliveries.html`).
+    deliveries: Vec<Delivery>,
 }
+
+/// One notification as the dashboard lists it.
+pub(super) struct Delivery {
+    pub channel: &'static str,
+    pub title: String,
+    pub state: &'static str,
+    pub attempts: u32,
+    pub when_ms: i64,
+    pub error: String,
+}
+
+/// Rows of the deliveries list.
+const DELIVERIES_SHOWN: u64 = 10;
 
 #[derive(Template)]
 #[template(path = "dashboard/live.html")]
@@ -215,10 +230,26 @@ pub(super) async fn index<S: Store + 'static>(
     let (flash, clear) = state.flashes.take(&headers);
     let chrome = state.chrome(&headers, flash, "Dashboard");
     let live = LiveHtml::new(state.read.live_view().await?, chrome.lang);
+    let deliveries = state
+        .read
+        .store
+        .notification_deliveries(DELIVERIES_SHOWN)
+        .await?
+        .into_iter()
+        .map(|n| Delivery {
+            channel: n.item.channel.as_str(),
+            title: n.item.title,
+            state: n.state.as_str(),
+            attempts: n.attempts,
+            when_ms: n.sent_ms.unwrap_or(n.created_ms),
+            error: n.last_error.unwrap_or_default(),
+        })
+        .collect();
     let page = IndexPage {
         chrome,
         live,
         refresh_ms: REFRESH_MS,
+        deliveries,
     };
     Ok((clear, Html(render(&page, page.chrome.lang)?)).into_response())
 }

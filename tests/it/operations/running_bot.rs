@@ -140,9 +140,10 @@ async fn close_all_reaches_the_running_bot_and_prints_the_dashboards_receipt() {
     // The slide fills buys: a position to sell.
     sim.server.step(6);
     let v = status_until(dir.path(), &mut bot, "a position", |v| {
-        v["baskets"][0]["position"]
-            .as_str()
-            .is_some_and(|q| q != "0")
+        v["baskets"][0]["position"].as_str().is_some_and(|q| {
+            q.parse::<rust_decimal::Decimal>()
+                .is_ok_and(|d| !d.is_zero())
+        })
     })
     .await;
     assert!(

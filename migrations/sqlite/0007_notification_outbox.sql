@@ -1,0 +1,26 @@
+-- Notification outbox (SQLite): one row per notification and channel, written before any
+-- delivery is tried, so a notification survives a restart; UNIQUE (channel, dedup_key) keeps
+-- an event from being queued twice. States: pending → sending (claimed, leased) → sent, or
+-- back to pending with a later next_attempt_ms, or failed (gave up) / unknown (the process
+-- died during a delivery to a channel that cannot de-duplicate: never resent).
+
+CREATE TABLE notification_outbox (
+    id              INTEGER PRIMARY KEY,
+    channel         TEXT    NOT NULL,
+    dedup_key       TEXT    NOT NULL,
+    kind            TEXT    NOT NULL,
+    level           TEXT    NOT NULL CHECK (level IN ('info', 'warn', 'error')),
+    title           TEXT    NOT NULL,
+    body            TEXT    NOT NULL,
+    event_ms        INTEGER NOT NULL,
+    created_ms      INTEGER NOT NULL,
+    state           TEXT    NOT NULL CHECK (state IN
+                    ('pending', 'sending', 'sent', 'failed', 'unknown')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    lease_until_ms  INTEGER,
+    sent_ms         INTEGER,
+    last_error      TEXT,
+    UNIQUE (channel, dedup_key)
+);
+CREATE INDEX idx_notification_outbox_due ON notification_outbox (channel, state, next_attempt_ms);
