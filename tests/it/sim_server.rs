@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 mod live;
 mod market;
 mod standin;
+mod streams;
 mod ws_api;
 
 const KEY: &str = "testKey0123456789";

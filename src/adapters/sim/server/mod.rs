@@ -20,13 +20,16 @@ mod auth;
 mod fail;
 mod faults;
 mod limits;
+mod link;
 mod market;
+mod market_ws;
 mod my_filters;
 mod params;
 mod replay;
 mod routes;
 mod standin;
 mod stp;
+mod streams;
 mod tape;
 mod tickers;
 mod trade;
@@ -37,6 +40,7 @@ mod ws_api;
 pub use auth::{sign, ApiCredential};
 pub use faults::{FaultConfig, FaultRate};
 pub use limits::LimitStats;
+pub use link::WsTiming;
 pub use replay::Speed;
 
 use crate::adapters::klines::Candle;
@@ -100,6 +104,8 @@ pub(crate) struct Control {
     next_generated: u64,
     /// User Data Stream events for WebSocket API subscribers.
     stream: user_stream::UserStream,
+    /// Market stream events for stream subscribers.
+    market: streams::MarketStreams,
     /// Orders that are not the engine's, as raw JSON (see [`SimServer::add_foreign_order`]).
     foreign_orders: Vec<Value>,
 }
@@ -146,6 +152,8 @@ pub struct SimServer {
     control: Arc<Mutex<Control>>,
     credentials: Arc<Vec<ApiCredential>>,
     speed: Speed,
+    /// WebSocket connection timing and commands (`link.rs`).
+    hub: Arc<link::Hub>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -194,6 +202,7 @@ impl SimServer {
                 .collect(),
             next_generated: 0,
             stream: user_stream::UserStream::default(),
+            market: streams::MarketStreams::default(),
             foreign_orders: Vec::new(),
         };
         let server = Self {
@@ -201,6 +210,7 @@ impl SimServer {
             control: Arc::new(Mutex::new(control)),
             credentials: Arc::new(cfg.credentials),
             speed: cfg.speed,
+            hub: Arc::new(link::Hub::new(WsTiming::default())),
         };
         // Live clock: the history before "now" is in the market from the start.
         server.catch_up();
@@ -240,6 +250,13 @@ impl SimServer {
             };
             trades += ex.on_candle(&symbol, &c).map_or(0, <[_]>::len);
             stepped += 1;
+            let now_ms = ctl.now_ms();
+            let mut ctx = Ctx {
+                ex: &mut ex,
+                ctl: &mut ctl,
+                now_ms,
+            };
+            streams::publish_candle(&mut ctx, &symbol);
         }
         if stepped > 0 {
             // Fills, and orders a candle expired, reach WebSocket subscribers.
@@ -261,6 +278,23 @@ impl SimServer {
         let ex = lock(&self.exchange);
         let ctl = &mut *ctl;
         ctl.stream.subscribe(&ex, &ctl.symbols)
+    }
+
+    /// WebSocket connection timing for connections opened from now on.
+    pub fn set_ws_timing(&self, timing: WsTiming) {
+        *lock(&self.hub.timing) = timing;
+    }
+
+    /// Aborts every open WebSocket connection without a close frame (a network drop); how
+    /// many there were.
+    pub fn drop_ws_connections(&self) -> usize {
+        self.hub.command(link::Command::Drop)
+    }
+
+    /// Sends `serverShutdown` on every open WebSocket connection, which then closes after
+    /// the grace time of [`WsTiming`]; how many there were.
+    pub fn shut_down_ws_connections(&self) -> usize {
+        self.hub.command(link::Command::Shutdown)
     }
 
     /// Replaces the fault configuration (reseeding its RNG).

@@ -235,7 +235,13 @@ pub fn router(state: SimServer) -> Router {
         .route("/sim/symbol-status", post(super::admin::symbol_status))
         .route("/sim/execution-rule", post(super::admin::execution_rule))
         .route("/sim/max-asset", post(super::my_filters::set_max_asset))
+        .route("/sim/ws-timing", post(super::link::set_timing))
+        .route("/sim/ws/drop", post(super::link::drop_all))
+        .route("/sim/ws/shutdown", post(super::link::shutdown_all))
         .route("/ws-api/v3", get(super::ws_api::upgrade))
+        .route("/ws", get(super::market_ws::raw_bare))
+        .route("/ws/{*streams}", get(super::market_ws::raw))
+        .route("/stream", get(super::market_ws::combined))
         .fallback(api)
         .with_state(state)
 }

@@ -8,9 +8,10 @@
 //! arrive as `{"subscriptionId","event"}` (`user_stream.rs`). Framing, ping/pong and close
 //! are axum's (tungstenite).
 
+use super::link::{Link, Next};
 use super::routes::ws_endpoint;
 use super::SimServer;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
@@ -27,63 +28,62 @@ struct Subscriptions {
     ids: Vec<u64>,
     next_id: u64,
     events: Option<broadcast::Receiver<Value>>,
+    /// Subscriptions ended by the last request, told `eventStreamTerminated` after its answer.
+    terminated: Vec<u64>,
 }
 
-async fn connection(s: SimServer, mut socket: WebSocket) {
+async fn connection(s: SimServer, socket: WebSocket) {
+    let mut link = Link::new(&s, socket);
     let mut subs = Subscriptions::default();
     loop {
-        tokio::select! {
-            incoming = socket.recv() => {
-                let text = match incoming {
-                    Some(Ok(Message::Text(t))) => t,
-                    // Pings are answered by axum; pongs and binary frames carry no request.
-                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Binary(_))) => continue,
-                    Some(Ok(Message::Close(_)) | Err(_)) | None => return,
-                };
-                let Some(answer) = request(&s, &mut subs, text.as_str()) else {
+        match link.next(&mut subs.events).await {
+            Next::Closed => return,
+            Next::Text(text) => {
+                let Some(answer) = request(&s, &mut subs, &text) else {
                     // A fault dropped the answer: the connection goes with it.
                     return;
                 };
-                if socket.send(Message::Text(answer.to_string().into())).await.is_err() {
+                if !link.answer(answer.to_string()).await {
                     return;
                 }
+                for ended in std::mem::take(&mut subs.terminated) {
+                    if !link.event_unfaulted(terminated(&s, ended)).await {
+                        return;
+                    }
+                }
             }
-            event = next_event(&mut subs.events) => {
-                match event {
-                    Ok(e) => {
-                        for id in &subs.ids {
-                            let framed = json!({"subscriptionId": id, "event": e});
-                            if socket.send(Message::Text(framed.to_string().into())).await.is_err() {
-                                return;
-                            }
-                        }
+            Next::Event(e) => {
+                for id in subs.ids.clone() {
+                    let framed = json!({"subscriptionId": id, "event": e});
+                    if !link.event(framed.to_string()).await {
+                        return;
                     }
-                    // Too slow a reader lost events: its subscriptions end, as Binance ends a
-                    // stream it cannot serve, so the client knows to heal over REST.
-                    Err(_) => {
-                        for id in std::mem::take(&mut subs.ids) {
-                            let end = json!({"subscriptionId": id, "event": {
-                                "e": "eventStreamTerminated", "E": s.now_ms()}});
-                            if socket.send(Message::Text(end.to_string().into())).await.is_err() {
-                                return;
-                            }
-                        }
-                        subs.events = None;
+                }
+            }
+            // Too slow a reader lost events: its subscriptions end, as Binance ends a
+            // stream it cannot serve, so the client knows to heal over REST.
+            Next::Lagged => {
+                subs.events = None;
+                for id in std::mem::take(&mut subs.ids) {
+                    if !link.event_unfaulted(terminated(&s, id)).await {
+                        return;
                     }
+                }
+            }
+            Next::Shutdown => {
+                let e = json!({"event": {"e": "serverShutdown", "E": s.now_ms()}});
+                if !link.event_unfaulted(e.to_string()).await {
+                    return;
                 }
             }
         }
     }
 }
 
-/// The next event, or never when nothing is subscribed.
-async fn next_event(
-    rx: &mut Option<broadcast::Receiver<Value>>,
-) -> Result<Value, broadcast::error::RecvError> {
-    match rx {
-        Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
-    }
+/// The `eventStreamTerminated` frame of subscription `id`.
+fn terminated(s: &SimServer, id: u64) -> String {
+    json!({"subscriptionId": id, "event": {"e": "eventStreamTerminated", "E": s.now_ms()}})
+        .to_string()
 }
 
 /// Handles one text frame; `None` when a fault drops the answer.
@@ -175,10 +175,11 @@ fn request(s: &SimServer, subs: &mut Subscriptions, text: &str) -> Option<Value>
 }
 
 fn unsubscribe(subs: &mut Subscriptions, id: &Value, params: &Map<String, Value>) -> Value {
-    match params.get("subscriptionId").and_then(Value::as_u64) {
-        Some(one) => subs.ids.retain(|i| *i != one),
-        None => subs.ids.clear(),
-    }
+    let one = params.get("subscriptionId").and_then(Value::as_u64);
+    let (ended, kept): (Vec<u64>, Vec<u64>) =
+        subs.ids.iter().partition(|i| one.is_none_or(|o| o == **i));
+    subs.ids = kept;
+    subs.terminated.extend(ended);
     if subs.ids.is_empty() {
         subs.events = None;
     }
