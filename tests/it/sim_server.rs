@@ -15,6 +15,8 @@ mod market;
 mod standin;
 mod streams;
 mod ws_api;
+mod ws_auth;
+mod ws_faults;
 
 const KEY: &str = "testKey0123456789";
 const SECRET: &str = "testSecret";

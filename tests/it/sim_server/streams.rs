@@ -46,7 +46,7 @@ async fn spawn_two() -> Sim {
 /// A stream connection that keeps the frames it read.
 pub(super) struct Streams {
     pub(super) socket: Socket,
-    seen: Vec<Value>,
+    pub(super) seen: Vec<Value>,
 }
 
 impl Streams {

@@ -37,7 +37,7 @@ mod user_stream;
 mod wire;
 mod ws_api;
 
-pub use auth::{sign, ApiCredential};
+pub use auth::{sign, ApiCredential, PublicKeyCredential};
 pub use faults::{FaultConfig, FaultRate};
 pub use limits::LimitStats;
 pub use link::WsTiming;
@@ -150,7 +150,7 @@ pub struct StepReport {
 pub struct SimServer {
     exchange: Arc<Mutex<SimExchange>>,
     control: Arc<Mutex<Control>>,
-    credentials: Arc<Vec<ApiCredential>>,
+    credentials: Arc<Mutex<auth::Keys>>,
     speed: Speed,
     /// WebSocket connection timing and commands (`link.rs`).
     hub: Arc<link::Hub>,
@@ -208,7 +208,10 @@ impl SimServer {
         let server = Self {
             exchange: Arc::new(Mutex::new(exchange)),
             control: Arc::new(Mutex::new(control)),
-            credentials: Arc::new(cfg.credentials),
+            credentials: Arc::new(Mutex::new(auth::Keys {
+                hmac: cfg.credentials,
+                public: Vec::new(),
+            })),
             speed: cfg.speed,
             hub: Arc::new(link::Hub::new(WsTiming::default())),
         };
@@ -278,6 +281,20 @@ impl SimServer {
         let ex = lock(&self.exchange);
         let ctl = &mut *ctl;
         ctl.stream.subscribe(&ex, &ctl.symbols)
+    }
+
+    /// Accepts `key` from now on, an Ed25519 or RSA key whose signatures are base64 (REST,
+    /// WebSocket API, and `session.logon` for Ed25519).
+    pub fn add_public_key(&self, key: PublicKeyCredential) {
+        lock(&self.credentials).public.push(key);
+    }
+
+    /// Whether `key` is an accepted Ed25519 key (`session.logon`).
+    fn is_ed25519_key(&self, key: &str) -> bool {
+        lock(&self.credentials)
+            .public
+            .iter()
+            .any(|c| c.key == key && c.is_ed25519())
     }
 
     /// WebSocket connection timing for connections opened from now on.
