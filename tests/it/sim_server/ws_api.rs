@@ -96,7 +96,7 @@ impl WsApi {
     }
 }
 
-fn position<'a>(event: &'a Value, asset: &str) -> &'a Value {
+pub(super) fn position<'a>(event: &'a Value, asset: &str) -> &'a Value {
     event["B"]
         .as_array()
         .unwrap()

@@ -257,3 +257,38 @@ async fn rsa_and_ed25519_keys_sign_subscriptions_and_rest_requests() {
     assert_eq!(gone["result"], json!({}));
     ws.event(0, "eventStreamTerminated", |_| true).await;
 }
+
+#[tokio::test]
+async fn a_deposit_is_a_balance_update_then_an_account_position() {
+    let sim = spawn().await;
+    let mut ws = WsApi::connect(&sim).await;
+    ws.signed(&sim, "userDataStream.subscribe.signature", json!({}))
+        .await;
+    let resp = sim
+        .http
+        .post(format!("{}/sim/deposit", sim.base))
+        .json(&json!({"asset": "USDT", "amount": "250.5"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    let update = ws.event(0, "balanceUpdate", |_| true).await;
+    assert_eq!(
+        (&update["a"], &update["d"], &update["T"]),
+        (
+            &json!("USDT"),
+            &json!("250.50000000"),
+            &json!(sim.server.now_ms())
+        )
+    );
+    assert!(
+        ws.seen.is_empty(),
+        "balanceUpdate comes first: {:?}",
+        ws.seen
+    );
+    let position = ws.event(0, "outboundAccountPosition", |_| true).await;
+    assert_eq!(
+        super::ws_api::position(&position, "USDT")["f"],
+        "10250.50000000"
+    );
+}

@@ -289,6 +289,18 @@ impl SimServer {
         lock(&self.credentials).public.push(key);
     }
 
+    /// Credits `amount` of `asset` as a deposit would: `balanceUpdate` then
+    /// `outboundAccountPosition` reach User Data Stream subscribers.
+    pub fn deposit(&self, asset: &Asset, amount: Amount) {
+        let mut ctl = lock(&self.control);
+        let mut ex = lock(&self.exchange);
+        ex.deposit(asset, amount);
+        let now_ms = ctl.now_ms();
+        let ctl = &mut *ctl;
+        ctl.stream.balance_update(asset, amount.get(), now_ms);
+        ctl.stream.publish(&ex, &ctl.symbols, now_ms);
+    }
+
     /// Whether `key` is an accepted Ed25519 key (`session.logon`).
     fn is_ed25519_key(&self, key: &str) -> bool {
         lock(&self.credentials)
@@ -366,9 +378,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let replay = tokio::spawn(run_replay(state.clone()));
-    let app = routes::router(state);
+    let app = routes::router(state.clone());
+    // WebSocket clients are told `serverShutdown` (as before Binance's maintenance), so they
+    // reconnect at once instead of waiting for a timeout.
+    let announced = async move {
+        shutdown.await;
+        if state.shut_down_ws_connections() > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
     let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(announced)
         .await;
     replay.abort();
     result

@@ -263,6 +263,7 @@ pub fn router(state: SimServer) -> Router {
         .route("/sim/symbol-status", post(super::admin::symbol_status))
         .route("/sim/execution-rule", post(super::admin::execution_rule))
         .route("/sim/max-asset", post(super::my_filters::set_max_asset))
+        .route("/sim/deposit", post(super::admin::deposit))
         .route("/sim/ws-timing", post(super::link::set_timing))
         .route("/sim/ws/drop", post(super::link::drop_all))
         .route("/sim/ws/shutdown", post(super::link::shutdown_all))
