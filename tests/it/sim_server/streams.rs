@@ -138,6 +138,19 @@ async fn a_combined_connection_streams_two_symbols_as_rest_sees_them() {
         ])
     );
 
+    // A new subscriber gets the state streams' current state at once (Binance repeats them
+    // every 1–2 s); trade streams have none.
+    ws.drain(300).await;
+    for stream in [
+        "filusdt@bookTicker",
+        "nearusdt@bookTicker",
+        "nearusdt@kline_1m",
+        "filusdt@ticker",
+    ] {
+        assert_eq!(ws.take(stream).len(), 1, "snapshot of {stream}");
+    }
+    assert!(ws.seen.is_empty(), "no trade snapshot: {:#?}", ws.seen);
+
     sim.server.step(2); // candle 1 of FILUSDT and of NEARUSDT
     ws.drain(300).await;
 
@@ -328,6 +341,15 @@ async fn a_raw_connection_subscribes_live_and_answers_binance_errors() {
     assert_eq!(set, json!({"result": null, "id": 7}));
     ws.control(json!({"method": "SUBSCRIBE", "params": ["filusdt@kline_5m", "filusdt@depth5", "filusdt@miniTicker"], "id": 8}))
         .await;
+    let snapshot = ws
+        .wait_for("5m snapshot", |v| v["stream"] == "filusdt@kline_5m")
+        .await;
+    assert_eq!(
+        snapshot["data"]["k"]["x"], true,
+        "candle 1 ended its 5-minute interval"
+    );
+    ws.drain(200).await;
+    ws.seen.clear();
     sim.server.step(1);
     let five = ws
         .wait_for("5m kline", |v| v["stream"] == "filusdt@kline_5m")
@@ -351,10 +373,11 @@ async fn a_raw_connection_subscribes_live_and_answers_binance_errors() {
     assert_eq!(mini["data"]["e"], "24hrMiniTicker");
     assert_eq!(mini["data"]["c"], "3.88000000");
 
-    // A stream name the server does not serve is refused before the upgrade.
-    let url = format!("{}/ws/btcusdt@trade", sim.base.replace("http://", "ws://"));
-    match tokio_tungstenite::connect_async(url).await {
-        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 400),
-        other => panic!("expected HTTP 400, got {other:?}"),
-    }
+    // Path segments that are not served streams are ignored, as Binance does (ccxt connects
+    // to `/ws/0` and subscribes live).
+    let mut label = Streams::connect(&sim, "/ws/0").await;
+    let list = label
+        .control(json!({"method": "LIST_SUBSCRIPTIONS", "id": 9}))
+        .await;
+    assert_eq!(list, json!({"result": [], "id": 9}));
 }

@@ -42,22 +42,15 @@ pub async fn combined(
     open(s, ws, q.get("streams").map_or("", String::as_str), true)
 }
 
-/// Checks the streams of the URL, then upgrades. A name that is not served is refused
-/// before the upgrade (HTTP 400 naming it), so a typo is not a silent connection.
+/// Subscribes the served streams the URL names, then upgrades. Other path segments are
+/// ignored, as Binance does: ccxt connects to `/ws/0`, `/ws/1`, … (a label of its own) and
+/// subscribes with `SUBSCRIBE`; only a live `SUBSCRIBE` of an unknown stream is an error.
 fn open(s: SimServer, ws: WebSocketUpgrade, list: &str, combined: bool) -> Response {
     let symbols = lock(&s.control).symbols.clone();
-    let mut subs = BTreeSet::new();
-    for name in list.split('/').filter(|n| !n.is_empty()) {
-        match streams::canonical(name, &symbols) {
-            Some(c) => {
-                subs.insert(c);
-            }
-            None => {
-                let body = json!({"code": 2, "msg": format!("{INVALID_STREAM}: {name}")});
-                return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
-            }
-        }
-    }
+    let subs: BTreeSet<String> = list
+        .split('/')
+        .filter_map(|name| streams::canonical(name, &symbols))
+        .collect();
     if subs.len() > MAX_STREAMS {
         let body = json!({"code": 2, "msg": "Invalid request: too many streams (at most 1024)"});
         return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
@@ -67,6 +60,7 @@ fn open(s: SimServer, ws: WebSocketUpgrade, list: &str, combined: bool) -> Respo
             s: s.clone(),
             subs: BTreeSet::new(),
             combined,
+            fresh: Vec::new(),
         };
         for c in subs {
             conn.add(c);
@@ -83,13 +77,36 @@ struct Conn {
     s: SimServer,
     subs: BTreeSet<String>,
     combined: bool,
+    /// Streams subscribed since the last snapshot was sent.
+    fresh: Vec<String>,
 }
 
 impl Conn {
     fn add(&mut self, stream: String) {
         if !self.subs.contains(&stream) {
             lock(&self.s.control).market.want(&stream);
+            self.fresh.push(stream.clone());
             self.subs.insert(stream);
+        }
+    }
+
+    /// Sends the current state of the streams subscribed since the last call.
+    async fn snapshots(&mut self, link: &mut Link) -> bool {
+        for stream in std::mem::take(&mut self.fresh) {
+            for data in self.s.stream_snapshot(&stream) {
+                if !link.event(self.frame(&stream, data).to_string()).await {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn frame(&self, stream: &str, data: Value) -> Value {
+        if self.combined {
+            json!({"stream": stream, "data": data})
+        } else {
+            data
         }
     }
 
@@ -111,12 +128,15 @@ impl Conn {
         link: &mut Link,
         events: &mut Option<tokio::sync::broadcast::Receiver<Arc<StreamEvent>>>,
     ) {
+        if !self.snapshots(link).await {
+            return;
+        }
         loop {
             match link.next(events).await {
                 Next::Closed => return,
                 Next::Text(text) => {
                     let answer = self.control(&text);
-                    if !link.answer(answer.to_string()).await {
+                    if !link.answer(answer.to_string()).await || !self.snapshots(link).await {
                         return;
                     }
                 }
@@ -124,11 +144,7 @@ impl Conn {
                     if !self.subs.contains(&e.stream) {
                         continue;
                     }
-                    let frame = if self.combined {
-                        json!({"stream": e.stream, "data": e.data})
-                    } else {
-                        e.data.clone()
-                    };
+                    let frame = self.frame(&e.stream, e.data.clone());
                     if !link.event(frame.to_string()).await {
                         return;
                     }

@@ -168,6 +168,29 @@ pub fn publish_candle(ctx: &mut Ctx, symbol: &Symbol) {
     }
 }
 
+impl super::SimServer {
+    /// The current state of `stream` (canonical) for a new subscriber: Binance repeats
+    /// tickers, klines and books every 1–2 s, so a subscriber has the state within a second;
+    /// here it gets it at once, then on every candle. Trade streams have no state: nothing.
+    pub(super) fn stream_snapshot(&self, stream: &str) -> Vec<Value> {
+        let mut ctl = super::lock(&self.control);
+        let mut ex = super::lock(&self.exchange);
+        let Some((symbol, kind)) = parse(stream, &ctl.symbols) else {
+            return Vec::new();
+        };
+        if matches!(kind, Kind::Trade | Kind::AggTrade) {
+            return Vec::new();
+        }
+        let now_ms = ctl.now_ms();
+        let mut ctx = Ctx {
+            ex: &mut ex,
+            ctl: &mut ctl,
+            now_ms,
+        };
+        payloads(&mut ctx, &symbol, &kind)
+    }
+}
+
 /// The events of one stream for the latest candle of `symbol`.
 fn payloads(ctx: &mut Ctx, symbol: &Symbol, kind: &Kind) -> Vec<Value> {
     let now = ctx.now_ms;
