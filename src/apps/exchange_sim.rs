@@ -12,7 +12,8 @@
 use crate::adapters::klines::files::group_by_symbol;
 use crate::adapters::klines::{load_candles, CandleFiles, DEFAULT_CACHE_DIR};
 use crate::adapters::sim::server::{
-    serve, ApiCredential, FaultConfig, SimServer, SimServerConfig, Speed,
+    serve, ApiCredential, FaultConfig, PublicKeyCredential, SimServer, SimServerConfig, Speed,
+    WsTiming,
 };
 use crate::apps::candle_data::bundled;
 use crate::core::money::Amount;
@@ -27,6 +28,10 @@ pub const DEFAULT_API_KEY: &str =
     "simkey0000000000000000000000000000000000000000000000000000000000";
 /// Default HMAC secret for local use (public).
 pub const DEFAULT_API_SECRET: &str = "simsecret";
+
+/// Default API key of the `--public-key` (public: never use it for anything real).
+pub const DEFAULT_PUBLIC_API_KEY: &str =
+    "simpubkey000000000000000000000000000000000000000000000000000000";
 
 /// Which clock the server keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -82,6 +87,24 @@ pub struct ExchangeSimArgs {
     /// Initial balance of each quote asset.
     #[arg(long, default_value = "10000")]
     pub quote: String,
+    /// An Ed25519 or RSA public key (PEM, `-----BEGIN PUBLIC KEY-----`) also accepted, under
+    /// --public-key-api-key: base64 signatures, and `session.logon` for Ed25519.
+    #[arg(long)]
+    pub public_key: Option<PathBuf>,
+    /// The API key of --public-key.
+    #[arg(long, env = "SIM_PUBLIC_API_KEY", default_value = DEFAULT_PUBLIC_API_KEY)]
+    pub public_key_api_key: String,
+    /// WebSocket: ms between the server's pings (Binance: 20000).
+    #[arg(long, default_value = "20000")]
+    pub ws_ping_ms: u64,
+    /// WebSocket: a connection whose ping is unanswered this long is dropped, ms (Binance:
+    /// 60000).
+    #[arg(long, default_value = "60000")]
+    pub ws_pong_timeout_ms: u64,
+    /// WebSocket: connections are cut this long after they opened, ms (Binance: 24 h); set
+    /// it low to exercise a client's reconnect.
+    #[arg(long, default_value = "86400000")]
+    pub ws_lifetime_ms: u64,
 }
 
 /// Parses a candles-per-second speed (`paper`): a positive number, `max` or `manual`.
@@ -241,7 +264,21 @@ pub fn build(args: &ExchangeSimArgs) -> anyhow::Result<SimServer> {
         faults: FaultConfig::default(),
         start_ms: wall_ms(),
     };
-    SimServer::new(cfg).context("building the simulated exchange")
+    let server = SimServer::new(cfg).context("building the simulated exchange")?;
+    if let Some(path) = &args.public_key {
+        let pem = std::fs::read_to_string(path)
+            .with_context(|| format!("reading --public-key {}", path.display()))?;
+        let key = PublicKeyCredential::from_pem(&args.public_key_api_key, &pem)
+            .map_err(|e| anyhow::anyhow!("--public-key {}: {e}", path.display()))?;
+        server.add_public_key(key);
+    }
+    server.set_ws_timing(WsTiming {
+        ping_interval_ms: args.ws_ping_ms,
+        pong_timeout_ms: args.ws_pong_timeout_ms,
+        lifetime_ms: args.ws_lifetime_ms,
+        ..WsTiming::default()
+    });
+    Ok(server)
 }
 
 /// Runs the server until Ctrl-C.
@@ -301,6 +338,11 @@ mod tests {
             api_key: DEFAULT_API_KEY.into(),
             api_secret: DEFAULT_API_SECRET.into(),
             quote: "10000".into(),
+            public_key: None,
+            public_key_api_key: DEFAULT_PUBLIC_API_KEY.into(),
+            ws_ping_ms: 20_000,
+            ws_pong_timeout_ms: 60_000,
+            ws_lifetime_ms: 86_400_000,
         }
     }
 

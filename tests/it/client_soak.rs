@@ -72,6 +72,7 @@ fn weather(rng: &mut rand::rngs::StdRng, skewed: bool, lag_ms: u64) -> FaultConf
         clock_skew_ms: if skewed { 3_000 } else { 0 },
         oldest_namesake: false,
         lookup_lag_ms: lag_ms,
+        ..FaultConfig::default()
     }
 }
 

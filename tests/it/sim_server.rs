@@ -13,7 +13,10 @@ use std::collections::BTreeSet;
 mod live;
 mod market;
 mod standin;
+mod streams;
 mod ws_api;
+mod ws_auth;
+mod ws_faults;
 
 const KEY: &str = "testKey0123456789";
 const SECRET: &str = "testSecret";

@@ -196,3 +196,35 @@ fn a_resting_limit_fills_when_a_later_live_minute_trades_through_it() {
         "the dip to 3.500 traded through 3.800"
     );
 }
+
+#[tokio::test]
+async fn the_cli_takes_a_public_key_and_websocket_timing() {
+    let a = args(&[
+        "--public-key",
+        "tests/fixtures/keys/sim-rsa-test-public.pem",
+        "--ws-lifetime-ms",
+        "300",
+    ]);
+    let server = build(&a).unwrap();
+    let (base, _stop) = crate::harness::serve_on_loopback(&server).await;
+    let url = format!("{}/ws-api/v3", base.replace("http://", "ws://"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    use futures_util::StreamExt;
+    let end = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | None => break,
+                Some(Err(_)) => break,
+                _ => {}
+            }
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "--ws-lifetime-ms 300 cuts the connection");
+    let bad = args(&["--public-key", "data/exchange_info.json"]);
+    let err = build(&bad).err().unwrap().to_string();
+    assert!(
+        err.contains("--public-key data/exchange_info.json"),
+        "{err}"
+    );
+}

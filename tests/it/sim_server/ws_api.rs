@@ -12,14 +12,14 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A WebSocket API connection that keeps every frame it read, in order.
-struct WsApi {
-    socket: Socket,
-    seen: Vec<Value>,
+pub(super) struct WsApi {
+    pub(super) socket: Socket,
+    pub(super) seen: Vec<Value>,
     next_id: u64,
 }
 
 impl WsApi {
-    async fn connect(sim: &Sim) -> Self {
+    pub(super) async fn connect(sim: &Sim) -> Self {
         let url = format!("{}/ws-api/v3", sim.base.replace("http://", "ws://"));
         let (socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         Self {
@@ -31,7 +31,7 @@ impl WsApi {
 
     /// The first frame (already read or next) that `pred` accepts; removes it from `seen`.
     /// The 10 s bound only keeps a broken server from hanging the test.
-    async fn wait_for(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    pub(super) async fn wait_for(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
         loop {
             if let Some(i) = self.seen.iter().position(&pred) {
                 return self.seen.remove(i);
@@ -49,7 +49,7 @@ impl WsApi {
     }
 
     /// Sends `method` with `params` and returns its response (matched by id).
-    async fn call(&mut self, method: &str, params: Value) -> Value {
+    pub(super) async fn call(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = format!("req-{}", self.next_id);
         let req = json!({"id": id, "method": method, "params": params});
@@ -62,7 +62,7 @@ impl WsApi {
 
     /// Like `call`, with `apiKey`, `timestamp` and the HMAC `signature` over the parameters
     /// sorted by name (Binance's WebSocket signing rule).
-    async fn signed(&mut self, sim: &Sim, method: &str, params: Value) -> Value {
+    pub(super) async fn signed(&mut self, sim: &Sim, method: &str, params: Value) -> Value {
         let mut p = params.as_object().unwrap().clone();
         p.insert("apiKey".into(), KEY.into());
         p.insert("timestamp".into(), sim.server.now_ms().into());
@@ -81,7 +81,12 @@ impl WsApi {
     }
 
     /// The next event of `kind` for subscription `sub` matching `pred`.
-    async fn event(&mut self, sub: u64, kind: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    pub(super) async fn event(
+        &mut self,
+        sub: u64,
+        kind: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         let e = self
             .wait_for(kind, |v| {
                 v["subscriptionId"] == sub && v["event"]["e"] == kind && pred(&v["event"])
@@ -91,7 +96,7 @@ impl WsApi {
     }
 }
 
-fn position<'a>(event: &'a Value, asset: &str) -> &'a Value {
+pub(super) fn position<'a>(event: &'a Value, asset: &str) -> &'a Value {
     event["B"]
         .as_array()
         .unwrap()

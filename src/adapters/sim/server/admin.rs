@@ -100,3 +100,25 @@ pub(super) async fn execution_rule(
     });
     answer(symbol(&b.symbol).and_then(|sym| s.set_price_range(&sym, rule)))
 }
+
+/// `POST /sim/deposit` body.
+#[derive(serde::Deserialize)]
+pub struct DepositBody {
+    asset: String,
+    amount: String,
+}
+
+/// `POST /sim/deposit` `{"asset","amount"}`: credits a deposit (`balanceUpdate` on the User
+/// Data Stream). Answers 204, or 400 naming the bad field.
+pub async fn deposit(State(s): State<SimServer>, Json(b): Json<DepositBody>) -> Response {
+    let asset = match crate::core::symbol::Asset::parse(&b.asset) {
+        Ok(a) => a,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("asset: {e}")).into_response(),
+    };
+    let amount = match crate::core::money::Amount::parse(&b.amount) {
+        Ok(a) => a,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("amount: {e}")).into_response(),
+    };
+    s.deposit(&asset, amount);
+    StatusCode::NO_CONTENT.into_response()
+}

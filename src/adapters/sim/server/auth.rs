@@ -4,6 +4,12 @@
 //! `signature` parameter removed (-1022), then the time rule (-1021):
 //! `timestamp < serverTime + 1000` and `serverTime − timestamp ≤ recvWindow` (default 5000,
 //! at most 60000).
+//!
+//! Keys are HMAC keys ([`ApiCredential`]) or public keys ([`PublicKeyCredential`], Ed25519
+//! or RSA, given as PEM): for those the signature is base64 of Ed25519 / RSASSA-PKCS1-v1_5
+//! with SHA-256 over the same payload. A WebSocket session logged on with an Ed25519 key
+//! (`session.logon`) signs nothing more: [`Auth::Session`] skips the signature check and
+//! keeps the timestamp rule.
 
 use super::fail::Fail;
 use super::params::Params;
@@ -26,6 +32,118 @@ impl std::fmt::Debug for ApiCredential {
         f.debug_struct("ApiCredential")
             .field("key", &self.key)
             .finish_non_exhaustive()
+    }
+}
+
+/// An API key registered with a public key: Binance's Ed25519 and RSA keys.
+#[derive(Clone)]
+pub struct PublicKeyCredential {
+    /// The key sent in `X-MBX-APIKEY` / `apiKey`.
+    pub key: String,
+    verifier: Verifier,
+}
+
+#[derive(Clone)]
+enum Verifier {
+    Ed25519(ed25519_dalek::VerifyingKey),
+    Rsa(rsa::pkcs1v15::VerifyingKey<sha2::Sha256>),
+}
+
+impl std::fmt::Debug for PublicKeyCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = if self.is_ed25519() { "Ed25519" } else { "RSA" };
+        f.debug_struct("PublicKeyCredential")
+            .field("key", &self.key)
+            .field("kind", &kind)
+            .finish()
+    }
+}
+
+impl PublicKeyCredential {
+    /// `key` with the public key in `pem` (`-----BEGIN PUBLIC KEY-----`, SPKI): Ed25519 or
+    /// RSA, told apart by the document itself.
+    pub fn from_pem(key: &str, pem: &str) -> Result<Self, String> {
+        use ed25519_dalek::pkcs8::DecodePublicKey as _;
+        let verifier = if let Ok(k) = ed25519_dalek::VerifyingKey::from_public_key_pem(pem) {
+            Verifier::Ed25519(k)
+        } else if let Ok(k) = rsa::RsaPublicKey::from_public_key_pem(pem) {
+            Verifier::Rsa(rsa::pkcs1v15::VerifyingKey::new(k))
+        } else {
+            return Err("not an Ed25519 or RSA public key in PEM (SPKI) form".into());
+        };
+        Ok(Self {
+            key: key.to_string(),
+            verifier,
+        })
+    }
+
+    /// Whether this is an Ed25519 key (the only kind `session.logon` accepts).
+    pub fn is_ed25519(&self) -> bool {
+        matches!(self.verifier, Verifier::Ed25519(_))
+    }
+
+    /// Whether `signature` (base64) signs `payload`.
+    fn verifies(&self, payload: &str, signature: &str) -> bool {
+        use base64::Engine as _;
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(signature) else {
+            return false;
+        };
+        match &self.verifier {
+            Verifier::Ed25519(k) => ed25519_dalek::Signature::from_slice(&bytes)
+                .is_ok_and(|sig| k.verify_strict(payload.as_bytes(), &sig).is_ok()),
+            Verifier::Rsa(k) => {
+                use rsa::signature::Verifier as _;
+                rsa::pkcs1v15::Signature::try_from(bytes.as_slice())
+                    .is_ok_and(|sig| k.verify(payload.as_bytes(), &sig).is_ok())
+            }
+        }
+    }
+}
+
+/// Every accepted key.
+#[derive(Debug, Clone, Default)]
+pub struct Keys {
+    /// HMAC keys.
+    pub hmac: Vec<ApiCredential>,
+    /// Ed25519 and RSA keys.
+    pub public: Vec<PublicKeyCredential>,
+}
+
+/// One accepted key, whichever kind.
+#[derive(Clone, Copy)]
+pub enum KeyRef<'a> {
+    /// An HMAC key.
+    Hmac(&'a ApiCredential),
+    /// An Ed25519 or RSA key.
+    Public(&'a PublicKeyCredential),
+}
+
+impl KeyRef<'_> {
+    fn verifies(self, payload: &str, signature: &str) -> bool {
+        match self {
+            Self::Hmac(c) => verify(c.secret.expose_secret(), payload, signature),
+            Self::Public(c) => c.verifies(payload, signature),
+        }
+    }
+}
+
+/// How a request proves who sends it.
+#[derive(Debug, Clone, Copy)]
+pub enum Auth<'a> {
+    /// Its own API key (header or `apiKey`) and signature.
+    Request(Option<&'a str>),
+    /// The key a WebSocket session logged on with: no signature, the timestamp still
+    /// checked.
+    Session(&'a str),
+}
+
+impl<'a> Auth<'a> {
+    /// The API key the request is made with.
+    pub fn key(self) -> Option<&'a str> {
+        match self {
+            Self::Request(k) => k,
+            Self::Session(k) => Some(k),
+        }
     }
 }
 
@@ -52,27 +170,25 @@ pub fn payload(query: &str, body: &str) -> String {
 
 /// Runs every check of a `SIGNED` request at server time `now_ms`.
 pub fn check_signed(
-    credentials: &[ApiCredential],
-    api_key: Option<&str>,
+    keys: &Keys,
+    auth: Auth,
     query: &str,
     body: &str,
     params: &Params,
     now_ms: i64,
 ) -> Result<(), Fail> {
-    let cred = check_key(credentials, api_key)?;
+    let cred = check_key(keys, auth.key())?;
     let timestamp: i64 = params
         .opt_int("timestamp")?
         .ok_or_else(|| Fail::missing("timestamp"))?;
-    let signature = params.req("signature")?;
-    if !verify(
-        cred.secret.expose_secret(),
-        &payload(query, body),
-        signature,
-    ) {
-        return Err(Fail::bad(
-            codes::INVALID_SIGNATURE,
-            "Signature for this request is not valid.",
-        ));
+    if let Auth::Request(_) = auth {
+        let signature = params.req("signature")?;
+        if !cred.verifies(&payload(query, body), signature) {
+            return Err(Fail::bad(
+                codes::INVALID_SIGNATURE,
+                "Signature for this request is not valid.",
+            ));
+        }
     }
     let recv_window = recv_window_ms(params)?;
     // Saturating: `timestamp` is whatever the client sent (fuzzing found i64::MIN).
@@ -92,13 +208,13 @@ pub fn check_signed(
 }
 
 /// The API key checks alone (`MARKET_DATA` endpoints, and the first step of `SIGNED`).
-pub fn check_key<'a>(
-    credentials: &'a [ApiCredential],
-    api_key: Option<&str>,
-) -> Result<&'a ApiCredential, Fail> {
+pub fn check_key<'a>(keys: &'a Keys, api_key: Option<&str>) -> Result<KeyRef<'a>, Fail> {
     let key = api_key.unwrap_or("");
-    if let Some(c) = credentials.iter().find(|c| c.key == key) {
-        return Ok(c);
+    if let Some(c) = keys.hmac.iter().find(|c| c.key == key) {
+        return Ok(KeyRef::Hmac(c));
+    }
+    if let Some(c) = keys.public.iter().find(|c| c.key == key) {
+        return Ok(KeyRef::Public(c));
     }
     if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(Fail::with_status(

@@ -45,6 +45,13 @@ pub struct FaultConfig {
     /// `allOrders` (Binance's "Database" source), while it is on the book (`openOrders`), can
     /// fill (`myTrades`) and is found by order id (Binance's "Memory" source).
     pub lookup_lag_ms: u64,
+    /// Every WebSocket connection stops sending (answers and events; events meanwhile are
+    /// lost) while pings are still answered: a stall only a client watching its data sees.
+    pub ws_stall: bool,
+    /// A WebSocket event (market stream or User Data Stream) is sent twice.
+    pub ws_duplicate: FaultRate,
+    /// A WebSocket event is held back and sent after the next one.
+    pub ws_reorder: FaultRate,
 }
 
 impl FaultConfig {
@@ -66,6 +73,10 @@ pub enum Fault {
     DropAfter,
     /// [`FaultConfig::burst_429`].
     Burst429,
+    /// [`FaultConfig::ws_duplicate`].
+    WsDuplicate,
+    /// [`FaultConfig::ws_reorder`].
+    WsReorder,
 }
 
 /// The live fault state: configuration, remaining `next` counts and the RNG.
@@ -92,6 +103,8 @@ impl Faults {
             Fault::ErrorAfter => &mut self.config.error_after,
             Fault::DropAfter => &mut self.config.drop_after,
             Fault::Burst429 => &mut self.config.burst_429,
+            Fault::WsDuplicate => &mut self.config.ws_duplicate,
+            Fault::WsReorder => &mut self.config.ws_reorder,
         };
         if rate.next > 0 {
             rate.next -= 1;

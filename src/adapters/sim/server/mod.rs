@@ -20,13 +20,16 @@ mod auth;
 mod fail;
 mod faults;
 mod limits;
+mod link;
 mod market;
+mod market_ws;
 mod my_filters;
 mod params;
 mod replay;
 mod routes;
 mod standin;
 mod stp;
+mod streams;
 pub(crate) mod tape;
 mod tickers;
 mod trade;
@@ -34,9 +37,10 @@ mod user_stream;
 mod wire;
 mod ws_api;
 
-pub use auth::{sign, ApiCredential};
+pub use auth::{sign, ApiCredential, PublicKeyCredential};
 pub use faults::{FaultConfig, FaultRate};
 pub use limits::LimitStats;
+pub use link::WsTiming;
 pub use replay::Speed;
 
 use crate::adapters::klines::Candle;
@@ -100,6 +104,8 @@ pub(crate) struct Control {
     next_generated: u64,
     /// User Data Stream events for WebSocket API subscribers.
     stream: user_stream::UserStream,
+    /// Market stream events for stream subscribers.
+    market: streams::MarketStreams,
     /// Orders that are not the engine's, as raw JSON (see [`SimServer::add_foreign_order`]).
     foreign_orders: Vec<Value>,
 }
@@ -144,8 +150,10 @@ pub struct StepReport {
 pub struct SimServer {
     exchange: Arc<Mutex<SimExchange>>,
     control: Arc<Mutex<Control>>,
-    credentials: Arc<Vec<ApiCredential>>,
+    credentials: Arc<Mutex<auth::Keys>>,
     speed: Speed,
+    /// WebSocket connection timing and commands (`link.rs`).
+    hub: Arc<link::Hub>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -194,13 +202,18 @@ impl SimServer {
                 .collect(),
             next_generated: 0,
             stream: user_stream::UserStream::default(),
+            market: streams::MarketStreams::default(),
             foreign_orders: Vec::new(),
         };
         let server = Self {
             exchange: Arc::new(Mutex::new(exchange)),
             control: Arc::new(Mutex::new(control)),
-            credentials: Arc::new(cfg.credentials),
+            credentials: Arc::new(Mutex::new(auth::Keys {
+                hmac: cfg.credentials,
+                public: Vec::new(),
+            })),
             speed: cfg.speed,
+            hub: Arc::new(link::Hub::new(WsTiming::default())),
         };
         // Live clock: the history before "now" is in the market from the start.
         server.catch_up();
@@ -240,6 +253,13 @@ impl SimServer {
             };
             trades += ex.on_candle(&symbol, &c).map_or(0, <[_]>::len);
             stepped += 1;
+            let now_ms = ctl.now_ms();
+            let mut ctx = Ctx {
+                ex: &mut ex,
+                ctl: &mut ctl,
+                now_ms,
+            };
+            streams::publish_candle(&mut ctx, &symbol);
         }
         if stepped > 0 {
             // Fills, and orders a candle expired, reach WebSocket subscribers.
@@ -261,6 +281,49 @@ impl SimServer {
         let ex = lock(&self.exchange);
         let ctl = &mut *ctl;
         ctl.stream.subscribe(&ex, &ctl.symbols)
+    }
+
+    /// Accepts `key` from now on, an Ed25519 or RSA key whose signatures are base64 (REST,
+    /// WebSocket API, and `session.logon` for Ed25519).
+    pub fn add_public_key(&self, key: PublicKeyCredential) {
+        lock(&self.credentials).public.push(key);
+    }
+
+    /// Credits `amount` of `asset` as a deposit would: `balanceUpdate` then
+    /// `outboundAccountPosition` reach User Data Stream subscribers.
+    pub fn deposit(&self, asset: &Asset, amount: Amount) {
+        let mut ctl = lock(&self.control);
+        let mut ex = lock(&self.exchange);
+        ex.deposit(asset, amount);
+        let now_ms = ctl.now_ms();
+        let ctl = &mut *ctl;
+        ctl.stream.balance_update(asset, amount.get(), now_ms);
+        ctl.stream.publish(&ex, &ctl.symbols, now_ms);
+    }
+
+    /// Whether `key` is an accepted Ed25519 key (`session.logon`).
+    fn is_ed25519_key(&self, key: &str) -> bool {
+        lock(&self.credentials)
+            .public
+            .iter()
+            .any(|c| c.key == key && c.is_ed25519())
+    }
+
+    /// WebSocket connection timing for connections opened from now on.
+    pub fn set_ws_timing(&self, timing: WsTiming) {
+        *lock(&self.hub.timing) = timing;
+    }
+
+    /// Aborts every open WebSocket connection without a close frame (a network drop); how
+    /// many there were.
+    pub fn drop_ws_connections(&self) -> usize {
+        self.hub.command(link::Command::Drop)
+    }
+
+    /// Sends `serverShutdown` on every open WebSocket connection, which then closes after
+    /// the grace time of [`WsTiming`]; how many there were.
+    pub fn shut_down_ws_connections(&self) -> usize {
+        self.hub.command(link::Command::Shutdown)
     }
 
     /// Replaces the fault configuration (reseeding its RNG).
@@ -315,9 +378,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let replay = tokio::spawn(run_replay(state.clone()));
-    let app = routes::router(state);
+    let app = routes::router(state.clone());
+    // WebSocket clients are told `serverShutdown` (as before Binance's maintenance), so they
+    // reconnect at once instead of waiting for a timeout.
+    let announced = async move {
+        shutdown.await;
+        if state.shut_down_ws_connections() > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
     let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(announced)
         .await;
     replay.abort();
     result

@@ -3,7 +3,7 @@
 //! 429 burst → parameters → signature → order count → fault before → execute → fault after),
 //! and the `/sim` admin endpoints.
 
-use super::auth::{check_key, check_signed};
+use super::auth::{check_key, check_signed, Auth};
 use super::fail::Fail;
 use super::faults::{Fault, FaultConfig};
 use super::params::Params;
@@ -200,28 +200,56 @@ fn ok(_: &mut Ctx, _: &Params) -> Result<Value, Fail> {
 }
 
 /// A WebSocket API method (`web-socket-api.md`) as an endpoint of the same pipeline: the REST
-/// twin's handler, weight and security, or (`userDataStream.subscribe.signature`) a signed
-/// check whose success the connection turns into a subscription.
+/// twin's handler, weight and security, or for the session and subscription methods
+/// (`ws_api.rs` does what they do to the connection) their own weight and security.
 pub(super) fn ws_endpoint(method: &str) -> Option<Endpoint> {
     let rest = |m: Method, path: &str| endpoint(&m, path);
+    let own = |security| Endpoint {
+        handler: ok,
+        weight: 2,
+        weight_all: 2,
+        weigh: None,
+        security,
+        new_order: false,
+        mutating: false,
+    };
     match method {
         "ping" => rest(Method::GET, "/api/v3/ping"),
         "time" => rest(Method::GET, "/api/v3/time"),
         "exchangeInfo" => rest(Method::GET, "/api/v3/exchangeInfo"),
+        "depth" => rest(Method::GET, "/api/v3/depth"),
+        "trades.recent" => rest(Method::GET, "/api/v3/trades"),
+        "trades.historical" => rest(Method::GET, "/api/v3/historicalTrades"),
+        "trades.aggregate" => rest(Method::GET, "/api/v3/aggTrades"),
+        "klines" => rest(Method::GET, "/api/v3/klines"),
+        "uiKlines" => rest(Method::GET, "/api/v3/uiKlines"),
+        "avgPrice" => rest(Method::GET, "/api/v3/avgPrice"),
+        "ticker.24hr" => rest(Method::GET, "/api/v3/ticker/24hr"),
+        "ticker" => rest(Method::GET, "/api/v3/ticker"),
+        "ticker.price" => rest(Method::GET, "/api/v3/ticker/price"),
+        "ticker.book" => rest(Method::GET, "/api/v3/ticker/bookTicker"),
         "account.status" => rest(Method::GET, "/api/v3/account"),
+        "account.commission" => rest(Method::GET, "/api/v3/account/commission"),
+        "account.rateLimits.orders" => rest(Method::GET, "/api/v3/rateLimit/order"),
+        "myFilters" => rest(Method::GET, "/api/v3/myFilters"),
         "order.status" => rest(Method::GET, "/api/v3/order"),
         "openOrders.status" => rest(Method::GET, "/api/v3/openOrders"),
+        "allOrders" => rest(Method::GET, "/api/v3/allOrders"),
+        "myTrades" => rest(Method::GET, "/api/v3/myTrades"),
+        "openOrderLists.status" => rest(Method::GET, "/api/v3/openOrderList"),
+        "allOrderLists" => rest(Method::GET, "/api/v3/allOrderList"),
+        "order.test" => rest(Method::POST, "/api/v3/order/test"),
         "order.place" => rest(Method::POST, "/api/v3/order"),
         "order.cancel" => rest(Method::DELETE, "/api/v3/order"),
-        "userDataStream.subscribe.signature" => Some(Endpoint {
-            handler: ok,
-            weight: 2,
-            weight_all: 2,
-            weigh: None,
-            security: Security::Signed,
-            new_order: false,
-            mutating: false,
-        }),
+        "order.cancelReplace" => rest(Method::POST, "/api/v3/order/cancelReplace"),
+        "order.amend.keepPriority" => rest(Method::PUT, "/api/v3/order/amend/keepPriority"),
+        "openOrders.cancelAll" => rest(Method::DELETE, "/api/v3/openOrders"),
+        "session.logon" | "userDataStream.subscribe.signature" => Some(own(Security::Signed)),
+        "session.status"
+        | "session.logout"
+        | "session.subscriptions"
+        | "userDataStream.subscribe"
+        | "userDataStream.unsubscribe" => Some(own(Security::None)),
         _ => None,
     }
 }
@@ -235,7 +263,14 @@ pub fn router(state: SimServer) -> Router {
         .route("/sim/symbol-status", post(super::admin::symbol_status))
         .route("/sim/execution-rule", post(super::admin::execution_rule))
         .route("/sim/max-asset", post(super::my_filters::set_max_asset))
+        .route("/sim/deposit", post(super::admin::deposit))
+        .route("/sim/ws-timing", post(super::link::set_timing))
+        .route("/sim/ws/drop", post(super::link::drop_all))
+        .route("/sim/ws/shutdown", post(super::link::shutdown_all))
         .route("/ws-api/v3", get(super::ws_api::upgrade))
+        .route("/ws", get(super::market_ws::raw_bare))
+        .route("/ws/{*streams}", get(super::market_ws::raw))
+        .route("/stream", get(super::market_ws::combined))
         .fallback(api)
         .with_state(state)
 }
@@ -294,7 +329,7 @@ async fn api(
         if latency > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
         }
-        s.handle(&ep, &query, &body, key.as_deref())
+        s.handle(&ep, &query, &body, Auth::Request(key.as_deref()))
     });
     match task.await {
         Ok(out) => render(out),
@@ -314,13 +349,7 @@ fn bare(s: &SimServer, status: StatusCode) -> Response {
 
 impl SimServer {
     /// The synchronous pipeline for one `/api` or WebSocket API request.
-    pub(super) fn handle(
-        &self,
-        ep: &Endpoint,
-        query: &str,
-        body: &str,
-        key: Option<&str>,
-    ) -> Outcome {
+    pub(super) fn handle(&self, ep: &Endpoint, query: &str, body: &str, auth: Auth) -> Outcome {
         self.catch_up();
         let mut ctl = lock(&self.control);
         let limit_ms = ctl.feed.now_ms();
@@ -347,8 +376,11 @@ impl SimServer {
             let p = parsed?;
             match ep.security {
                 Security::None => {}
-                Security::ApiKey => check_key(&self.credentials, key).map(drop)?,
-                Security::Signed => check_signed(&self.credentials, key, query, body, &p, now_ms)?,
+                Security::ApiKey => check_key(&lock(&self.credentials), auth.key()).map(drop)?,
+                Security::Signed => {
+                    let keys = lock(&self.credentials);
+                    check_signed(&keys, auth, query, body, &p, now_ms)?;
+                }
             }
             if ep.new_order {
                 ctl.limits.count_order(limit_ms)?;

@@ -1,5 +1,5 @@
-//! User Data Stream events (`user-data-stream.md`): `executionReport` and
-//! `outboundAccountPosition`, for every change of the account, whichever way it happened (a
+//! User Data Stream events (`user-data-stream.md`): `executionReport`,
+//! `outboundAccountPosition` and `balanceUpdate` (deposits, `POST /sim/deposit`), for every change of the account, whichever way it happened (a
 //! REST or WebSocket request, a candle that filled an order).
 //!
 //! The engine keeps no event log, so changes are found by comparing the engine with what was
@@ -71,6 +71,17 @@ impl UserStream {
             self.published = Some(p);
         }
         self.tx.subscribe()
+    }
+
+    /// A `balanceUpdate` (a deposit or withdrawal of `delta`, signed), sent before the
+    /// `outboundAccountPosition` the next [`Self::publish`] finds (nothing before the first
+    /// subscription).
+    pub fn balance_update(&mut self, asset: &Asset, delta: Decimal, now_ms: i64) {
+        if self.published.is_some() {
+            let _ = self.tx.send(json!({
+                "e": "balanceUpdate", "E": now_ms, "a": asset.as_str(), "d": dec(delta), "T": now_ms,
+            }));
+        }
     }
 
     /// Publishes what changed in `ex` since the last call (nothing before the first

@@ -3,7 +3,7 @@
 //! parameters behind a valid signature (so the handlers, not only the signature check, see
 //! them). A result or a Binance error, never a panic (see `crate::fuzzing`).
 
-use super::super::auth::{check_signed, sign, ApiCredential};
+use super::super::auth::{check_signed, sign, ApiCredential, Auth, Keys};
 use super::super::params::Params;
 use super::super::{SimServer, SimServerConfig, Speed};
 use super::{endpoint, render};
@@ -198,11 +198,11 @@ proptest! {
     ) {
         let query = String::from_utf8_lossy(&query);
         let body = String::from_utf8_lossy(&body);
-        let credentials = [ApiCredential { key: KEY.into(), secret: SECRET.to_string().into() }];
+        let credentials = Keys { hmac: vec![ApiCredential { key: KEY.into(), secret: SECRET.to_string().into() }], public: Vec::new() };
         if let Ok(params) = Params::parse(&query, &body) {
-            let _ = check_signed(&credentials, key.as_deref(), &query, &body, &params, T0);
-            let _ = check_signed(&credentials, key.as_deref(), &query, &body, &params, i64::MAX);
-            let _ = check_signed(&credentials, key.as_deref(), &query, &body, &params, i64::MIN);
+            let _ = check_signed(&credentials, Auth::Request(key.as_deref()), &query, &body, &params, T0);
+            let _ = check_signed(&credentials, Auth::Request(key.as_deref()), &query, &body, &params, i64::MAX);
+            let _ = check_signed(&credentials, Auth::Request(key.as_deref()), &query, &body, &params, i64::MIN);
         }
     }
 
@@ -234,7 +234,7 @@ proptest! {
             } else {
                 query.clone()
             };
-            let out = s.handle(&ep, &query, "", Some(KEY));
+            let out = s.handle(&ep, &query, "", Auth::Request(Some(KEY)));
             let _ = render(out);
         });
     }
@@ -243,15 +243,26 @@ proptest! {
 /// Found by `fuzz_request_params_and_signature`: `now − timestamp` overflowed.
 #[test]
 fn an_extreme_timestamp_is_refused_not_a_panic() {
-    let credentials = [ApiCredential {
-        key: KEY.into(),
-        secret: SECRET.to_string().into(),
-    }];
+    let credentials = Keys {
+        hmac: vec![ApiCredential {
+            key: KEY.into(),
+            secret: SECRET.to_string().into(),
+        }],
+        public: Vec::new(),
+    };
     for ts in [i64::MIN, i64::MAX] {
         let q = format!("symbol=FILUSDT&timestamp={ts}");
         let query = format!("{q}&signature={}", sign(SECRET, &q));
         let params = Params::parse(&query, "").unwrap();
-        let err = check_signed(&credentials, Some(KEY), &query, "", &params, T0).unwrap_err();
+        let err = check_signed(
+            &credentials,
+            Auth::Request(Some(KEY)),
+            &query,
+            "",
+            &params,
+            T0,
+        )
+        .unwrap_err();
         assert_eq!(err.body()["code"], -1021, "{ts}");
     }
 }
