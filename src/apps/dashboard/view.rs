@@ -31,6 +31,9 @@ pub struct LiveView {
     pub symbol: String,
     /// Price used for unrealised P&L (the bot's last read, else the latest snapshot's).
     pub last_price: Option<Price>,
+    /// How the bot hears from the exchange (streams up, or polling and why); `None` when it
+    /// runs without streams.
+    pub streams: Option<String>,
     /// Profitability.
     pub summary: Summary,
     /// Orders open on the exchange, oldest first.
@@ -221,6 +224,7 @@ impl<S: Store> DashboardState<S> {
             mode: self.mode,
             symbol: self.pair.symbol.to_string(),
             last_price: last,
+            streams: self.metrics.stream_status(),
             summary: summary(&books, unrealised, budget),
             open_orders: open.iter().map(|o| open_row(o, last)).collect(),
             baskets,

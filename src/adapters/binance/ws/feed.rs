@@ -86,7 +86,11 @@ pub async fn run(cfg: WsConfig, sub: Subscription, tx: UnboundedSender<ExchangeE
                 }
             }
             Err(e) => {
-                tracing::warn!(?kind, error = %e, attempt, "stream not opened");
+                if attempt == 0 {
+                    tracing::warn!(?kind, error = %e, "stream not opened; retrying with backoff");
+                } else {
+                    tracing::debug!(?kind, error = %e, attempt, "stream not opened");
+                }
                 if attempt == 0 && !was_up {
                     let state = StreamState::Down {
                         reason: e.to_string(),
