@@ -23,4 +23,5 @@ mod python_clients;
 mod rules_and_funds;
 mod sim_server;
 mod store;
+mod streams;
 mod today;
