@@ -103,8 +103,9 @@ impl PriceUpdate {
 /// Something the exchange pushed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExchangeEvent {
-    /// An order changed (placed, traded, cancelled, expired).
-    Order(OrderUpdate),
+    /// An order changed (placed, traded, cancelled, expired). Boxed: the other events are
+    /// small and most of them pass through the channel.
+    Order(Box<OrderUpdate>),
     /// Absolute free/locked amounts of the assets that changed (`outboundAccountPosition`).
     Balances {
         /// Event time, Unix ms.

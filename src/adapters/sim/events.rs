@@ -100,13 +100,13 @@ impl SimEventTracker {
         let reports: BTreeMap<u64, _> = orders.into_iter().map(|r| (r.order_id, r)).collect();
         for (id, r) in &reports {
             let key = (symbol.clone(), *id);
-            if !self.orders.contains_key(&key) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = self.orders.entry(key) {
                 let seen = Seen {
                     status: OrderStatus::New,
                     executed: Qty::ZERO,
                     quote: Quote::ZERO,
                 };
-                self.orders.insert(key, seen);
+                slot.insert(seen);
                 events.push(update(r, &seen, None, now_ms));
             }
         }
@@ -121,8 +121,8 @@ impl SimEventTracker {
                 ) else {
                     continue;
                 };
-                seen.executed = seen.executed + t.qty;
-                seen.quote = seen.quote + t.quote_qty;
+                seen.executed += t.qty;
+                seen.quote += t.quote_qty;
                 seen.status = if seen.executed >= r.spec.qty {
                     OrderStatus::Filled
                 } else {
@@ -182,9 +182,9 @@ fn update(
     report.status = seen.status;
     report.executed_qty = seen.executed;
     report.cumulative_quote = seen.quote;
-    ExchangeEvent::Order(OrderUpdate {
+    ExchangeEvent::Order(Box::new(OrderUpdate {
         report,
         trade,
         event_ms: now_ms,
-    })
+    }))
 }

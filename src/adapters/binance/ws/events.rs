@@ -199,7 +199,7 @@ pub fn user_event(event: Value, prefix: &IdPrefix) -> Result<Frame, EventError> 
     Ok(match kind.as_str() {
         "executionReport" => {
             let w: ExecutionReport = serde_json::from_value(event).map_err(|e| shape(&kind, e))?;
-            Frame::Event(ExchangeEvent::Order(order_update(&w, prefix)?))
+            Frame::Event(ExchangeEvent::Order(Box::new(order_update(&w, prefix)?)))
         }
         "outboundAccountPosition" => {
             let w: AccountPosition = serde_json::from_value(event).map_err(|e| shape(&kind, e))?;
