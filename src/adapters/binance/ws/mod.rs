@@ -1,13 +1,11 @@
-//! Binance over WebSocket: the user-data stream, the market streams and (in [`orders`]) order
-//! entry over the WebSocket API, on tokio-tungstenite (rustls for `wss://`); framing, ping
-//! and pong are the crate's.
+//! Binance over WebSocket: the user-data stream and the market streams, on tokio-tungstenite
+//! (rustls for `wss://`); framing, ping and pong are the crate's. Order entry over the
+//! WebSocket API is not built yet (`.spec/binance-client.md`, "Streams").
 //!
 //! - [`events`]: payloads → [`ExchangeEvent`](crate::ports::events::ExchangeEvent)s.
 //! - [`conn`]: one connection, requests matched to answers by id.
 //! - [`feed`]: a stream kept alive — reconnect, 24-hour rotation with overlap, stall
 //!   detection, de-duplication, Up/Down/Gap.
-//! - [`orders`]: `order.place` / `order.cancel` over the WebSocket API with REST's
-//!   unknown-outcome rules, REST as the fallback.
 //!
 //! Entry point: [`spawn_streams`]. Behaviour and decisions: `.spec/binance-client.md`,
 //! "Streams".
