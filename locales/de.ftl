@@ -28,6 +28,7 @@ sum-avg-win = Ø Gewinn
 sum-avg-loss = Ø Verlust
 equity = Kontowert
 balances = Guthaben
+exchange-feed = Börsen-Datenstrom
 last-price = Letzter Kurs
 baskets-active = Aktive Körbe
 orders-open = Offene Orders

@@ -28,6 +28,7 @@ sum-avg-win = Average win
 sum-avg-loss = Average loss
 equity = Equity
 balances = Balances
+exchange-feed = Exchange feed
 last-price = Last price
 baskets-active = Active baskets
 orders-open = Open orders

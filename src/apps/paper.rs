@@ -12,11 +12,13 @@
 //!   the bundled FILUSDT quarter, the same pair the backtester uses.
 
 use crate::adapters::binance::rest::{BinanceRest, RestConfig};
+use crate::adapters::binance::ws::{spawn_streams, WsConfig};
 use crate::adapters::binance::Credentials;
 use crate::adapters::klines::{load_candles, DEFAULT_CACHE_DIR};
 use crate::adapters::sim::server::{serve, ApiCredential, FaultConfig, SimServer, SimServerConfig};
 use crate::adapters::store::SqlStore;
 use crate::apps::backtest::command::parse_config;
+use crate::apps::bot::live::{self, LivePacing};
 use crate::apps::bot::{runner, Bot, BotSettings};
 use crate::apps::candle_data::{files_for, DataArgs, StrategyFile};
 use crate::apps::dashboard::auth::Access;
@@ -27,6 +29,7 @@ use crate::core::money::Amount;
 use anyhow::{bail, Context};
 use rand::distr::{Alphanumeric, SampleString};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Options of `paper`.
@@ -50,6 +53,10 @@ pub struct PaperArgs {
     /// Pause between bot steps, in milliseconds.
     #[arg(long, default_value = "500")]
     pub interval_ms: u64,
+    /// Poll only: no user-data or market streams (by default the bot is event-driven over
+    /// the exchange's WebSocket streams and polls only as a safety net).
+    #[arg(long)]
+    pub no_streams: bool,
     /// Where the dashboard listens (port 0 picks a free port; the URL is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub dashboard: std::net::SocketAddr,
@@ -163,7 +170,16 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     println!("dashboard: {url}");
     let (stop_tx, stop) = runner::stop_channel();
     let lock_guard = runner::guard_lock(lock, stop_tx);
-    let steps = runner::run_with_commands(&mut bot, stop, command_rx).await?;
+    let steps = if args.no_streams {
+        runner::run_with_commands(&mut bot, stop, command_rx).await?
+    } else {
+        let mut ws = WsConfig::for_rest_base(&base);
+        ws.id_prefix = bot.settings().prefix.clone();
+        let credentials = Arc::new(Credentials::hmac(&key, &secret)?);
+        let symbols = vec![bot.settings().strategy.symbol.clone()];
+        let events = spawn_streams(&ws, Some(credentials), symbols);
+        live::run_with_events(&mut bot, events, LivePacing::default(), stop, command_rx).await?
+    };
     lock_guard.abort();
     tracing::info!(steps, "paper trading stopped");
     dashboard.stop().await;

@@ -27,4 +27,5 @@ mod python_clients;
 mod rules_and_funds;
 mod sim_server;
 mod store;
+mod streams;
 mod today;

@@ -17,6 +17,8 @@
 //! - [`transport`]: the HTTP seam (reqwest + rustls in production, scripted in tests).
 //! - [`rest`]: [`BinanceRest`], which implements
 //!   [`Exchange`](crate::ports::exchange::Exchange).
+//! - [`ws`]: the user-data and market streams (the
+//!   [`EventSource`](crate::ports::events::EventSource) port) and orders over the WebSocket API.
 //!
 //! The behaviour (endpoints, weights, the unknown-outcome algorithm, the rate-limit policy, key
 //! handling, what is not done yet) is specified in `.spec/binance-client.md`.
@@ -31,6 +33,7 @@ pub mod rest;
 pub mod sign;
 pub mod transport;
 pub mod wire;
+pub mod ws;
 
 pub use credentials::{Credentials, CredentialsError};
 pub use rest::{BinanceRest, RestConfig};

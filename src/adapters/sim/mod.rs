@@ -25,6 +25,7 @@ mod book;
 mod candle;
 mod engine;
 mod errors;
+pub mod events;
 mod fees;
 mod orders;
 mod place;

@@ -21,6 +21,10 @@ pub struct BotMetrics {
     errors: Counter,
     api_weight_used: Gauge,
     foreign_open_orders: Gauge,
+    streams_up: Gauge,
+    drift: Counter,
+    stream_events: Counter,
+    stream_status: Mutex<Option<String>>,
     last_price: Mutex<Option<Price>>,
 }
 
@@ -81,8 +85,30 @@ impl BotMetrics {
             "Open orders on the symbol that are not the bot's (manual trading, order-list legs)",
             foreign_open_orders.clone(),
         );
+        let streams_up = Gauge::default();
+        let drift = Counter::default();
+        let stream_events = Counter::default();
+        registry.register(
+            "streams_up",
+            "1 while the user-data stream is up (event-driven), 0 while the bot polls",
+            streams_up.clone(),
+        );
+        registry.register(
+            "drift",
+            "Fills the periodic full reconcile found that the stream had not delivered",
+            drift.clone(),
+        );
+        registry.register(
+            "stream_events",
+            "Events received from the exchange's streams (after de-duplication)",
+            stream_events.clone(),
+        );
         Self {
             registry,
+            streams_up,
+            drift,
+            stream_events,
+            stream_status: Mutex::new(None),
             cycle_seconds,
             steps,
             orders_placed,
@@ -108,6 +134,35 @@ impl BotMetrics {
     /// Counts an order cancelled.
     pub fn order_cancelled(&self) {
         self.orders_cancelled.inc();
+    }
+
+    /// Records the streams' state and the line the dashboard shows for it.
+    pub fn set_streams(&self, up: bool, status: String) {
+        self.streams_up.set(i64::from(up));
+        *self.stream_status.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
+    }
+
+    /// The streams' status line; `None` when the bot runs without streams.
+    pub fn stream_status(&self) -> Option<String> {
+        self.stream_status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Counts drift the periodic full reconcile found.
+    pub fn drift_found(&self, count: u64) {
+        self.drift.inc_by(count);
+    }
+
+    /// Drift found so far.
+    pub fn drift(&self) -> u64 {
+        self.drift.get()
+    }
+
+    /// Counts one stream event.
+    pub fn stream_event(&self) {
+        self.stream_events.inc();
     }
 
     /// Counts a failure (a step or an order action).

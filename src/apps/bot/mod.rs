@@ -31,6 +31,7 @@ pub mod emergency;
 mod execute;
 mod holds;
 mod intents;
+pub mod live;
 pub mod metrics;
 mod price_range;
 mod rules;

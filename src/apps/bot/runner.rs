@@ -112,7 +112,7 @@ pub async fn run_with_commands<E: Exchange, S: Store>(
     }
 }
 
-async fn handle<E: Exchange, S: Store>(bot: &mut Bot<E, S>, command: BotCommand) {
+pub(super) async fn handle<E: Exchange, S: Store>(bot: &mut Bot<E, S>, command: BotCommand) {
     match command {
         BotCommand::CloseAll(reply) => {
             let _ = reply.send(bot.close_all().await.map_err(|e| e.to_string()));
@@ -221,7 +221,7 @@ pub fn wall_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn backoff(interval: Duration, failures: u32) -> Duration {
+pub(super) fn backoff(interval: Duration, failures: u32) -> Duration {
     let factor = 1u32 << failures.min(10);
     interval
         .max(Duration::from_millis(100))

@@ -76,6 +76,9 @@ pub struct Bot<E, S> {
     /// Orders whose amend the exchange refused: replaced from then on (in memory: after a
     /// restart one more refused amend costs a request, then the same).
     pub(super) amend_refused: std::collections::BTreeSet<crate::core::client_id::ClientOrderId>,
+    /// A price pushed by the market stream since the last step: the step plans with it
+    /// instead of reading the ticker (`live.rs`).
+    pub(super) stream_price: Option<Price>,
 }
 
 impl<E: Exchange, S: Store> Bot<E, S> {
@@ -94,6 +97,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             rules_read_ms: None,
             buy_holds: BuyHolds::default(),
             amend_refused: Default::default(),
+            stream_price: None,
         })
     }
 
@@ -156,7 +160,10 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         let (fills, open) = self.sync(now).await?;
         report.fills = fills;
         report.lifecycle += self.finish_closing(now).await?;
-        let last = self.exchange.ticker_price(&symbol).await?;
+        let last = match self.stream_price.take() {
+            Some(pushed) => pushed,
+            None => self.exchange.ticker_price(&symbol).await?,
+        };
         self.metrics.set_last_price(last);
         if self.ensure_basket(last, now).await? {
             report.lifecycle += 1;

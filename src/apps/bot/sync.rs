@@ -109,7 +109,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     /// downtime is still valued when it was paid). Journalled with the fill, so the P&L it
     /// enters is reproducible.
     /// No such market (refused) → `None`: the fee is kept apart, unvalued, with a warning.
-    async fn fee_value(&self, t: &ExchangeTrade) -> Result<Option<Quote>, BotError> {
+    pub(super) async fn fee_value(&self, t: &ExchangeTrade) -> Result<Option<Quote>, BotError> {
         let (base, quote) = (&self.rules.base_asset, &self.rules.quote_asset);
         let asset = &t.commission_asset;
         if asset == base || asset == quote || t.commission.is_zero() {

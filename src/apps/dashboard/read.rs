@@ -156,6 +156,7 @@ impl<S: Store> Reader<S> {
             mode: self.mode,
             symbol: self.pair.symbol.to_string(),
             last_price: last.map(|p| precision.price(p)),
+            streams: self.metrics.stream_status(),
             summary: view::summary(&books, unrealised, budget),
             open_orders: open
                 .iter()

@@ -29,6 +29,9 @@ pub struct LiveView {
     pub symbol: String,
     /// Price used for unrealised P&L (the bot's last read, else the latest snapshot's).
     pub last_price: Option<Price>,
+    /// How the bot hears from the exchange (streams up, or polling and why); `None` when it
+    /// runs without streams.
+    pub streams: Option<String>,
     /// Profitability.
     pub summary: Summary,
     /// Orders open on the exchange, oldest first.

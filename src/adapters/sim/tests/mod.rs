@@ -1,5 +1,6 @@
 //! Tests of the simulated exchange: helpers here, one module per area.
 
+mod events;
 mod fees;
 mod fills;
 mod place;

@@ -1,0 +1,271 @@
+//! The bot driven by the exchange's events ([`run_with_events`]), with polling as the safety
+//! net and the fallback (`.spec/bot.md`, "Event-driven").
+//!
+//! - A **fill** of ours (an `executionReport` with a trade) is journalled at once (the same
+//!   fill record, unique by trade id, that the REST sync would write), then a step runs
+//!   immediately: sync → plan → reconcile → execute for the basket.
+//! - Another **order update** of ours (placed, cancelled, expired) triggers a step too.
+//! - A **price** is kept for the next step, which plans with it instead of reading the ticker;
+//!   a step runs at most every `price_replan` for prices alone (trailing exits, the hard stop
+//!   and zone extension are what depend on the price).
+//! - **Streams up** (user data and market data): the periodic full step (REST: open orders, trades from the stored cursor)
+//!   runs only every `full_every`, as the safety net; every fill it finds that the stream had
+//!   not delivered is drift: logged, counted in `/metrics`, shown on the dashboard.
+//! - **Stream down** (either: without prices the plan must still see the market): the bot
+//!   polls every `interval` as before, and says so. **Gap** (up again
+//!   after a loss): a full step heals over REST before anything else is traded.
+//!
+//! Events are hints, REST and the journal the truth: a lost event costs latency, never money.
+
+use super::runner::{backoff, handle, BotCommand};
+use super::{Bot, BotError};
+use crate::ports::events::{EventSource, ExchangeEvent, StreamKind, StreamState};
+use crate::ports::exchange::{Exchange, ExchangeTrade};
+use crate::ports::store::{EventLevel, FillRecord, Store};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+/// How the event-driven loop paces its steps.
+#[derive(Debug, Clone, Copy)]
+pub struct LivePacing {
+    /// The full step's period while the user-data stream is up (the safety net).
+    pub full_every: Duration,
+    /// Shortest pause between steps triggered by prices alone.
+    pub price_replan: Duration,
+}
+
+impl Default for LivePacing {
+    fn default() -> Self {
+        Self {
+            full_every: Duration::from_secs(60),
+            price_replan: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why the next step runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    /// The timer: a poll (stream down) or the safety net (stream up).
+    Periodic,
+    /// An event of ours asked for it.
+    Event,
+}
+
+/// Steps on events until `stop` turns true; returns the number of steps run.
+pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
+    bot: &mut Bot<E, S>,
+    mut events: V,
+    pacing: LivePacing,
+    mut stop: watch::Receiver<bool>,
+    mut commands: mpsc::Receiver<BotCommand>,
+) -> Result<u64, BotError> {
+    let interval = bot.settings().interval;
+    let mut up = false;
+    let mut market_up = false;
+    let mut events_open = true;
+    let mut failures: u32 = 0;
+    let mut steps = 0;
+    let mut next = Instant::now();
+    let mut due = Due::Periodic;
+    let mut last_price_step = Instant::now() - pacing.price_replan;
+    bot.metrics()
+        .set_streams(false, "starting: polling until the stream is up".into());
+    loop {
+        if *stop.borrow() {
+            return Ok(steps);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(next) => {
+                let started = std::time::Instant::now();
+                let result = bot.step().await;
+                if let Some(used) = bot.exchange().used_weight() {
+                    bot.metrics().set_api_weight(used);
+                }
+                // Without a price feed the step must still read prices on time: poll.
+                let mut pause = if up && market_up { pacing.full_every } else { interval };
+                match result {
+                    Ok(report) => {
+                        steps += 1;
+                        bot.metrics().step_done(started.elapsed());
+                        if up && due == Due::Periodic && report.fills > 0 {
+                            let text = format!(
+                                "the full reconcile found {} fill(s) the stream had not delivered",
+                                report.fills
+                            );
+                            bot.metrics().drift_found(report.fills as u64);
+                            let _ = bot
+                                .event(report.server_ms, None, EventLevel::Warn, "stream_drift", text)
+                                .await;
+                        }
+                        if report.failed > 0 || report.pending > 0 {
+                            failures += 1;
+                            pause = backoff(interval, failures).min(pause);
+                        } else {
+                            failures = 0;
+                        }
+                    }
+                    Err(err) => {
+                        failures += 1;
+                        bot.metrics().error();
+                        tracing::warn!(error = %err, "step skipped");
+                        if let BotError::Store(_) = err {
+                            if failures >= 5 {
+                                return Err(err);
+                            }
+                        }
+                        pause = backoff(interval, failures);
+                        if let BotError::Exchange(
+                            crate::ports::exchange::ExchangeError::RateLimited { retry_after_ms, .. },
+                        ) = &err
+                        {
+                            pause = pause.max(Duration::from_millis(*retry_after_ms));
+                        }
+                    }
+                }
+                next = Instant::now() + pause;
+                due = Due::Periodic;
+            }
+            event = events.next_event(), if events_open => {
+                let Some(event) = event else {
+                    events_open = false;
+                    up = false;
+                    bot.metrics().set_streams(false, "polling: the event source ended".into());
+                    continue;
+                };
+                bot.metrics().stream_event();
+                if let ExchangeEvent::Stream { kind: StreamKind::Market, state } = &event {
+                    market_up = !matches!(state, StreamState::Down { .. });
+                }
+                let wants_step = match on_event(bot, event, &mut up).await {
+                    Ok(w) => w,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "stream event not applied; the next step heals");
+                        Wants::StepNow
+                    }
+                };
+                let now = Instant::now();
+                match wants_step {
+                    Wants::StepNow => {
+                        next = now;
+                        due = Due::Event;
+                    }
+                    Wants::PriceStep if now >= last_price_step + pacing.price_replan => {
+                        last_price_step = now;
+                        if next > now {
+                            next = now;
+                            due = Due::Event;
+                        }
+                    }
+                    Wants::Poll => next = next.min(now + interval),
+                    Wants::PriceStep | Wants::Nothing => {}
+                }
+            }
+            changed = stop.changed() => {
+                if changed.is_err() || *stop.borrow() {
+                    return Ok(steps);
+                }
+            }
+            Some(command) = commands.recv() => handle(bot, command).await,
+        }
+    }
+}
+
+/// What an event asks of the loop.
+enum Wants {
+    StepNow,
+    PriceStep,
+    Poll,
+    Nothing,
+}
+
+async fn on_event<E: Exchange, S: Store>(
+    bot: &mut Bot<E, S>,
+    event: ExchangeEvent,
+    up: &mut bool,
+) -> Result<Wants, BotError> {
+    let symbol = bot.settings().strategy.symbol.clone();
+    Ok(match event {
+        ExchangeEvent::Stream {
+            kind: StreamKind::User,
+            state,
+        } => match state {
+            StreamState::Up => {
+                *up = true;
+                bot.metrics()
+                    .set_streams(true, "streams up: event-driven".into());
+                // Heal from the start: whatever happened before the subscription.
+                Wants::StepNow
+            }
+            StreamState::Gap { reason } => {
+                *up = true;
+                bot.metrics().set_streams(
+                    true,
+                    format!("streams up again ({reason}): healed over REST"),
+                );
+                Wants::StepNow
+            }
+            StreamState::Down { reason } => {
+                *up = false;
+                bot.metrics()
+                    .set_streams(false, format!("streams down ({reason}): polling"));
+                Wants::Poll
+            }
+        },
+        ExchangeEvent::Order(u) if u.report.symbol == symbol => {
+            if let Some(t) = &u.trade {
+                bot.journal_pushed_fill(t).await?;
+            }
+            Wants::StepNow
+        }
+        ExchangeEvent::Price(p) if p.symbol() == &symbol => {
+            bot.stream_price = Some(p.price());
+            Wants::PriceStep
+        }
+        _ => Wants::Nothing,
+    })
+}
+
+impl<E: Exchange, S: Store> Bot<E, S> {
+    /// Journals a fill the stream pushed, when its order is in the journal (else the next
+    /// step's REST sync adopts the order first). The trade cursor is not moved: the sync
+    /// still reads from it and finds the fill already there (unique trade id), so a crash
+    /// between the two loses nothing. True when the fill was new.
+    async fn journal_pushed_fill(&mut self, t: &ExchangeTrade) -> Result<bool, BotError> {
+        let symbol = self.settings.strategy.symbol.clone();
+        let Some(order) = self.store.order_by_exchange_id(&symbol, t.order_id).await? else {
+            return Ok(false);
+        };
+        let mut fill = t.to_fill(order.slot);
+        fill.commission.quote_value = self.fee_value(t).await?;
+        let inserted = self
+            .store
+            .insert_fill(&FillRecord {
+                basket_id: order.basket_id,
+                symbol,
+                fill,
+            })
+            .await?;
+        if inserted {
+            crash_point!("bot::fill_inserted");
+            let text = format!(
+                "{} {} {} at {} ({}, pushed)",
+                order.slot,
+                t.side.as_str(),
+                t.qty,
+                t.price,
+                order.report.client_id
+            );
+            self.event(
+                t.time_ms,
+                Some(order.basket_id),
+                EventLevel::Info,
+                "fill",
+                text,
+            )
+            .await?;
+        }
+        Ok(inserted)
+    }
+}

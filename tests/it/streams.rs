@@ -1,0 +1,253 @@
+//! The bot event-driven over the exchange's WebSocket user-data stream, on loopback: fills
+//! pushed and journalled at once, the stream cut (a TCP proxy in front of the server drops
+//! every connection and refuses new ones) → polling, fills made meanwhile healed over REST,
+//! the stream back → event-driven again; in the end the store equals the exchange and every
+//! trade is one fill.
+
+use crate::bot::{settings, settle};
+use crate::harness::{assert_store_matches_exchange, client, start_sim, wave_candles, KEY, SECRET};
+use binance_trader::adapters::binance::ws::{spawn_streams, WsConfig};
+use binance_trader::adapters::binance::Credentials;
+use binance_trader::adapters::memory_store::MemoryStore;
+use binance_trader::apps::bot::live::{run_with_events, LivePacing};
+use binance_trader::apps::bot::Bot;
+use binance_trader::core::symbol::Symbol;
+use binance_trader::ports::events::{EventSource, ExchangeEvent, StreamKind, StreamState};
+use binance_trader::ports::exchange::Exchange;
+use binance_trader::ports::store::{FillQuery, Store};
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// A TCP forwarder that can cut every connection and refuse new ones.
+struct Proxy {
+    base: String,
+    open: Arc<AtomicBool>,
+    cut: broadcast::Sender<()>,
+}
+
+impl Proxy {
+    async fn start(upstream_base: &str) -> Self {
+        let upstream: SocketAddr = upstream_base.trim_start_matches("http://").parse().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let open = Arc::new(AtomicBool::new(true));
+        let (cut, _) = broadcast::channel(4);
+        let (gate, cuts) = (open.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !gate.load(Ordering::SeqCst) {
+                    continue; // dropped: connection refused in effect
+                }
+                let mut cut_rx = cuts.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut out) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut out) => {}
+                        _ = cut_rx.recv() => {}
+                    }
+                });
+            }
+        });
+        Self { base, open, cut }
+    }
+
+    fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        let _ = self.cut.send(());
+    }
+
+    fn restore(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+fn ws_config(proxy: &Proxy) -> WsConfig {
+    let mut cfg = WsConfig::for_rest_base(&proxy.base);
+    cfg.reconnect_min = Duration::from_millis(20);
+    cfg.reconnect_max = Duration::from_millis(200);
+    cfg.timeout = Duration::from_secs(5);
+    cfg
+}
+
+fn credentials() -> Option<Arc<Credentials>> {
+    Some(Arc::new(Credentials::hmac(KEY, SECRET).unwrap()))
+}
+
+/// Polls `cond` every 10 ms for up to `secs` seconds.
+async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    secs: u64,
+    mut cond: impl FnMut() -> F,
+) {
+    let end = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while tokio::time::Instant::now() < end {
+        if cond().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn fill_count(store: &impl Store) -> usize {
+    let query = FillQuery {
+        limit: 10_000,
+        ..Default::default()
+    };
+    store.fills(&query).await.unwrap().len()
+}
+
+async fn next_stream_state(events: &mut impl EventSource) -> StreamState {
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(10), events.next_event())
+            .await
+            .expect("an event in time")
+            .expect("source open");
+        if let ExchangeEvent::Stream {
+            kind: StreamKind::User,
+            state,
+        } = e
+        {
+            return state;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_user_stream_reconnects_after_a_cut_and_repeats_no_trade() {
+    let candles = wave_candles(1);
+    let n = candles.len();
+    let sim = start_sim(candles).await;
+    let proxy = Proxy::start(&sim.base).await;
+    // A polling bot places the grid; the feed then reports what the candles do to it.
+    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings())
+        .await
+        .unwrap();
+    settle(&mut bot).await;
+    let mut events = spawn_streams(&ws_config(&proxy), credentials(), vec![]);
+    assert_eq!(next_stream_state(&mut events).await, StreamState::Up);
+
+    let mut trades = BTreeSet::new();
+    fn record(trades: &mut BTreeSet<(u64, u64)>, e: &ExchangeEvent) {
+        if let ExchangeEvent::Order(u) = e {
+            if let Some(t) = &u.trade {
+                assert!(trades.insert((t.order_id, t.trade_id)), "trade {t:?} twice");
+            }
+        }
+    }
+    for _ in 0..n / 2 {
+        sim.server.step(1);
+        settle(&mut bot).await;
+    }
+    proxy.cut();
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(10), events.next_event())
+            .await
+            .unwrap()
+            .unwrap();
+        record(&mut trades, &e);
+        if let ExchangeEvent::Stream { state, .. } = &e {
+            assert!(matches!(state, StreamState::Down { .. }), "{state:?}");
+            break;
+        }
+    }
+    let seen_before_cut = trades.len();
+    assert!(seen_before_cut > 0, "fills pushed before the cut");
+    proxy.restore();
+    match next_stream_state(&mut events).await {
+        StreamState::Gap { .. } => {}
+        other => panic!("expected a gap after the reconnect, got {other:?}"),
+    }
+    for _ in n / 2..n {
+        sim.server.step(1);
+        settle(&mut bot).await;
+    }
+    // Drain what the rest of the candles pushed.
+    while let Ok(Some(e)) =
+        tokio::time::timeout(Duration::from_millis(300), events.next_event()).await
+    {
+        record(&mut trades, &e);
+    }
+    let symbol = Symbol::parse("FILUSDT").unwrap();
+    let all = bot.exchange().my_trades(&symbol, 0).await.unwrap();
+    assert!(trades.len() <= all.len());
+    assert!(
+        trades.len() > seen_before_cut,
+        "fills pushed after the reconnect"
+    );
+}
+
+#[tokio::test]
+async fn the_bot_trades_on_pushed_fills_falls_back_to_polling_and_heals() {
+    let candles = wave_candles(2);
+    let n = candles.len();
+    let sim = start_sim(candles).await;
+    let proxy = Proxy::start(&sim.base).await;
+    let mut s = settings();
+    // A slow poll: fills seen within it come from the stream.
+    s.interval = Duration::from_secs(2);
+    let db = crate::store::fixtures::TestDb::sqlite().await;
+    let journal = db.store.clone();
+    let mut bot = Bot::new(client(&sim.base), db.store.clone(), s)
+        .await
+        .unwrap();
+    let metrics = bot.metrics().clone();
+    let events = spawn_streams(&ws_config(&proxy), credentials(), vec![]);
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let (_commands, command_rx) = tokio::sync::mpsc::channel(1);
+    let running = tokio::spawn(async move {
+        run_with_events(&mut bot, events, LivePacing::default(), stop, command_rx)
+            .await
+            .unwrap();
+        bot
+    });
+    let rest = client(&sim.base);
+    let symbol = Symbol::parse("FILUSDT").unwrap();
+    let status = || metrics.stream_status().unwrap_or_default();
+    eventually("streams up", 10, || async {
+        status().contains("event-driven")
+    })
+    .await;
+    for i in 0..n {
+        if i == n / 3 {
+            proxy.cut();
+            eventually("polling", 10, || async { status().contains("polling") }).await;
+        }
+        if i == 2 * n / 3 {
+            proxy.restore();
+            eventually("streams up again", 10, || async {
+                status().contains("up again")
+            })
+            .await;
+        }
+        sim.server.step(1);
+        let trades = rest.my_trades(&symbol, 0).await.unwrap().len();
+        // Every trade becomes a fill: pushed while the stream is up, polled while it is down.
+        eventually("fills journalled", 10, || {
+            let journal = journal.clone();
+            async move { fill_count(&journal).await == trades }
+        })
+        .await;
+    }
+    stop_tx.send(true).unwrap();
+    let mut bot = running.await.unwrap();
+    settle(&mut bot).await;
+    assert_store_matches_exchange(bot.store(), bot.exchange()).await;
+    let events = bot.store().events(10_000).await.unwrap();
+    let pushed = events
+        .iter()
+        .filter(|e| e.kind == "fill" && e.message.contains("pushed"))
+        .count();
+    assert!(pushed > 0, "some fills were journalled from the stream");
+    assert_eq!(
+        fill_count(bot.store()).await,
+        rest.my_trades(&symbol, 0).await.unwrap().len(),
+        "every trade once"
+    );
+}
