@@ -127,6 +127,57 @@ fn the_shipped_portfolio_is_valid_and_no_grid_spends_beyond_its_budget() {
         .sum();
     assert_eq!(last.equity, sum + r.unallocated);
     assert_eq!(r.unallocated, Quote::new(dec!(1000)));
+    // The budget rule keeps every buy within its grid's cash: the shared account, which
+    // would pay for it, never has to refuse one.
+    assert_eq!(r.grids.iter().map(|g| g.rejections).sum::<usize>(), 0);
+}
+
+#[test]
+fn two_grids_on_one_symbol_share_the_account_by_prefix_and_keep_their_budgets() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = |s: &str| format!("\"{}/data/klines/{s}-1m-2026-02.csv.gz\"", root().display());
+    let grid = format!("{}/config/portfolio-grid.toml", root().display());
+    let text = format!(
+        "data = [{}, {}, {}]\n\
+         [[grid]]\nname = \"fil\"\nsymbol = \"FILUSDT\"\nstrategy = \"{grid}\"\nbudget = 2000\n\
+         [[grid]]\nname = \"fil-wide\"\nsymbol = \"FILUSDT\"\nstrategy = \"{grid}\"\n\
+         budget = 1500\nclient_id_prefix = \"fw\"\n\
+         overrides = {{ levels = {{ first_step_pct = 1.5 }}, hard_stop_pct = 35 }}\n\
+         [[grid]]\nname = \"link\"\nsymbol = \"LINKUSDT\"\nstrategy = \"{grid}\"\nbudget = 2000\n\
+         [[grid]]\nname = \"ltc\"\nsymbol = \"LTCUSDT\"\nstrategy = \"{grid}\"\nbudget = 2000\n",
+        data("FILUSDT"),
+        data("LINKUSDT"),
+        data("LTCUSDT")
+    );
+    let file = dir.path().join("portfolio.toml");
+    std::fs::write(&file, text).unwrap();
+    let p = load(
+        &file,
+        &[],
+        &root().join("data/exchange_info.json"),
+        Quote::new(dec!(10000)),
+        None,
+    )
+    .unwrap();
+    // `run` fails on any fill no grid placed and on any balance the grids did not book.
+    let r = run(&p, &RiskLimits::default()).unwrap();
+    for g in &r.grids {
+        assert!(
+            g.min_quote >= Quote::ZERO,
+            "{} overdrew: {}",
+            g.name,
+            g.min_quote
+        );
+        assert!(g.max_invested <= g.budget, "{}", g.name);
+        assert!(!g.record.trades.is_empty(), "{} never traded", g.name);
+        assert_eq!(g.rejections, 0, "{}", g.name);
+    }
+    let (fil, wide) = (&r.grids[0].record, &r.grids[1].record);
+    assert_ne!(
+        fil.trades.iter().map(|t| t.price).collect::<Vec<_>>(),
+        wide.trades.iter().map(|t| t.price).collect::<Vec<_>>(),
+        "the two FIL grids trade their own ladders"
+    );
 }
 
 #[test]
