@@ -328,3 +328,30 @@ fn the_open_order_cap_stops_new_buys_across_the_account() {
     let s = stretches(&r, LimitKind::MaxOpenOrders);
     assert_no_buys_inside(&r, &s);
 }
+
+#[test]
+fn the_html_report_shows_both_replays_side_by_side_without_scripts() {
+    use binance_trader::apps::backtest::portfolio::{html, report::PortfolioReport};
+    let (p, with) = replay("max_drawdown = { pct = 1, action = \"close\" }");
+    let without = run(&p, &RiskLimits::default()).unwrap();
+    let report = PortfolioReport::new(&with, &without).unwrap();
+    let page = html::render(&report, &with, &without).unwrap();
+    for part in [
+        "id=\"summary-table\"",
+        "with limits",
+        "without limits",
+        "max drawdown %",
+        "buy-and-hold P&amp;L",
+        "id=\"grids-table\"",
+        "MaxDrawdown",
+        "tripped",
+    ] {
+        assert!(page.contains(part), "no {part} in the page");
+    }
+    for g in &p.grids {
+        assert!(page.contains(&format!("<td>{}</td>", g.name)), "{}", g.name);
+    }
+    // Three curves on the equity chart, two on the exposure chart.
+    assert_eq!(page.matches("<polyline").count(), 5);
+    assert!(!page.contains("<script"));
+}
