@@ -147,8 +147,8 @@ mod tests {
         };
         let cash = Quote::new(dec!(40)); // 60 already paid
         let kept = fit_buys(
-            &[spec.clone()],
-            &[resting.clone()],
+            std::slice::from_ref(&spec),
+            std::slice::from_ref(&resting),
             &p,
             1,
             cash,
@@ -157,7 +157,7 @@ mod tests {
         assert_eq!(kept.len(), 1);
         // Another basket's or another prefix's order tells nothing about this slot.
         let kept = fit_buys(
-            &[spec.clone()],
+            std::slice::from_ref(&spec),
             &[resting],
             &p,
             2,
