@@ -1,8 +1,8 @@
 //! The budget rule: a grid never commits more quote than it holds, so it never spends another
 //! grid's money on a shared account (`.spec/portfolio.md`, "Budget rule").
 //!
-//! Entry point: [`fit_buys`] trims a cycle's desired orders before the reconciler runs
-//! (`core::cycle::decide_budgeted`); the backtest and the bot call the same code.
+//! Entry point: `fit_buys` trims a cycle's desired orders before the reconciler runs
+//! (`core::cycle::decide_budgeted`); the backtest calls it, and the bot is to call the same.
 //!
 //! Decisions:
 //! - A grid's **cash** is its budget plus what its sells brought minus what its buys cost and
