@@ -21,6 +21,7 @@ use crate::core::fill::Fill;
 use crate::core::filters::SymbolRules;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::{OpenOrder, OrderSpec, Side, Slot};
+use crate::core::portfolio::budget::fit_buys;
 use crate::core::reconcile::{reconcile, ReconcileError, ReconcileInput, Reconciliation};
 use crate::core::strategy::plan::{plan, Market, Plan};
 use crate::core::strategy::position::Position;
@@ -96,6 +97,17 @@ pub fn decide(input: &CycleInput<'_>) -> CycleDecision {
 /// orders are dropped from the desired set *before* the reconciler runs, so no buy is created
 /// and resting buys are cancelled (stop opening and deepening); sells keep working.
 pub fn decide_gated(input: &CycleInput<'_>, buys_allowed: bool) -> CycleDecision {
+    decide_budgeted(input, buys_allowed, None)
+}
+
+/// [`decide_gated`] for a grid on a shared account: with `cash` (what the grid holds in
+/// quote, `core::portfolio::budget`) the buys that do not fit are dropped before the
+/// reconciler runs as well, so a grid never places a buy its own money cannot pay.
+pub fn decide_budgeted(
+    input: &CycleInput<'_>,
+    buys_allowed: bool,
+    cash: Option<Quote>,
+) -> CycleDecision {
     let basket = input.basket;
     let plan = plan(
         &basket.config,
@@ -107,7 +119,20 @@ pub fn decide_gated(input: &CycleInput<'_>, buys_allowed: bool) -> CycleDecision
     let lifecycle = lifecycle(input, &plan);
     let gated: Vec<OrderSpec>;
     let desired = match lifecycle {
-        Lifecycle::Continue if buys_allowed => plan.orders.as_slice(),
+        Lifecycle::Continue if buys_allowed => match cash {
+            None => plan.orders.as_slice(),
+            Some(cash) => {
+                gated = fit_buys(
+                    &plan.orders,
+                    input.open_orders,
+                    input.prefix,
+                    basket.id,
+                    cash,
+                    input.market.last,
+                );
+                gated.as_slice()
+            }
+        },
         Lifecycle::Continue => {
             gated = plan
                 .orders

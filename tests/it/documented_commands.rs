@@ -72,6 +72,14 @@ const TREATMENTS: &[(&str, Treatment)] = &[
         Runs("Backtest NEARUSDT"),
     ),
     (
+        "cargo run --release -- backtest --portfolio config/portfolio.toml",
+        Runs("reports: reports/portfolio.json reports/portfolio.html"),
+    ),
+    (
+        "cargo bench --bench portfolio",
+        NotRun("a benchmark"),
+    ),
+    (
         "printf '%s\\n' 'pw' | binance-trader hash-password",
         Runs("$argon2id$"),
     ),

@@ -127,6 +127,57 @@ fn the_shipped_portfolio_is_valid_and_no_grid_spends_beyond_its_budget() {
         .sum();
     assert_eq!(last.equity, sum + r.unallocated);
     assert_eq!(r.unallocated, Quote::new(dec!(1000)));
+    // The budget rule keeps every buy within its grid's cash: the shared account, which
+    // would pay for it, never has to refuse one.
+    assert_eq!(r.grids.iter().map(|g| g.rejections).sum::<usize>(), 0);
+}
+
+#[test]
+fn two_grids_on_one_symbol_share_the_account_by_prefix_and_keep_their_budgets() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = |s: &str| format!("\"{}/data/klines/{s}-1m-2026-02.csv.gz\"", root().display());
+    let grid = format!("{}/config/portfolio-grid.toml", root().display());
+    let text = format!(
+        "data = [{}, {}, {}]\n\
+         [[grid]]\nname = \"fil\"\nsymbol = \"FILUSDT\"\nstrategy = \"{grid}\"\nbudget = 2000\n\
+         [[grid]]\nname = \"fil-wide\"\nsymbol = \"FILUSDT\"\nstrategy = \"{grid}\"\n\
+         budget = 1500\nclient_id_prefix = \"fw\"\n\
+         overrides = {{ levels = {{ first_step_pct = 1.5 }}, hard_stop_pct = 35 }}\n\
+         [[grid]]\nname = \"link\"\nsymbol = \"LINKUSDT\"\nstrategy = \"{grid}\"\nbudget = 2000\n\
+         [[grid]]\nname = \"ltc\"\nsymbol = \"LTCUSDT\"\nstrategy = \"{grid}\"\nbudget = 2000\n",
+        data("FILUSDT"),
+        data("LINKUSDT"),
+        data("LTCUSDT")
+    );
+    let file = dir.path().join("portfolio.toml");
+    std::fs::write(&file, text).unwrap();
+    let p = load(
+        &file,
+        &[],
+        &root().join("data/exchange_info.json"),
+        Quote::new(dec!(10000)),
+        None,
+    )
+    .unwrap();
+    // `run` fails on any fill no grid placed and on any balance the grids did not book.
+    let r = run(&p, &RiskLimits::default()).unwrap();
+    for g in &r.grids {
+        assert!(
+            g.min_quote >= Quote::ZERO,
+            "{} overdrew: {}",
+            g.name,
+            g.min_quote
+        );
+        assert!(g.max_invested <= g.budget, "{}", g.name);
+        assert!(!g.record.trades.is_empty(), "{} never traded", g.name);
+        assert_eq!(g.rejections, 0, "{}", g.name);
+    }
+    let (fil, wide) = (&r.grids[0].record, &r.grids[1].record);
+    assert_ne!(
+        fil.trades.iter().map(|t| t.price).collect::<Vec<_>>(),
+        wide.trades.iter().map(|t| t.price).collect::<Vec<_>>(),
+        "the two FIL grids trade their own ladders"
+    );
 }
 
 #[test]
@@ -276,4 +327,31 @@ fn the_open_order_cap_stops_new_buys_across_the_account() {
     let (_, r) = replay(r#"max_open_orders = { count = 12, action = "no_new_buys" }"#);
     let s = stretches(&r, LimitKind::MaxOpenOrders);
     assert_no_buys_inside(&r, &s);
+}
+
+#[test]
+fn the_html_report_shows_both_replays_side_by_side_without_scripts() {
+    use binance_trader::apps::backtest::portfolio::{html, report::PortfolioReport};
+    let (p, with) = replay("max_drawdown = { pct = 1, action = \"close\" }");
+    let without = run(&p, &RiskLimits::default()).unwrap();
+    let report = PortfolioReport::new(&with, &without).unwrap();
+    let page = html::render(&report, &with, &without).unwrap();
+    for part in [
+        "id=\"summary-table\"",
+        "with limits",
+        "without limits",
+        "max drawdown %",
+        "buy-and-hold P&amp;L",
+        "id=\"grids-table\"",
+        "MaxDrawdown",
+        "tripped",
+    ] {
+        assert!(page.contains(part), "no {part} in the page");
+    }
+    for g in &p.grids {
+        assert!(page.contains(&format!("<td>{}</td>", g.name)), "{}", g.name);
+    }
+    // Three curves on the equity chart, two on the exposure chart.
+    assert_eq!(page.matches("<polyline").count(), 5);
+    assert!(!page.contains("<script"));
 }

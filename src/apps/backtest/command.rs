@@ -27,7 +27,9 @@ pub struct BacktestArgs {
     /// Portfolio file (TOML, `.spec/portfolio.md`): replay its grids on one account with its
     /// risk limits and without them, side by side. `--config` is then ignored; `--data`
     /// replaces the file's `data` list; `--quote` is the starting equity.
-    #[arg(long, conflicts_with = "sweep")]
+    /// With `--sweep`, the keys are the portfolio file's (`risk.max_drawdown.pct=5,8`,
+    /// `grids.fil.budget_pct=10,18`); invalid points are skipped and counted.
+    #[arg(long)]
     pub portfolio: Option<PathBuf>,
     /// The candles and their symbol.
     #[command(flatten)]
@@ -56,6 +58,9 @@ pub struct BacktestArgs {
 /// Runs `backtest`.
 pub fn execute(args: &BacktestArgs) -> anyhow::Result<()> {
     if let Some(file) = &args.portfolio {
+        if !args.sweep.is_empty() {
+            return crate::apps::backtest::portfolio::sweep::execute(file, args);
+        }
         return crate::apps::backtest::portfolio::execute(file, args);
     }
     let text = std::fs::read_to_string(&args.config)
@@ -148,7 +153,31 @@ pub struct SweepPoint {
 
 /// Expands `key=v1,v2` flags over a base TOML text into every combination.
 pub fn expand_sweep(base: &str, flags: &[String]) -> anyhow::Result<Vec<SweepPoint>> {
-    let mut axes = Vec::new();
+    let base: toml::Table = base.parse().context("parsing the strategy file")?;
+    cartesian(flags)?
+        .into_iter()
+        .map(|assignments| {
+            let mut table = base.clone();
+            for a in &assignments {
+                let (key, value) = a
+                    .split_once('=')
+                    .context("a sweep assignment lost its `=`")?;
+                set_key(&mut table, key, value)?;
+            }
+            let config = parse_config(&table.to_string())
+                .with_context(|| format!("sweep point {}", assignments.join(" ")))?;
+            Ok(SweepPoint {
+                assignments,
+                config,
+            })
+        })
+        .collect()
+}
+
+/// Every combination of `key=v1,v2,…` flags, each as its `key=value` assignments in flag
+/// order (the strategy sweep and the portfolio sweep share it).
+pub fn cartesian(flags: &[String]) -> anyhow::Result<Vec<Vec<String>>> {
+    let mut points = vec![Vec::new()];
     for flag in flags {
         let (key, values) = flag
             .split_once('=')
@@ -161,46 +190,33 @@ pub fn expand_sweep(base: &str, flags: &[String]) -> anyhow::Result<Vec<SweepPoi
         if values.is_empty() {
             bail!("--sweep {flag}: no values");
         }
-        axes.push((key.trim().to_string(), values));
-    }
-    let mut points = vec![(
-        Vec::new(),
-        base.parse::<toml::Table>()
-            .context("parsing the strategy file")?,
-    )];
-    for (key, values) in &axes {
-        let mut next = Vec::new();
-        for (assignments, table) in &points {
-            for value in values {
-                let mut table = table.clone();
-                set_key(&mut table, key, value)?;
-                let mut assignments = assignments.clone();
-                assignments.push(format!("{key}={value}"));
-                next.push((assignments, table));
-            }
-        }
-        points = next;
-    }
-    points
-        .into_iter()
-        .map(|(assignments, table)| {
-            let config = parse_config(&table.to_string())
-                .with_context(|| format!("sweep point {}", assignments.join(" ")))?;
-            Ok(SweepPoint {
-                assignments,
-                config,
+        points = points
+            .iter()
+            .flat_map(|p: &Vec<String>| {
+                values.iter().map(move |v| {
+                    let mut p = p.clone();
+                    p.push(format!("{}={v}", key.trim()));
+                    p
+                })
             })
-        })
-        .collect()
+            .collect();
+    }
+    Ok(points)
 }
 
-/// Sets a dotted key to a TOML value written as text (kept as text, so decimals stay exact).
-fn set_key(table: &mut toml::Table, key: &str, value: &str) -> anyhow::Result<()> {
+/// A sweep value written as text, as TOML (a bare word is a string); decimals stay exact
+/// because the strategy and portfolio readers take numbers from their text.
+pub fn toml_value(key: &str, value: &str) -> anyhow::Result<toml::Value> {
     let parsed: toml::Table = format!("v = {value}")
         .parse()
         .or_else(|_| format!("v = \"{value}\"").parse())
         .with_context(|| format!("--sweep {key}: `{value}` is not a TOML value"))?;
-    let value = parsed.get("v").cloned().context("sweep value vanished")?;
+    parsed.get("v").cloned().context("sweep value vanished")
+}
+
+/// Sets a dotted key to a TOML value written as text (kept as text, so decimals stay exact).
+fn set_key(table: &mut toml::Table, key: &str, value: &str) -> anyhow::Result<()> {
+    let value = toml_value(key, value)?;
     let mut parts: Vec<&str> = key.split('.').collect();
     let last = parts.pop().context("empty sweep key")?;
     let mut at = table;

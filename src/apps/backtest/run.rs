@@ -16,7 +16,7 @@
 //! mismatch is a bug and fails the run.
 
 use crate::adapters::klines::Candle;
-use crate::adapters::sim::{OrderRef, SimConfig, SimExchange, SimSymbol, SymbolId};
+use crate::adapters::sim::{OrderRef, SimConfig, SimExchange, SimSymbol};
 use crate::apps::backtest::record::{
     BacktestRecord, BasketOutcome, EquityPoint, Ledger, TradeMark,
 };
@@ -60,24 +60,42 @@ pub fn run(
     progress: &(dyn Fn(u64) + Sync),
 ) -> anyhow::Result<BacktestRecord> {
     let first = candles.first().context("no candles to replay")?;
-    let mut bt = Runner::new(spec, first)?;
+    let mut sim = SimExchange::new(SimConfig::standard(
+        vec![SimSymbol {
+            rules: spec.rules.clone(),
+            initial_price: Some(first.open),
+        }],
+        vec![(
+            spec.rules.quote_asset.clone(),
+            spec.initial_quote.as_amount(),
+        )],
+    ));
+    let sym = sim
+        .symbol_id(&spec.rules.symbol)
+        .context("simulated exchange lost its only symbol")?;
+    let mut bt = Runner::new(spec, IdPrefix::default(), false, first);
     for (i, candle) in candles.iter().enumerate() {
-        bt.candle(candle)?;
+        let trades = sim.on_candle_id(sym, candle).to_vec();
+        bt.book_all(&trades)?;
+        bt.decide(&mut sim, candle, Verdict::Allow)?;
         if (i as u64 + 1) % PROGRESS_EVERY == 0 {
             progress(i as u64 + 1);
         }
     }
+    bt.check_balances(&sim)?;
     bt.finish(candles)
 }
 
-/// One grid's replay, driven candle by candle: [`run`] for a single symbol, the portfolio
-/// runner for many (it splits each candle into [`Runner::fill`] and [`Runner::decide`] so the
-/// risk limits see every grid's fills before any grid places an order).
+/// One grid's replay, driven candle by candle on a simulated exchange it does not own:
+/// [`run`] gives it one of its own, the portfolio runner shares one account among many grids
+/// (it books each candle's fills first, [`Runner::book_all`], then runs [`Runner::decide`], so
+/// the risk limits see every grid's fills before any grid places an order).
 pub(crate) struct Runner<'a> {
     spec: &'a BacktestSpec,
-    sim: SimExchange,
-    sym: SymbolId,
     prefix: IdPrefix,
+    /// On a shared account the grid's buys must fit its cash (`core::portfolio::budget`);
+    /// off alone on its account, where the exchange's balance is the wall.
+    budget_rule: bool,
     basket: Option<Basket>,
     next_basket_id: u32,
     fills: Vec<Fill>,
@@ -102,23 +120,19 @@ pub(crate) struct Runner<'a> {
 }
 
 impl<'a> Runner<'a> {
-    pub(crate) fn new(spec: &'a BacktestSpec, first: &Candle) -> anyhow::Result<Self> {
+    /// A grid of `spec` whose orders carry `prefix`; with `budget_rule` its buys are held to
+    /// its cash (a grid on a shared account).
+    pub(crate) fn new(
+        spec: &'a BacktestSpec,
+        prefix: IdPrefix,
+        budget_rule: bool,
+        first: &Candle,
+    ) -> Self {
         let rules = &spec.rules;
-        let sim = SimExchange::new(SimConfig::standard(
-            vec![SimSymbol {
-                rules: rules.clone(),
-                initial_price: Some(first.open),
-            }],
-            vec![(rules.quote_asset.clone(), spec.initial_quote.as_amount())],
-        ));
-        let sym = sim
-            .symbol_id(&rules.symbol)
-            .context("simulated exchange lost its only symbol")?;
         let mut runner = Self {
             spec,
-            sim,
-            sym,
-            prefix: IdPrefix::default(),
+            prefix,
+            budget_rule,
             basket: None,
             next_basket_id: 1,
             fills: Vec::new(),
@@ -140,7 +154,7 @@ impl<'a> Runner<'a> {
         };
         let anchor = rules.filters.round_price_down(first.open);
         runner.open_basket(anchor, Qty::ZERO, Quote::ZERO, first.open_time_ms);
-        Ok(runner)
+        runner
     }
 
     fn open_basket(&mut self, anchor: Price, carried_qty: Qty, carried_cost: Quote, now_ms: i64) {
@@ -174,32 +188,35 @@ impl<'a> Runner<'a> {
         self.dirty = true;
     }
 
-    fn candle(&mut self, c: &Candle) -> anyhow::Result<()> {
-        self.fill(c)?;
-        self.decide(c, Verdict::Allow)
+    /// Whether the exchange order `order_id` is this grid's.
+    pub(crate) fn owns(&self, order_id: u64) -> bool {
+        self.order_slots.contains_key(&order_id)
     }
 
-    /// Fills resting orders along the candle's path.
-    pub(crate) fn fill(&mut self, c: &Candle) -> anyhow::Result<()> {
-        let new = self.sim.on_candle_id(self.sym, c);
-        if !new.is_empty() {
-            let new = new.to_vec();
-            for t in &new {
-                self.book(t)?;
-            }
+    /// Books trades of this grid's resting orders (the candle's fills).
+    pub(crate) fn book_all(&mut self, trades: &[ExchangeTrade]) -> anyhow::Result<()> {
+        for t in trades {
+            self.book(t)?;
+        }
+        if !trades.is_empty() {
             self.dirty = true;
         }
         Ok(())
     }
 
     /// Runs the cycles at the candle's close under the risk `gate`, then marks equity.
-    pub(crate) fn decide(&mut self, c: &Candle, gate: Verdict) -> anyhow::Result<()> {
+    pub(crate) fn decide(
+        &mut self,
+        sim: &mut SimExchange,
+        c: &Candle,
+        gate: Verdict,
+    ) -> anyhow::Result<()> {
         let (last, now) = (c.close, c.close_time_ms);
         if gate != self.gate {
             self.gate = gate;
             self.dirty = true;
             if gate == Verdict::Close {
-                self.emergency_close(now)?;
+                self.emergency_close(sim, now)?;
             } else if self.halted {
                 self.halted = false;
                 let dust = self.base;
@@ -210,7 +227,7 @@ impl<'a> Runner<'a> {
             self.band.0.is_some_and(|b| last <= b) || self.band.1.is_some_and(|a| last >= a);
         let cooldown_over = self.reanchor_at.is_some_and(|t| now >= t);
         if self.basket.is_some() && (self.dirty || outside || cooldown_over) {
-            self.cycles(last, now)?;
+            self.cycles(sim, last, now)?;
         }
         self.equity.push(EquityPoint {
             time_ms: now,
@@ -222,10 +239,10 @@ impl<'a> Runner<'a> {
     }
 
     /// Runs cycles at one instant until nothing more happens.
-    fn cycles(&mut self, last: Price, now: i64) -> anyhow::Result<()> {
+    fn cycles(&mut self, sim: &mut SimExchange, last: Price, now: i64) -> anyhow::Result<()> {
         for _ in 0..MAX_CYCLES_PER_CANDLE {
             self.dirty = false;
-            self.cycle(last, now)?;
+            self.cycle(sim, last, now)?;
             if !self.dirty || self.basket.is_none() {
                 return Ok(());
             }
@@ -233,19 +250,13 @@ impl<'a> Runner<'a> {
         Ok(())
     }
 
-    fn cycle(&mut self, last: Price, now: i64) -> anyhow::Result<()> {
+    fn cycle(&mut self, sim: &mut SimExchange, last: Price, now: i64) -> anyhow::Result<()> {
         let Some(basket) = self.basket.clone() else {
             return Ok(());
         };
         let rules = &self.spec.rules;
-        let open: Vec<OpenOrder> = self
-            .sim
-            .open_orders(&rules.symbol)
-            .map_err(|e| anyhow!("open orders: {e}"))?
-            .into_iter()
-            .map(OpenOrder::from)
-            .collect();
-        let decision = cycle::decide_gated(
+        let open = self.own_open_orders(sim)?;
+        let decision = cycle::decide_budgeted(
             &CycleInput {
                 prefix: &self.prefix,
                 basket: &basket,
@@ -263,13 +274,14 @@ impl<'a> Runner<'a> {
                 amend_refused: &Default::default(),
             },
             self.gate == Verdict::Allow,
+            self.budget_rule.then_some(self.quote),
         );
         let outcome = &mut self.outcomes.last_mut().context("no basket outcome")?.0;
         outcome.max_depth = outcome.max_depth.max(decision.plan.meta.depth);
         self.revisions
             .extend(decision.reconciliation.revisions_to_persist.clone());
         for action in decision.reconciliation.two_step_actions() {
-            self.execute(action, basket.id, now)?;
+            self.execute(sim, action, basket.id, now)?;
         }
         let meta = &decision.plan.meta;
         match &decision.lifecycle {
@@ -309,14 +321,17 @@ impl<'a> Runner<'a> {
         self.reanchor_at = None;
     }
 
-    fn execute(&mut self, action: Action, basket: u32, now: i64) -> anyhow::Result<()> {
+    fn execute(
+        &mut self,
+        sim: &mut SimExchange,
+        action: Action,
+        basket: u32,
+        now: i64,
+    ) -> anyhow::Result<()> {
         let symbol = self.spec.rules.symbol.clone();
         match action {
             Action::Cancel(c) => {
-                if let Err(e) = self
-                    .sim
-                    .cancel(&symbol, &OrderRef::Client(c.client_id), now)
-                {
+                if let Err(e) = sim.cancel(&symbol, &OrderRef::Client(c.client_id), now) {
                     tracing::debug!(error = %e, "cancel rejected");
                     self.rejections += 1;
                 }
@@ -327,7 +342,7 @@ impl<'a> Runner<'a> {
                     client_id: c.client_id,
                     spec: c.spec,
                 };
-                match self.sim.place_with_fills(&order, now) {
+                match sim.place_with_fills(&order, now) {
                     Ok((report, trades)) => {
                         self.order_slots
                             .insert(report.order_id, (basket, order.spec.slot));
@@ -346,8 +361,8 @@ impl<'a> Runner<'a> {
             }
             Action::Amend(_) => bail!("the backtest does not amend"),
             Action::Replace(r) => {
-                self.execute(Action::Cancel(r.cancel_half()), basket, now)?;
-                self.execute(Action::Create(r.create_half()), basket, now)?;
+                self.execute(sim, Action::Cancel(r.cancel_half()), basket, now)?;
+                self.execute(sim, Action::Create(r.create_half()), basket, now)?;
             }
         }
         Ok(())
@@ -408,15 +423,11 @@ impl<'a> Runner<'a> {
     /// A risk limit's `Close`: cancel every order of the grid, sell the position at market
     /// (what the lot size allows; dust stays), end the basket as `emergency_closed`, and open
     /// nothing until the gate reopens.
-    fn emergency_close(&mut self, now: i64) -> anyhow::Result<()> {
+    fn emergency_close(&mut self, sim: &mut SimExchange, now: i64) -> anyhow::Result<()> {
         let symbol = self.spec.rules.symbol.clone();
-        let open = self
-            .sim
-            .open_orders(&symbol)
-            .map_err(|e| anyhow!("open orders: {e}"))?;
-        for o in open {
+        for o in self.own_open_orders(sim)? {
             let id = OrderRef::Client(o.client_id.clone());
-            if let Err(e) = self.sim.cancel(&symbol, &id, now) {
+            if let Err(e) = sim.cancel(&symbol, &id, now) {
                 tracing::debug!(error = %e, "emergency cancel rejected");
                 self.rejections += 1;
             }
@@ -440,6 +451,7 @@ impl<'a> Runner<'a> {
                 },
             };
             self.execute(
+                sim,
                 Action::Create(Create {
                     client_id: order.client_id,
                     spec: order.spec,
@@ -466,14 +478,21 @@ impl<'a> Runner<'a> {
         (self.quote, self.base)
     }
 
-    /// Open orders and, of those, algo (stop/take-profit) orders on the exchange.
-    pub(crate) fn open_order_counts(&self) -> (u32, u32) {
-        let open = self
-            .sim
+    /// This grid's open orders on the exchange: those its client-id prefix marks (the
+    /// symbol may be shared with another grid of another prefix).
+    fn own_open_orders(&self, sim: &SimExchange) -> anyhow::Result<Vec<OpenOrder>> {
+        Ok(sim
             .open_orders(&self.spec.rules.symbol)
-            .unwrap_or_default();
-        let algo = open.iter().filter(|o| o.spec.order_type.is_algo()).count();
-        (open.len() as u32, algo as u32)
+            .map_err(|e| anyhow!("open orders: {e}"))?
+            .into_iter()
+            .map(OpenOrder::from)
+            .filter(|o| o.client_id.parse_ours(&self.prefix).is_some())
+            .collect())
+    }
+
+    /// Orders and cancels the exchange refused.
+    pub(crate) fn rejections(&self) -> usize {
+        self.rejections
     }
 
     /// When a basket of this grid last ended by its hard stop.
@@ -481,9 +500,10 @@ impl<'a> Runner<'a> {
         self.last_hard_stop_ms
     }
 
-    pub(crate) fn finish(self, candles: &[Candle]) -> anyhow::Result<BacktestRecord> {
+    /// Alone on its account: the engine's balances must equal what the grid booked.
+    fn check_balances(&self, sim: &SimExchange) -> anyhow::Result<()> {
         let rules = &self.spec.rules;
-        let balances = self.sim.balances();
+        let balances = sim.balances();
         let engine_quote =
             (balances.free(&rules.quote_asset) + balances.locked(&rules.quote_asset)).as_quote();
         let engine_base =
@@ -498,6 +518,12 @@ impl<'a> Runner<'a> {
                 self.base
             );
         }
+        Ok(())
+    }
+
+    /// The grid's record over `candles` (its symbol's).
+    pub(crate) fn finish(self, candles: &[Candle]) -> anyhow::Result<BacktestRecord> {
+        let rules = &self.spec.rules;
         if self.rejections > 0 {
             tracing::info!(
                 rejections = self.rejections,

@@ -5,6 +5,8 @@
 //! [`PortfolioConfig::validate`] (every broken rule at once, each naming key, value and rule).
 //! Reading the strategy files and merging the overrides is the caller's job (I/O).
 
+/// The budget rule: a grid's buys fit its cash (backtest and bot alike).
+pub mod budget;
 #[cfg(test)]
 mod tests;
 mod validate;

@@ -52,7 +52,20 @@ pub fn load(
 ) -> anyhow::Result<LoadedPortfolio> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let config = PortfolioConfig::from_toml_str(&text)
+    load_text(&text, path, data, exchange_info_path, equity, cache_dir)
+}
+
+/// [`load`] of a portfolio `text` standing for the file at `path` (its relative paths are
+/// read from `path`'s directory): a sweep point is the file with some keys changed.
+pub fn load_text(
+    text: &str,
+    path: &Path,
+    data: &[PathBuf],
+    exchange_info_path: &Path,
+    equity: Quote,
+    cache_dir: Option<&Path>,
+) -> anyhow::Result<LoadedPortfolio> {
+    let config = PortfolioConfig::from_toml_str(text)
         .with_context(|| format!("parsing {}", path.display()))?;
     if let Err(errors) = config.validate(Some(equity)) {
         let lines: Vec<String> = errors.iter().map(|e| format!("  - {e}")).collect();

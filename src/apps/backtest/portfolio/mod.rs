@@ -3,11 +3,14 @@
 //! reconciler creates orders (`.spec/portfolio.md`).
 //!
 //! Entry points: [`load::load`] (portfolio file → grids, limits, candles), [`run::run`]
-//! (one replay), [`report::PortfolioReport`] (with and without limits, side by side).
+//! (one replay), [`report::PortfolioReport`] (with and without limits, side by side),
+//! [`sweep::execute`] (`--sweep` over portfolio and risk keys).
 
+pub mod html;
 pub mod load;
 pub mod report;
 pub mod run;
+pub mod sweep;
 
 use crate::apps::backtest::command::BacktestArgs;
 use anyhow::Context;
@@ -15,7 +18,7 @@ use std::path::Path;
 use std::time::Instant;
 
 /// Runs `backtest --portfolio FILE`: the replay with the file's limits and with every limit
-/// off, then the side-by-side report (terminal and `portfolio.json`).
+/// off, then the side-by-side report (terminal, `portfolio.json`, `portfolio.html`).
 pub fn execute(file: &Path, args: &BacktestArgs) -> anyhow::Result<()> {
     let loaded = load::load(
         file,
@@ -37,6 +40,9 @@ pub fn execute(file: &Path, args: &BacktestArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", args.out.display()))?;
     let json = args.out.join("portfolio.json");
     report.write_json(&json)?;
-    println!("report: {}", json.display());
+    let html = args.out.join("portfolio.html");
+    std::fs::write(&html, html::render(&report, &with, &without)?)
+        .with_context(|| format!("writing {}", html.display()))?;
+    println!("reports: {} {}", json.display(), html.display());
     Ok(())
 }

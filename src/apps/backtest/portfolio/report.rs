@@ -120,21 +120,10 @@ impl PortfolioReport {
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
     }
 
-    /// The terminal table: portfolio rows, then grids, then the first trips.
-    pub fn terminal(&self) -> String {
+    /// The portfolio rows, with limits and without: (label, with, without).
+    pub fn side_by_side(&self) -> [(&'static str, Decimal, Decimal); 10] {
         let (w, o) = (&self.with_limits, &self.without_limits);
-        let mut out = format!(
-            "Portfolio backtest: {} grids, {} → {} UTC, starting equity {}\n\n",
-            w.grids.len(),
-            utc_minute(self.period_ms.0),
-            utc_minute(self.period_ms.1),
-            w.initial_equity
-        );
-        out.push_str(&format!(
-            "{:<26} {:>16} {:>16}\n",
-            "", "with limits", "without limits"
-        ));
-        let rows: [(&str, Decimal, Decimal); 10] = [
+        [
             ("final equity", w.final_equity.get(), o.final_equity.get()),
             ("total P&L", w.total_pnl.get(), o.total_pnl.get()),
             ("ROI %", w.roi_pct, o.roi_pct),
@@ -157,7 +146,24 @@ impl PortfolioReport {
                 Decimal::from(count_trips(&w.trips)),
                 Decimal::from(count_trips(&o.trips)),
             ),
-        ];
+        ]
+    }
+
+    /// The terminal table: portfolio rows, then grids, then the first trips.
+    pub fn terminal(&self) -> String {
+        let (w, o) = (&self.with_limits, &self.without_limits);
+        let mut out = format!(
+            "Portfolio backtest: {} grids, {} → {} UTC, starting equity {}\n\n",
+            w.grids.len(),
+            utc_minute(self.period_ms.0),
+            utc_minute(self.period_ms.1),
+            w.initial_equity
+        );
+        out.push_str(&format!(
+            "{:<26} {:>16} {:>16}\n",
+            "", "with limits", "without limits"
+        ));
+        let rows = self.side_by_side();
         for (name, a, b) in rows {
             out.push_str(&format!(
                 "{name:<26} {:>16} {:>16}\n",
@@ -211,7 +217,8 @@ impl PortfolioReport {
     }
 }
 
-fn count_trips(events: &[TripEvent]) -> usize {
+/// How many times a limit tripped (clearings not counted).
+pub fn count_trips(events: &[TripEvent]) -> usize {
     events.iter().filter(|e| e.tripped).count()
 }
 
@@ -222,7 +229,8 @@ fn pct(part: Decimal, whole: Decimal) -> Decimal {
     (part * Decimal::ONE_HUNDRED / whole).round_dp(4)
 }
 
-fn summarise(r: &PortfolioRecord) -> anyhow::Result<PortfolioSummary> {
+/// One replay's summary (checks every grid's P&L identity).
+pub fn summarise(r: &PortfolioRecord) -> anyhow::Result<PortfolioSummary> {
     let last = r.curve.last().context("empty replay")?;
     let dd = max_drawdown(&equity_points(&r.curve, false));
     let hold_dd = max_drawdown(&equity_points(&r.curve, true));

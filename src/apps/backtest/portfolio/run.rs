@@ -2,10 +2,14 @@
 //! whole account after each minute's fills and before any grid's cycle.
 //!
 //! Decisions:
-//! - Each grid replays on its own simulated account holding exactly its budget, so a grid
-//!   can never spend another grid's money (the exchange refuses a buy its balance cannot pay).
-//!   The portfolio's equity is one number: every grid's cash and position plus the quote no
-//!   grid was given.
+//! - One simulated account holds the whole equity and every symbol, as the real account
+//!   does. Grids are told apart by their client-id prefix (each sees and cancels only the
+//!   orders its prefix marks) and by the exchange order ids they placed (a fill goes to the
+//!   grid whose order it is). Each grid books its cash from its own fills, and the budget
+//!   rule (`core::portfolio::budget`, the bot's rule too) holds its buys to that cash, so a
+//!   grid never spends another grid's money although the exchange would let it.
+//! - The portfolio's equity is the account's: every grid's cash and position plus the quote
+//!   no grid was given; at the end the engine's balances must equal that booking.
 //! - A minute runs in three steps: every grid's resting orders fill along its candle; the
 //!   account snapshot (equity, peak, day start, 24 h ago, positions at the closes, open
 //!   orders, hard stops) gives each grid its verdict; each grid cycles under its verdict.
@@ -14,6 +18,7 @@
 
 use super::load::LoadedPortfolio;
 use crate::adapters::klines::Candle;
+use crate::adapters::sim::{SimConfig, SimExchange, SimSymbol, SymbolId};
 use crate::apps::backtest::record::{BacktestRecord, EquityPoint};
 use crate::apps::backtest::run::Runner;
 use crate::core::money::{Price, Qty, Quote};
@@ -21,6 +26,7 @@ use crate::core::risk::{
     evaluate, utc_day_start_ms, AccountSnapshot, LimitKind, RiskLimits, SymbolState, Trip, Verdict,
 };
 use crate::core::symbol::Symbol;
+use anyhow::{bail, Context};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -46,12 +52,14 @@ pub struct GridResult {
     pub name: String,
     /// Its budget (its simulated account's starting quote).
     pub budget: Quote,
-    /// Lowest quote balance seen at a close (never negative: the budget is a hard wall).
+    /// Lowest cash seen at a close (never negative: the budget rule is a hard wall).
     pub min_quote: Quote,
     /// Most quote ever tied up in the position and resting buys, i.e. `budget − min_quote`.
     pub max_invested: Quote,
     /// Base bought with the budget at the first open (buy-and-hold, no fee).
     pub hold_qty: Qty,
+    /// Orders and cancels the exchange refused (an overdrawn buy would be one).
+    pub rejections: usize,
     /// The usual single-grid record.
     pub record: BacktestRecord,
 }
@@ -96,12 +104,18 @@ pub fn run(p: &LoadedPortfolio, limits: &RiskLimits) -> anyhow::Result<Portfolio
         .map(|g| symbols.iter().position(|s| **s == g.spec.rules.symbol))
         .collect::<Option<_>>()
         .ok_or_else(|| anyhow::anyhow!("a grid's symbol has no candles"))?;
+    let mut sim = shared_account(p, &symbols, &series, &grid_sym)?;
+    let sym_ids: Vec<SymbolId> = symbols
+        .iter()
+        .map(|s| sim.symbol_id(s))
+        .collect::<Option<_>>()
+        .ok_or_else(|| anyhow::anyhow!("the simulated account lost a symbol"))?;
     let mut runners = Vec::with_capacity(p.grids.len());
     for (g, &s) in p.grids.iter().zip(&grid_sym) {
         let first = series[s]
             .first()
             .ok_or_else(|| anyhow::anyhow!("no candles of {}", symbols[s]))?;
-        runners.push(Runner::new(&g.spec, first)?);
+        runners.push(Runner::new(&g.spec, g.prefix.clone(), true, first));
     }
     let budgets: Vec<Quote> = p.grids.iter().map(|g| g.spec.initial_quote).collect();
     let unallocated = p.initial_equity - budgets.iter().copied().sum::<Quote>();
@@ -137,9 +151,17 @@ pub fn run(p: &LoadedPortfolio, limits: &RiskLimits) -> anyhow::Result<Portfolio
             .map(|c| c.close_time_ms)
             .max()
             .unwrap_or(t);
-        for (g, r) in runners.iter_mut().enumerate() {
-            if let Some(c) = now[grid_sym[g]] {
-                r.fill(c)?;
+        for (s, c) in now.iter().enumerate() {
+            if let Some(c) = c {
+                let trades = sim.on_candle_id(sym_ids[s], c).to_vec();
+                for t in &trades {
+                    let g = (0..runners.len())
+                        .find(|&g| grid_sym[g] == s && runners[g].owns(t.order_id))
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("a fill of no grid's order {}", t.order_id)
+                        })?;
+                    runners[g].book_all(std::slice::from_ref(t))?;
+                }
             }
         }
         for (s, c) in now.iter().enumerate() {
@@ -150,7 +172,7 @@ pub fn run(p: &LoadedPortfolio, limits: &RiskLimits) -> anyhow::Result<Portfolio
         if limits_on {
             let equity = equity_of(&runners, &grid_sym, &price, unallocated);
             let snap = acc.snapshot(
-                close_ms, equity, &runners, &grid_sym, &price, &symbols, limits,
+                close_ms, equity, &runners, &grid_sym, &price, &symbols, &sim, limits,
             );
             for (g, grid) in p.grids.iter().enumerate() {
                 let v = evaluate(limits, &snap, &grid.spec.rules.symbol);
@@ -160,7 +182,7 @@ pub fn run(p: &LoadedPortfolio, limits: &RiskLimits) -> anyhow::Result<Portfolio
         }
         for (g, r) in runners.iter_mut().enumerate() {
             if let Some(c) = now[grid_sym[g]] {
-                r.decide(c, verdicts[g])?;
+                r.decide(&mut sim, c, verdicts[g])?;
             }
             min_quote[g] = min_quote[g].min(r.holdings().0);
         }
@@ -189,8 +211,10 @@ pub fn run(p: &LoadedPortfolio, limits: &RiskLimits) -> anyhow::Result<Portfolio
             }
         }
     }
+    check_balances(&sim, &runners, &grid_sym, &symbols, p, unallocated)?;
     let mut grids = Vec::with_capacity(runners.len());
     for (g, r) in runners.into_iter().enumerate() {
+        let rejections = r.rejections();
         let record = r.finish(series[grid_sym[g]])?;
         grids.push(GridResult {
             name: p.grids[g].name.clone(),
@@ -198,6 +222,7 @@ pub fn run(p: &LoadedPortfolio, limits: &RiskLimits) -> anyhow::Result<Portfolio
             min_quote: min_quote[g],
             max_invested: budgets[g] - min_quote[g],
             hold_qty: hold_qty[g],
+            rejections,
             record,
         });
     }
@@ -209,6 +234,85 @@ pub fn run(p: &LoadedPortfolio, limits: &RiskLimits) -> anyhow::Result<Portfolio
         curve,
         trips,
     })
+}
+
+/// One simulated account with every symbol of the portfolio and the whole equity in quote.
+fn shared_account(
+    p: &LoadedPortfolio,
+    symbols: &[&Symbol],
+    series: &[&[Candle]],
+    grid_sym: &[usize],
+) -> anyhow::Result<SimExchange> {
+    let quote = &p
+        .grids
+        .first()
+        .context("a portfolio without grids")?
+        .spec
+        .rules
+        .quote_asset;
+    let mut markets = Vec::with_capacity(symbols.len());
+    for (s, sym) in symbols.iter().enumerate() {
+        let Some(g) = grid_sym.iter().position(|&gs| gs == s) else {
+            continue;
+        };
+        let rules = &p.grids[g].spec.rules;
+        if &rules.quote_asset != quote {
+            bail!(
+                "{sym} is quoted in {}, the portfolio in {quote}: one account, one quote asset",
+                rules.quote_asset
+            );
+        }
+        markets.push(SimSymbol {
+            rules: rules.clone(),
+            initial_price: series[s].first().map(|c| c.open),
+        });
+    }
+    Ok(SimExchange::new(SimConfig::standard(
+        markets,
+        vec![(quote.clone(), p.initial_equity.as_amount())],
+    )))
+}
+
+/// The engine's balances must equal the grids' bookings (plus the unallocated quote): a
+/// mismatch is a bug and fails the run.
+fn check_balances(
+    sim: &SimExchange,
+    runners: &[Runner<'_>],
+    grid_sym: &[usize],
+    symbols: &[&Symbol],
+    p: &LoadedPortfolio,
+    unallocated: Quote,
+) -> anyhow::Result<()> {
+    let b = sim.balances();
+    let total = |a| b.free(a) + b.locked(a);
+    let quote = &p.grids[0].spec.rules.quote_asset;
+    let booked = unallocated + runners.iter().map(|r| r.holdings().0).sum::<Quote>();
+    if total(quote).as_quote() != booked {
+        bail!(
+            "bookkeeping mismatch: the account holds {} {quote}, the grids booked {booked}",
+            total(quote)
+        );
+    }
+    for (s, sym) in symbols.iter().enumerate() {
+        let Some(g) = grid_sym.iter().position(|&gs| gs == s) else {
+            continue;
+        };
+        let base = &p.grids[g].spec.rules.base_asset;
+        let booked: Qty = runners
+            .iter()
+            .zip(grid_sym)
+            .filter(|(_, &gs)| gs == s)
+            .map(|(r, _)| r.holdings().1)
+            .sum();
+        if total(base).as_qty() != booked {
+            bail!(
+                "bookkeeping mismatch on {sym}: the account holds {} {base}, its grids booked \
+                 {booked}",
+                total(base)
+            );
+        }
+    }
+    Ok(())
 }
 
 fn equity_of(runners: &[Runner<'_>], grid_sym: &[usize], price: &[Price], free: Quote) -> Quote {
@@ -288,6 +392,7 @@ impl Account {
         grid_sym: &[usize],
         price: &[Price],
         symbols: &[&Symbol],
+        sim: &SimExchange,
         limits: &RiskLimits,
     ) -> AccountSnapshot {
         let day = utc_day_start_ms(now_ms);
@@ -314,12 +419,16 @@ impl Account {
                     last_hard_stop_ms: None,
                 });
             st.qty += r.holdings().1;
-            if limits.max_open_orders.is_some() {
-                let (open, algo) = r.open_order_counts();
-                st.open_orders += open;
-                st.open_algo_orders += algo;
-            }
             st.last_hard_stop_ms = st.last_hard_stop_ms.max(r.last_hard_stop_ms());
+        }
+        if limits.max_open_orders.is_some() {
+            // Counted once per symbol, on the account: every grid's and anyone's orders.
+            for (sym, st) in &mut states {
+                let open = sim.open_orders(sym).unwrap_or_default();
+                st.open_orders = open.len() as u32;
+                st.open_algo_orders =
+                    open.iter().filter(|o| o.spec.order_type.is_algo()).count() as u32;
+            }
         }
         AccountSnapshot {
             now_ms,
