@@ -14,5 +14,6 @@ pub mod portfolio;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod sweep;
 
 pub use record::{BacktestRecord, BasketOutcome, EquityPoint, Ledger, TradeMark};
