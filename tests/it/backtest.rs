@@ -128,3 +128,69 @@ fn invalid_sweep_points_are_skipped_with_their_reasons_not_fatal() {
     assert!(s.buy_and_hold.qty.is_positive());
     assert_eq!(s.buy_and_hold.budget, Quote::new(dec!(1000)));
 }
+
+#[test]
+fn walk_forward_never_shows_a_window_s_test_candles_to_its_training() {
+    use binance_trader::apps::backtest::optimize::space::Objective;
+    use binance_trader::apps::backtest::optimize::walk::{walk_forward, Phase};
+    use binance_trader::apps::backtest::optimize::windows::{windows, WindowMode};
+    use binance_trader::apps::backtest::sweep::{evaluate_one, SweepPoint};
+    use std::sync::Mutex;
+
+    let candles = crash_month();
+    let text = std::fs::read_to_string(root().join("config/backtest.toml")).unwrap();
+    let points = expand_sweep(&text, &["tp1_pct=1,1.5".to_string()])
+        .unwrap()
+        .points;
+    let spec = spec();
+    let end = candles.last().unwrap().close_time_ms + 1;
+    for mode in [WindowMode::Rolling, WindowMode::Anchored] {
+        let wins = windows(candles[0].open_time_ms, end, 10, 5, mode);
+        assert_eq!(wins.len(), 4, "30 days, 10 train + 5 test, step 5");
+        let seen = Mutex::new(Vec::new());
+        let evaluate = |phase: Phase,
+                        k: usize,
+                        c: &[binance_trader::adapters::klines::Candle],
+                        p: &SweepPoint| {
+            let span = (c[0].open_time_ms, c[c.len() - 1].close_time_ms);
+            seen.lock().unwrap().push((phase, k, span));
+            evaluate_one(p, &spec.rules, spec.initial_quote, c)
+        };
+        let results = walk_forward(
+            &candles,
+            &wins,
+            &points,
+            Objective::PnlOverDrawdown,
+            &evaluate,
+            &|| {},
+        );
+        let seen = seen.into_inner().unwrap();
+        for (k, w) in wins.iter().enumerate() {
+            let train: Vec<_> = seen
+                .iter()
+                .filter(|(p, i, _)| *p == Phase::Train && *i == k)
+                .collect();
+            let test: Vec<_> = seen
+                .iter()
+                .filter(|(p, i, _)| *p == Phase::Test && *i == k)
+                .collect();
+            assert_eq!((train.len(), test.len()), (2, 1), "window {k}");
+            let last_trained = train.iter().map(|(_, _, s)| s.1).max().unwrap();
+            let (test_from, test_to) = test[0].2;
+            assert!(
+                last_trained < test_from,
+                "window {k} trained on test candles"
+            );
+            assert!(last_trained < w.train_end_ms && test_from >= w.train_end_ms);
+            assert!(test_to < w.test_end_ms);
+            assert!(train.iter().all(|(_, _, s)| s.0 >= w.train_start_ms));
+            let chosen = results[k].chosen.as_ref().expect("a point ran");
+            assert!(chosen.out_of_sample.is_ok());
+        }
+        if mode == WindowMode::Anchored {
+            assert!(wins
+                .iter()
+                .all(|w| w.train_start_ms == candles[0].open_time_ms));
+        }
+    }
+}

@@ -72,6 +72,10 @@ const TREATMENTS: &[(&str, Treatment)] = &[
         Runs("Backtest NEARUSDT"),
     ),
     (
+        "cargo run --release -- optimize",
+        Runs("Out-of-sample total"),
+    ),
+    (
         "printf '%s\\n' 'pw' | binance-trader hash-password",
         Runs("$argon2id$"),
     ),

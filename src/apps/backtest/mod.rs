@@ -10,6 +10,7 @@
 
 pub mod command;
 pub mod metrics;
+pub mod optimize;
 pub mod portfolio;
 pub mod record;
 pub mod report;

@@ -25,6 +25,7 @@ use crate::core::strategy::config::StrategyConfig;
 use crate::core::strategy::validate::validate_for_market;
 use anyhow::{bail, Context};
 use rayon::prelude::*;
+use rust_decimal::Decimal;
 
 /// One point of a parameter grid: the `key=value` assignments and the config they make.
 #[derive(Debug, Clone)]
@@ -62,22 +63,29 @@ pub struct Axis {
     pub values: Vec<String>,
 }
 
-/// Parses `key=v1,v2,…` flags. A flag without `=` or without values is refused.
+/// Most values one `lo..hi/step` range may expand to.
+const MAX_RANGE_VALUES: usize = 1000;
+
+/// Parses `key=v1,v2,…` flags; a value may be a range `lo..hi/step` (inclusive, exact
+/// decimals: `0.5..2/0.5` is 0.5, 1, 1.5, 2). A flag without `=` or without values is refused.
 pub fn parse_axes(flags: &[String]) -> anyhow::Result<Vec<Axis>> {
     flags
         .iter()
         .map(|flag| {
             let (key, values) = flag
                 .split_once('=')
-                .with_context(|| format!("--sweep {flag}: expected key=v1,v2,…"))?;
-            let values: Vec<String> = values
-                .split(',')
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-                .collect();
+                .with_context(|| format!("{flag}: expected key=v1,v2,… or key=lo..hi/step"))?;
+            let mut expanded = Vec::new();
+            for v in values.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                match v.split_once("..") {
+                    Some((lo, rest)) => expanded
+                        .extend(range(lo, rest).with_context(|| format!("{flag}: range {v}"))?),
+                    None => expanded.push(v.to_string()),
+                }
+            }
+            let values = expanded;
             if values.is_empty() {
-                bail!("--sweep {flag}: no values");
+                bail!("{flag}: no values");
             }
             Ok(Axis {
                 key: key.trim().to_string(),
@@ -85,6 +93,32 @@ pub fn parse_axes(flags: &[String]) -> anyhow::Result<Vec<Axis>> {
             })
         })
         .collect()
+}
+
+/// `lo..hi/step` → `lo, lo + step, …` up to `hi` inclusive.
+fn range(lo: &str, rest: &str) -> anyhow::Result<Vec<String>> {
+    let (hi, step) = rest
+        .split_once('/')
+        .context("expected lo..hi/step, e.g. 0.5..2/0.5")?;
+    let num = |s: &str| {
+        s.trim()
+            .parse::<Decimal>()
+            .with_context(|| format!("`{s}` is not a decimal"))
+    };
+    let (lo, hi, step) = (num(lo)?, num(hi)?, num(step)?);
+    if step <= Decimal::ZERO || hi < lo {
+        bail!("needs lo ≤ hi and a positive step");
+    }
+    let mut out = Vec::new();
+    let mut v = lo;
+    while v <= hi {
+        if out.len() == MAX_RANGE_VALUES {
+            bail!("more than {MAX_RANGE_VALUES} values");
+        }
+        out.push(v.normalize().to_string());
+        v += step;
+    }
+    Ok(out)
 }
 
 /// Expands `key=v1,v2` flags over a base TOML text into every combination, in flag order
@@ -209,7 +243,9 @@ pub fn evaluate(
     (scored, skipped)
 }
 
-fn evaluate_one(
+/// Runs one point on `candles`: the market checks at the first candle's price, the backtest,
+/// the metrics; the reasons when it cannot run.
+pub fn evaluate_one(
     point: &SweepPoint,
     rules: &SymbolRules,
     quote: Quote,
@@ -226,4 +262,26 @@ fn evaluate_one(
     };
     let record = run(&spec, candles, &|_| {}).map_err(|e| vec![format!("run failed: {e:#}")])?;
     Summary::compute(&record).map_err(|e| vec![format!("metrics refused the run: {e}")])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_expand_inclusively_in_exact_steps() {
+        let axes = parse_axes(&["tp1_pct=0.5..2/0.5,3".to_string()]).unwrap();
+        assert_eq!(axes[0].values, ["0.5", "1", "1.5", "2", "3"]);
+        let odd = parse_axes(&["x=0.1..0.35/0.1".to_string()]).unwrap();
+        assert_eq!(odd[0].values, ["0.1", "0.2", "0.3"]);
+        for bad in [
+            "x=1..0/1",
+            "x=0..1/0",
+            "x=0..1",
+            "x=a..1/1",
+            "x=0..100000/0.01",
+        ] {
+            assert!(parse_axes(&[bad.to_string()]).is_err(), "{bad}");
+        }
+    }
 }
