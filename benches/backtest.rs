@@ -4,8 +4,9 @@
 
 use binance_trader::adapters::klines::files::one_symbol;
 use binance_trader::adapters::klines::{load_candles, Candle};
-use binance_trader::apps::backtest::command::{expand_sweep, load_rules, parse_config};
+use binance_trader::apps::backtest::command::{load_rules, parse_config};
 use binance_trader::apps::backtest::run::{run, BacktestSpec};
+use binance_trader::apps::backtest::sweep::expand_sweep;
 use binance_trader::core::money::Quote;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -54,7 +55,8 @@ fn main() -> anyhow::Result<()> {
     let points = expand_sweep(
         &text,
         &["tp1_pct=1,1.5".into(), "levels.first_step_pct=0.8,1".into()],
-    )?;
+    )?
+    .points;
     let started = Instant::now();
     let runs = points.len();
     points.into_par_iter().try_for_each(|p| {

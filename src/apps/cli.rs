@@ -47,6 +47,9 @@ pub enum Command {
     /// Backtest the strategy on candles of its symbol (default: the bundled ones, FILUSDT or
     /// NEARUSDT) and write terminal, JSON and HTML reports; `--sweep` ranks a parameter grid.
     Backtest(crate::apps::backtest::command::BacktestArgs),
+    /// Walk-forward optimisation: tune parameters on training spans, report how the chosen
+    /// ones did on the unseen spans that follow (terminal, JSON, CSV, HTML).
+    Optimize(crate::apps::backtest::optimize::OptimizeArgs),
     /// Serve the simulated exchange over Binance's REST API on loopback.
     ExchangeSim(crate::apps::exchange_sim::ExchangeSimArgs),
     /// Paper trading: the simulated exchange replaying bundled real candles and the bot
@@ -103,6 +106,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             check_config::run(&path, market.as_ref())
         }
         Command::Backtest(args) => crate::apps::backtest::command::execute(&args),
+        Command::Optimize(args) => crate::apps::backtest::optimize::execute(&args),
         Command::ExchangeSim(args) => crate::apps::exchange_sim::run(args),
         Command::Paper(args) => crate::apps::paper::run(&args),
         Command::Run(args) => crate::apps::trade::run(&args),

@@ -2,10 +2,11 @@
 
 use binance_trader::adapters::klines::files::one_symbol;
 use binance_trader::adapters::klines::load_candles;
-use binance_trader::apps::backtest::command::{expand_sweep, load_rules, parse_config};
+use binance_trader::apps::backtest::command::{load_rules, parse_config};
 use binance_trader::apps::backtest::metrics::Summary;
 use binance_trader::apps::backtest::report::Report;
 use binance_trader::apps::backtest::run::{run, BacktestSpec};
+use binance_trader::apps::backtest::sweep::expand_sweep;
 use binance_trader::core::money::Quote;
 use rust_decimal_macros::dec;
 use std::path::Path;
@@ -74,7 +75,8 @@ fn sweep_expands_every_combination_with_exact_values() {
             "levels.first_step_pct=0.8,1".to_string(),
         ],
     )
-    .unwrap();
+    .unwrap()
+    .points;
     let labels: Vec<String> = points.iter().map(|p| p.assignments.join(" ")).collect();
     assert_eq!(
         labels,
@@ -86,6 +88,109 @@ fn sweep_expands_every_combination_with_exact_values() {
         ]
     );
     assert_eq!(points[3].config.tp1_pct.get(), dec!(1.5));
-    assert!(expand_sweep(&text, &["no_such_key=1".to_string()]).is_err());
     assert!(expand_sweep(&text, &["tp1_pct".to_string()]).is_err());
+    assert!(expand_sweep(&text, &["tp1_pct=".to_string()]).is_err());
+}
+
+#[test]
+fn invalid_sweep_points_are_skipped_with_their_reasons_not_fatal() {
+    let text = std::fs::read_to_string(root().join("config/backtest.toml")).unwrap();
+    // tp1_pct 4 is above tp2_pct 3; hard_stop 10 is above the deepest level (22.324 %);
+    // an unknown key is refused by the strict parser. Only tp1_pct=1 with hard stop 25 runs.
+    let e = expand_sweep(
+        &text,
+        &["tp1_pct=1,4".to_string(), "hard_stop_pct=25,10".to_string()],
+    )
+    .unwrap();
+    let ok: Vec<String> = e.points.iter().map(|p| p.assignments.join(" ")).collect();
+    assert_eq!(ok, ["tp1_pct=1 hard_stop_pct=25"]);
+    assert_eq!(e.skipped.len(), 3);
+    assert!(e.skipped.iter().all(|s| !s.reasons.is_empty()));
+    let unknown = expand_sweep(&text, &["no_such_key=1".to_string()]).unwrap();
+    assert!(unknown.points.is_empty());
+    assert_eq!(unknown.skipped.len(), 1);
+
+    // Market-level problems (a level below the minimum notional) are skipped when run.
+    let spec = spec();
+    let tiny = expand_sweep(&text, &["quote_budget=1000,20".to_string()]).unwrap();
+    let candles = crash_month();
+    let (scored, skipped) = binance_trader::apps::backtest::sweep::evaluate(
+        tiny.points,
+        &spec.rules,
+        spec.initial_quote,
+        &candles[..2000],
+        &|| {},
+    );
+    assert_eq!(scored.len(), 1);
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].assignments, ["quote_budget=20"]);
+    let s = &scored[0].summary;
+    assert!(s.buy_and_hold.qty.is_positive());
+    assert_eq!(s.buy_and_hold.budget, Quote::new(dec!(1000)));
+}
+
+#[test]
+fn walk_forward_never_shows_a_window_s_test_candles_to_its_training() {
+    use binance_trader::apps::backtest::optimize::space::Objective;
+    use binance_trader::apps::backtest::optimize::walk::{walk_forward, Phase};
+    use binance_trader::apps::backtest::optimize::windows::{windows, WindowMode};
+    use binance_trader::apps::backtest::sweep::{evaluate_one, SweepPoint};
+    use std::sync::Mutex;
+
+    let candles = crash_month();
+    let text = std::fs::read_to_string(root().join("config/backtest.toml")).unwrap();
+    let points = expand_sweep(&text, &["tp1_pct=1,1.5".to_string()])
+        .unwrap()
+        .points;
+    let spec = spec();
+    let end = candles.last().unwrap().close_time_ms + 1;
+    for mode in [WindowMode::Rolling, WindowMode::Anchored] {
+        let wins = windows(candles[0].open_time_ms, end, 10, 5, mode);
+        assert_eq!(wins.len(), 4, "30 days, 10 train + 5 test, step 5");
+        let seen = Mutex::new(Vec::new());
+        let evaluate = |phase: Phase,
+                        k: usize,
+                        c: &[binance_trader::adapters::klines::Candle],
+                        p: &SweepPoint| {
+            let span = (c[0].open_time_ms, c[c.len() - 1].close_time_ms);
+            seen.lock().unwrap().push((phase, k, span));
+            evaluate_one(p, &spec.rules, spec.initial_quote, c)
+        };
+        let results = walk_forward(
+            &candles,
+            &wins,
+            &points,
+            Objective::PnlOverDrawdown,
+            &evaluate,
+            &|| {},
+        );
+        let seen = seen.into_inner().unwrap();
+        for (k, w) in wins.iter().enumerate() {
+            let train: Vec<_> = seen
+                .iter()
+                .filter(|(p, i, _)| *p == Phase::Train && *i == k)
+                .collect();
+            let test: Vec<_> = seen
+                .iter()
+                .filter(|(p, i, _)| *p == Phase::Test && *i == k)
+                .collect();
+            assert_eq!((train.len(), test.len()), (2, 1), "window {k}");
+            let last_trained = train.iter().map(|(_, _, s)| s.1).max().unwrap();
+            let (test_from, test_to) = test[0].2;
+            assert!(
+                last_trained < test_from,
+                "window {k} trained on test candles"
+            );
+            assert!(last_trained < w.train_end_ms && test_from >= w.train_end_ms);
+            assert!(test_to < w.test_end_ms);
+            assert!(train.iter().all(|(_, _, s)| s.0 >= w.train_start_ms));
+            let chosen = results[k].chosen.as_ref().expect("a point ran");
+            assert!(chosen.out_of_sample.is_ok());
+        }
+        if mode == WindowMode::Anchored {
+            assert!(wins
+                .iter()
+                .all(|w| w.train_start_ms == candles[0].open_time_ms));
+        }
+    }
 }

@@ -80,6 +80,10 @@ const TREATMENTS: &[(&str, Treatment)] = &[
         NotRun("a benchmark"),
     ),
     (
+        "cargo run --release -- optimize",
+        Runs("Out-of-sample total"),
+    ),
+    (
         "printf '%s\\n' 'pw' | binance-trader hash-password",
         Runs("$argon2id$"),
     ),

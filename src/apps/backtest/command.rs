@@ -1,12 +1,13 @@
 //! `binance-trader backtest`: check that the candles are of the strategy's symbol, load them
 //! (through the binary cache), validate the strategy against the symbol's rules, run, and
-//! write the three reports; `--sweep` runs a parameter grid in parallel on all cores and
-//! ranks the results.
+//! write the three reports; `--sweep` runs a parameter grid in parallel on all cores, ranks
+//! the results and saves them ([`crate::apps::backtest::sweep`]).
 
 use crate::adapters::klines::{self, CandleFiles, DEFAULT_CACHE_DIR};
-use crate::apps::backtest::metrics::Summary;
 use crate::apps::backtest::report::Report;
 use crate::apps::backtest::run::{run, BacktestSpec, PROGRESS_EVERY};
+use crate::apps::backtest::sweep::output;
+use crate::apps::backtest::sweep::{self, expand_sweep, parse_axes, Expanded, Skipped, SweepPoint};
 use crate::apps::candle_data::{ensure_trades_candles, files_for, DataArgs, StrategyFile};
 use crate::core::filters::parse::exchange_info;
 use crate::core::filters::SymbolRules;
@@ -15,7 +16,6 @@ use crate::core::strategy::config::StrategyConfig;
 use crate::core::strategy::validate::{validate, validate_for_market};
 use anyhow::{bail, Context};
 use clap::Args;
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// Flags of `backtest`.
@@ -79,8 +79,8 @@ pub fn execute(args: &BacktestArgs) -> anyhow::Result<()> {
     if let Err(errors) = validate_for_market(&config, Some(&rules), anchor, Some(args.quote)) {
         bail!("{}", join(&errors));
     }
-    if !points.is_empty() {
-        return sweep(args, points, &rules, &candles);
+    if !args.sweep.is_empty() {
+        return sweep(args, points.points, points.skipped, &rules, &candles);
     }
     let spec = BacktestSpec {
         config,
@@ -142,38 +142,6 @@ fn progress_bar(quiet: bool, len: u64) -> indicatif::ProgressBar {
     bar
 }
 
-/// One point of a parameter grid: the `key=value` assignments and the config they make.
-#[derive(Debug, Clone)]
-pub struct SweepPoint {
-    /// `key=value` assignments, in flag order.
-    pub assignments: Vec<String>,
-    /// The resulting configuration (validated).
-    pub config: StrategyConfig,
-}
-
-/// Expands `key=v1,v2` flags over a base TOML text into every combination.
-pub fn expand_sweep(base: &str, flags: &[String]) -> anyhow::Result<Vec<SweepPoint>> {
-    let base: toml::Table = base.parse().context("parsing the strategy file")?;
-    cartesian(flags)?
-        .into_iter()
-        .map(|assignments| {
-            let mut table = base.clone();
-            for a in &assignments {
-                let (key, value) = a
-                    .split_once('=')
-                    .context("a sweep assignment lost its `=`")?;
-                set_key(&mut table, key, value)?;
-            }
-            let config = parse_config(&table.to_string())
-                .with_context(|| format!("sweep point {}", assignments.join(" ")))?;
-            Ok(SweepPoint {
-                assignments,
-                config,
-            })
-        })
-        .collect()
-}
-
 /// Every combination of `key=v1,v2,…` flags, each as its `key=value` assignments in flag
 /// order (the strategy sweep and the portfolio sweep share it).
 pub fn cartesian(flags: &[String]) -> anyhow::Result<Vec<Vec<String>>> {
@@ -214,33 +182,13 @@ pub fn toml_value(key: &str, value: &str) -> anyhow::Result<toml::Value> {
     parsed.get("v").cloned().context("sweep value vanished")
 }
 
-/// Sets a dotted key to a TOML value written as text (kept as text, so decimals stay exact).
-fn set_key(table: &mut toml::Table, key: &str, value: &str) -> anyhow::Result<()> {
-    let value = toml_value(key, value)?;
-    let mut parts: Vec<&str> = key.split('.').collect();
-    let last = parts.pop().context("empty sweep key")?;
-    let mut at = table;
-    for part in parts {
-        at = at
-            .get_mut(part)
-            .and_then(toml::Value::as_table_mut)
-            .with_context(|| format!("--sweep {key}: no table `{part}` in the strategy file"))?;
-    }
-    at.insert(last.to_string(), value);
-    Ok(())
-}
-
 /// The sweep's points (none without `--sweep`), each checked to trade the candles' symbol.
-fn sweep_points(
-    text: &str,
-    flags: &[String],
-    set: &CandleFiles,
-) -> anyhow::Result<Vec<SweepPoint>> {
+fn sweep_points(text: &str, flags: &[String], set: &CandleFiles) -> anyhow::Result<Expanded> {
     if flags.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Expanded::default());
     }
     let points = expand_sweep(text, flags)?;
-    for point in &points {
+    for point in &points.points {
         let what = format!("sweep point {}", point.assignments.join(" "));
         ensure_trades_candles(set, &point.config.symbol, &what)?;
     }
@@ -250,56 +198,58 @@ fn sweep_points(
 fn sweep(
     args: &BacktestArgs,
     points: Vec<SweepPoint>,
+    mut skipped: Vec<Skipped>,
     rules: &SymbolRules,
     candles: &[crate::adapters::klines::Candle],
 ) -> anyhow::Result<()> {
     eprintln!(
-        "sweep: {} combinations on {} threads",
+        "sweep: {} combinations on {} threads ({} skipped as invalid)",
         points.len(),
-        rayon::current_num_threads()
+        rayon::current_num_threads(),
+        skipped.len()
     );
-    let mut results: Vec<(SweepPoint, Summary)> = points
-        .into_par_iter()
-        .map(|point| {
-            let spec = BacktestSpec {
-                config: point.config.clone(),
-                rules: rules.clone(),
-                initial_quote: args.quote,
-            };
-            let record = run(&spec, candles, &|_| {})?;
-            let summary = Summary::compute(&record)?;
-            Ok((point, summary))
-        })
-        .collect::<anyhow::Result<_>>()?;
+    let bar = count_bar(args.quiet, points.len() as u64, "backtests");
+    let (mut results, failed) = sweep::evaluate(points, rules, args.quote, candles, &|| bar.inc(1));
+    bar.finish_and_clear();
+    skipped.extend(failed);
+    if results.is_empty() {
+        bail!(
+            "no sweep point could run; the first skipped: {} ({})",
+            skipped[0].assignments.join(" "),
+            skipped[0].reasons.join("; ")
+        );
+    }
     results.sort_by(|a, b| {
-        b.1.total_pnl
-            .cmp(&a.1.total_pnl)
-            .then(a.0.assignments.cmp(&b.0.assignments))
+        b.summary
+            .total_pnl
+            .cmp(&a.summary.total_pnl)
+            .then(a.point.assignments.cmp(&b.point.assignments))
     });
-    println!("{}", ranking_table(&results));
+    print!("{}", output::ranking_table(&results, skipped.len()));
+    let keys: Vec<String> = parse_axes(&args.sweep)?
+        .into_iter()
+        .map(|a| a.key)
+        .collect();
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let (csv, json) = (args.out.join("sweep.csv"), args.out.join("sweep.json"));
+    std::fs::write(&csv, output::csv(&results, &keys))
+        .with_context(|| format!("writing {}", csv.display()))?;
+    std::fs::write(&json, output::json(&results, &skipped, "total_pnl"))
+        .with_context(|| format!("writing {}", json.display()))?;
+    println!("results: {} and {}", csv.display(), json.display());
     Ok(())
 }
 
-/// The ranking of a sweep, best total P&L first.
-pub fn ranking_table(results: &[(SweepPoint, Summary)]) -> String {
-    let mut out = format!(
-        "{:>4}  {:<40} {:>14} {:>10} {:>10} {:>9} {:>8}\n",
-        "rank", "parameters", "total P&L", "ROI %", "max DD %", "Sharpe", "baskets"
-    );
-    for (i, (point, s)) in results.iter().enumerate() {
-        let sharpe = s
-            .sharpe
-            .map_or_else(|| "-".to_string(), |v| v.round_dp(2).to_string());
-        out.push_str(&format!(
-            "{:>4}  {:<40} {:>14} {:>10} {:>10} {:>9} {:>8}\n",
-            i + 1,
-            point.assignments.join(" "),
-            s.total_pnl.get().round_dp(2),
-            s.roi_pct.round_dp(2),
-            s.drawdown.pct.round_dp(2),
-            sharpe,
-            s.baskets.closed + s.baskets.stopped,
-        ));
+/// A progress bar over `len` units of work (hidden with `quiet`).
+pub fn count_bar(quiet: bool, len: u64, what: &str) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
     }
-    out
+    let bar = indicatif::ProgressBar::new(len);
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {what} ({{elapsed}}, eta {{eta}})");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
 }

@@ -10,9 +10,11 @@
 
 pub mod command;
 pub mod metrics;
+pub mod optimize;
 pub mod portfolio;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod sweep;
 
 pub use record::{BacktestRecord, BasketOutcome, EquityPoint, Ledger, TradeMark};

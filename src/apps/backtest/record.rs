@@ -46,6 +46,8 @@ pub struct BacktestRecord {
     pub start_ms: i64,
     /// Close time of the last candle, Unix ms.
     pub end_ms: i64,
+    /// Open of the first candle: where buy-and-hold buys.
+    pub first_open: Price,
     /// Starting cash; base starts at zero.
     pub initial_quote: Quote,
     /// Quote balance at the end.

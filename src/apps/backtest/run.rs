@@ -538,6 +538,7 @@ impl<'a> Runner<'a> {
             candles: candles.len() as u64,
             start_ms: candles[0].open_time_ms,
             end_ms: last.close_time_ms,
+            first_open: candles[0].open,
             initial_quote: self.spec.initial_quote,
             final_quote: self.quote,
             final_base: self.base,

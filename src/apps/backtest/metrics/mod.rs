@@ -21,15 +21,24 @@
 //!   its realised P&L net of its own fees is above zero and loses when below; win rate =
 //!   wins / round trips; average win/loss are means of net P&L over wins/losses.
 //! - **Time in market**: share of candles (equity points) with a position above zero.
+//! - **P&L / max drawdown**: total P&L over the largest absolute fall (quote over quote);
+//!   `None` on a curve that never fell.
+//! - **Calmar**: ROI annualised linearly over the run's length (`ROI × 365 / days`) over the
+//!   max drawdown in percent; `None` without a drawdown. Linear, not compounded: runs are
+//!   weeks to months long and the figure ranks configurations, it forecasts nothing.
+//! - **Buy-and-hold** ([`BuyAndHold`]): the same budget held from the first candle, with its
+//!   own P&L, drawdown and P&L / drawdown.
 //!
 //! Percentages and the Sharpe ratio are rounded to [`RATIO_DP`] decimal places (halves away
 //! from zero); money keeps full precision.
 
+mod hold;
 mod stats;
 #[cfg(test)]
 mod tests;
 
-pub use stats::{daily_closes, max_drawdown, sharpe, Drawdown};
+pub use hold::BuyAndHold;
+pub use stats::{daily_closes, drawdown_of, max_drawdown, sharpe, Drawdown, DAY_MS};
 
 use crate::apps::backtest::record::BacktestRecord;
 use crate::core::basket::BasketStatus;
@@ -130,6 +139,12 @@ pub struct Summary {
     pub buys: u64,
     /// Number of sell fills.
     pub sells: u64,
+    /// Total P&L over the max drawdown in quote; `None` without a drawdown.
+    pub pnl_over_drawdown: Option<Decimal>,
+    /// Linearly annualised ROI over the max drawdown percent; `None` without a drawdown.
+    pub calmar: Option<Decimal>,
+    /// The benchmark: the same budget held from the first candle.
+    pub buy_and_hold: BuyAndHold,
 }
 
 impl Summary {
@@ -153,6 +168,10 @@ impl Summary {
         let (sharpe, daily_returns) = sharpe(initial, &closes);
         let in_market = record.equity.iter().filter(|p| p.position.is_positive());
         let buys = record.trades.iter().filter(|t| t.side == Side::Buy).count();
+        let drawdown = max_drawdown(&record.equity);
+        let roi_pct = percent(total_pnl.get(), initial.get());
+        let days =
+            Decimal::from((record.end_ms - record.start_ms + 1).max(1)) / Decimal::from(DAY_MS);
         Ok(Self {
             initial_equity: initial,
             final_equity,
@@ -160,8 +179,8 @@ impl Summary {
             unrealized_pnl,
             fees: record.fees,
             total_pnl,
-            roi_pct: percent(total_pnl.get(), initial.get()),
-            drawdown: max_drawdown(&record.equity),
+            roi_pct,
+            drawdown,
             sharpe,
             daily_returns,
             baskets: basket_counts(record),
@@ -173,6 +192,9 @@ impl Summary {
             fills: record.trades.len() as u64,
             buys: buys as u64,
             sells: (record.trades.len() - buys) as u64,
+            pnl_over_drawdown: ratio(total_pnl.get(), drawdown.amount.get()),
+            calmar: ratio(roi_pct * Decimal::from(365) / days, drawdown.pct),
+            buy_and_hold: BuyAndHold::compute(record),
         })
     }
 }
@@ -181,6 +203,13 @@ impl Summary {
 pub(crate) fn percent(part: Decimal, whole: Decimal) -> Decimal {
     (part * Decimal::ONE_HUNDRED / whole)
         .round_dp_with_strategy(RATIO_DP, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// `num / den` rounded to [`RATIO_DP`]; `None` when `den` is not positive.
+pub(crate) fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
+    (den > Decimal::ZERO).then(|| {
+        (num / den).round_dp_with_strategy(RATIO_DP, RoundingStrategy::MidpointAwayFromZero)
+    })
 }
 
 fn basket_counts(record: &BacktestRecord) -> BasketCounts {

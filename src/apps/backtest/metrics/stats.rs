@@ -23,14 +23,19 @@ pub struct Drawdown {
 
 /// Scans the curve once, keeping the running peak.
 pub fn max_drawdown(curve: &[EquityPoint]) -> Drawdown {
+    drawdown_of(curve.iter().map(|p| p.equity))
+}
+
+/// [`max_drawdown`] of any equity series (the benchmark's is computed on the fly).
+pub fn drawdown_of(curve: impl Iterator<Item = Quote>) -> Drawdown {
     let mut dd = Drawdown::default();
     let mut peak: Option<(usize, Quote)> = None;
-    for (i, p) in curve.iter().enumerate() {
-        let Some((peak_i, peak_eq)) = peak.filter(|&(_, eq)| eq >= p.equity) else {
-            peak = Some((i, p.equity));
+    for (i, equity) in curve.enumerate() {
+        let Some((peak_i, peak_eq)) = peak.filter(|&(_, eq)| eq >= equity) else {
+            peak = Some((i, equity));
             continue;
         };
-        let fall = peak_eq - p.equity;
+        let fall = peak_eq - equity;
         if fall > dd.amount {
             dd.amount = fall;
             dd.peak_index = Some(peak_i);

@@ -267,3 +267,40 @@ fn empty_record_summarises_without_panicking() {
     assert_eq!(s.time_in_market_pct, Decimal::ZERO);
     assert_eq!(s.drawdown, Drawdown::default());
 }
+
+#[test]
+fn buy_and_hold_holds_the_same_budget_from_the_first_open() {
+    // Budget 1000 at the first open 100 → 10 SOL; closes 100, 100, 90, 100, 110, 95, 100, 105.
+    let s = Summary::compute(&fixtures::small()).unwrap();
+    let h = s.buy_and_hold;
+    assert_eq!(
+        (h.budget, h.entry, h.qty),
+        (quote(dec!(1000)), Price::new(dec!(100)), Qty::new(dec!(10)))
+    );
+    assert_eq!(h.pnl, quote(dec!(50)));
+    // Held equity peaks at 1100 (close 110) and falls to 950 (close 95).
+    assert_eq!(h.drawdown.amount, quote(dec!(150)));
+    assert_eq!(h.drawdown.pct, dec!(13.636364));
+    assert_eq!(h.pnl_over_drawdown, Some(dec!(0.333333)));
+    assert_eq!(s.pnl_over_drawdown, Some(dec!(0.676899)));
+    // ROI 1.37952 % over 4 days → 125.8812 % a year, over 2.038 % drawdown.
+    assert_eq!(s.calmar, Some(dec!(61.767026)));
+}
+
+#[test]
+fn buy_and_hold_never_spends_more_than_the_starting_cash() {
+    let mut r = fixtures::small();
+    r.config.quote_budget = quote(dec!(5000));
+    let h = Summary::compute(&r).unwrap().buy_and_hold;
+    assert_eq!(h.budget, quote(dec!(1000)));
+    assert_eq!(
+        h.equity_at(r.initial_quote, Price::new(dec!(50))),
+        quote(dec!(500))
+    );
+}
+
+#[test]
+fn ratios_are_none_without_a_drawdown() {
+    assert_eq!(ratio(dec!(5), Decimal::ZERO), None);
+    assert_eq!(ratio(dec!(1), dec!(3)), Some(dec!(0.333333)));
+}

@@ -43,6 +43,8 @@ pub(crate) struct Marker {
 pub(crate) struct Chart {
     /// Polyline points `x,y x,y …`.
     pub line: String,
+    /// A second series on the same scale (the buy-and-hold benchmark), empty when none.
+    pub benchmark: String,
     /// Time ticks along the bottom.
     pub x_ticks: Vec<Tick>,
     /// Value ticks along the left.
@@ -163,16 +165,22 @@ impl Scale {
     }
 }
 
-/// A line chart of `(time, value)` points (already downsampled).
-pub(crate) fn line_chart(scale: &Scale, points: &[(i64, Decimal)]) -> Chart {
+/// Polyline points of `(time, value)` points on `scale`.
+pub(crate) fn polyline(scale: &Scale, points: &[(i64, Decimal)]) -> String {
     let mut line = String::with_capacity(points.len() * 14);
     for (i, &(t, v)) in points.iter().enumerate() {
         let sep = if i == 0 { "" } else { " " };
         // Writing to a String cannot fail.
         let _ = write!(line, "{sep}{},{}", px(scale.x(t)), px(scale.y(v)));
     }
+    line
+}
+
+/// A line chart of `(time, value)` points (already downsampled).
+pub(crate) fn line_chart(scale: &Scale, points: &[(i64, Decimal)]) -> Chart {
     Chart {
-        line,
+        line: polyline(scale, points),
+        benchmark: String::new(),
         x_ticks: scale.x_ticks(),
         y_ticks: scale.y_ticks(),
         markers: Vec::new(),

@@ -57,10 +57,21 @@ pub(super) fn render(report: &Report<'_>) -> Result<String, askama::Error> {
         .iter()
         .map(|&i| (r.equity[i].time_ms, r.equity[i].price.get()))
         .collect();
-    let equity = chart::line_chart(
-        &Scale::new(t0, t1, equity_points.iter().map(|p| p.1)),
-        &equity_points,
+    let hold = &report.summary.buy_and_hold;
+    let hold_points: Vec<_> = idx
+        .iter()
+        .map(|&i| {
+            let p = &r.equity[i];
+            (p.time_ms, hold.equity_at(r.initial_quote, p.price).get())
+        })
+        .collect();
+    let equity_scale = Scale::new(
+        t0,
+        t1,
+        equity_points.iter().chain(&hold_points).map(|p| p.1),
     );
+    let mut equity = chart::line_chart(&equity_scale, &equity_points);
+    equity.benchmark = chart::polyline(&equity_scale, &hold_points);
 
     let price_scale = Scale::new(
         t0,

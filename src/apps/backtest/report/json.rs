@@ -2,7 +2,9 @@
 //! (full precision), times as Unix ms plus a UTC text for the run period.
 //!
 //! Layout: `format`, `run`, `summary`, `config` (the strategy configuration as given),
-//! `baskets` (all), `equity` (downsampled curve with the full point count), `trades` (all).
+//! `baskets` (all), `equity` (downsampled curve with the full point count, each point with
+//! the buy-and-hold equity beside the strategy's), `trades` (all). Format 2 added the
+//! buy-and-hold benchmark, P&L / max drawdown and Calmar.
 
 use super::{canonical, utc_minute, Report};
 use crate::apps::backtest::metrics::{BasketCounts, Summary};
@@ -14,7 +16,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 /// Format tag, bumped when the layout changes.
-const FORMAT: &str = "binance-trader/backtest-report/1";
+const FORMAT: &str = "binance-trader/backtest-report/2";
 
 #[derive(Serialize)]
 struct Doc<'a> {
@@ -69,6 +71,21 @@ struct JsonSummary {
     fills: u64,
     buys: u64,
     sells: u64,
+    pnl_over_max_drawdown: Option<String>,
+    calmar: Option<String>,
+    buy_and_hold: JsonHold,
+}
+
+#[derive(Serialize)]
+struct JsonHold {
+    budget: String,
+    entry: String,
+    qty: String,
+    pnl: String,
+    max_drawdown: String,
+    max_drawdown_pct: String,
+    pnl_over_max_drawdown: Option<String>,
+    strategy_minus_hold: String,
 }
 
 #[derive(Serialize)]
@@ -107,6 +124,7 @@ struct JsonPoint {
     equity: String,
     price: String,
     position: String,
+    buy_and_hold: String,
 }
 
 #[derive(Serialize)]
@@ -138,6 +156,7 @@ fn summary(report: &Report<'_>) -> JsonSummary {
         error,
     } = s.baskets;
     let rt = &s.round_trips;
+    let h = &s.buy_and_hold;
     JsonSummary {
         initial_equity: c(s.initial_equity.get()),
         final_equity: c(s.final_equity.get()),
@@ -175,6 +194,18 @@ fn summary(report: &Report<'_>) -> JsonSummary {
         fills: s.fills,
         buys: s.buys,
         sells: s.sells,
+        pnl_over_max_drawdown: s.pnl_over_drawdown.map(c),
+        calmar: s.calmar.map(c),
+        buy_and_hold: JsonHold {
+            budget: c(h.budget.get()),
+            entry: c(h.entry.get()),
+            qty: c(h.qty.get()),
+            pnl: c(h.pnl.get()),
+            max_drawdown: c(h.drawdown.amount.get()),
+            max_drawdown_pct: c(h.drawdown.pct),
+            pnl_over_max_drawdown: h.pnl_over_drawdown.map(c),
+            strategy_minus_hold: c((s.total_pnl - h.pnl).get()),
+        },
     }
 }
 
@@ -192,12 +223,17 @@ fn basket(b: &BasketOutcome) -> JsonBasket {
     }
 }
 
-fn point(p: &EquityPoint) -> JsonPoint {
+fn point(report: &Report<'_>, p: &EquityPoint) -> JsonPoint {
+    let hold = report
+        .summary
+        .buy_and_hold
+        .equity_at(report.record.initial_quote, p.price);
     JsonPoint {
         time_ms: p.time_ms,
         equity: c(p.equity.get()),
         price: c(p.price.get()),
         position: c(p.position.get()),
+        buy_and_hold: c(hold.get()),
     }
 }
 
@@ -237,7 +273,7 @@ pub(super) fn render(report: &Report<'_>) -> String {
             points: report
                 .equity_indices()
                 .into_iter()
-                .map(|i| point(&r.equity[i]))
+                .map(|i| point(report, &r.equity[i]))
                 .collect(),
         },
         trades: r.trades.iter().map(trade).collect(),

@@ -34,12 +34,17 @@ fn signed_pct(d: Decimal) -> String {
     format!("{sign}{}", pct(d))
 }
 
+fn opt_ratio(d: Option<Decimal>) -> String {
+    d.map_or("n/a".to_string(), |v| fixed(v, 2))
+}
+
 /// The summary in display order.
 pub(crate) fn groups(report: &Report<'_>) -> Vec<Group> {
     let (r, s) = (report.record, &report.summary);
     let days = Decimal::from(r.end_ms - r.start_ms + 1) / Decimal::from(86_400_000);
     let rt = &s.round_trips;
     let b = &s.baskets;
+    let h = &s.buy_and_hold;
     let opt_money = |q: Option<_>| q.map_or("n/a".to_string(), |q| report.signed_money(q));
     vec![
         Group {
@@ -86,6 +91,37 @@ pub(crate) fn groups(report: &Report<'_>) -> Vec<Group> {
                     },
                 ),
                 row("Time in market", pct(s.time_in_market_pct)),
+                row("P&L / max drawdown", opt_ratio(s.pnl_over_drawdown)),
+                row("Calmar (linear ann.)", opt_ratio(s.calmar)),
+            ],
+        },
+        Group {
+            title: "Buy-and-hold (same budget)",
+            rows: vec![
+                row(
+                    "Held from first open",
+                    format!(
+                        "{} → {} {} at {}",
+                        report.money(h.budget),
+                        h.qty.get().round_dp(8).normalize(),
+                        r.base_asset,
+                        h.entry
+                    ),
+                ),
+                row("Buy-and-hold P&L", report.signed_money(h.pnl)),
+                row(
+                    "Buy-and-hold max drawdown",
+                    format!(
+                        "{} ({})",
+                        report.money(h.drawdown.amount),
+                        pct(h.drawdown.pct)
+                    ),
+                ),
+                row("Buy-and-hold P&L / max DD", opt_ratio(h.pnl_over_drawdown)),
+                row(
+                    "Strategy minus buy-and-hold",
+                    report.signed_money(s.total_pnl - h.pnl),
+                ),
             ],
         },
         Group {

@@ -242,7 +242,8 @@ fn long_run_report_is_bounded_and_keeps_the_drawdown_points() {
     }
     let page = report.html().unwrap();
     let polylines: Vec<&str> = page.split("<polyline").skip(1).collect();
-    assert_eq!(polylines.len(), 2, "equity and price lines");
+    assert_eq!(polylines.len(), 3, "buy-and-hold, equity and price lines");
+    assert!(polylines[0].starts_with(" class=\"hold\""));
     for pl in polylines {
         let points = pl
             .split("points=\"")
