@@ -78,7 +78,7 @@ pub enum Command {
     Export(crate::apps::backup::OutArgs),
     /// Import an export into the journal; a journal with data only with --force.
     Import(crate::apps::backup::InArgs),
-    /// Send a test notification to every channel configured in [notify] and wait for it.
+    /// Send a test notification to every channel configured in `[notify]` and wait for it.
     NotifyTest(crate::apps::notify::test::NotifyTestArgs),
     /// Read a dashboard password from stdin (first line) and print its argon2 hash, for
     /// DASHBOARD_PASSWORD_HASH or `[dashboard] password_hash`.
