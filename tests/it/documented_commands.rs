@@ -120,7 +120,6 @@ const TREATMENTS: &[(&str, Treatment)] = &[
     ("binance-trader run", NeedsKeys),
     ("binance-trader close-all", NeedsKeys),
     ("binance-trader status", Runs("no journal yet")),
-    ("binance-trader --help", Runs("Usage: binance-trader")),
     ("binance-trader", NotRun("the program's name in prose")),
     (
         "cargo run --release --",
