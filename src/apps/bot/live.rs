@@ -21,7 +21,7 @@ use super::runner::{backoff, handle, BotCommand};
 use super::{Bot, BotError};
 use crate::ports::events::{EventSource, ExchangeEvent, StreamKind, StreamState};
 use crate::ports::exchange::{Exchange, ExchangeTrade};
-use crate::ports::store::{EventLevel, FillRecord, Store};
+use crate::ports::store::{EventLevel, Store};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
@@ -237,35 +237,6 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         let Some(order) = self.store.order_by_exchange_id(&symbol, t.order_id).await? else {
             return Ok(false);
         };
-        let mut fill = t.to_fill(order.slot);
-        fill.commission.quote_value = self.fee_value(t).await?;
-        let inserted = self
-            .store
-            .insert_fill(&FillRecord {
-                basket_id: order.basket_id,
-                symbol,
-                fill,
-            })
-            .await?;
-        if inserted {
-            crash_point!("bot::fill_inserted");
-            let text = format!(
-                "{} {} {} at {} ({}, pushed)",
-                order.slot,
-                t.side.as_str(),
-                t.qty,
-                t.price,
-                order.report.client_id
-            );
-            self.event(
-                t.time_ms,
-                Some(order.basket_id),
-                EventLevel::Info,
-                "fill",
-                text,
-            )
-            .await?;
-        }
-        Ok(inserted)
+        self.journal_trade(&order, t, ", pushed").await
     }
 }

@@ -65,36 +65,9 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                         }
                     },
                 };
-                let mut fill = t.to_fill(order.slot);
-                fill.commission.quote_value = self.fee_value(&t).await?;
                 cursor = cursor.max(t.trade_id + 1);
-                let inserted = self
-                    .store
-                    .insert_fill(&FillRecord {
-                        basket_id: order.basket_id,
-                        symbol: symbol.clone(),
-                        fill,
-                    })
-                    .await?;
-                if inserted {
-                    crash_point!("bot::fill_inserted");
+                if self.journal_trade(&order, &t, "").await? {
                     new += 1;
-                    let text = format!(
-                        "{} {} {} at {} ({})",
-                        order.slot,
-                        t.side.as_str(),
-                        t.qty,
-                        t.price,
-                        order.report.client_id
-                    );
-                    self.event(
-                        t.time_ms,
-                        Some(order.basket_id),
-                        EventLevel::Info,
-                        "fill",
-                        text,
-                    )
-                    .await?;
                 }
             }
             stored = self.save_cursor(&key, cursor, stored, now).await?;
@@ -263,5 +236,46 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         )
         .await?;
         Ok(true)
+    }
+
+    /// Journals one trade of a journalled order as a fill (its fee valued at the fill's
+    /// minute) and, when it is new, its "fill" event. `how` tags where it came from
+    /// (`", pushed"` for the stream, empty for the REST sweep). Returns whether it was new.
+    pub(super) async fn journal_trade(
+        &mut self,
+        order: &OrderRecord,
+        t: &ExchangeTrade,
+        how: &str,
+    ) -> Result<bool, BotError> {
+        let mut fill = t.to_fill(order.slot);
+        fill.commission.quote_value = self.fee_value(t).await?;
+        let inserted = self
+            .store
+            .insert_fill(&FillRecord {
+                basket_id: order.basket_id,
+                symbol: self.settings.strategy.symbol.clone(),
+                fill,
+            })
+            .await?;
+        if inserted {
+            crash_point!("bot::fill_inserted");
+            let text = format!(
+                "{} {} {} at {} ({}{how})",
+                order.slot,
+                t.side.as_str(),
+                t.qty,
+                t.price,
+                order.report.client_id
+            );
+            self.event(
+                t.time_ms,
+                Some(order.basket_id),
+                EventLevel::Info,
+                "fill",
+                text,
+            )
+            .await?;
+        }
+        Ok(inserted)
     }
 }
