@@ -14,6 +14,7 @@ COPY tests tests
 COPY templates templates
 COPY migrations migrations
 COPY assets assets
+COPY locales locales
 # Cache mounts keep downloaded crates and compiled dependencies between builds. This crate's
 # own fingerprints are dropped: COPY may not keep file times, and a stale binary must not win.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

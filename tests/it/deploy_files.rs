@@ -233,3 +233,87 @@ fn the_systemd_unit_runs_the_real_command_line() {
         .lines()
         .any(|l| l.starts_with("User=") && l != "User=root"));
 }
+
+/// The top-level folders that the shipped binary embeds at compile time: every
+/// `include_str!`/`include_bytes!` path in `src/` outside test code, plus askama's `templates/`.
+fn embedded_folders() -> BTreeSet<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let root = root();
+    let mut files = Vec::new();
+    walk(&root.join("src"), &mut files);
+    let mut folders = BTreeSet::from(["templates".to_string()]);
+    for file in files {
+        let relative = file
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        if relative.ends_with("tests.rs") || relative.contains("/tests/") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        // Test modules sit at the end of a file; what follows `#[cfg(test)]` is not shipped.
+        let shipped = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let after = |macro_call| shipped.split(macro_call).skip(1);
+        for piece in after("include_str!(").chain(after("include_bytes!(")) {
+            // `concat!(env!("CARGO_MANIFEST_DIR"), "/x")` names the root first, then the path.
+            let literal = piece
+                .split('"')
+                .skip(1)
+                .step_by(2)
+                .find(|l| *l != "CARGO_MANIFEST_DIR")
+                .expect("a string literal");
+            let target = if let Some(from_root) = literal.strip_prefix('/') {
+                root.join(from_root)
+            } else {
+                file.parent().unwrap().join(literal)
+            };
+            let target = target
+                .canonicalize()
+                .unwrap_or_else(|e| panic!("{relative}: {literal}: {e}"));
+            let inside = target.strip_prefix(root.canonicalize().unwrap()).unwrap();
+            let top = inside.components().next().unwrap();
+            folders.insert(top.as_os_str().to_string_lossy().to_string());
+        }
+    }
+    folders
+}
+
+#[test]
+fn the_image_build_copies_everything_the_binary_embeds() {
+    let dockerfile = read("Dockerfile");
+    let build_stage = dockerfile
+        .split("\nFROM ")
+        .nth(1)
+        .expect("a build stage after the first FROM");
+    let copied: BTreeSet<&str> = build_stage
+        .lines()
+        .filter_map(|l| l.strip_prefix("COPY "))
+        .filter(|l| !l.starts_with("--from"))
+        .flat_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words[..words.len() - 1].to_vec()
+        })
+        .collect();
+    let embedded = embedded_folders();
+    assert!(
+        embedded.contains("locales") && embedded.contains("assets"),
+        "{embedded:?}"
+    );
+    for folder in &embedded {
+        assert!(
+            copied.contains(folder.as_str()),
+            "the binary embeds {folder}/ but the Dockerfile's build stage does not COPY it \
+             (copied: {copied:?})"
+        );
+    }
+}
