@@ -237,23 +237,13 @@ fn the_systemd_unit_runs_the_real_command_line() {
 /// The top-level folders that the shipped binary embeds at compile time: every
 /// `include_str!`/`include_bytes!` path in `src/` outside test code, plus askama's `templates/`.
 fn embedded_folders() -> BTreeSet<String> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
     let root = root();
     let mut files = Vec::new();
-    walk(&root.join("src"), &mut files);
+    crate::architecture::rust_files(&root.join("src"), &mut files);
     let mut folders = BTreeSet::from(["templates".to_string()]);
     for file in files {
         let relative = file
-            .strip_prefix(&root)
+            .strip_prefix(root)
             .unwrap()
             .to_string_lossy()
             .to_string();
