@@ -5,5 +5,6 @@ pub mod clock;
 pub mod klines;
 pub mod memory_store;
 pub mod notify;
+pub mod secret_env;
 pub mod sim;
 pub mod store;

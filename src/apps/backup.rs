@@ -87,7 +87,7 @@ fn database_url(args: &JournalArgs) -> anyhow::Result<String> {
     }
     let cwd = std::env::current_dir().context("reading the working directory")?;
     key_safety::load_dotenv(&cwd)?;
-    Ok(BotFile::load(&args.config, &|k| std::env::var(k).ok())?.database_url)
+    Ok(BotFile::load_from_process(&args.config)?.database_url)
 }
 
 async fn open(args: &JournalArgs) -> anyhow::Result<SqlStore> {

@@ -74,6 +74,16 @@ pub struct PaperArgs {
 }
 
 impl PaperArgs {
+    /// `--dashboard-password-hash` / `DASHBOARD_PASSWORD_HASH`, else the content of
+    /// `DASHBOARD_PASSWORD_HASH_FILE` (a Docker secret).
+    fn password_hash(&self) -> anyhow::Result<Option<String>> {
+        let secrets = crate::adapters::secret_env::SecretEnv::process()?;
+        Ok(self
+            .dashboard_password_hash
+            .clone()
+            .or_else(|| secrets.get("DASHBOARD_PASSWORD_HASH")))
+    }
+
     fn dashboard_access(&self) -> Access {
         Access {
             behind_tls_proxy: self.behind_tls_proxy,
@@ -96,7 +106,7 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
         parse_config(&text).with_context(|| format!("strategy {}", args.strategy.display()))?;
     dashboard::check_access(
         args.dashboard,
-        args.dashboard_password_hash.clone(),
+        args.password_hash()?,
         args.dashboard_access(),
     )?;
     let source = StrategyFile {
@@ -157,7 +167,7 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
         commands,
         Mode::Paper,
         Pair::from_rules(bot.rules()),
-        args.dashboard_password_hash.clone(),
+        args.password_hash()?,
     )?
     .with_access(args.dashboard_access())?
     .with_metrics(bot.metrics().clone())

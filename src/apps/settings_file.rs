@@ -211,6 +211,13 @@ impl BotFile {
         Self::parse(&text, env).with_context(|| format!("{}", path.display()))
     }
 
+    /// [`Self::load`] with the process environment, secrets possibly from `…_FILE` files
+    /// ([`crate::adapters::secret_env`]).
+    pub fn load_from_process(path: &Path) -> anyhow::Result<Self> {
+        let secrets = crate::adapters::secret_env::SecretEnv::process()?;
+        Self::load(path, &|k| secrets.get(k))
+    }
+
     /// Reads the file's text, then applies `env` overrides.
     pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let mut file: BotFile = toml::from_str(text)?;

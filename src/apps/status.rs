@@ -73,7 +73,7 @@ pub struct StatusView {
 pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
     let cwd = std::env::current_dir().context("reading the working directory")?;
     key_safety::load_dotenv(&cwd)?;
-    let file = BotFile::load(&args.config, &|k| std::env::var(k).ok())?;
+    let file = BotFile::load_from_process(&args.config)?;
     let rt = tokio::runtime::Runtime::new().context("starting tokio")?;
     let view = rt.block_on(read(&file.database_url))?;
     if args.json {

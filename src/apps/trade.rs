@@ -10,6 +10,7 @@
 use crate::adapters::binance::rest::{BinanceRest, RestConfig};
 use crate::adapters::binance::transport::ReqwestTransport;
 use crate::adapters::binance::Credentials;
+use crate::adapters::secret_env::SecretEnv;
 use crate::adapters::store::SqlStore;
 use crate::apps::backtest::command::parse_config;
 use crate::apps::bot::emergency::CloseReceipt;
@@ -87,7 +88,8 @@ pub struct Prepared {
 pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
     let cwd = std::env::current_dir().context("reading the working directory")?;
     key_safety::load_dotenv(&cwd)?;
-    let env = |k: &str| std::env::var(k).ok();
+    let secrets = SecretEnv::process()?;
+    let env = |k: &str| secrets.get(k);
     let file = BotFile::load(&args.config, &env)?;
     file.check_live(args.live)?;
     let notify = file
@@ -120,7 +122,7 @@ pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
         .with_context(|| format!("strategy {}", file.strategy.display()))?;
     let credentials = match &file.exchange.key_file {
         Some(path) => Credentials::from_file(path)?,
-        None => Credentials::from_env()?,
+        None => Credentials::from_lookup(env)?,
     };
     let mut rest = rest;
     rest.id_prefix = IdPrefix::parse(&file.client_id_prefix)
@@ -402,7 +404,7 @@ pub fn close_all(args: &TradeArgs) -> anyhow::Result<()> {
 async fn running_bot_store(args: &TradeArgs) -> anyhow::Result<Option<SqlStore>> {
     let cwd = std::env::current_dir().context("reading the working directory")?;
     key_safety::load_dotenv(&cwd)?;
-    let file = BotFile::load(&args.config, &|k| std::env::var(k).ok())?;
+    let file = BotFile::load_from_process(&args.config)?;
     if SqlStore::sqlite_file(&file.database_url).is_some_and(|f| !f.exists()) {
         return Ok(None);
     }

@@ -7,6 +7,7 @@ use crate::harness::root;
 use binance_trader::adapters::binance::credentials::{
     ENV_API_KEY, ENV_API_SECRET, ENV_PRIVATE_KEY_PATH,
 };
+use binance_trader::adapters::secret_env::{file_var, SECRET_VARS};
 use binance_trader::apps::cli::Cli;
 use binance_trader::apps::settings_file::ENV_OVERRIDES;
 use clap::{CommandFactory, Parser};
@@ -36,7 +37,7 @@ fn parses(args: &[String], place: &str) -> Cli {
 }
 
 /// Every variable the program reads: clap's `env` of every argument, the bot configuration's
-/// overrides, the credentials, and the log filter.
+/// overrides, the credentials, the `…_FILE` twin of every secret, and the log filter.
 fn variables_read() -> BTreeSet<String> {
     fn walk(cmd: &clap::Command, out: &mut BTreeSet<String>) {
         for arg in cmd.get_arguments() {
@@ -52,6 +53,7 @@ fn variables_read() -> BTreeSet<String> {
     walk(&Cli::command(), &mut out);
     out.extend(ENV_OVERRIDES.iter().map(|v| v.to_string()));
     out.extend([ENV_API_KEY, ENV_API_SECRET, ENV_PRIVATE_KEY_PATH].map(String::from));
+    out.extend(SECRET_VARS.iter().map(|v| file_var(v)));
     out.insert(tracing_subscriber::EnvFilter::DEFAULT_ENV.to_string());
     out
 }
@@ -132,7 +134,43 @@ fn compose_sets_only_variables_the_program_reads() {
         ENV_API_SECRET,
         "DASHBOARD_PASSWORD_HASH",
     ] {
-        assert!(env.contains_key(needed), "the bot service needs {needed}");
+        assert!(
+            env.contains_key(needed) || env.contains_key(file_var(needed).as_str()),
+            "the bot service needs {needed} or {needed}_FILE"
+        );
+    }
+}
+
+#[test]
+fn compose_hands_the_keys_over_as_secret_files_kept_out_of_git_and_the_image() {
+    let c = compose();
+    let bot = &c["services"]["bot"];
+    let env = bot["environment"].as_mapping().unwrap();
+    let mounted = strings(&bot["secrets"]);
+    for var in [ENV_API_KEY, ENV_API_SECRET, "DASHBOARD_PASSWORD_HASH"] {
+        assert!(
+            !env.contains_key(var),
+            "{var} in plain text: use {var}_FILE"
+        );
+        let path = env[file_var(var).as_str()]
+            .as_str()
+            .unwrap_or_else(|| panic!("the bot service needs {var}_FILE"));
+        let name = path
+            .strip_prefix("/run/secrets/")
+            .unwrap_or_else(|| panic!("{var}_FILE={path}: not a compose secret"));
+        assert!(mounted.iter().any(|m| m == name), "{name} is not mounted");
+        let file = c["secrets"][name]["file"]
+            .as_str()
+            .unwrap_or_else(|| panic!("secret {name} has no file"));
+        assert!(file.starts_with("./secrets/"), "{name}: {file}");
+    }
+    for ignore in [".gitignore", ".dockerignore"] {
+        assert!(
+            read(ignore)
+                .lines()
+                .any(|l| l.trim().trim_start_matches('/') == "secrets"),
+            "{ignore} must keep secrets/ out"
+        );
     }
 }
 

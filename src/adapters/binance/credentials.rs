@@ -3,7 +3,8 @@
 //! Sources:
 //! - environment ([`Credentials::from_env`]): `BINANCE_API_KEY` and either `BINANCE_API_SECRET`
 //!   (HMAC) or `BINANCE_PRIVATE_KEY_PATH` (a PKCS#8 PEM Ed25519 key file); both set is an error
-//!   rather than a silent choice;
+//!   rather than a silent choice; the key and the secret may also come from files
+//!   (`BINANCE_API_KEY_FILE`, `BINANCE_API_SECRET_FILE`: Docker secrets);
 //! - a TOML file ([`Credentials::from_file`]) with `api_key` and either `api_secret` or
 //!   `private_key_path` (relative paths are taken from the file's folder).
 //!
@@ -52,6 +53,9 @@ pub enum CredentialsError {
     /// The key material is unusable.
     #[error(transparent)]
     Key(#[from] SignError),
+    /// A `…_FILE` variable is ambiguous or its file unreadable.
+    #[error(transparent)]
+    SecretFile(#[from] crate::adapters::secret_env::SecretEnvError),
 }
 
 /// The API key and the key that signs requests.
@@ -91,9 +95,12 @@ impl Credentials {
         )
     }
 
-    /// Reads `BINANCE_API_KEY` and `BINANCE_API_SECRET` or `BINANCE_PRIVATE_KEY_PATH`.
+    /// Reads `BINANCE_API_KEY` and `BINANCE_API_SECRET` or `BINANCE_PRIVATE_KEY_PATH`; the
+    /// key and the secret may come from files (`BINANCE_API_KEY_FILE`, see
+    /// [`crate::adapters::secret_env`]).
     pub fn from_env() -> Result<Self, CredentialsError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let env = crate::adapters::secret_env::SecretEnv::process()?;
+        Self::from_lookup(|name| env.get(name))
     }
 
     /// Like [`Self::from_env`] with any variable lookup (tests pass a map).

@@ -4,6 +4,7 @@
 
 mod command_queue;
 mod running_bot;
+mod secret_files;
 
 use crate::harness::root;
 use std::process::{Command, Output};
