@@ -51,10 +51,13 @@ pub enum SecretEnvError {
     },
 }
 
+/// A variable lookup: the process environment, or a map in tests.
+type Lookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// The environment with every `…_FILE` secret read in.
 pub struct SecretEnv {
     from_files: BTreeMap<&'static str, SecretString>,
-    base: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    base: Lookup,
 }
 
 impl SecretEnv {
