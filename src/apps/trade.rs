@@ -280,6 +280,10 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
             p.dashboard.access(),
         )?;
         announce(p.mode);
+        // The rules (and with them the account's rate limits) before anything else: until
+        // they are read the client holds to Binance's default limits, which a previous run
+        // against a more generous exchange may have spent past (see `check_market`).
+        p.exchange.symbol_rules(&p.settings.strategy.symbol).await?;
         let account = p.exchange.account().await?;
         key_safety::check_withdrawal(account.can_withdraw, p.mode, args.allow_withdrawal_key)?;
         let lock = p.store.lock_instance().await?;
@@ -377,6 +381,8 @@ pub fn close_all(args: &TradeArgs) -> anyhow::Result<()> {
         }
         let p = prepare(args).await?;
         announce(p.mode);
+        // The rate limits first, as in `run`.
+        p.exchange.symbol_rules(&p.settings.strategy.symbol).await?;
         // Never blocks an emergency exit: only warns about a key that may withdraw.
         if let Ok(account) = p.exchange.account().await {
             key_safety::check_withdrawal(account.can_withdraw, p.mode, true)?;

@@ -13,6 +13,7 @@
 
 mod points;
 mod random_kills;
+mod spent_weight;
 
 use crate::harness::{client, fil_strategy, root, Sim};
 use crate::store::fixtures::PgSchema;
