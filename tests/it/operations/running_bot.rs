@@ -20,12 +20,19 @@ use std::time::{Duration, Instant};
 struct RunningBot {
     child: Child,
     log: PathBuf,
+    /// Whether the journal is the directory's `bot.sqlite` (it appears with the first start).
+    on_sqlite: bool,
 }
 
 impl RunningBot {
     fn start(dir: &Path, base: &str) -> Self {
+        Self::start_on(dir, base, "sqlite://bot.sqlite")
+    }
+
+    /// The bot journalling in `database_url`.
+    fn start_on(dir: &Path, base: &str, database_url: &str) -> Self {
         let config = format!(
-            "strategy = \"{}\"\ndatabase_url = \"sqlite://bot.sqlite\"\n\n[exchange]\nbase_url = \"{base}\"\n",
+            "strategy = \"{}\"\ndatabase_url = \"{database_url}\"\n\n[exchange]\nbase_url = \"{base}\"\n",
             root().join("config/backtest.toml").display()
         );
         std::fs::write(dir.join("bot.toml"), config).unwrap();
@@ -40,7 +47,11 @@ impl RunningBot {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
-        Self { child, log }
+        Self {
+            child,
+            log,
+            on_sqlite: database_url.starts_with("sqlite:"),
+        }
     }
 
     fn log(&self) -> String {
@@ -90,7 +101,7 @@ async fn status_until(
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         bot.assert_running();
-        if dir.join("bot.sqlite").exists() {
+        if dir.join("bot.sqlite").exists() || !bot.on_sqlite {
             let v = status(dir).await;
             if ready(&v) {
                 return v;
@@ -219,4 +230,132 @@ async fn close_all_reaches_the_running_bot_and_prints_the_dashboards_receipt() {
         log.contains("emergency close requested (close-all)"),
         "{log}"
     );
+}
+
+/// The simulated FIL market of these tests, in lockstep (`step` feeds candles).
+async fn fil_sim() -> Sim {
+    let info = exchange_info_with_limits(100_000_000, None);
+    let server = SimServer::new(fil_config(
+        info,
+        wave_candles(1),
+        Speed::Manual,
+        "10000",
+        (KEY, SECRET),
+    ))
+    .unwrap();
+    let (base, stop) = serve_on_loopback(&server).await;
+    Sim::new(base, server, stop)
+}
+
+/// `backup` while `run` trades on `database_url`, then `restore` into a fresh SQLite file:
+/// the copy is a consistent journal (every fill's order is in it, every order is one the
+/// live journal has), it holds the grid, and the bot never noticed.
+async fn backup_while_the_bot_trades(database_url: &str) {
+    let sim = fil_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot = RunningBot::start_on(dir.path(), &sim.base, database_url);
+    status_until(dir.path(), &mut bot, "the grid on the book", |v| {
+        v["open_orders"].as_array().is_some_and(|o| !o.is_empty())
+    })
+    .await;
+    // The slide fills buys while the backup reads: the bot journals fills meanwhile.
+    sim.server.step(6);
+    let cwd = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        binary(&cwd)
+            .args(["backup", "--config", "bot.toml", "journal.backup"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "backup: {}\nbot log:\n{}",
+        text(&out),
+        bot.log()
+    );
+    status_until(dir.path(), &mut bot, "a position", |v| {
+        v["baskets"][0]["position"].as_str().is_some_and(|q| {
+            q.parse::<rust_decimal::Decimal>()
+                .is_ok_and(|d| !d.is_zero())
+        })
+    })
+    .await;
+    bot.assert_running();
+
+    let restored_url = format!("sqlite://{}", dir.path().join("restored.sqlite").display());
+    let cwd = dir.path().to_path_buf();
+    let url = restored_url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        binary(&cwd)
+            .args(["restore", "--database", &url, "journal.backup"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "restore: {}", text(&out));
+
+    let live = SqlStore::connect(&database_url_in(dir.path(), database_url))
+        .await
+        .unwrap();
+    let copy = SqlStore::connect(&restored_url).await.unwrap();
+    let basket = copy
+        .basket(1)
+        .await
+        .unwrap()
+        .expect("the basket in the copy");
+    assert_eq!(basket.symbol.as_str(), "FILUSDT");
+    let copied = copy.orders(1).await.unwrap();
+    assert!(!copied.is_empty(), "the grid in the copy");
+    let live_ids: Vec<u64> = live
+        .orders(1)
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o.report.order_id)
+        .collect();
+    for order in &copied {
+        assert!(live_ids.contains(&order.report.order_id), "{order:?}");
+    }
+    let copied_ids: Vec<u64> = copied.iter().map(|o| o.report.order_id).collect();
+    let fills = copy
+        .fills(&binance_trader::ports::store::FillQuery {
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    for fill in &fills {
+        assert!(
+            copied_ids.contains(&fill.fill.order_id),
+            "a fill without its order: {fill:?}"
+        );
+    }
+    live.close().await;
+    copy.close().await;
+}
+
+/// A relative `sqlite://` URL of the bot's config, as seen from this process.
+fn database_url_in(dir: &Path, database_url: &str) -> String {
+    match database_url.strip_prefix("sqlite://") {
+        Some(file) => format!("sqlite://{}", dir.join(file).display()),
+        None => database_url.to_string(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_the_bot_trades_on_sqlite_restores_a_consistent_journal() {
+    backup_while_the_bot_trades("sqlite://bot.sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_the_bot_trades_on_postgres_restores_a_consistent_journal() {
+    let Some(schema) = crate::store::fixtures::PgSchema::create().await else {
+        eprintln!("{}", crate::store::fixtures::PG_SKIPPED);
+        return;
+    };
+    backup_while_the_bot_trades(&schema.url).await;
+    schema.drop().await;
 }
