@@ -7,7 +7,7 @@
 
 use crate::adapters::store::SqlStore;
 use crate::apps::bot::runner::{LastStep, LAST_STEP_KEY};
-use crate::apps::bot::{close_pending_key, pair_key};
+use crate::apps::bot::{close_pending_key, pair_key, precision_key};
 use crate::apps::dashboard::format::Precision;
 use crate::apps::dashboard::ledger::Ledger;
 use crate::apps::dashboard::view::Summary;
@@ -140,6 +140,7 @@ pub async fn read_store<S: Store>(store: &S, database: &'static str) -> anyhow::
     };
     let symbol = newest.symbol.clone();
     let (base, quote) = pair_assets(store, &symbol).await?;
+    let precision = precision(store, &symbol).await?;
     let ledger = Ledger::new(base, quote);
     let books = ledger.refresh(store).await?;
     let orders = store.open_orders().await?;
@@ -151,7 +152,7 @@ pub async fn read_store<S: Store>(store: &S, database: &'static str) -> anyhow::
                 &books.book(&r.basket, &ledger),
                 &orders,
                 view.last_price,
-                Precision::default(),
+                precision,
             )
         })
         .collect();
@@ -159,7 +160,7 @@ pub async fn read_store<S: Store>(store: &S, database: &'static str) -> anyhow::
     view.summary = summary(&books, unrealised, Some(newest.basket.config.quote_budget));
     view.open_orders = orders
         .iter()
-        .map(|o| open_row(o, view.last_price, Precision::default()))
+        .map(|o| open_row(o, view.last_price, precision))
         .collect();
     view.emergency_close_pending = store
         .config_value(&close_pending_key(&symbol))
@@ -198,6 +199,24 @@ fn alerts(view: &StatusView) -> Vec<String> {
         }
     }
     out
+}
+
+/// The decimals of the symbol's tick and step: recorded by the bot at start; for an older
+/// journal, from the bundled `data/exchange_info.json`; else Binance's widest, 8.
+async fn precision<S: Store>(store: &S, symbol: &Symbol) -> anyhow::Result<Precision> {
+    if let Some(text) = store.config_value(&precision_key(symbol)).await? {
+        if let Some((p, q)) = text.split_once(' ') {
+            if let (Ok(price_dp), Ok(qty_dp)) = (p.parse(), q.parse()) {
+                return Ok(Precision { price_dp, qty_dp });
+            }
+        }
+    }
+    if let Ok(info) = std::fs::read_to_string("data/exchange_info.json") {
+        if let Ok(rules) = crate::core::filters::parse::symbol_rules(&info, symbol) {
+            return Ok(Precision::of(&rules.filters));
+        }
+    }
+    Ok(Precision::default())
 }
 
 /// The pair's base and quote assets: recorded by the bot at start; for an older journal, from

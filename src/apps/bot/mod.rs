@@ -62,5 +62,12 @@ pub fn pair_key(symbol: &crate::core::symbol::Symbol) -> String {
     format!("pair:{symbol}")
 }
 
+/// `bot_config` key holding the decimals of a symbol's tick size and lot step (`"4 1"`),
+/// recorded at start, so that `status` shows prices and quantities as the exchange does
+/// without asking it.
+pub fn precision_key(symbol: &crate::core::symbol::Symbol) -> String {
+    format!("precision:{symbol}")
+}
+
 /// `bot_config` key holding the server time of the last step that took no action.
 pub const QUIESCENT_KEY: &str = "quiescent_at_ms";

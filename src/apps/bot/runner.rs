@@ -170,6 +170,12 @@ async fn record_pair<E: Exchange, S: Store>(bot: &Bot<E, S>) {
     if let Err(e) = bot.store().set_config_value(&key, &value, wall_ms()).await {
         tracing::warn!(error = %e, "recording the pair's assets failed");
     }
+    let precision = crate::apps::dashboard::format::Precision::of(&rules.filters);
+    let key = crate::apps::bot::precision_key(&rules.symbol);
+    let value = format!("{} {}", precision.price_dp, precision.qty_dp);
+    if let Err(e) = bot.store().set_config_value(&key, &value, wall_ms()).await {
+        tracing::warn!(error = %e, "recording the pair's precision failed");
+    }
 }
 
 /// How often the loop looks for operator commands queued in the store while it waits for

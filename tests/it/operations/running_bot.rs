@@ -139,6 +139,18 @@ async fn close_all_reaches_the_running_bot_and_prints_the_dashboards_receipt() {
     .await;
     assert_eq!(v["journal"], true);
     assert_eq!(v["symbol"], "FILUSDT");
+    // Prices at FILUSDT's tick (0.001), quantities at its step (0.01), as the bot recorded
+    // them: this directory has no exchange-info file to fall back on.
+    let decimals = |s: &Value| {
+        s.as_str()
+            .unwrap()
+            .split_once('.')
+            .map_or(0, |(_, f)| f.len())
+    };
+    for order in v["open_orders"].as_array().unwrap() {
+        assert_eq!(decimals(&order["price"]), 3, "{order:#}");
+        assert_eq!(decimals(&order["qty"]), 2, "{order:#}");
+    }
     assert_eq!(v["baskets"].as_array().unwrap().len(), 1);
     assert_eq!(v["baskets"][0]["status"], "active");
     assert!(
