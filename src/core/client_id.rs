@@ -13,7 +13,7 @@
 //! 2. `parse(format(p, b, s, r)) == (b, s, r)`;
 //! 3. an id that does not start with our prefix followed by a digit is *foreign* and never ours.
 
-use crate::core::order::Slot;
+use crate::core::slot::Slot;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -12,5 +12,6 @@ pub mod order;
 pub mod portfolio;
 pub mod reconcile;
 pub mod risk;
+pub mod slot;
 pub mod strategy;
 pub mod symbol;

@@ -163,3 +163,101 @@ fn dashboard_modules_import_only_downwards() {
         offences.join("\n")
     );
 }
+
+/// The `core` module a path inside `src/core` names: a top-level file module (`order`), or
+/// a folder module's child (`strategy::config`), since a folder is a family of modules.
+fn core_node(core: &Path, parts: &[&str]) -> Option<String> {
+    let first = *parts.first()?;
+    if !core.join(first).is_dir() {
+        return Some(first.to_string());
+    }
+    match parts.get(1) {
+        Some(second)
+            if core.join(first).join(format!("{second}.rs")).exists()
+                || core.join(first).join(second).is_dir() =>
+        {
+            Some(format!("{first}::{second}"))
+        }
+        _ => Some(first.to_string()),
+    }
+}
+
+/// The `core` modules a line names through `crate::core::…`.
+fn core_refs(core: &Path, code: &str) -> Vec<String> {
+    code.match_indices("crate::core::")
+        .filter_map(|(idx, prefix)| {
+            let path: String = code[idx + prefix.len()..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            let parts: Vec<&str> = path.split("::").filter(|p| !p.is_empty()).collect();
+            core_node(core, &parts)
+        })
+        .collect()
+}
+
+/// A circle in `graph` reachable from `node`, as the path that closes it.
+fn circle_from(
+    node: &str,
+    graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    path: &mut Vec<String>,
+    done: &mut std::collections::BTreeSet<String>,
+) -> Option<Vec<String>> {
+    if let Some(at) = path.iter().position(|n| n == node) {
+        let mut circle = path[at..].to_vec();
+        circle.push(node.to_string());
+        return Some(circle);
+    }
+    if done.contains(node) {
+        return None;
+    }
+    path.push(node.to_string());
+    for next in graph.get(node).into_iter().flatten() {
+        if let Some(circle) = circle_from(next, graph, path, done) {
+            return Some(circle);
+        }
+    }
+    path.pop();
+    done.insert(node.to_string());
+    None
+}
+
+/// The core's modules import each other in one direction only (as `client_id` and `order`
+/// once did not: `Side` and `Slot` moved down into `slot`). A folder's children are nodes of
+/// their own, a folder's `mod.rs` is the folder.
+#[test]
+fn core_modules_form_no_circle() {
+    let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core");
+    let mut files = Vec::new();
+    rust_files(&core, &mut files);
+    let mut graph: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for file in files {
+        let relative = file.strip_prefix(&core).unwrap().with_extension("");
+        let parts: Vec<&str> = relative
+            .components()
+            .map(|c| c.as_os_str().to_str().unwrap())
+            .filter(|p| *p != "mod")
+            .collect();
+        let Some(module) = core_node(&core, &parts) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&file).unwrap();
+        // Unit tests may use anything.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for line in code.lines() {
+            let code = line.split("//").next().unwrap_or("");
+            for name in core_refs(&core, code) {
+                if name != module {
+                    graph.entry(module.clone()).or_default().insert(name);
+                }
+            }
+        }
+    }
+    let mut done = Default::default();
+    for module in graph.keys() {
+        if let Some(circle) = circle_from(module, &graph, &mut Vec::new(), &mut done) {
+            panic!("core modules import each other: {}", circle.join(" → "));
+        }
+    }
+}
