@@ -159,6 +159,7 @@ pub fn basket(id: u32) -> BasketRecord {
             carried_qty: qty("0.000000000000000123"),
             carried_cost: quote("12345678901234.5678901234"),
             created_ms: 1_700_000_000_000 + i64::from(id),
+            trail_root: None,
         },
         symbol: symbol(),
         closed_ms: None,

@@ -20,6 +20,7 @@ pub(crate) mod toml_text;
 pub use error::{ConfigError, Rule};
 
 use crate::core::money::{Pct, Quote};
+pub use crate::core::strategy::trail::TrailDown;
 use crate::core::symbol::Symbol;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -122,6 +123,18 @@ pub struct StrategyConfig {
     /// Act on reanchor suggestions.
     #[serde(default = "defaults::yes")]
     pub auto_reanchor: bool,
+    /// Trailing up (`trail.rs`): a reanchor moves the grid so that its first level sits at the
+    /// price, at most this far above the chain's root anchor, percent. `None` (default): off.
+    #[serde(default)]
+    pub trail_up_max_pct: Option<Pct>,
+    /// After a hard stop: `follow` (default) opens the next basket at the price, `stop` ends
+    /// the grid until the operator restarts it.
+    #[serde(default)]
+    pub trail_down: TrailDown,
+    /// With `trail_down = "follow"`: stop instead once the price is this far below the chain's
+    /// root anchor, percent. `None` (default): follow without limit.
+    #[serde(default)]
+    pub trail_down_max_pct: Option<Pct>,
     /// Start a new basket when one closes.
     #[serde(default = "defaults::yes")]
     pub auto_restart: bool,
@@ -242,6 +255,9 @@ pub(crate) mod fixtures {
             reanchor_up_pct: Pct::new(dec!(2)),
             reanchor_cooldown_secs: 600,
             auto_reanchor: true,
+            trail_up_max_pct: None,
+            trail_down: TrailDown::Follow,
+            trail_down_max_pct: None,
             auto_restart: true,
             exit_slippage_pct: Pct::new(dec!(3)),
             fee_pct: Pct::new(dec!(0.1)),
