@@ -44,6 +44,7 @@ pub async fn seed<S: Store>(store: &S, config: &StrategyConfig, orders: u64) {
                     carried_qty: Qty::ZERO,
                     carried_cost: Quote::ZERO,
                     created_ms: created,
+                    trail_root: None,
                 },
                 symbol: symbol.clone(),
                 closed_ms: (!active).then_some(created + 3_000_000),

@@ -57,4 +57,9 @@ pub struct Basket {
     pub carried_cost: Quote,
     /// Creation time, Unix ms (reanchor cooldown counts from here).
     pub created_ms: i64,
+    /// Origin of the anchor: `None` for a fresh basket (first, or after a close), else the
+    /// root anchor of the fresh basket this one trailed from (`strategy::trail`), against
+    /// which the trail limits are measured.
+    #[serde(default)]
+    pub trail_root: Option<Price>,
 }

@@ -25,6 +25,7 @@ use crate::core::portfolio::budget::fit_buys;
 use crate::core::reconcile::{reconcile, ReconcileError, ReconcileInput, Reconciliation};
 use crate::core::strategy::plan::{plan, Market, Plan};
 use crate::core::strategy::position::Position;
+use crate::core::strategy::trail::{self, TrailDown};
 use std::collections::BTreeMap;
 
 /// Everything one cycle of one basket looks at.
@@ -206,7 +207,12 @@ fn lifecycle(input: &CycleInput<'_>, plan: &Plan) -> Lifecycle {
 
 /// The basket that follows `prev` after `lifecycle`, if any: a reanchor always opens one at
 /// the new anchor; a close opens one at `last` (rounded down to the tick) with `auto_restart`,
-/// carrying the dust. `id` is the new basket's id, `now_ms` its creation time.
+/// carrying the dust. After a hard stop, `trail::trail_down` decides instead whether the grid
+/// follows the price down (within its limit) or stops. `id` is the new basket's id, `now_ms`
+/// its creation time.
+///
+/// The successor's `trail_root`: a trail (up, or down after a stop) keeps the chain's root, so
+/// its limits are measured from where the chain started; a close by TP/TR starts afresh.
 pub fn next_basket(
     prev: &Basket,
     lifecycle: &Lifecycle,
@@ -215,26 +221,62 @@ pub fn next_basket(
     id: u32,
     now_ms: i64,
 ) -> Option<Basket> {
-    let (anchor, carried_qty, carried_cost) = match lifecycle {
-        Lifecycle::Reanchor { anchor } => (*anchor, prev.carried_qty, prev.carried_cost),
+    let config = &prev.config;
+    let chained = Some(trail::root(prev));
+    let (anchor, carried_qty, carried_cost, trail_root) = match lifecycle {
+        Lifecycle::Reanchor { anchor } => {
+            let root = if config.trail_up_max_pct.is_some() {
+                chained
+            } else {
+                prev.trail_root
+            };
+            (*anchor, prev.carried_qty, prev.carried_cost, root)
+        }
+        Lifecycle::Close {
+            status: BasketStatus::Stopped,
+            dust_qty,
+            dust_cost,
+        } if config.auto_restart => {
+            let anchor = trail::trail_down(
+                trail::root(prev),
+                last,
+                config.trail_down,
+                config.trail_down_max_pct,
+                &rules.filters,
+            )?;
+            (anchor, *dust_qty, *dust_cost, chained)
+        }
         Lifecycle::Close {
             dust_qty,
             dust_cost,
             ..
-        } if prev.config.auto_restart => {
-            (rules.filters.round_price_down(last), *dust_qty, *dust_cost)
-        }
+        } if config.auto_restart => (
+            rules.filters.round_price_down(last),
+            *dust_qty,
+            *dust_cost,
+            None,
+        ),
         _ => return None,
     };
     Some(Basket {
         id,
         anchor,
-        config: prev.config.clone(),
+        config: config.clone(),
         status: BasketStatus::Active,
         carried_qty,
         carried_cost,
         created_ms: now_ms,
+        trail_root,
     })
+}
+
+/// Whether a hard-stopped basket with no successor may be replaced by a fresh one later (the
+/// bot's start-up path): only when trailing down follows without limit, so a grid that
+/// `trail_down` stopped stays stopped until the operator acts.
+pub fn restarts_after_stop(prev: &Basket) -> bool {
+    prev.config.auto_restart
+        && prev.config.trail_down == TrailDown::Follow
+        && prev.config.trail_down_max_pct.is_none()
 }
 
 #[cfg(test)]
@@ -269,6 +311,7 @@ mod tests {
             carried_qty: Qty::ZERO,
             carried_cost: Quote::ZERO,
             created_ms: 0,
+            trail_root: None,
         }
     }
 
@@ -359,6 +402,72 @@ mod tests {
         assert!(d.reconciliation.creates.is_empty());
         let next = next_basket(&basket(), &d.lifecycle, &rules(), high, 8, 600_000).unwrap();
         assert_eq!((next.id, next.anchor, next.created_ms), (8, high, 600_000));
+    }
+
+    #[test]
+    fn a_trailing_reanchor_puts_the_first_level_at_the_price_and_keeps_the_root() {
+        let mut b = basket();
+        b.config.trail_up_max_pct = Some(crate::core::money::Pct::new(dec!(50)));
+        let high = Price::new(dec!(160));
+        let d = decide_at(&b, high, 600_000);
+        // 160 / 0.99 = 161.6161…: B1 of the new grid at 160.00 (= last, placed once below).
+        let anchor = Price::new(dec!(161.61));
+        assert_eq!(d.lifecycle, Lifecycle::Reanchor { anchor });
+        let next = next_basket(&b, &d.lifecycle, &rules(), high, 8, 600_000).unwrap();
+        assert_eq!((next.anchor, next.trail_root), (anchor, Some(b.anchor)));
+        // The chain keeps its root: the limit is 150 × 1.5 = 225, not 161.61 × 1.5.
+        let far = decide_at(&next, Price::new(dec!(400)), 1_200_000);
+        let capped = Price::new(dec!(225));
+        assert_eq!(far.lifecycle, Lifecycle::Reanchor { anchor: capped });
+        let mut at_cap = next.clone();
+        at_cap.anchor = capped;
+        let stuck = decide_at(&at_cap, Price::new(dec!(400)), 1_800_000);
+        assert_eq!(stuck.lifecycle, Lifecycle::Continue);
+        // Without trailing the reanchor is the plain one and the basket stays fresh.
+        let plain = decide_at(&basket(), high, 600_000);
+        assert_eq!(plain.lifecycle, Lifecycle::Reanchor { anchor: high });
+        let fresh = next_basket(&basket(), &plain.lifecycle, &rules(), high, 8, 600_000);
+        assert_eq!(fresh.unwrap().trail_root, None);
+    }
+
+    #[test]
+    fn after_a_hard_stop_the_grid_follows_within_its_limit_or_stops() {
+        let stopped = Lifecycle::Close {
+            status: BasketStatus::Stopped,
+            dust_qty: Qty::ZERO,
+            dust_cost: Quote::ZERO,
+        };
+        let low = Price::new(dec!(127.005));
+        let follow = next_basket(&basket(), &stopped, &rules(), low, 8, 1).unwrap();
+        assert_eq!(follow.anchor, Price::new(dec!(127.00)));
+        assert_eq!(follow.trail_root, Some(Price::new(dec!(150))));
+        assert!(restarts_after_stop(&basket()));
+
+        let mut limited = basket();
+        limited.config.trail_down_max_pct = Some(crate::core::money::Pct::new(dec!(20)));
+        assert!(next_basket(&limited, &stopped, &rules(), low, 8, 1).is_some());
+        // The second stop of the chain, 25 % below its root of 150: beyond the 20 % limit.
+        let mut second = limited.clone();
+        second.trail_root = Some(Price::new(dec!(150)));
+        second.anchor = Price::new(dec!(127));
+        assert_eq!(
+            next_basket(&second, &stopped, &rules(), Price::new(dec!(112.5)), 9, 2),
+            None
+        );
+        assert!(!restarts_after_stop(&limited));
+
+        let mut stop = basket();
+        stop.config.trail_down = TrailDown::Stop;
+        assert_eq!(next_basket(&stop, &stopped, &rules(), low, 8, 1), None);
+        assert!(!restarts_after_stop(&stop));
+        // A close by take-profit is not a fall through the bottom: a fresh successor.
+        let closed = Lifecycle::Close {
+            status: BasketStatus::Closed,
+            dust_qty: Qty::ZERO,
+            dust_cost: Quote::ZERO,
+        };
+        let next = next_basket(&stop, &closed, &rules(), low, 8, 1).unwrap();
+        assert_eq!(next.trail_root, None);
     }
 
     #[test]

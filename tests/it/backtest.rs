@@ -194,3 +194,67 @@ fn walk_forward_never_shows_a_window_s_test_candles_to_its_training() {
         }
     }
 }
+
+/// A steady rally: 3000 one-minute candles rising 0.05 % each from 4.000, each dipping `dip`
+/// below its open before closing higher.
+fn rising(dip: rust_decimal::Decimal) -> Vec<binance_trader::adapters::klines::Candle> {
+    use binance_trader::adapters::klines::Candle;
+    use binance_trader::core::money::{Price, Qty};
+    let mut price = dec!(4.000);
+    (0..3000i64)
+        .map(|i| {
+            let open = price;
+            price = (price * dec!(1.0005)).round_dp(3);
+            let t = 1_700_000_000_000 + i * 60_000;
+            Candle {
+                open_time_ms: t,
+                open: Price::new(open),
+                high: Price::new(price),
+                low: Price::new((open * (dec!(1) - dip)).round_dp(3)),
+                close: Price::new(price),
+                volume: Qty::new(dec!(1000)),
+                close_time_ms: t + 59_999,
+            }
+        })
+        .collect()
+}
+
+fn trailing_spec(max_up: Option<rust_decimal::Decimal>) -> BacktestSpec {
+    let mut spec = spec();
+    spec.config.trail_up_max_pct = max_up.map(binance_trader::core::money::Pct::new);
+    spec
+}
+
+#[test]
+fn trailing_up_keeps_a_grid_in_a_rally_that_a_plain_reanchor_misses() {
+    let candles = rising(dec!(0.002));
+    let off = Summary::compute(&run(&trailing_spec(None), &candles, &|_| {}).unwrap()).unwrap();
+    let on = run(&trailing_spec(Some(dec!(1000))), &candles, &|_| {}).unwrap();
+    let on_summary = Summary::compute(&on).unwrap();
+    // Reanchored at the price, the first level sits 1 % below it and a 0.2 % dip never
+    // reaches it; trailed, the first level is at the price and the dips fill it.
+    assert_eq!(off.buys, 0, "{off:?}");
+    assert!(
+        on_summary.buys > 0 && on_summary.sells > 0,
+        "{on_summary:?}"
+    );
+    assert!(on_summary.total_pnl > off.total_pnl, "{on_summary:?}");
+}
+
+#[test]
+fn trailing_up_stops_at_its_limit_above_the_root() {
+    // No dips: nothing fills, so every basket belongs to the first basket's chain.
+    let candles = rising(dec!(0));
+    let limited = run(&trailing_spec(Some(dec!(5))), &candles, &|_| {}).unwrap();
+    let root = limited.baskets[0].anchor.get();
+    let ceiling = (root * dec!(1.05)).round_dp(3);
+    assert!(limited.baskets.len() > 2, "{:?}", limited.baskets);
+    assert!(limited.baskets.iter().all(|b| b.anchor.get() <= ceiling));
+    assert_eq!(limited.baskets.last().unwrap().anchor.get(), ceiling);
+    assert!(
+        limited.final_price.get() > root * dec!(2),
+        "the rally doubles"
+    );
+    let free = run(&trailing_spec(Some(dec!(1000))), &candles, &|_| {}).unwrap();
+    assert!(free.baskets.last().unwrap().anchor.get() > root * dec!(2));
+}

@@ -64,8 +64,12 @@ const TREATMENTS: &[(&str, Treatment)] = &[
         Runs("reports: reports/backtest.json"),
     ),
     (
-        "cargo run --release -- backtest --data data/klines/FILUSDT-1m-2024-1*.csv.gz",
+        "cargo run --release -- backtest --data data/klines/FILUSDT-1m-2024-09.csv.gz data/klines/FILUSDT-1m-2024-1*.csv.gz",
         Runs("Backtest FILUSDT"),
+    ),
+    (
+        "cargo run --release -- backtest --sweep trail_up_max_pct=5,20,100 --sweep trail_down=stop,follow",
+        Runs("trail_up_max_pct=5 trail_down=stop"),
     ),
     (
         "cargo run --release -- backtest --config config/backtest-near.toml",

@@ -568,5 +568,5 @@ async fn sqlite_journal_of_the_first_schema_upgrades_in_place() {
             .await
             .unwrap()
     };
-    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8]);
 }

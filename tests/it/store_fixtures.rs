@@ -146,7 +146,8 @@ fn amount(s: &str) -> Amount {
     Amount::parse(s).unwrap()
 }
 
-/// An active basket with many decimal places and trailing zeros.
+/// An active basket with many decimal places and trailing zeros; an even id is a trailed one
+/// (its origin, `trail_root`, set).
 pub fn basket(id: u32) -> BasketRecord {
     let config =
         StrategyConfig::from_toml_str(include_str!("../../config/strategy.example.toml")).unwrap();
@@ -159,6 +160,7 @@ pub fn basket(id: u32) -> BasketRecord {
             carried_qty: qty("0.000000000000000123"),
             carried_cost: quote("12345678901234.5678901234"),
             created_ms: 1_700_000_000_000 + i64::from(id),
+            trail_root: (id % 2 == 0).then(|| price("120.1230000")),
         },
         symbol: symbol(),
         closed_ms: None,

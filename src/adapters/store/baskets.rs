@@ -11,7 +11,8 @@ use crate::ports::store::{BasketRecord, IntentState, OrderIntent, StoreError};
 use std::collections::BTreeMap;
 
 const BASKET_COLUMNS: &str =
-    "id, symbol, anchor, status, config, carried_qty, carried_cost, created_ms, closed_ms, reason";
+    "id, symbol, anchor, status, config, carried_qty, carried_cost, created_ms, closed_ms, reason, \
+     trail_root";
 
 const INTENT_COLUMNS: &str = "client_id, basket_id, symbol, slot, rev, side, order_type, price, \
      qty, stop_price, trailing_delta, time_in_force, created_ms, state, note";
@@ -25,6 +26,7 @@ fn decode_basket(r: &dyn RowGet) -> Result<BasketRecord, StoreError> {
         carried_qty: Qty::new(r.dec("carried_qty")?),
         carried_cost: Quote::new(r.dec("carried_cost")?),
         created_ms: r.int("created_ms")?,
+        trail_root: r.opt_dec("trail_root")?.map(Price::new),
     };
     Ok(BasketRecord {
         basket,
@@ -96,7 +98,7 @@ impl SqlStore {
         let config = serde_json::to_string(&b.config)
             .map_err(|e| StoreError::Database(format!("cannot encode config: {e}")))?;
         let sql = format!(
-            "INSERT INTO baskets ({BASKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            "INSERT INTO baskets ({BASKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         );
         let args = [
             Arg::int(b.id),
@@ -109,6 +111,7 @@ impl SqlStore {
             Arg::int(b.created_ms),
             Arg::Int(rec.closed_ms),
             Arg::Text(rec.reason.clone()),
+            Arg::Dec(b.trail_root.map(Price::get)),
         ];
         self.execute(&sql, &args).await.map(|_| ())
     }

@@ -49,6 +49,7 @@ pub const TABLES: &[TableSpec] = &[
             ("created_ms", Int),
             ("closed_ms", Int),
             ("reason", Text),
+            ("trail_root", Dec),
         ],
     ),
     (

@@ -43,6 +43,11 @@ const SQLITE: &[Migration] = &[
         "notification_outbox",
         include_str!("../../../migrations/sqlite/0007_notification_outbox.sql"),
     ),
+    (
+        8,
+        "basket_trail_root",
+        include_str!("../../../migrations/sqlite/0008_basket_trail_root.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -80,6 +85,11 @@ const POSTGRES: &[Migration] = &[
         7,
         "notification_outbox",
         include_str!("../../../migrations/postgres/0007_notification_outbox.sql"),
+    ),
+    (
+        8,
+        "basket_trail_root",
+        include_str!("../../../migrations/postgres/0008_basket_trail_root.sql"),
     ),
 ];
 

@@ -153,11 +153,19 @@ impl<'a> Runner<'a> {
             last_hard_stop_ms: None,
         };
         let anchor = rules.filters.round_price_down(first.open);
-        runner.open_basket(anchor, Qty::ZERO, Quote::ZERO, first.open_time_ms);
+        runner.open_basket(anchor, Qty::ZERO, Quote::ZERO, first.open_time_ms, None);
         runner
     }
 
-    fn open_basket(&mut self, anchor: Price, carried_qty: Qty, carried_cost: Quote, now_ms: i64) {
+    /// Opens a basket at `anchor`; `trail_root` is its origin (`None`: fresh).
+    fn open_basket(
+        &mut self,
+        anchor: Price,
+        carried_qty: Qty,
+        carried_cost: Quote,
+        now_ms: i64,
+        trail_root: Option<Price>,
+    ) {
         let id = self.next_basket_id;
         self.next_basket_id += 1;
         let basket = Basket {
@@ -168,6 +176,7 @@ impl<'a> Runner<'a> {
             carried_qty,
             carried_cost,
             created_ms: now_ms,
+            trail_root,
         };
         self.outcomes.push((
             BasketOutcome {
@@ -220,7 +229,13 @@ impl<'a> Runner<'a> {
             } else if self.halted {
                 self.halted = false;
                 let dust = self.base;
-                self.open_basket(rules_round(&self.spec.rules, last), dust, last * dust, now);
+                self.open_basket(
+                    rules_round(&self.spec.rules, last),
+                    dust,
+                    last * dust,
+                    now,
+                    None,
+                );
             }
         }
         let outside =
@@ -304,7 +319,13 @@ impl<'a> Runner<'a> {
                 self.end_basket(status, now);
                 let next = cycle::next_basket(&basket, end, rules, last, self.next_basket_id, now);
                 if let Some(next) = next {
-                    self.open_basket(next.anchor, next.carried_qty, next.carried_cost, now);
+                    self.open_basket(
+                        next.anchor,
+                        next.carried_qty,
+                        next.carried_cost,
+                        now,
+                        next.trail_root,
+                    );
                 }
             }
         }

@@ -209,6 +209,12 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             if !prev.basket.config.auto_restart && prev.basket.status != BasketStatus::Reanchored {
                 return Ok(false);
             }
+            if prev.basket.status == BasketStatus::Stopped
+                && !cycle::restarts_after_stop(&prev.basket)
+            {
+                // `trail_down` stopped the grid (or may have): the operator restarts it.
+                return Ok(false);
+            }
         }
         let basket = Basket {
             id: self.next_basket_id(latest.is_some()).await?,
@@ -218,6 +224,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             carried_qty: Qty::ZERO,
             carried_cost: Quote::ZERO,
             created_ms: now,
+            trail_root: None,
         };
         self.open_basket(basket, now).await?;
         Ok(true)

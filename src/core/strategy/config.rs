@@ -122,6 +122,18 @@ pub struct StrategyConfig {
     /// Act on reanchor suggestions.
     #[serde(default = "defaults::yes")]
     pub auto_reanchor: bool,
+    /// Trailing up (`trail.rs`): a reanchor moves the grid so that its first level sits at the
+    /// price, at most this far above the chain's root anchor, percent. `None` (default): off.
+    #[serde(default)]
+    pub trail_up_max_pct: Option<Pct>,
+    /// After a hard stop: `follow` (default) opens the next basket at the price, `stop` ends
+    /// the grid until the operator restarts it.
+    #[serde(default)]
+    pub trail_down: TrailDown,
+    /// With `trail_down = "follow"`: stop instead once the price is this far below the chain's
+    /// root anchor, percent. `None` (default): follow without limit.
+    #[serde(default)]
+    pub trail_down_max_pct: Option<Pct>,
     /// Start a new basket when one closes.
     #[serde(default = "defaults::yes")]
     pub auto_restart: bool,
@@ -209,6 +221,17 @@ pub mod defaults {
     }
 }
 
+/// What the grid does after its hard stop sold everything (the price fell through the bottom).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrailDown {
+    /// End the grid: no successor until the operator starts one.
+    Stop,
+    /// Open the successor at the price (within `trail_down_max_pct` of the root).
+    #[default]
+    Follow,
+}
+
 /// Ready-made configurations for tests.
 #[cfg(test)]
 pub(crate) mod fixtures {
@@ -242,6 +265,9 @@ pub(crate) mod fixtures {
             reanchor_up_pct: Pct::new(dec!(2)),
             reanchor_cooldown_secs: 600,
             auto_reanchor: true,
+            trail_up_max_pct: None,
+            trail_down: TrailDown::Follow,
+            trail_down_max_pct: None,
             auto_restart: true,
             exit_slippage_pct: Pct::new(dec!(3)),
             fee_pct: Pct::new(dec!(0.1)),

@@ -4,4 +4,5 @@ pub mod config;
 pub mod levels;
 pub mod plan;
 pub mod position;
+pub mod trail;
 pub mod validate;

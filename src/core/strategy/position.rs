@@ -186,6 +186,7 @@ mod tests {
             carried_qty: Qty::ZERO,
             carried_cost: Quote::ZERO,
             created_ms: 0,
+            trail_root: None,
         }
     }
 

@@ -21,7 +21,7 @@ pub use grid::MIN_LEVEL_GAP_PCT;
 pub use market::validate_for_market;
 
 use crate::core::money::Pct;
-use crate::core::strategy::config::{ConfigError, Rule, StrategyConfig};
+use crate::core::strategy::config::{ConfigError, Rule, StrategyConfig, TrailDown};
 use grid::{check_extension, check_hard_stop, check_levels, level_count};
 use rust_decimal::Decimal;
 
@@ -38,6 +38,7 @@ pub fn validate(config: &StrategyConfig) -> Result<(), Vec<ConfigError>> {
     check_take_profits(&mut c, config);
     check_trailing(&mut c, config);
     check_misc(&mut c, config);
+    check_trail(&mut c, config);
     c.finish()
 }
 
@@ -245,6 +246,57 @@ fn check_misc(c: &mut Checks, config: &StrategyConfig) {
         c.push("fee_pct", Rule::Below100, format!("fee_pct = {fee}"), None);
     }
 }
+
+/// The trail keys (`core::strategy::trail`): a positive up limit that can act, and a follow
+/// limit that leaves room below the hard stop.
+fn check_trail(c: &mut Checks, config: &StrategyConfig) {
+    if let Some(max_up) = config.trail_up_max_pct {
+        let key = "trail_up_max_pct";
+        if c.positive(key, max_up.get()) && max_up.get() > MAX_TRAIL_UP_PCT {
+            c.push(
+                key,
+                Rule::TooLarge,
+                format!("{key} = {max_up}"),
+                Some(format!("at most {MAX_TRAIL_UP_PCT} %")),
+            );
+        }
+        if !config.auto_reanchor {
+            c.push(
+                key,
+                Rule::TrailUpNeedsAutoReanchor,
+                format!("{key} = {max_up}, auto_reanchor = false"),
+                None,
+            );
+        }
+    }
+    let Some(max_down) = config.trail_down_max_pct else {
+        return;
+    };
+    let key = "trail_down_max_pct";
+    if config.trail_down == TrailDown::Stop {
+        c.push(
+            key,
+            Rule::TrailDownLimitNeedsFollow,
+            format!("{key} = {max_down}, trail_down = \"stop\""),
+            None,
+        );
+        return;
+    }
+    if c.pct_between_0_and_100(key, max_down) && max_down < config.hard_stop_pct {
+        c.push(
+            key,
+            Rule::TrailDownLimitBelowHardStop,
+            format!(
+                "{key} = {max_down}, hard_stop_pct = {}",
+                config.hard_stop_pct
+            ),
+            None,
+        );
+    }
+}
+
+/// The largest `trail_up_max_pct`: a grid may follow a rally up to 100 times its root anchor.
+pub const MAX_TRAIL_UP_PCT: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
 
 #[cfg(test)]
 mod proptests;

@@ -62,6 +62,7 @@ fn basket(id: u32, status: BasketStatus, reason: Option<&str>) -> BasketRecord {
             carried_qty: Qty::ZERO,
             carried_cost: Quote::ZERO,
             created_ms: 1_700_000_000_000 + i64::from(id),
+            trail_root: None,
         },
         symbol: pair().symbol,
         closed_ms: None,

@@ -44,6 +44,12 @@ pub enum Rule {
     TrailClearsFees,
     /// A zero reanchor cooldown with `auto_reanchor` could move the grid on every tick.
     CooldownWithAutoReanchor,
+    /// Trailing up acts through the reanchor: it needs `auto_reanchor`.
+    TrailUpNeedsAutoReanchor,
+    /// A follow limit only means something with `trail_down = "follow"`.
+    TrailDownLimitNeedsFollow,
+    /// A follow limit above the hard stop would stop the grid at its first stop.
+    TrailDownLimitBelowHardStop,
     /// The value is too large to compute with exactly.
     TooLarge,
     /// The exchange has no rules for this symbol.
@@ -104,6 +110,16 @@ impl Rule {
             }
             CooldownWithAutoReanchor => {
                 "must be positive while auto_reanchor is on (the grid could move on every tick)"
+            }
+            TrailUpNeedsAutoReanchor => {
+                "trailing up moves the grid by reanchoring: it needs auto_reanchor = true"
+            }
+            TrailDownLimitNeedsFollow => {
+                "a follow limit needs trail_down = \"follow\" (\"stop\" never follows)"
+            }
+            TrailDownLimitBelowHardStop => {
+                "must be at least hard_stop_pct, else the first hard stop already ends the grid \
+                 (write trail_down = \"stop\" for that)"
             }
             TooLarge => "is too large to compute with",
             UnknownSymbol => "the exchange has no rules for this symbol",

@@ -294,3 +294,31 @@ fn frozen_json_round_trips() {
         assert_eq!(back, cfg);
     }
 }
+
+#[test]
+fn trail_keys_are_read_and_a_bad_trail_down_names_the_key() {
+    let text =
+        format!("{MINIMAL_TOP}trail_up_max_pct = 40.5\ntrail_down = \"stop\"\n{MINIMAL_LEVELS}");
+    let cfg = StrategyConfig::from_toml_str(&text).unwrap();
+    assert_eq!(cfg.trail_up_max_pct, Some(Pct::new(dec!(40.5))));
+    assert_eq!(cfg.trail_down, TrailDown::Stop);
+    assert_eq!(cfg.trail_down_max_pct, None);
+    let text =
+        format!("{MINIMAL_TOP}trail_down = \"follow\"\ntrail_down_max_pct = 30\n{MINIMAL_LEVELS}");
+    let cfg = StrategyConfig::from_toml_str(&text).unwrap();
+    assert_eq!(cfg.trail_down, TrailDown::Follow);
+    assert_eq!(cfg.trail_down_max_pct, Some(Pct::new(dec!(30))));
+    let (path, message, line) = toml_error(&format!(
+        "{MINIMAL_TOP}trail_down = \"sideways\"\n{MINIMAL_LEVELS}"
+    ));
+    assert_eq!(path, "trail_down");
+    assert!(
+        message.contains("sideways") && message.contains("follow"),
+        "{message}"
+    );
+    assert_eq!(line, Some(3));
+}
+
+const MINIMAL_TOP: &str = "symbol = \"SOLUSDC\"\nquote_budget = 1000\n";
+const MINIMAL_LEVELS: &str =
+    "[levels]\ncount = 5\nfirst_step_pct = 1\nstep_scale = 1.5\nvolume_scale = 1.3\n";

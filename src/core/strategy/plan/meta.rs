@@ -5,10 +5,12 @@ use super::band::Band;
 use super::Market;
 use crate::core::basket::Basket;
 use crate::core::filters::{FilterViolation, SymbolFilters};
-use crate::core::money::{Amount, Price, Qty, Quote};
+use crate::core::money::{Amount, Pct, Price, Qty, Quote};
 use crate::core::order::Slot;
 use crate::core::strategy::config::StrategyConfig;
+use crate::core::strategy::levels::drops_and_weights;
 use crate::core::strategy::position::Position;
+use crate::core::strategy::trail::{self, trail_up, TrailUp};
 use crate::core::symbol::Asset;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -92,8 +94,9 @@ pub struct PlanMeta {
     pub realised_pnl: Quote,
     /// Commissions paid in other assets (BNB), per asset.
     pub other_fees: BTreeMap<Asset, Amount>,
-    /// Suggested new anchor (last rounded down to the tick) when no fill happened yet, price
-    /// is `reanchor_up_pct` above P0 and the cooldown has passed.
+    /// Suggested new anchor when no fill happened yet, price is `reanchor_up_pct` above P0
+    /// and the cooldown has passed: last rounded down to the tick, or with trailing up where
+    /// `trail::trail_up` puts it (`None` once the trail limit is reached).
     pub reanchor: Option<Price>,
     /// When the reanchor cooldown ends (`None` once the basket has fills).
     pub reanchor_eligible_at_ms: Option<i64>,
@@ -181,7 +184,28 @@ fn reanchor(
     let eligible_at = basket.created_ms.saturating_add(cooldown_ms);
     let threshold = basket.anchor.scale(config.reanchor_up_pct.up_factor());
     band.split_lt(threshold);
+    let anchor = match config.trail_up_max_pct {
+        None => Some(filters.round_price_down(market.last)),
+        Some(max_up) => trail_up_anchor(config, basket, max_up, market.last, filters),
+    };
     let suggest = market.last >= threshold && market.now_ms >= eligible_at;
-    let anchor = filters.round_price_down(market.last);
-    (suggest.then_some(anchor), Some(eligible_at))
+    (anchor.filter(|_| suggest), Some(eligible_at))
+}
+
+/// With trailing up on, the reanchor goes where `trail::trail_up` says (the first level at the
+/// price, the anchor within its limit), or nowhere at the limit.
+fn trail_up_anchor(
+    config: &StrategyConfig,
+    basket: &Basket,
+    max_up: Pct,
+    last: Price,
+    filters: &SymbolFilters,
+) -> Option<Price> {
+    let first_drop = drops_and_weights(&config.levels).first()?.0;
+    let up = TrailUp {
+        max_up,
+        trigger: config.reanchor_up_pct,
+        first_drop,
+    };
+    trail_up(basket.anchor, trail::root(basket), last, up, filters)
 }

@@ -65,7 +65,8 @@ prop_compose! {
         breakeven in any::<bool>(),
         stop_extra in 1i64..10,
         ext in prop::option::of((1i64..50, 1u16..4, 1i64..5)),
-        reanchor_up in 5i64..50, cooldown in 0u64..1200,
+        (reanchor_up, trail_up) in (5i64..50, prop::option::of(1i64..500)),
+        cooldown in 0u64..1200,
         slip in 5i64..50,
     ) -> StrategyConfig {
         let mut c = fixtures::worked_example();
@@ -91,6 +92,7 @@ prop_compose! {
         });
         c.reanchor_up_pct = pct(reanchor_up, 1);
         c.reanchor_cooldown_secs = cooldown;
+        c.trail_up_max_pct = trail_up.map(|m| pct(m, 1));
         c.exit_slippage_pct = pct(slip, 1);
         c
     }

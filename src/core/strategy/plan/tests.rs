@@ -43,6 +43,7 @@ pub(super) fn basket(config: &StrategyConfig, anchor: Decimal) -> Basket {
         carried_qty: Qty::ZERO,
         carried_cost: Quote::ZERO,
         created_ms: 1_000_000,
+        trail_root: None,
     }
 }
 

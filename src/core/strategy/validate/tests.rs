@@ -1,7 +1,9 @@
 use super::*;
 use crate::core::money::Quote;
 use crate::core::strategy::config::fixtures::worked_example;
-use crate::core::strategy::config::{ExtensionConfig, LevelDef, LevelsConfig, StrategyConfig};
+use crate::core::strategy::config::{
+    ExtensionConfig, LevelDef, LevelsConfig, StrategyConfig, TrailDown,
+};
 use rust_decimal_macros::dec;
 
 pub(super) mod market;
@@ -274,6 +276,42 @@ fn bad_configs_name_their_key_and_rule() {
             expected: &[("reanchor_cooldown_secs", CooldownWithAutoReanchor)],
         },
         BadCase {
+            label: "zero trail-up limit",
+            mutate: |c| c.trail_up_max_pct = Some(pct(dec!(0))),
+            expected: &[("trail_up_max_pct", Positive)],
+        },
+        BadCase {
+            label: "absurd trail-up limit",
+            mutate: |c| c.trail_up_max_pct = Some(pct(dec!(10000.01))),
+            expected: &[("trail_up_max_pct", TooLarge)],
+        },
+        BadCase {
+            label: "trailing up without auto reanchor",
+            mutate: |c| {
+                c.trail_up_max_pct = Some(pct(dec!(50)));
+                c.auto_reanchor = false;
+            },
+            expected: &[("trail_up_max_pct", TrailUpNeedsAutoReanchor)],
+        },
+        BadCase {
+            label: "a follow limit with trail_down = stop",
+            mutate: |c| {
+                c.trail_down = TrailDown::Stop;
+                c.trail_down_max_pct = Some(pct(dec!(30)));
+            },
+            expected: &[("trail_down_max_pct", TrailDownLimitNeedsFollow)],
+        },
+        BadCase {
+            label: "a follow limit of 100 %",
+            mutate: |c| c.trail_down_max_pct = Some(pct(dec!(100))),
+            expected: &[("trail_down_max_pct", Below100)],
+        },
+        BadCase {
+            label: "a follow limit inside the hard stop",
+            mutate: |c| c.trail_down_max_pct = Some(pct(dec!(14.99))),
+            expected: &[("trail_down_max_pct", TrailDownLimitBelowHardStop)],
+        },
+        BadCase {
             label: "negative fee",
             mutate: |c| c.fee_pct = pct(dec!(-0.1)),
             expected: &[("fee_pct", NotNegative)],
@@ -359,6 +397,17 @@ fn good_configs_pass() {
             },
         },
         GoodCase {
+            label: "trailing up and a follow limit at the hard stop",
+            mutate: |c| {
+                c.trail_up_max_pct = Some(pct(dec!(10000)));
+                c.trail_down_max_pct = Some(c.hard_stop_pct);
+            },
+        },
+        GoodCase {
+            label: "trail down stops",
+            mutate: |c| c.trail_down = TrailDown::Stop,
+        },
+        GoodCase {
             label: "max_open_buys above the level count",
             mutate: |c| c.max_open_buys = Some(50),
         },
@@ -398,6 +447,14 @@ fn messages_name_key_value_and_rule() {
         message(|c| c.trail_delta_pct = pct(dec!(0.005))),
         "trail_delta_pct = 0.005: must be a whole number of BIPS (a multiple of 0.01 %) \
          (0.5 BIPS)"
+    );
+    assert_eq!(
+        message(|c| {
+            c.trail_down = TrailDown::Stop;
+            c.trail_down_max_pct = Some(pct(dec!(30)));
+        }),
+        "trail_down_max_pct = 30, trail_down = \"stop\": a follow limit needs \
+         trail_down = \"follow\" (\"stop\" never follows)"
     );
 }
 
