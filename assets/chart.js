@@ -35,6 +35,12 @@
     wickUpColor: "#10b981", wickDownColor: "#ef4444"
   });
   var markers = LC.createSeriesMarkers(series, []);
+  // The page's words for the lines and the tooltip (English when the page gives none).
+  var words = {
+    Anchor: el.getAttribute("data-label-anchor") || "Anchor",
+    "Hard stop": el.getAttribute("data-label-stop") || "Hard stop",
+    fee: el.getAttribute("data-label-fee") || "fee"
+  };
   var state = { chart: chart, series: series, markers: markers, lines: [], data: null, range: null };
   window.btChart = state;
 
@@ -45,7 +51,7 @@
     var here = (state.data && param.time !== undefined) ? state.data.markers.filter(function (m) { return m.time === param.time; }) : [];
     if (!here.length) { tip.hidden = true; tip.textContent = ""; return; }
     tip.textContent = here.map(function (m) {
-      return m.side + " " + m.slot + ": " + m.qty + " @ " + m.price + ", fee " + m.fee + " (" + fmtTime(m.time_ms) + ")";
+      return m.side + " " + m.slot + ": " + m.qty + " @ " + m.price + ", " + words.fee + " " + m.fee + " (" + fmtTime(m.time_ms) + ")";
     }).join("\n");
     tip.hidden = false;
   });
@@ -66,7 +72,7 @@
       return series.createPriceLine({
         price: Number(l.price), color: COLORS[l.kind] || "#64748b", lineWidth: l.kind === "anchor" ? 2 : 1,
         lineStyle: l.state === "planned" ? LC.LineStyle.Dashed : (l.state === "filled" ? LC.LineStyle.Solid : LC.LineStyle.Dotted),
-        axisLabelVisible: true, title: l.label + (l.state === "filled" ? " ✓" : "")
+        axisLabelVisible: true, title: (words[l.label] || l.label) + (l.state === "filled" ? " ✓" : "")
       });
     });
     var times = {};

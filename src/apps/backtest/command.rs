@@ -90,7 +90,7 @@ pub fn execute(args: &BacktestArgs) -> anyhow::Result<()> {
     let bar = progress_bar(args.quiet, candles.len() as u64);
     let record = run(&spec, &candles, &|done| bar.set_position(done))?;
     bar.finish_and_clear();
-    let report = Report::new(&record)?;
+    let report = Report::new(&record)?.with_rules(&spec.rules);
     print!("{}", report.terminal());
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;

@@ -3,13 +3,13 @@
 //! with a redirect (post/redirect/get) and leaves its result as a one-time flash message.
 
 use super::auth::Login;
-use super::error::PageError;
+use super::error::{ErrorText, PageError};
 use super::flash::Flash;
-use super::i18n::{Lang, LANG_COOKIE};
+use super::i18n::{localize_number, Lang, LANG_COOKIE};
 use super::journal::clean_note;
 use super::pages::login_page;
 use super::state::DashboardState;
-use crate::apps::bot::emergency::CloseReceipt;
+use crate::apps::bot::emergency::{CloseReceipt, CloseReport};
 use crate::apps::bot::runner::BotCommand;
 use crate::ports::store::Store;
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -59,11 +59,10 @@ fn redirect_with_flash<S>(state: &DashboardState<S>, to: &str, flash: Flash) -> 
 }
 
 fn csrf_refused() -> Response {
-    (
+    ErrorText::new("error-csrf", &[]).respond(
         StatusCode::FORBIDDEN,
         "CSRF token missing or wrong; reload the page",
     )
-        .into_response()
 }
 
 /// Lets a request through when no password is set or it has a session; otherwise pages
@@ -89,7 +88,7 @@ pub(super) async fn require_login<S: Store + 'static>(
     if page {
         Redirect::to("/login").into_response()
     } else {
-        (StatusCode::UNAUTHORIZED, "log in first").into_response()
+        ErrorText::new("error-login-first", &[]).respond(StatusCode::UNAUTHORIZED, "log in first")
     }
 }
 
@@ -122,9 +121,7 @@ pub(super) async fn login<S: Store + 'static>(
                 &state,
                 &headers,
                 StatusCode::UNAUTHORIZED,
-                Some(format!(
-                    "Wrong password. The next attempt is checked after {wait} s."
-                )),
+                Some(Lang::of_request(&headers).t1("login-wrong", "wait", wait)),
             )
         }
         Login::Limited(secs) => {
@@ -133,9 +130,7 @@ pub(super) async fn login<S: Store + 'static>(
                 &state,
                 &headers,
                 StatusCode::TOO_MANY_REQUESTS,
-                Some(format!(
-                    "Too many attempts waiting from your address; try again in {secs} s."
-                )),
+                Some(Lang::of_request(&headers).t1("login-limited", "secs", secs)),
             )?;
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 r.headers_mut().insert(header::RETRY_AFTER, v);
@@ -162,9 +157,11 @@ pub(super) async fn logout<S: Store + 'static>(
         .into_response()
 }
 
-/// Sends a command to the bot and waits for its answer.
+/// Sends a command to the bot and waits for its answer (a refusal in the bot's words, or
+/// why there is no answer in `lang`).
 async fn ask<S, T>(
     state: &DashboardState<S>,
+    lang: Lang,
     make: impl FnOnce(oneshot::Sender<Result<T, String>>) -> BotCommand,
 ) -> Result<T, String> {
     let (tx, rx) = oneshot::channel();
@@ -172,17 +169,14 @@ async fn ask<S, T>(
         .commands
         .send(make(tx))
         .await
-        .map_err(|_| "the bot is not running".to_string())?;
+        .map_err(|_| lang.t("bot-not-running"))?;
     let answer = tokio::time::timeout(COMMAND_TIMEOUT, rx).await;
     // Whatever the bot did, the next page must show it, not a cached view.
     state.read.invalidate_live().await;
     match answer {
         Ok(Ok(answer)) => answer,
-        Ok(Err(_)) => Err("the bot stopped before answering".into()),
-        Err(_) => Err(format!(
-            "no answer from the bot in {} s; see the events",
-            COMMAND_TIMEOUT.as_secs()
-        )),
+        Ok(Err(_)) => Err(lang.t("bot-stopped")),
+        Err(_) => Err(lang.t1("bot-no-answer", "secs", COMMAND_TIMEOUT.as_secs())),
     }
 }
 
@@ -196,12 +190,58 @@ pub(super) async fn close_all<S: Store + 'static>(
         return csrf_refused();
     }
     tracing::warn!("dashboard: emergency close requested");
-    let receipt = CloseReceipt::of(&ask(&state, BotCommand::CloseAll).await);
+    let lang = Lang::of_request(&headers);
+    let result = ask(&state, lang, BotCommand::CloseAll).await;
+    let receipt = CloseReceipt::of(&result);
     let flash = Flash {
         error: !receipt.ok,
-        text: receipt.text,
+        text: match lang {
+            Lang::En => receipt.text,
+            _ => close_text(&result, lang),
+        },
     };
     redirect_with_flash(&state, "/", flash)
+}
+
+/// The emergency close's receipt in `lang` (English is [`CloseReceipt`]'s own text, the
+/// same as `close-all` prints): what was closed, cancelled and placed, or why it failed.
+fn close_text(result: &Result<CloseReport, String>, lang: Lang) -> String {
+    let num = |v: &dyn std::fmt::Display| localize_number(&v.to_string(), lang);
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => return lang.t1("close-failed", "error", e),
+    };
+    if report.baskets.is_empty() && report.errors.is_empty() {
+        return lang.t("close-nothing");
+    }
+    let mut parts = vec![lang.tr(
+        "close-summary",
+        &[
+            ("baskets", &report.baskets.len().to_string()),
+            ("cancelled", &report.cancelled.len().to_string()),
+            ("placed", &report.placed.len().to_string()),
+        ],
+    )];
+    for (id, price, qty) in &report.placed {
+        parts.push(lang.tr(
+            "close-placed",
+            &[
+                ("id", &id.to_string()),
+                ("qty", &num(qty)),
+                ("price", &num(price)),
+            ],
+        ));
+    }
+    if report.dust.is_positive() {
+        parts.push(lang.t1("close-dust", "qty", num(&report.dust)));
+    }
+    for id in &report.closing {
+        parts.push(lang.t1("close-closing", "id", id));
+    }
+    for e in &report.errors {
+        parts.push(lang.t1("close-error", "error", e));
+    }
+    parts.join("; ")
 }
 
 /// `POST /baskets/{id}/pause`.
@@ -234,22 +274,23 @@ async fn basket_command<S: Store + 'static>(
     if !state.auth.csrf_ok(&headers, &form.csrf) {
         return csrf_refused();
     }
-    let (verb, result) = if pause {
-        ("paused", ask(&state, |tx| BotCommand::Pause(id, tx)).await)
+    let lang = Lang::of_request(&headers);
+    let (done, refused, result) = if pause {
+        let result = ask(&state, lang, |tx| BotCommand::Pause(id, tx)).await;
+        ("flash-paused", "flash-not-paused", result)
     } else {
-        (
-            "resumed",
-            ask(&state, |tx| BotCommand::Resume(id, tx)).await,
-        )
+        let result = ask(&state, lang, |tx| BotCommand::Resume(id, tx)).await;
+        ("flash-resumed", "flash-not-resumed", result)
     };
+    let id_text = id.to_string();
     let flash = match result {
         Ok(()) => Flash {
             error: false,
-            text: format!("basket {id} {verb}"),
+            text: lang.t1(done, "id", id),
         },
         Err(e) => Flash {
             error: true,
-            text: format!("basket {id} not {verb}: {e}"),
+            text: lang.tr(refused, &[("id", &id_text), ("error", &e)]),
         },
     };
     redirect_with_flash(&state, "/", flash)
@@ -270,15 +311,19 @@ pub(super) async fn note<S: Store + 'static>(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     if !state.read.set_note(id, &text, now_ms).await? {
-        return Err(PageError(StatusCode::NOT_FOUND, format!("no basket {id}")));
+        return Err(PageError::no_basket(id));
     }
     let flash = Flash {
         error: false,
-        text: if text.is_empty() {
-            format!("note of basket {id} removed")
-        } else {
-            format!("note of basket {id} saved")
-        },
+        text: Lang::of_request(&headers).t1(
+            if text.is_empty() {
+                "flash-note-removed"
+            } else {
+                "flash-note-saved"
+            },
+            "id",
+            id,
+        ),
     };
     Ok(redirect_with_flash(
         &state,

@@ -9,7 +9,7 @@ use super::stats::StatsView;
 use super::view::LiveView;
 use crate::ports::store::Store;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 
@@ -51,7 +51,7 @@ pub(super) async fn basket<S: Store + 'static>(
 ) -> Result<Json<BasketDetail>, PageError> {
     match state.read.basket_detail(id).await? {
         Some(d) => Ok(Json(d)),
-        None => Err(PageError(StatusCode::NOT_FOUND, format!("no basket {id}"))),
+        None => Err(PageError::no_basket(id)),
     }
 }
 

@@ -8,7 +8,7 @@
 //! template has to pass it down to every number.
 
 use fluent_bundle::concurrent::FluentBundle;
-use fluent_bundle::FluentResource;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::cell::Cell;
 use std::sync::OnceLock;
 use unic_langid::LanguageIdentifier;
@@ -79,13 +79,43 @@ impl Lang {
 
     /// The text of `key` (the key itself when a translation is missing, so a gap shows).
     pub fn t(self, key: &str) -> String {
+        self.tr(key, &[])
+    }
+
+    /// The text of `key` with one placeholder `name` set to `value`.
+    pub fn t1(self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.tr(key, &[(name, &value.to_string())])
+    }
+
+    /// The word for a state or kind (`status-closed`, `delivery-sent`): the text of
+    /// `{prefix}-{value}`, else `value` as it is (a state this file does not know yet).
+    pub fn named(self, prefix: &str, value: &str) -> String {
+        let key = format!("{prefix}-{value}");
+        match self.has(&key) {
+            true => self.t(&key),
+            false => value.to_string(),
+        }
+    }
+
+    /// Whether `key` has a text.
+    pub fn has(self, key: &str) -> bool {
+        bundles()[self as usize].has_message(key)
+    }
+
+    /// The text of `key` with its `{ $name }` placeholders filled from `args` (as given: a
+    /// number is formatted before it gets here, by the filters or [`localize_number`]).
+    pub fn tr(self, key: &str, args: &[(&str, &str)]) -> String {
         let bundle = &bundles()[self as usize];
         let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
             return key.to_string();
         };
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            fluent_args.set(*name, FluentValue::from(*value));
+        }
         let mut errors = Vec::new();
         bundle
-            .format_pattern(pattern, None, &mut errors)
+            .format_pattern(pattern, Some(&fluent_args), &mut errors)
             .into_owned()
     }
 }
@@ -155,6 +185,25 @@ pub fn localize_number(text: &str, lang: Lang) -> String {
     }
 }
 
+/// A chart's date label written for `lang`: German turns `2026-01-31` into `31.01.2026` and
+/// `01-31 23:59` into `31.01. 23:59`; anything else stays as it is.
+pub fn localize_date(label: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return label.to_string();
+    }
+    let (date, time) = label.split_once(' ').unwrap_or((label, ""));
+    let parts: Vec<&str> = date.split('-').collect();
+    let date = match parts.as_slice() {
+        [y, m, d] => format!("{d}.{m}.{y}"),
+        [m, d] => format!("{d}.{m}."),
+        _ => return label.to_string(),
+    };
+    match time {
+        "" => date,
+        time => format!("{date} {time}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +248,8 @@ mod tests {
         assert_eq!(localize_number("87.5%", Lang::De), "87,5%");
         assert_eq!(localize_number("1000", Lang::De), "1.000");
         assert_eq!(localize_number("1234.5", Lang::En), "1234.5");
+        assert_eq!(localize_date("2026-01-31", Lang::De), "31.01.2026");
+        assert_eq!(localize_date("01-31 23:59", Lang::De), "31.01. 23:59");
+        assert_eq!(localize_date("01-31 23:59", Lang::En), "01-31 23:59");
     }
 }

@@ -50,8 +50,19 @@ pub struct TimelineEntry {
     pub time_ms: i64,
     /// `opened`, `buy`, `tp`, `sell`, `closed`.
     pub kind: &'static str,
-    /// What happened.
+    /// What happened, in English (the API's text).
     pub text: String,
+    /// The same as a text of `locales/*.ftl` (`timeline-opened`, `timeline-bought`,
+    /// `timeline-sold`, or the closing status as `status-…`) …
+    #[serde(skip)]
+    pub key: String,
+    /// … with its arguments, numbers as plain decimals (the page writes them for its
+    /// language) …
+    #[serde(skip)]
+    pub args: Vec<(&'static str, String)>,
+    /// … and why it closed, in the words of whoever closed it.
+    #[serde(skip)]
+    pub reason: Option<String>,
 }
 
 /// A fill's fee in the quote asset: the quote-asset amount, a base-asset fee at the fill's
@@ -104,6 +115,9 @@ pub fn timeline(record: &BasketRecord, fills: &[Fill], p: Precision) -> Vec<Time
         time_ms: record.basket.created_ms,
         kind: "opened",
         text: format!("opened, anchor {}", p.price(record.basket.anchor)),
+        key: "timeline-opened".into(),
+        args: vec![("anchor", p.price(record.basket.anchor).to_string())],
+        reason: None,
     }];
     let mut sorted: Vec<&Fill> = fills.iter().collect();
     sorted.sort_by_key(|f| (f.time_ms, f.trade_id));
@@ -122,6 +136,20 @@ pub fn timeline(record: &BasketRecord, fills: &[Fill], p: Precision) -> Vec<Time
             time_ms: f.time_ms,
             kind,
             text: format!("{} {verb} {} @ {}", f.slot, p.qty(f.qty), p.price(f.price)),
+            key: format!(
+                "timeline-{}",
+                if f.side == Side::Buy {
+                    "bought"
+                } else {
+                    "sold"
+                }
+            ),
+            args: vec![
+                ("slot", f.slot.to_string()),
+                ("qty", p.qty(f.qty).to_string()),
+                ("price", p.price(f.price).to_string()),
+            ],
+            reason: None,
         });
     }
     if let Some(closed) = record.closed_ms {
@@ -137,6 +165,9 @@ pub fn timeline(record: &BasketRecord, fills: &[Fill], p: Precision) -> Vec<Time
                     .map(|r| format!(": {r}"))
                     .unwrap_or_default()
             ),
+            key: format!("status-{}", record.basket.status.as_str()),
+            args: Vec::new(),
+            reason: record.reason.clone(),
         });
     }
     out

@@ -98,6 +98,7 @@ pub fn router<S: Store + 'static>(state: DashboardState<S>) -> Router {
             state.clone(),
             loopback_host_only::<S>,
         ))
+        .layer(axum::middleware::from_fn(localize_errors))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
 }
@@ -114,10 +115,33 @@ async fn loopback_host_only<S: Store + 'static>(
     if state.auth.required() || is_loopback_host(request.headers()) {
         return next.run(request).await;
     }
-    axum::response::IntoResponse::into_response((
+    error::ErrorText::new("error-host", &[]).respond(
         axum::http::StatusCode::MISDIRECTED_REQUEST,
         "this dashboard answers only to localhost or a loopback address",
-    ))
+    )
+}
+
+/// Writes an error response that carries an [`error::ErrorText`] in the visitor's language
+/// (its body is English as it comes).
+async fn localize_errors(request: Request, next: Next) -> Response {
+    let lang = i18n::Lang::of_request(request.headers());
+    let mut response = next.run(request).await;
+    if lang == i18n::Lang::En {
+        return response;
+    }
+    let Some(text) = response.extensions_mut().remove::<error::ErrorText>() else {
+        return response;
+    };
+    let args: Vec<(&str, &str)> = text.args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let body = lang.tr(text.key, &args);
+    let status = response.status();
+    let mut localized = axum::response::IntoResponse::into_response((status, body));
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
+            localized.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    localized
 }
 
 /// Whether the `Host` header names `localhost` or a loopback IP (any port).

@@ -6,10 +6,11 @@ use super::error::PageError;
 use super::filters;
 use super::flash::Flash;
 use super::i18n::{self, Lang};
-use super::journal::BasketRow;
-use super::state::DashboardState;
+use super::journal::{BasketRow, TimelineEntry};
+use super::read::Live;
+use super::state::{DashboardState, LiveParts};
 use super::stats::StatsView;
-use super::view::LiveView;
+use super::view::{DeliveryRow, LiveView};
 use crate::apps::backtest::report::chart::{self, Chart, Scale};
 use crate::apps::mode::Mode;
 use crate::ports::store::Store;
@@ -37,12 +38,17 @@ impl Chrome {
     pub fn t(&self, key: &str) -> String {
         self.lang.t(key)
     }
+    /// The text of `key` with one placeholder filled.
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.lang.t1(key, name, value)
+    }
     /// The languages of the switch.
     pub fn langs(&self) -> [Lang; 2] {
         Lang::ALL
     }
-    pub fn banner(&self) -> &'static str {
-        self.mode.banner()
+    /// The mode banner in the page's language (English: the mode's own words).
+    pub fn banner(&self) -> String {
+        self.lang.named("banner", self.mode_key())
     }
     pub fn mode_key(&self) -> &'static str {
         match self.mode {
@@ -54,21 +60,32 @@ impl Chrome {
 }
 
 /// The live part with its chart.
-pub(super) struct LiveHtml {
+pub(super) struct LiveHtml<'a> {
     pub lang: Lang,
-    pub view: LiveView,
+    pub view: &'a LiveView,
     pub chart: Option<Chart>,
     pub width: i64,
     pub height: i64,
 }
 
-impl LiveHtml {
+impl<'a> LiveHtml<'a> {
     /// The text of `key` in the page's language.
     pub fn t(&self, key: &str) -> String {
         self.lang.t(key)
     }
 
-    fn new(view: LiveView, lang: Lang) -> Self {
+    /// The text of `key` with one placeholder filled.
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.lang.t1(key, name, value)
+    }
+
+    /// `2.00 filled` of a partly executed order, in the page's language.
+    pub fn filled(&self, qty: &crate::core::money::Qty) -> String {
+        let qty = i18n::localize_number(&qty.to_string(), self.lang);
+        self.lang.t1("qty-filled", "qty", qty)
+    }
+
+    fn new(view: &'a LiveView, lang: Lang) -> Self {
         let points: Vec<_> = view
             .equity
             .iter()
@@ -76,10 +93,17 @@ impl LiveHtml {
             .collect();
         let chart = (points.len() >= 2).then(|| {
             let (t0, t1) = (points[0].0, points[points.len() - 1].0);
-            chart::line_chart(
+            let mut chart = chart::line_chart(
                 &Scale::new(t0, t1.max(t0 + 1), points.iter().map(|p| p.1)),
                 &points,
-            )
+            );
+            for tick in &mut chart.x_ticks {
+                tick.label = i18n::localize_date(&tick.label, lang);
+            }
+            for tick in &mut chart.y_ticks {
+                tick.label = i18n::localize_number(&tick.label, lang);
+            }
+            chart
         });
         Self {
             lang,
@@ -91,33 +115,26 @@ impl LiveHtml {
     }
 }
 
+/// `/`: the page around the live parts, which come rendered ([`LiveParts`]).
 #[derive(Template)]
 #[template(path = "dashboard/index.html")]
-struct IndexPage {
+struct IndexPage<'a> {
     chrome: Chrome,
-    live: LiveHtml,
+    parts: &'a LiveParts,
     refresh_ms: u64,
-    /// The last notification deliveries, newest first (`_deliveries.html`).
-    deliveries: Vec<Delivery>,
 }
-
-/// One notification as the dashboard lists it.
-pub(super) struct Delivery {
-    pub channel: &'static str,
-    pub title: String,
-    pub state: &'static str,
-    pub attempts: u32,
-    pub when_ms: i64,
-    pub error: String,
-}
-
-/// Rows of the deliveries list.
-const DELIVERIES_SHOWN: u64 = 10;
 
 #[derive(Template)]
 #[template(path = "dashboard/live.html")]
-struct LiveFragment {
-    live: LiveHtml,
+struct LiveFragment<'a> {
+    live: LiveHtml<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/_deliveries.html")]
+struct DeliveriesPart<'a> {
+    lang: Lang,
+    deliveries: &'a [DeliveryRow],
 }
 
 #[derive(Template)]
@@ -154,6 +171,19 @@ impl HistoryPage {
         serde_urlencoded::to_string(pairs)
             .map(|q| format!("/orders/history?{q}"))
             .unwrap_or_else(|_| "/orders/history".into())
+    }
+
+    /// `12 fill(s), page 1 of 3`.
+    fn count_text(&self) -> String {
+        let h = &self.history;
+        self.chrome.lang.tr(
+            "history-count",
+            &[
+                ("total", &h.total.to_string()),
+                ("page", &h.filter.page.to_string()),
+                ("pages", &h.pages.to_string()),
+            ],
+        )
     }
 
     /// The CSV export of every fill of this filter.
@@ -201,6 +231,30 @@ struct BasketPage {
     detail: BasketDetail,
 }
 
+impl BasketPage {
+    /// A timeline entry in the page's language, its numbers written for it.
+    fn timeline_text(&self, e: &TimelineEntry) -> String {
+        let lang = self.chrome.lang;
+        let args: Vec<(&str, String)> = e
+            .args
+            .iter()
+            .map(|(name, value)| match *name {
+                "slot" => (*name, value.clone()),
+                _ => (*name, i18n::localize_number(value, lang)),
+            })
+            .collect();
+        let args: Vec<(&str, &str)> = args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let text = match e.key.strip_prefix("status-") {
+            Some(status) => lang.named("status", status),
+            None => lang.tr(&e.key, &args),
+        };
+        match &e.reason {
+            Some(reason) => format!("{text}: {reason}"),
+            None => text,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "dashboard/login.html")]
 struct LoginPage {
@@ -209,15 +263,23 @@ struct LoginPage {
 }
 
 impl<S: Store + 'static> DashboardState<S> {
-    pub(super) fn chrome(&self, headers: &HeaderMap, flash: Option<Flash>, title: &str) -> Chrome {
+    /// The page around the content; `title` gives the page's title in the request's
+    /// language.
+    pub(super) fn chrome(
+        &self,
+        headers: &HeaderMap,
+        flash: Option<Flash>,
+        title: impl FnOnce(Lang) -> String,
+    ) -> Chrome {
+        let lang = Lang::of_request(headers);
         Chrome {
             mode: self.read.mode,
             symbol: self.read.pair.symbol.to_string(),
             csrf: self.auth.csrf_token(headers),
             logged_in: self.auth.required() && self.auth.allowed(headers, false),
             flash,
-            title: title.to_string(),
-            lang: Lang::of_request(headers),
+            title: title(lang),
+            lang,
         }
     }
 }
@@ -228,28 +290,13 @@ pub(super) async fn index<S: Store + 'static>(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let (flash, clear) = state.flashes.take(&headers);
-    let chrome = state.chrome(&headers, flash, "Dashboard");
-    let live = LiveHtml::new(state.read.live_view().await?, chrome.lang);
-    let deliveries = state
-        .read
-        .store
-        .notification_deliveries(DELIVERIES_SHOWN)
-        .await?
-        .into_iter()
-        .map(|n| Delivery {
-            channel: n.item.channel.as_str(),
-            title: n.item.title,
-            state: n.state.as_str(),
-            attempts: n.attempts,
-            when_ms: n.sent_ms.unwrap_or(n.created_ms),
-            error: n.last_error.unwrap_or_default(),
-        })
-        .collect();
+    let chrome = state.chrome(&headers, flash, |l| l.t("nav-dashboard"));
+    let live = state.read.live().await?;
+    let parts = live_parts(&state, &live, chrome.lang)?;
     let page = IndexPage {
         chrome,
-        live,
+        parts: &parts,
         refresh_ms: REFRESH_MS,
-        deliveries,
     };
     Ok((clear, Html(render(&page, page.chrome.lang)?)).into_response())
 }
@@ -260,15 +307,34 @@ pub(super) async fn live_fragment<S: Store + 'static>(
     headers: HeaderMap,
 ) -> Result<Html<String>, PageError> {
     let lang = Lang::of_request(&headers);
-    Ok(Html(render_live(state.read.live_view().await?, lang)?))
+    let live = state.read.live().await?;
+    Ok(Html(live_parts(&state, &live, lang)?.live.clone()))
 }
 
-/// The live part of `/` as HTML (the push stream renders it once per change).
-pub(super) fn render_live(view: LiveView, lang: Lang) -> Result<String, askama::Error> {
+/// The parts of `/` shared by every visitor of `lang` (the push stream sends `live`):
+/// rendered once per generation of the live state and language, then served from
+/// [`super::state::Rendered`].
+pub(super) fn live_parts<S: Store + 'static>(
+    state: &DashboardState<S>,
+    live: &Live,
+    lang: Lang,
+) -> Result<std::sync::Arc<LiveParts>, askama::Error> {
+    if let Some(parts) = state.rendered.get(live.generation, lang) {
+        return Ok(parts);
+    }
     let fragment = LiveFragment {
-        live: LiveHtml::new(view, lang),
+        live: LiveHtml::new(&live.view, lang),
     };
-    render(&fragment, lang)
+    let deliveries = DeliveriesPart {
+        lang,
+        deliveries: &live.deliveries,
+    };
+    let parts = std::sync::Arc::new(LiveParts {
+        live: render(&fragment, lang)?,
+        deliveries: render(&deliveries, lang)?,
+    });
+    state.rendered.put(live.generation, lang, parts.clone());
+    Ok(parts)
 }
 
 /// Renders `page` with its numbers and dates written for `lang`.
@@ -285,7 +351,7 @@ pub(super) async fn history<S: Store + 'static>(
     let filter = params.filter().map_err(PageError::bad_request)?;
     let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
     let page = HistoryPage {
-        chrome: state.chrome(&headers, None, "Order history"),
+        chrome: state.chrome(&headers, None, |l| l.t("history-title")),
         basket_value: filter.basket.map(|b| b.to_string()).unwrap_or_default(),
         side_value: filter
             .side
@@ -312,7 +378,7 @@ pub(super) async fn journal<S: Store + 'static>(
     let filter = params.filter().map_err(PageError::bad_request)?;
     let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
     let page = JournalPage {
-        chrome: state.chrome(&headers, None, "Trade journal"),
+        chrome: state.chrome(&headers, None, |l| l.t("journal-title")),
         rows: state.read.journal_baskets(&filter).await?,
         symbol_value: filter
             .symbol
@@ -331,7 +397,7 @@ pub(super) async fn stats<S: Store + 'static>(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let page = StatsPage {
-        chrome: state.chrome(&headers, None, "Statistics"),
+        chrome: state.chrome(&headers, None, |l| l.t("stats-title")),
         stats: state.read.stats_view().await?,
     };
     Ok(Html(render(&page, page.chrome.lang)?).into_response())
@@ -345,10 +411,10 @@ pub(super) async fn basket<S: Store + 'static>(
 ) -> Result<Response, PageError> {
     let (flash, clear) = state.flashes.take(&headers);
     let Some(detail) = state.read.basket_detail(id).await? else {
-        return Err(PageError(StatusCode::NOT_FOUND, format!("no basket {id}")));
+        return Err(PageError::no_basket(id));
     };
     let page = BasketPage {
-        chrome: state.chrome(&headers, flash, &format!("Basket {id}")),
+        chrome: state.chrome(&headers, flash, |l| l.t1("basket-title", "id", id)),
         detail,
     };
     Ok((clear, Html(render(&page, page.chrome.lang)?)).into_response())
@@ -371,7 +437,7 @@ pub(super) fn login_page<S: Store + 'static>(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<Response, PageError> {
-    let mut chrome = state.chrome(headers, None, "Log in");
+    let mut chrome = state.chrome(headers, None, |l| l.t("title-login"));
     chrome.csrf = state.auth.login_csrf().to_string();
     let page = LoginPage { chrome, error };
     Ok((status, Html(render(&page, page.chrome.lang)?)).into_response())

@@ -1,6 +1,6 @@
 //! The dashboard's reads of the store (and of the bot's last price), with their caches: the
-//! live view shared for [`LIVE_TTL`], the equity curve until a newer snapshot exists, and the
-//! per-basket books of [`super::ledger`]. Every read is bounded: open orders and open baskets
+//! live view shared for [`LIVE_TTL`] and numbered by its content ([`Live::generation`]), the
+//! equity curve until a newer snapshot exists, and the per-basket books of [`super::ledger`]. Every read is bounded: open orders and open baskets
 //! only, the latest snapshots, one page of fills; never all orders or all fills.
 
 use super::chart::{self, ChartView, Range};
@@ -11,7 +11,9 @@ use super::ledger::{Book, Books, Ledger};
 use super::market::Candles;
 use super::pair::Pair;
 use super::stats::{self, StatsView};
-use super::view::{self, BasketView, EquityPoint, LiveView, EQUITY_POINTS, LIVE_TTL};
+use super::view::{
+    self, BasketView, DeliveryRow, EquityPoint, LiveView, DELIVERIES_SHOWN, EQUITY_POINTS, LIVE_TTL,
+};
 use crate::apps::bot::BotMetrics;
 use crate::apps::mode::Mode;
 use crate::core::fill::Fill;
@@ -26,7 +28,42 @@ use std::time::Instant;
 /// Most fills one export (or journal page) reads.
 pub const EXPORT_MAX: u64 = 1_000_000;
 
-type LiveCache = Arc<tokio::sync::Mutex<Option<(Instant, LiveView)>>>;
+type LiveCache = Arc<tokio::sync::Mutex<LiveSlot>>;
+
+/// The live part of `/` as read at one moment, numbered by its content.
+#[derive(Debug)]
+pub struct Live {
+    /// Equal for two reads exactly when their content (view and deliveries, as JSON, so even
+    /// a decimal's scale counts) is equal; grows with every change. Anything rendered from a
+    /// `Live` may be cached under its generation: a changed state never has an old number.
+    pub generation: u64,
+    /// Orders, baskets, P&L, balances, equity (`/api/state`).
+    pub view: LiveView,
+    /// The last notification deliveries, newest first.
+    pub deliveries: Vec<DeliveryRow>,
+}
+
+/// The shared live read: the current one with its time, and the content of the last one
+/// with its generation (kept across [`Reader::invalidate_live`], to number the next read).
+#[derive(Default)]
+pub(super) struct LiveSlot {
+    fresh: Option<(Instant, Arc<Live>)>,
+    last: Option<(Vec<u8>, u64)>,
+}
+
+impl LiveSlot {
+    /// The generation of a read with `content`: the last one when nothing changed, else the
+    /// next.
+    fn number(&mut self, content: Vec<u8>) -> u64 {
+        let generation = match &self.last {
+            Some((before, g)) if *before == content => *g,
+            Some((_, g)) => g + 1,
+            None => 1,
+        };
+        self.last = Some((content, generation));
+        generation
+    }
+}
 /// The equity curve and the time of the snapshot it ends at.
 type EquityCache = Arc<Mutex<Option<(Option<i64>, Arc<Vec<EquityPoint>>)>>>;
 
@@ -67,14 +104,14 @@ impl<S> Reader<S> {
             pair: Arc::new(pair),
             metrics: Arc::new(BotMetrics::new()),
             candles: Candles::default(),
-            live: Arc::new(tokio::sync::Mutex::new(None)),
+            live: LiveCache::default(),
             equity: Arc::new(Mutex::new(None)),
         }
     }
 
     /// Drops the cached live view (after an operator action).
     pub async fn invalidate_live(&self) {
-        self.live.lock().await.take();
+        self.live.lock().await.fresh = None;
     }
 }
 
@@ -122,16 +159,34 @@ impl<S: Store> Reader<S> {
     /// Everything the live part of `/` shows, at most [`LIVE_TTL`] old. One request computes
     /// it while concurrent ones wait for that result instead of querying the store again, so
     /// a burst of page loads costs one set of reads.
-    pub async fn live_view(&self) -> Result<LiveView, StoreError> {
-        let mut cached = self.live.lock().await;
-        if let Some((at, view)) = cached.as_ref() {
+    pub async fn live(&self) -> Result<Arc<Live>, StoreError> {
+        let mut slot = self.live.lock().await;
+        if let Some((at, live)) = slot.fresh.as_ref() {
             if at.elapsed() < LIVE_TTL {
-                return Ok(view.clone());
+                return Ok(live.clone());
             }
         }
         let view = self.read_live_view().await?;
-        *cached = Some((Instant::now(), view.clone()));
-        Ok(view)
+        let deliveries: Vec<DeliveryRow> = self
+            .store
+            .notification_deliveries(DELIVERIES_SHOWN)
+            .await?
+            .into_iter()
+            .map(view::delivery_row)
+            .collect();
+        let content = serde_json::to_vec(&(&view, &deliveries)).unwrap_or_default();
+        let live = Arc::new(Live {
+            generation: slot.number(content),
+            view,
+            deliveries,
+        });
+        slot.fresh = Some((Instant::now(), live.clone()));
+        Ok(live)
+    }
+
+    /// The live view alone (see [`Self::live`]).
+    pub async fn live_view(&self) -> Result<LiveView, StoreError> {
+        Ok(self.live().await?.view.clone())
     }
 
     async fn read_live_view(&self) -> Result<LiveView, StoreError> {
@@ -389,5 +444,26 @@ impl<S: Store> Reader<S> {
             unrealised: live.summary.unrealised,
             fees: format::quote(baskets.iter().map(|b| b.fees).sum()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generation_changes_with_the_content_and_only_grows() {
+        let mut slot = LiveSlot::default();
+        assert_eq!(slot.number(b"a".to_vec()), 1);
+        assert_eq!(slot.number(b"a".to_vec()), 1, "same content, same number");
+        assert_eq!(slot.number(b"b".to_vec()), 2);
+        assert_eq!(
+            slot.number(b"a".to_vec()),
+            3,
+            "back to old content: a new number"
+        );
+        // A decimal's scale is content too (`1.0` and `1.00` print differently).
+        let json = |d: &str| serde_json::to_vec(&d.parse::<rust_decimal::Decimal>().unwrap());
+        assert_ne!(json("1.0").unwrap(), json("1.00").unwrap());
     }
 }

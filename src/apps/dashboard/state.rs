@@ -1,10 +1,11 @@
 //! What every handler shares: the reader, the channel to the bot, the login state, the
-//! pending flash messages and the push hub.
+//! pending flash messages, the push hub and the live part of `/` as rendered last.
 
 use super::auth::{Access, Auth};
 use super::error::DashboardError;
 use super::events::Events;
 use super::flash::Flashes;
+use super::i18n::Lang;
 use super::market::{CandleSource, Candles};
 use super::pair::Pair;
 use super::read::Reader;
@@ -13,7 +14,7 @@ use crate::apps::bot::BotMetrics;
 use crate::apps::mode::Mode;
 use crate::ports::store::Store;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 /// Everything the handlers share; cheap to clone.
@@ -23,6 +24,47 @@ pub struct DashboardState<S> {
     pub(super) auth: Arc<Auth>,
     pub(super) flashes: Flashes,
     pub(super) events: Events,
+    pub(super) rendered: Rendered,
+}
+
+/// The parts of `/` that are the same for every visitor in one language: the live part and
+/// the notification list, as HTML. The page around them (CSRF token, flash message, login
+/// state) is rendered per request.
+#[derive(Debug)]
+pub struct LiveParts {
+    /// The live part (`_live.html`), also what `/fragment/live` and the push stream send.
+    pub live: String,
+    /// The notification deliveries (`_deliveries.html`).
+    pub deliveries: String,
+}
+
+/// [`LiveParts`] per language, kept with the [`super::read::Live::generation`] they were
+/// rendered from: a request for the same generation and language gets the same bytes, any
+/// other renders anew. Generations only grow, so an older render never replaces a newer one.
+#[derive(Clone, Default)]
+pub struct Rendered(Arc<Mutex<[Option<Kept>; Lang::ALL.len()]>>);
+
+/// One language's parts with the generation they were rendered from.
+type Kept = (u64, Arc<LiveParts>);
+
+impl Rendered {
+    /// The parts of `generation` in `lang`, if rendered.
+    pub fn get(&self, generation: u64, lang: Lang) -> Option<Arc<LiveParts>> {
+        let slots = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match &slots[lang as usize] {
+            Some((g, parts)) if *g == generation => Some(parts.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps `parts` for `generation` in `lang` unless a newer generation is kept.
+    pub fn put(&self, generation: u64, lang: Lang, parts: Arc<LiveParts>) {
+        let mut slots = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = &mut slots[lang as usize];
+        if slot.as_ref().is_none_or(|(g, _)| *g <= generation) {
+            *slot = Some((generation, parts));
+        }
+    }
 }
 
 impl<S> Clone for DashboardState<S> {
@@ -33,6 +75,7 @@ impl<S> Clone for DashboardState<S> {
             auth: self.auth.clone(),
             flashes: self.flashes.clone(),
             events: self.events.clone(),
+            rendered: self.rendered.clone(),
         }
     }
 }
@@ -54,6 +97,7 @@ impl<S: Store + 'static> DashboardState<S> {
             auth: Arc::new(Auth::new(password_hash, Access::default())?),
             flashes: Flashes::default(),
             events: Events::default(),
+            rendered: Rendered::default(),
         })
     }
 
@@ -100,4 +144,37 @@ pub fn check_access(
     access: Access,
 ) -> Result<(), DashboardError> {
     Auth::new(password_hash, access)?.check_listen(addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(text: &str) -> Arc<LiveParts> {
+        Arc::new(LiveParts {
+            live: text.into(),
+            deliveries: String::new(),
+        })
+    }
+
+    #[test]
+    fn rendered_parts_are_served_only_for_their_generation_and_language() {
+        let r = Rendered::default();
+        assert!(r.get(1, Lang::En).is_none());
+        r.put(1, Lang::En, parts("one"));
+        assert_eq!(r.get(1, Lang::En).unwrap().live, "one");
+        assert!(
+            r.get(1, Lang::De).is_none(),
+            "another language renders anew"
+        );
+        assert!(r.get(2, Lang::En).is_none(), "a newer state renders anew");
+        r.put(3, Lang::En, parts("three"));
+        r.put(2, Lang::En, parts("two (late)"));
+        assert_eq!(
+            r.get(3, Lang::En).unwrap().live,
+            "three",
+            "never replaced by older"
+        );
+        assert!(r.get(2, Lang::En).is_none());
+    }
 }

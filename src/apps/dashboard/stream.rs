@@ -4,9 +4,10 @@
 //! watcher; it ends when the last stream closes. A session that ends closes its stream at
 //! the next update (the browser's reconnect then gets 401 and the page goes to `/login`).
 
+use super::error::ErrorText;
 use super::events::{Fingerprint, WATCH_EVERY};
 use super::i18n::Lang;
-use super::pages::render_live;
+use super::pages::live_parts;
 use super::state::DashboardState;
 use crate::ports::store::Store;
 use axum::extract::State;
@@ -30,11 +31,10 @@ pub(super) async fn events<S: Store + 'static>(
     headers: HeaderMap,
 ) -> Response {
     let Some((receiver, guard)) = state.events.subscribe() else {
-        return (
+        return ErrorText::new("error-streams", &[]).respond(
             StatusCode::SERVICE_UNAVAILABLE,
             "too many live streams; the page refreshes by polling",
-        )
-            .into_response();
+        );
     };
     watch(&state);
     let lang = Lang::of_request(&headers);
@@ -105,14 +105,16 @@ fn watch<S: Store + 'static>(state: &DashboardState<S>) {
                     return;
                 }
             }
-            match state.read.live_view().await {
-                Ok(view) => {
-                    let now = Fingerprint::of(&view);
+            match state.read.live().await {
+                Ok(live) => {
+                    let now = Fingerprint::of(&live.view);
                     let kinds = before.as_ref().map(|b| now.changes(b)).unwrap_or_default();
                     if !kinds.is_empty() {
                         let rendered: Result<Vec<_>, _> = Lang::ALL
                             .into_iter()
-                            .map(|lang| render_live(view.clone(), lang).map(|h| (lang, h)))
+                            .map(|lang| {
+                                live_parts(&state, &live, lang).map(|p| (lang, p.live.clone()))
+                            })
                             .collect();
                         match rendered {
                             Ok(html) => {

@@ -17,6 +17,9 @@ use serde::Serialize;
 /// every refresh sees fresh data, while a burst of requests shares one read of the store.
 pub const LIVE_TTL: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// Rows of the notification deliveries list.
+pub const DELIVERIES_SHOWN: u64 = 10;
+
 /// Most snapshots drawn on the equity curve.
 pub const EQUITY_POINTS: u64 = 500;
 
@@ -137,6 +140,35 @@ pub struct EquityPoint {
     pub time_ms: i64,
     /// quote + base × price.
     pub value: Quote,
+}
+
+/// One notification delivery as the dashboard lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryRow {
+    /// Where it goes (`telegram`, `webhook`, …).
+    pub channel: &'static str,
+    /// What it says.
+    pub title: String,
+    /// `pending`, `sending`, `sent`, `failed`, …
+    pub state: &'static str,
+    /// Deliveries tried so far.
+    pub attempts: u32,
+    /// When it was sent, else queued (Unix ms).
+    pub when_ms: i64,
+    /// The last failure, empty when none.
+    pub error: String,
+}
+
+/// A notification's row.
+pub fn delivery_row(n: crate::ports::outbox::Notification) -> DeliveryRow {
+    DeliveryRow {
+        channel: n.item.channel.as_str(),
+        title: n.item.title,
+        state: n.state.as_str(),
+        attempts: n.attempts,
+        when_ms: n.sent_ms.unwrap_or(n.created_ms),
+        error: n.last_error.unwrap_or_default(),
+    }
 }
 
 /// The summary from the books' totals.

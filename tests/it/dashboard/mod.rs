@@ -4,7 +4,9 @@
 
 mod actions;
 mod auth;
+mod cache;
 mod fixtures;
+mod german;
 mod live;
 mod pages;
 

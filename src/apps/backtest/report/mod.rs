@@ -24,6 +24,7 @@ mod tests;
 
 use crate::apps::backtest::metrics::{MetricsError, Summary};
 use crate::apps::backtest::record::{BacktestRecord, EquityPoint};
+use crate::core::filters::SymbolRules;
 use crate::core::money::Quote;
 use anyhow::Context;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -41,6 +42,9 @@ pub struct Report<'a> {
     pub record: &'a BacktestRecord,
     /// Its metrics.
     pub summary: Summary,
+    /// The symbol's rules, which place the last basket's levels on the price chart (without
+    /// them the chart shows candles and fills only).
+    pub rules: Option<&'a SymbolRules>,
 }
 
 impl<'a> Report<'a> {
@@ -49,7 +53,15 @@ impl<'a> Report<'a> {
         Ok(Self {
             record,
             summary: Summary::compute(record)?,
+            rules: None,
         })
+    }
+
+    /// Draws the last basket's grid on the price chart, with the levels at `rules`' tick
+    /// and step as the run placed them.
+    pub fn with_rules(mut self, rules: &'a SymbolRules) -> Self {
+        self.rules = Some(rules);
+        self
     }
 
     /// The terminal summary table.

@@ -1,9 +1,18 @@
 //! The report's interactive price chart: the dashboard's own chart (`assets/chart.js` on the
 //! vendored lightweight-charts, both inlined so the file stays self-contained) over candles
 //! built from the run's price samples, with every fill as a marker (price, quantity, fee on
-//! hover). The SVG chart above it stays for readers without scripts.
+//! hover) and the last basket's grid as the dashboard draws the active one: anchor, buy and
+//! extension levels, TP1, TP2, trailing and hard stop (the dashboard's [`chart::lines`], at
+//! the run's last price). The SVG chart above it stays for readers without scripts.
 
 use super::{canonical, Report};
+use crate::apps::backtest::record::{BacktestRecord, TradeMark};
+use crate::apps::dashboard::chart::{self, ChartLine};
+use crate::apps::dashboard::format::Precision;
+use crate::core::basket::Basket;
+use crate::core::fill::{Commission, Fill};
+use crate::core::filters::SymbolRules;
+use crate::core::money::{Amount, Quote};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -58,11 +67,74 @@ pub(super) fn data(report: &Report<'_>) -> String {
                    "fee": format!("{} {}", canonical(t.fee.get()), r.quote_asset)})
         })
         .collect();
+    let (basket_id, lines) = match report.rules {
+        Some(rules) => last_basket_lines(r, rules),
+        None => (None, Vec::new()),
+    };
+    let dp = report
+        .rules
+        .map_or(dp, |rules| Precision::of(&rules.filters).price_dp);
     json!({
         "symbol": r.symbol.to_string(), "range": "all", "interval": format!("{}m", step / 60_000),
-        "price_dp": dp, "candles": candles, "basket_id": null, "lines": [],
+        "price_dp": dp, "candles": candles, "basket_id": basket_id, "lines": lines,
         "markers": markers, "candles_error": null,
     })
     .to_string()
     .replace('<', "\\u003c")
+}
+
+/// The last basket of the run with its lines at the last price (none when the run opened no
+/// basket).
+fn last_basket_lines(r: &BacktestRecord, rules: &SymbolRules) -> (Option<u32>, Vec<ChartLine>) {
+    let Some(last) = r.baskets.last() else {
+        return (None, Vec::new());
+    };
+    let basket = Basket {
+        id: last.id,
+        anchor: last.anchor,
+        config: r.config.clone(),
+        status: last.status,
+        carried_qty: crate::core::money::Qty::ZERO,
+        carried_cost: Quote::ZERO,
+        created_ms: last.opened_ms,
+        trail_root: None,
+    };
+    let fills: Vec<Fill> = r
+        .trades
+        .iter()
+        .zip(1u64..)
+        .filter(|(t, _)| t.basket == last.id)
+        .map(|(t, n)| fill_of(t, n, r))
+        .collect();
+    let precision = Precision::of(&rules.filters);
+    let lines = chart::lines(&basket, &fills, &[], r.final_price, rules, precision);
+    (Some(last.id), lines)
+}
+
+/// A run's fill as the bot journals one (commission in base when the run charged base).
+fn fill_of(t: &TradeMark, n: u64, r: &BacktestRecord) -> Fill {
+    let commission = if t.fee_base.is_positive() {
+        Commission {
+            amount: Amount::new(t.fee_base.get()),
+            asset: r.base_asset.clone(),
+            quote_value: Some(t.fee),
+        }
+    } else {
+        Commission {
+            amount: Amount::new(t.fee.get()),
+            asset: r.quote_asset.clone(),
+            quote_value: Some(t.fee),
+        }
+    };
+    Fill {
+        trade_id: n,
+        order_id: n,
+        slot: t.slot,
+        side: t.side,
+        price: t.price,
+        qty: t.qty,
+        commission,
+        is_maker: true,
+        time_ms: t.time_ms,
+    }
 }

@@ -278,3 +278,70 @@ fn write_synthetic_html() {
     report.write_html(std::path::Path::new(&out)).unwrap();
     print!("{}", report.terminal());
 }
+
+/// The JSON the report's price chart draws (`#chart-data`).
+fn chart_data(page: &str) -> serde_json::Value {
+    let start = page.find("id=\"chart-data\">").expect("the chart's data") + 16;
+    let end = start + page[start..].find("</script>").unwrap();
+    serde_json::from_str(&page[start..end]).unwrap()
+}
+
+#[test]
+fn the_price_chart_carries_the_last_basket_s_grid_and_every_fill() {
+    use crate::core::filters::{SymbolFilters, SymbolRules};
+    use rust_decimal_macros::dec;
+    let r = fixtures::small();
+    let rules = SymbolRules::basic(
+        r.symbol.clone(),
+        r.base_asset.clone(),
+        r.quote_asset.clone(),
+        SymbolFilters::basic(dec!(0.01), dec!(0.001), dec!(5)),
+    );
+    let page = Report::new(&r).unwrap().with_rules(&rules).html().unwrap();
+    let data = chart_data(&page);
+    assert_eq!(data["basket_id"], 4, "the last basket");
+    let lines = data["lines"].as_array().unwrap();
+    let of = |kind: &str| -> Vec<&serde_json::Value> {
+        lines.iter().filter(|l| l["kind"] == kind).collect()
+    };
+    let anchor = of("anchor");
+    assert_eq!(anchor.len(), 1);
+    assert_eq!(
+        anchor[0]["price"], "101.00",
+        "basket 4's anchor at the tick"
+    );
+    let stop = &of("stop")[0];
+    assert_eq!(stop["label"], "Hard stop");
+    let buys = of("buy");
+    let planned = crate::core::strategy::levels::planned_levels(
+        &r.config,
+        crate::core::money::Price::new(dec!(101)),
+        &rules.filters,
+    );
+    assert_eq!(buys.len(), planned.len(), "every buy level: {lines:?}");
+    assert_eq!(buys[0]["label"], "B1");
+    assert_ne!(
+        buys[0]["state"], "planned",
+        "B1 bought 2 at 100: {:?}",
+        buys[0]
+    );
+    assert!(
+        buys[1..].iter().all(|b| b["state"] == "planned"),
+        "{buys:?}"
+    );
+    assert!(
+        !of("tp1").is_empty(),
+        "TP1 over the held position: {lines:?}"
+    );
+    assert!(!of("tp2").is_empty(), "TP2: {lines:?}");
+    // Every fill of the run is a marker, with its price, quantity and fee.
+    let markers = data["markers"].as_array().unwrap();
+    assert_eq!(markers.len(), r.trades.len());
+    assert_eq!(markers[5]["slot"], "B1");
+    assert_eq!(markers[5]["price"], "100");
+    assert_eq!(markers[5]["qty"], "2");
+    // Without the rules the report still draws candles and fills.
+    let plain = chart_data(&Report::new(&r).unwrap().html().unwrap());
+    assert!(plain["lines"].as_array().unwrap().is_empty());
+    assert_eq!(plain["markers"].as_array().unwrap().len(), r.trades.len());
+}
