@@ -12,7 +12,7 @@ use binance_trader::adapters::sim::server::{
     ApiCredential, FaultConfig, SimServer, SimServerConfig, Speed,
 };
 use binance_trader::adapters::store::SqlStore;
-use binance_trader::apps::bot::BotMetrics;
+use binance_trader::apps::bot::{BotMetrics, BotSettings};
 use binance_trader::apps::portfolio::{
     request_grid_command, GridCommand, GridPlan, GridView, Portfolio, PortfolioMetrics, Setup,
     GRID_RECEIPT_PREFIX,
@@ -137,8 +137,7 @@ async fn rig(
         Setup {
             limits,
             initial_equity: Quote::new(quote.parse().unwrap()),
-            interval: std::time::Duration::from_millis(1),
-            intent_grace_ms: Some(0),
+            settings: BotSettings::new(strategy("FILUSDT", "300")).with_intent_grace(0),
             metrics: pm,
             bot_metrics: metrics.clone(),
         },
@@ -662,8 +661,7 @@ async fn two_grids_on_one_symbol_are_refused_before_any_order() {
     let setup = || Setup {
         limits: RiskLimits::default(),
         initial_equity: Quote::new(dec!(1000)),
-        interval: std::time::Duration::from_millis(1),
-        intent_grace_ms: Some(0),
+        settings: BotSettings::new(strategy("FILUSDT", "300")).with_intent_grace(0),
         metrics: PortfolioMetrics::default(),
         bot_metrics: Arc::new(BotMetrics::new()),
     };

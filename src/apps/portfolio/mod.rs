@@ -19,6 +19,7 @@
 mod cash;
 pub mod control;
 mod history;
+pub mod live;
 pub mod metrics;
 mod orchestrator;
 pub mod paper;
@@ -28,5 +29,6 @@ pub use control::{request_grid_command, GridCommand, GRID_COMMAND_PREFIX, GRID_R
 pub use metrics::PortfolioMetrics;
 pub use orchestrator::{
     GridPlan, GridView, LoopReport, Portfolio, PortfolioError, Setup, PEAK_KEY,
+    PORTFOLIO_QUIESCENT_KEY,
 };
 pub use runner::run_until as run_until_stopped;

@@ -19,6 +19,10 @@ use std::collections::BTreeMap;
 /// `bot_config` key of the equity's peak: the kill switch's reference survives a restart.
 pub const PEAK_KEY: &str = "portfolio_peak_equity";
 
+/// `bot_config` key holding the server time of the last loop in which no grid acted (the
+/// grids' bots share the single bot's key, which any one grid's quiet step would set).
+pub const PORTFOLIO_QUIESCENT_KEY: &str = "portfolio_quiescent_at_ms";
+
 /// Why a loop stopped early or the portfolio cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum PortfolioError {
@@ -55,10 +59,9 @@ pub struct Setup {
     pub limits: RiskLimits,
     /// The starting equity (the peak's floor; budgets were computed from it).
     pub initial_equity: Quote,
-    /// The loop's pause (each grid steps once per loop).
-    pub interval: std::time::Duration,
-    /// Intent grace for an exchange whose lookups never lag (paper, tests).
-    pub intent_grace_ms: Option<i64>,
+    /// Every grid's bot settings (interval, intent grace, emergency margin, …); each grid's
+    /// strategy and prefix replace the template's.
+    pub settings: BotSettings,
     /// The portfolio's metrics (registered in `bot_metrics`' registry by the caller).
     pub metrics: PortfolioMetrics,
     /// The bots' counters, shared by every grid.
@@ -162,20 +165,16 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
         let Setup {
             limits,
             initial_equity,
-            interval,
-            intent_grace_ms,
+            settings,
             metrics,
             bot_metrics,
         } = setup;
         let mut grids = Vec::new();
         let mut quote: Option<Asset> = None;
         for plan in plans {
-            let mut s = BotSettings::new(plan.strategy.clone());
+            let mut s = settings.clone();
+            s.strategy = plan.strategy.clone();
             s.prefix = plan.prefix.clone();
-            s.interval = interval;
-            if let Some(grace) = intent_grace_ms {
-                s = s.with_intent_grace(grace);
-            }
             s.shares_store = true;
             let bot = Bot::new(exchange_for(&plan.prefix), store.clone(), s)
                 .await?
@@ -300,6 +299,11 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
                 .grid_step(i, verdict.verdict, prices[&symbol], now)
                 .await;
             report.steps.push(step);
+        }
+        if report.quiescent() {
+            self.store
+                .set_config_value(PORTFOLIO_QUIESCENT_KEY, &now.to_string(), now)
+                .await?;
         }
         Ok(report)
     }

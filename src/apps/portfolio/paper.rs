@@ -115,6 +115,8 @@ async fn run_async(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
     let grids = plans.len();
     let interval = Duration::from_millis(args.interval_ms.max(1))
         .max(MIN_PAUSE_PER_GRID * u32::try_from(grids).unwrap_or(u32::MAX));
+    let mut settings = BotSettings::new(plans[0].strategy.clone());
+    settings.interval = interval;
     let metrics = PortfolioMetrics::default();
     let bot_metrics = Arc::new(BotMetrics::with_extra(|r| metrics.register(r)));
     let mut portfolio = Portfolio::new(
@@ -124,8 +126,7 @@ async fn run_async(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
         Setup {
             limits: loaded.limits.clone(),
             initial_equity: quote,
-            interval,
-            intent_grace_ms: None,
+            settings,
             metrics,
             bot_metrics: bot_metrics.clone(),
         },
