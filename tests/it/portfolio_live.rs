@@ -692,3 +692,68 @@ async fn two_grids_on_one_symbol_are_refused_before_any_order() {
         .is_empty());
     assert!(store.baskets(false).await.unwrap().is_empty());
 }
+
+/// `binance-trader grid NAME ACTION` from another process: refused while no portfolio holds
+/// the journal; with one running, the loop takes the command and the receipt is printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grid_command_reaches_the_running_loop_and_prints_its_receipt() {
+    let mut rig = rig(
+        [flat(6), flat(6), flat(6)],
+        "10000",
+        "3000",
+        "2300",
+        RiskLimits::default(),
+    )
+    .await;
+    rig.turn().await;
+    let db = rig._dir.path().join("p.sqlite");
+    let grid = |action: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_binance-trader"))
+            .args(["grid", "avax", action, "--database", db.to_str().unwrap()])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let out = grid("pause").wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no portfolio runs on this journal"));
+    assert_eq!(
+        rig.statuses("AVAXUSDT").await.first(),
+        Some(&BasketStatus::Active)
+    );
+
+    let _running = rig.store.lock_instance().await.unwrap();
+    let mut child = grid("pause");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no receipt"
+        );
+        rig.portfolio.serve_commands().await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("pause ") && stdout.contains(": done: grid avax paused"),
+        "{stdout}"
+    );
+    assert_eq!(
+        rig.statuses("AVAXUSDT").await.first(),
+        Some(&BasketStatus::Error)
+    );
+    assert_eq!(
+        rig.statuses("FILUSDT").await.first(),
+        Some(&BasketStatus::Active)
+    );
+}

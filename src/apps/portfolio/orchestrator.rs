@@ -3,7 +3,8 @@
 use super::cash::CashBook;
 use super::history::EquityHistory;
 use super::metrics::{limit_name, PortfolioMetrics};
-use crate::apps::bot::{Bot, BotError, BotSettings, Gate, StepReport};
+use crate::apps::bot::runner::wall_ms;
+use crate::apps::bot::{pair_key, Bot, BotError, BotSettings, Gate, StepReport};
 use crate::core::basket::BasketStatus;
 use crate::core::client_id::IdPrefix;
 use crate::core::money::{Price, Qty, Quote};
@@ -191,6 +192,11 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
                 _ => quote = Some(q),
             }
             metrics.grid(&plan.name, plan.budget, plan.budget, Verdict::Allow);
+            // As the single bot's runner does: `status` books commissions by the pair.
+            let pair = format!("{}/{}", bot.rules().base_asset, bot.rules().quote_asset);
+            store
+                .set_config_value(&pair_key(&bot.rules().symbol), &pair, wall_ms())
+                .await?;
             grids.push(Grid {
                 name: plan.name,
                 budget: plan.budget,
@@ -334,7 +340,9 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
         if verdict == Verdict::Close && !g.closed_by_risk {
             match g.bot.close_all().await {
                 Ok(closed) => {
-                    g.closed_by_risk = true;
+                    // A close that met problems left baskets open: the next loop runs it
+                    // again (the single bot's rule for its emergency close).
+                    g.closed_by_risk = closed.errors.is_empty();
                     let text = format!(
                         "grid {}: emergency close by a risk limit: {}",
                         g.name,

@@ -2,8 +2,11 @@
 //! after a failed loop, clean shutdown between loops, the dashboard's requests and the
 //! store's command queue served while it waits.
 
+use super::orchestrator::LoopReport;
 use super::orchestrator::{Portfolio, PortfolioError};
-use crate::apps::bot::runner::{backoff_after, BotCommand, QUEUE_POLL};
+use crate::apps::bot::runner::{
+    backoff_after, wall_ms, BotCommand, LastStep, LAST_STEP_KEY, QUEUE_POLL,
+};
 use crate::ports::exchange::{Exchange, ExchangeError};
 use crate::ports::store::Store;
 use std::time::Duration;
@@ -24,7 +27,9 @@ pub async fn run_until<E: Exchange, S: Store>(
         if *stop.borrow() {
             return Ok(loops);
         }
-        let pause = match portfolio.step().await {
+        let result = portfolio.step().await;
+        record_loop(portfolio.store(), &result).await;
+        let pause = match result {
             Ok(_) => {
                 loops += 1;
                 failures = 0;
@@ -56,6 +61,28 @@ pub async fn run_until<E: Exchange, S: Store>(
                 Some(command) = commands.recv() => portfolio.handle(command).await,
                 _ = queue.tick() => portfolio.serve_commands().await,
             }
+        }
+    }
+}
+
+/// Records the loop as the single bot records its step (`status` shows it): when, and how
+/// it went — a failed grid step counts as a failed action.
+async fn record_loop<S: Store>(store: &S, result: &Result<LoopReport, PortfolioError>) {
+    let outcome = match result {
+        Ok(r) => match r.steps.iter().filter(|s| s.is_none()).count() {
+            0 => "ok".to_string(),
+            n => format!("ok, {n} action(s) failed (grid steps)"),
+        },
+        Err(e) => format!("failed: {e}"),
+    };
+    let now = wall_ms();
+    let step = LastStep {
+        wall_ms: now,
+        outcome,
+    };
+    if let Ok(text) = serde_json::to_string(&step) {
+        if let Err(e) = store.set_config_value(LAST_STEP_KEY, &text, now).await {
+            tracing::debug!(error = %e, "recording the last loop failed");
         }
     }
 }
