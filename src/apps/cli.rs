@@ -59,6 +59,9 @@ pub enum Command {
     Run(crate::apps::trade::TradeArgs),
     /// Emergency: cancel every order of the active baskets and sell their positions.
     CloseAll(crate::apps::trade::TradeArgs),
+    /// Pause, resume or emergency-close one grid of the portfolio running on the journal
+    /// (`paper --portfolio`, `run --portfolio`); prints the running loop's receipt.
+    Grid(crate::apps::portfolio::grid_cli::GridArgs),
     /// Baskets, positions, open orders, P&L, the last step and anything paused or closing,
     /// read from the journal (while the bot runs or not); `--json` for one JSON object.
     Status(crate::apps::status::StatusArgs),
@@ -111,6 +114,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Paper(args) => crate::apps::paper::run(&args),
         Command::Run(args) => crate::apps::trade::run(&args),
         Command::CloseAll(args) => crate::apps::trade::close_all(&args),
+        Command::Grid(args) => crate::apps::portfolio::grid_cli::run(&args),
         Command::Status(args) => crate::apps::status::run(&args),
         Command::Healthcheck { url } => healthcheck(&url),
         Command::Backup(args) => crate::apps::backup::backup(&args),

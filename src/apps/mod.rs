@@ -13,6 +13,7 @@ pub mod logging;
 pub mod mode;
 pub mod notify;
 pub mod paper;
+pub mod portfolio;
 pub mod settings_file;
 pub mod status;
 mod status_table;

@@ -35,6 +35,11 @@ use std::time::Duration;
 /// Options of `paper`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PaperArgs {
+    /// Trade every grid of a portfolio file on one account instead of one strategy
+    /// (default file: config/portfolio.toml; its `data` are the candles, --data replaces
+    /// them; --strategy is not read).
+    #[arg(long, num_args = 0..=1, default_missing_value = "config/portfolio.toml")]
+    pub portfolio: Option<PathBuf>,
     /// Strategy file; the candles must be of its symbol.
     #[arg(long, default_value = "config/backtest.toml")]
     pub strategy: PathBuf,
@@ -76,7 +81,7 @@ pub struct PaperArgs {
 impl PaperArgs {
     /// `--dashboard-password-hash` / `DASHBOARD_PASSWORD_HASH`, else the content of
     /// `DASHBOARD_PASSWORD_HASH_FILE` (a Docker secret).
-    fn password_hash(&self) -> anyhow::Result<Option<String>> {
+    pub(crate) fn password_hash(&self) -> anyhow::Result<Option<String>> {
         let secrets = crate::adapters::secret_env::SecretEnv::process()?;
         Ok(self
             .dashboard_password_hash
@@ -84,7 +89,7 @@ impl PaperArgs {
             .or_else(|| secrets.get("DASHBOARD_PASSWORD_HASH")))
     }
 
-    fn dashboard_access(&self) -> Access {
+    pub(crate) fn dashboard_access(&self) -> Access {
         Access {
             behind_tls_proxy: self.behind_tls_proxy,
             client_ip_header: self.client_ip_header.clone(),
@@ -95,6 +100,9 @@ impl PaperArgs {
 
 /// Runs paper trading until Ctrl-C.
 pub fn run(args: &PaperArgs) -> anyhow::Result<()> {
+    if let Some(file) = &args.portfolio {
+        return crate::apps::portfolio::paper::run(args, file);
+    }
     let rt = tokio::runtime::Runtime::new().context("starting tokio")?;
     rt.block_on(run_async(args))
 }
@@ -199,7 +207,7 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
 }
 
 /// Moves an earlier paper journal aside and opens a new one.
-async fn fresh_store(path: &Path) -> anyhow::Result<SqlStore> {
+pub(crate) async fn fresh_store(path: &Path) -> anyhow::Result<SqlStore> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

@@ -60,6 +60,10 @@ pub struct TradeArgs {
     /// Run on mainnet even though the API key may withdraw funds (refused otherwise).
     #[arg(long)]
     pub allow_withdrawal_key: bool,
+    /// `run` only: trade every grid of this portfolio file on the account, with its risk
+    /// limits, instead of the configuration's one strategy (`.spec/portfolio.md`).
+    #[arg(long)]
+    pub portfolio: Option<PathBuf>,
 }
 
 /// Everything `run` and `close-all` start from.
@@ -270,6 +274,9 @@ async fn check_no_strays<E: Exchange, S: Store>(
 
 /// `run`: the bot until SIGINT/SIGTERM.
 pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
+    if let Some(file) = &args.portfolio {
+        return crate::apps::portfolio::live::run(args, file);
+    }
     let rt = tokio::runtime::Runtime::new().context("starting tokio")?;
     rt.block_on(async {
         let p = prepare(args).await?;
@@ -378,6 +385,13 @@ pub fn close_all(args: &TradeArgs) -> anyhow::Result<()> {
     let receipt = rt.block_on(async {
         if let Some(store) = running_bot_store(args).await? {
             return close_through_running_bot(&store).await;
+        }
+        if let Some(file) = &args.portfolio {
+            bail!(
+                "close-all --portfolio {}: no bot runs on this journal; a portfolio is closed by \
+                 its running bot (`run --portfolio`), which takes the queued close-all for every grid",
+                file.display()
+            );
         }
         let p = prepare(args).await?;
         announce(p.mode);

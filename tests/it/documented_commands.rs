@@ -42,6 +42,10 @@ const TREATMENTS: &[(&str, Treatment)] = &[
         "cargo run --release -- paper",
         ComesUp("dashboard: http://"),
     ),
+    (
+        "cargo run --release -- paper --portfolio",
+        ComesUp("dashboard: http://"),
+    ),
     ("cargo test", NotRun("the test suite itself")),
     (
         "CRASH_KILLS=1000 cargo test --test it crash::",

@@ -23,6 +23,8 @@ mod lookup_lag;
 mod notify;
 mod operations;
 mod portfolio;
+mod portfolio_crash;
+mod portfolio_live;
 mod python_clients;
 mod rules_and_funds;
 mod sim_server;

@@ -18,6 +18,9 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     pub(super) async fn resolve_intents(&mut self, now: i64) -> Result<usize, BotError> {
         let mut pending = 0;
         for intent in self.store.pending_intents().await? {
+            if self.settings.shares_store && !self.owns_intent(&intent) {
+                continue;
+            }
             if let Some(report) = self.intent_order(&intent).await? {
                 self.record_found(&intent, report, now).await?;
                 continue;
@@ -60,6 +63,13 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             .await?;
         }
         Ok(pending)
+    }
+
+    /// An intent this bot placed: its symbol, its prefix (on a shared store the other grids'
+    /// intents are resolved by them, through a client that reads their prefix).
+    fn owns_intent(&self, intent: &OrderIntent) -> bool {
+        intent.symbol == self.settings.strategy.symbol
+            && intent.client_id.parse_ours(&self.settings.prefix).is_some()
     }
 
     /// Records the order a pending intent placed.

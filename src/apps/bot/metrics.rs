@@ -120,6 +120,14 @@ impl BotMetrics {
         }
     }
 
+    /// Fresh metrics with more registered beside them by `register` (a portfolio's risk
+    /// trips and grids), exported in the same `/metrics` answer.
+    pub fn with_extra(register: impl FnOnce(&mut Registry)) -> Self {
+        let mut metrics = Self::new();
+        register(&mut metrics.registry);
+        metrics
+    }
+
     /// Records one completed step and how long it took.
     pub fn step_done(&self, took: Duration) {
         self.steps.inc();

@@ -43,7 +43,7 @@ mod trading_status;
 
 pub use metrics::BotMetrics;
 pub use settings::BotSettings;
-pub use step::{Bot, BotError, StepReport};
+pub use step::{Bot, BotError, Gate, StepReport};
 
 /// `bot_config` key holding the next trade id to fetch, per symbol.
 pub fn trade_cursor_key(symbol: &crate::core::symbol::Symbol) -> String {

@@ -227,6 +227,11 @@ pub fn wall_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// The pause after `failures` failed steps in a row (a portfolio's loop backs off alike).
+pub fn backoff_after(interval: Duration, failures: u32) -> Duration {
+    backoff(interval, failures)
+}
+
 pub(super) fn backoff(interval: Duration, failures: u32) -> Duration {
     let factor = 1u32 << failures.min(10);
     interval

@@ -30,6 +30,9 @@ pub struct BotSettings {
     /// Server time between two reads of the symbol's rules (`exchangeInfo`): Binance changes
     /// tick sizes and minimums while a bot runs. A filter rejection re-reads them at once.
     pub rules_refresh_ms: i64,
+    /// Other bots journal into the same store (a portfolio's grids): this one resolves only
+    /// the pending intents of its symbol under its prefix, the others' are theirs.
+    pub shares_store: bool,
 }
 
 impl BotSettings {
@@ -55,6 +58,7 @@ impl BotSettings {
             snapshot_every_ms: 60_000,
             emergency_margin: Pct::new(rust_decimal::Decimal::from(3)),
             rules_refresh_ms: 600_000,
+            shares_store: false,
         }
     }
 }

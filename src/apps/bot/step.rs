@@ -79,6 +79,31 @@ pub struct Bot<E, S> {
     /// A price pushed by the market stream since the last step: the step plans with it
     /// instead of reading the ticker (`live.rs`).
     pub(super) stream_price: Option<Price>,
+    /// What a portfolio lets this bot buy (`apps::portfolio`); a lone bot is never gated.
+    pub(super) gate: Gate,
+    /// A portfolio cleared the limit that emergency-closed this grid: the next step may open
+    /// a basket after the `emergency_closed` one (once; in memory, so a restart keeps the grid
+    /// closed until the operator resumes it).
+    pub(super) reopen: bool,
+}
+
+/// The risk and budget gate a portfolio puts on one grid before the reconciler runs
+/// (`core::cycle::decide_budgeted`, the backtest's call).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gate {
+    /// False while a risk limit says "no new buys": buys are dropped, resting ones cancelled.
+    pub buys_allowed: bool,
+    /// The grid's cash: buys that do not fit it are dropped (`None`: no budget rule).
+    pub cash: Option<Quote>,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Self {
+            buys_allowed: true,
+            cash: None,
+        }
+    }
 }
 
 impl<E: Exchange, S: Store> Bot<E, S> {
@@ -98,6 +123,8 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             buy_holds: BuyHolds::default(),
             amend_refused: Default::default(),
             stream_price: None,
+            gate: Gate::default(),
+            reopen: false,
         })
     }
 
@@ -135,6 +162,23 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     /// The symbol's rules as read at start.
     pub fn rules(&self) -> &SymbolRules {
         &self.rules
+    }
+
+    /// Sets the gate the next steps decide under (a portfolio sets it before every step).
+    pub fn set_gate(&mut self, gate: Gate) {
+        self.gate = gate;
+    }
+
+    /// A price read for this step by someone else (a portfolio reads every symbol's price
+    /// once for the limits): the step plans with it instead of reading the ticker again.
+    pub fn set_price_hint(&mut self, price: Price) {
+        self.stream_price = Some(price);
+    }
+
+    /// Lets the next step open a new basket after an emergency-closed one (a portfolio's
+    /// limit that closed the grid has cleared, or the operator resumed the grid).
+    pub fn allow_reopen(&mut self) {
+        self.reopen = true;
     }
 
     /// One step (see the module docs of [`crate::apps::bot`]).
@@ -199,14 +243,20 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             .into_iter()
             .find(|b| &b.symbol == symbol);
         if let Some(prev) = &latest {
-            if matches!(
-                prev.basket.status,
-                BasketStatus::Error | BasketStatus::EmergencyClosed | BasketStatus::Closing
-            ) {
+            let reopen = self.reopen && prev.basket.status == BasketStatus::EmergencyClosed;
+            if !reopen
+                && matches!(
+                    prev.basket.status,
+                    BasketStatus::Error | BasketStatus::EmergencyClosed | BasketStatus::Closing
+                )
+            {
                 // The operator must look first: a paused or emergency-closed symbol stays idle.
                 return Ok(false);
             }
-            if !prev.basket.config.auto_restart && prev.basket.status != BasketStatus::Reanchored {
+            if !reopen
+                && !prev.basket.config.auto_restart
+                && prev.basket.status != BasketStatus::Reanchored
+            {
                 return Ok(false);
             }
             if prev.basket.status == BasketStatus::Stopped
@@ -216,6 +266,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 return Ok(false);
             }
         }
+        self.reopen = false;
         let basket = Basket {
             id: self.next_basket_id(latest.is_some()).await?,
             anchor: self.rules.filters.round_price_down(last),
@@ -283,21 +334,25 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         }
         let fills = self.store.basket_fills(basket.id).await?;
         let revisions = self.store.revisions(basket.id).await?;
-        let decision = cycle::decide(&CycleInput {
-            prefix: &self.settings.prefix,
-            basket,
-            fills: &fills,
-            open_orders: open,
-            revisions: &revisions,
-            market: Market {
-                last,
-                now_ms: now,
-                reference: None,
+        let decision = cycle::decide_budgeted(
+            &CycleInput {
+                prefix: &self.settings.prefix,
+                basket,
+                fills: &fills,
+                open_orders: open,
+                revisions: &revisions,
+                market: Market {
+                    last,
+                    now_ms: now,
+                    reference: None,
+                },
+                rules: &self.rules,
+                amend_allowed: self.rules.amend_allowed,
+                amend_refused: &self.amend_refused,
             },
-            rules: &self.rules,
-            amend_allowed: self.rules.amend_allowed,
-            amend_refused: &self.amend_refused,
-        });
+            self.gate.buys_allowed,
+            self.gate.cash,
+        );
         let (actions, _held) = super::trading_status::allowed_actions(
             self.rules.status,
             decision.reconciliation.two_step_actions().collect(),

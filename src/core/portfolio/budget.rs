@@ -2,7 +2,8 @@
 //! grid's money on a shared account (`.spec/portfolio.md`, "Budget rule").
 //!
 //! Entry point: `fit_buys` trims a cycle's desired orders before the reconciler runs
-//! (`core::cycle::decide_budgeted`); the backtest calls it, and the bot is to call the same.
+//! (`core::cycle::decide_budgeted`); the backtest calls it, and so does every grid's bot under
+//! the portfolio orchestrator (`apps::portfolio`).
 //!
 //! Decisions:
 //! - A grid's **cash** is its budget plus what its sells brought minus what its buys cost and

@@ -96,12 +96,13 @@ impl Failure {
 /// The Binance spot REST client.
 pub struct BinanceRest<T: HttpTransport = ReqwestTransport> {
     config: RestConfig,
-    credentials: Option<Credentials>,
+    credentials: Option<Arc<Credentials>>,
     transport: T,
     clock: Arc<dyn Clock>,
     pause: Arc<dyn Pause>,
     rules_parser: RulesParser,
-    state: Mutex<State>,
+    /// Shared by the views [`BinanceRest::for_prefix`] makes: one weight budget, one offset.
+    state: Arc<Mutex<State>>,
 }
 
 impl BinanceRest<ReqwestTransport> {
@@ -135,18 +136,38 @@ impl<T: HttpTransport> BinanceRest<T> {
         let limiter = RateLimiter::new(&config.default_limits, config.safety_pct);
         Self {
             config,
-            credentials,
+            credentials: credentials.map(Arc::new),
             transport,
             clock,
             pause,
             rules_parser: core_rules,
-            state: Mutex::new(State {
+            state: Arc::new(Mutex::new(State {
                 offset_ms: None,
                 synced_at_ms: i64::MIN,
                 limiter,
                 exchange_info: BTreeMap::new(),
                 rng: StdRng::from_os_rng(),
-            }),
+            })),
+        }
+    }
+
+    /// This client for another client-id prefix (a portfolio's grid), sharing everything
+    /// else: the credentials, the connection pool, the time offset, the rules cache and the
+    /// one request-weight budget of the account.
+    pub fn for_prefix(&self, id_prefix: crate::core::client_id::IdPrefix) -> Self
+    where
+        T: Clone,
+    {
+        let mut config = self.config.clone();
+        config.id_prefix = id_prefix;
+        Self {
+            config,
+            credentials: self.credentials.clone(),
+            transport: self.transport.clone(),
+            clock: Arc::clone(&self.clock),
+            pause: Arc::clone(&self.pause),
+            rules_parser: self.rules_parser,
+            state: Arc::clone(&self.state),
         }
     }
 

@@ -151,8 +151,8 @@ pub fn load_text(
 }
 
 /// The grid's strategy: its file (relative to the portfolio file), the overrides on top,
-/// the grid's symbol and its budget as `quote_budget`.
-fn grid_strategy(
+/// the grid's symbol and its budget as `quote_budget` (the live orchestrator's too).
+pub fn grid_strategy(
     dir: &Path,
     i: usize,
     g: &GridConfig,

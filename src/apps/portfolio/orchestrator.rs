@@ -1,0 +1,554 @@
+//! [`Portfolio`] and its [`Portfolio::step`] (the loop order is in the module docs).
+
+use super::cash::CashBook;
+use super::history::EquityHistory;
+use super::metrics::{limit_name, PortfolioMetrics};
+use crate::apps::bot::runner::wall_ms;
+use crate::apps::bot::{pair_key, Bot, BotError, BotSettings, Gate, StepReport};
+use crate::core::basket::BasketStatus;
+use crate::core::client_id::IdPrefix;
+use crate::core::money::{Price, Qty, Quote};
+use crate::core::risk::{
+    evaluate, AccountSnapshot, LimitKind, RiskLimits, SymbolState, Trip, Verdict,
+};
+use crate::core::strategy::config::StrategyConfig;
+use crate::core::symbol::{Asset, Symbol};
+use crate::ports::exchange::{Exchange, ExchangeError};
+use crate::ports::store::{Event, EventLevel, Store, StoreError};
+use std::collections::BTreeMap;
+
+/// `bot_config` key of the equity's peak: the kill switch's reference survives a restart.
+pub const PEAK_KEY: &str = "portfolio_peak_equity";
+
+/// `bot_config` key holding the server time of the last loop in which no grid acted (the
+/// grids' bots share the single bot's key, which any one grid's quiet step would set).
+pub const PORTFOLIO_QUIESCENT_KEY: &str = "portfolio_quiescent_at_ms";
+
+/// Why a loop stopped early or the portfolio cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum PortfolioError {
+    /// The exchange failed a read the whole loop needs (time, account, a price).
+    #[error("exchange: {0}")]
+    Exchange(#[from] ExchangeError),
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// A grid's bot failed outside its step (starting, closing).
+    #[error("{0}")]
+    Bot(#[from] BotError),
+    /// The grids cannot run together.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// One grid as the orchestrator starts it.
+#[derive(Debug, Clone)]
+pub struct GridPlan {
+    /// Its name in the portfolio file.
+    pub name: String,
+    /// Its client-id prefix.
+    pub prefix: IdPrefix,
+    /// Its strategy (symbol and the ladder's budget set by the portfolio loader).
+    pub strategy: StrategyConfig,
+    /// Its budget in quote: its buys never commit more than its cash.
+    pub budget: Quote,
+}
+
+/// What the grids share besides the store and the exchange.
+pub struct Setup {
+    /// The account-wide limits (all off: `RiskLimits::default()`).
+    pub limits: RiskLimits,
+    /// The starting equity (the peak's floor; budgets were computed from it).
+    pub initial_equity: Quote,
+    /// Every grid's bot settings (interval, intent grace, emergency margin, …); each grid's
+    /// strategy and prefix replace the template's.
+    pub settings: BotSettings,
+    /// The portfolio's metrics (registered in `bot_metrics`' registry by the caller).
+    pub metrics: PortfolioMetrics,
+    /// The bots' counters, shared by every grid.
+    pub bot_metrics: std::sync::Arc<crate::apps::bot::BotMetrics>,
+}
+
+/// One grid: its bot and what the orchestrator keeps about it.
+pub(super) struct Grid<E, S> {
+    pub(super) name: String,
+    pub(super) budget: Quote,
+    pub(super) bot: Bot<E, S>,
+    cash: CashBook,
+    /// The limits holding for this grid, with the values last seen.
+    held: BTreeMap<LimitKind, Trip>,
+    /// A `close` verdict emergency-closed the grid; it reopens when the verdict clears.
+    pub(super) closed_by_risk: bool,
+    /// The operator paused or closed the grid: nothing reopens it but a resume.
+    pub(super) operator_hold: bool,
+    last_cash: Quote,
+    last_verdict: Verdict,
+}
+
+impl<E, S> Grid<E, S> {
+    pub(super) fn symbol(&self) -> &Symbol
+    where
+        E: Exchange,
+        S: Store,
+    {
+        &self.bot.settings().strategy.symbol
+    }
+}
+
+/// What the loop shows of one grid (tests, the terminal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridView {
+    /// The grid's name.
+    pub name: String,
+    /// Its symbol.
+    pub symbol: Symbol,
+    /// Its budget.
+    pub budget: Quote,
+    /// Its cash at the last loop.
+    pub cash: Quote,
+    /// Its verdict at the last loop.
+    pub verdict: Verdict,
+    /// The limits holding for it.
+    pub holding: Vec<LimitKind>,
+    /// Emergency-closed by a limit, waiting for it to clear.
+    pub closed_by_risk: bool,
+    /// Paused or closed by the operator.
+    pub operator_hold: bool,
+}
+
+/// What one loop did.
+#[derive(Debug, Clone, Default)]
+pub struct LoopReport {
+    /// Server time of the loop.
+    pub server_ms: i64,
+    /// The account's equity at the loop's start.
+    pub equity: Quote,
+    /// Each grid's step (in grid order); `None` when it failed (logged).
+    pub steps: Vec<Option<StepReport>>,
+    /// Trips and clearings this loop (each one an event too).
+    pub trip_events: usize,
+}
+
+impl LoopReport {
+    /// Every grid stepped and none had anything to do.
+    pub fn quiescent(&self) -> bool {
+        self.steps
+            .iter()
+            .all(|s| s.as_ref().is_some_and(|r| r.quiescent()))
+    }
+}
+
+/// Many grids on one account: one store, one exchange client budget, one loop.
+pub struct Portfolio<E, S> {
+    pub(super) grids: Vec<Grid<E, S>>,
+    pub(super) store: S,
+    /// A view of the shared client for the account-wide reads (account, prices, open orders).
+    pub(super) exchange: E,
+    limits: RiskLimits,
+    quote: Asset,
+    history: EquityHistory,
+    pub(super) metrics: PortfolioMetrics,
+}
+
+impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
+    /// Starts the grids: each plan gets its bot (the exchange view `exchange_for` makes for
+    /// its prefix; the store shared). Refused before any order: two grids on one symbol
+    /// (the live journal keys a symbol's baskets and trade cursor by symbol; the backtest
+    /// runs them), grids with different quote assets.
+    pub async fn new(
+        plans: Vec<GridPlan>,
+        exchange_for: impl Fn(&IdPrefix) -> E,
+        store: S,
+        setup: Setup,
+    ) -> Result<Self, PortfolioError> {
+        check_plans(&plans)?;
+        let exchange = exchange_for(&plans[0].prefix);
+        let Setup {
+            limits,
+            initial_equity,
+            settings,
+            metrics,
+            bot_metrics,
+        } = setup;
+        let mut grids = Vec::new();
+        let mut quote: Option<Asset> = None;
+        for plan in plans {
+            let mut s = settings.clone();
+            s.strategy = plan.strategy.clone();
+            s.prefix = plan.prefix.clone();
+            s.shares_store = true;
+            let bot = Bot::new(exchange_for(&plan.prefix), store.clone(), s)
+                .await?
+                .with_metrics(bot_metrics.clone());
+            let q = bot.rules().quote_asset.clone();
+            match &quote {
+                Some(first) if first != &q => {
+                    return Err(PortfolioError::Config(format!(
+                        "grid {} trades against {q}, the others against {first}: one \
+                         portfolio has one quote asset (its equity and budgets are in it)",
+                        plan.name
+                    )))
+                }
+                _ => quote = Some(q),
+            }
+            metrics.grid(&plan.name, plan.budget, plan.budget, Verdict::Allow);
+            // As the single bot's runner does: `status` books commissions by the pair.
+            let pair = format!("{}/{}", bot.rules().base_asset, bot.rules().quote_asset);
+            store
+                .set_config_value(&pair_key(&bot.rules().symbol), &pair, wall_ms())
+                .await?;
+            grids.push(Grid {
+                name: plan.name,
+                budget: plan.budget,
+                bot,
+                cash: CashBook::default(),
+                held: BTreeMap::new(),
+                closed_by_risk: false,
+                operator_hold: false,
+                last_cash: plan.budget,
+                last_verdict: Verdict::Allow,
+            });
+        }
+        let peak = match store.config_value(PEAK_KEY).await? {
+            Some(v) => v.parse().map(Quote::new).unwrap_or(initial_equity),
+            None => initial_equity,
+        };
+        Ok(Self {
+            grids,
+            store,
+            exchange,
+            limits,
+            quote: quote.unwrap_or_else(|| unreachable!("at least one grid")),
+            history: EquityHistory::new(initial_equity, peak),
+            metrics,
+        })
+    }
+}
+
+/// At least one grid, unique names, one grid per symbol.
+fn check_plans(plans: &[GridPlan]) -> Result<(), PortfolioError> {
+    if plans.is_empty() {
+        return Err(PortfolioError::Config(
+            "a portfolio needs at least one grid".into(),
+        ));
+    }
+    let mut seen: BTreeMap<&Symbol, &str> = BTreeMap::new();
+    let mut names = std::collections::BTreeSet::new();
+    for p in plans {
+        if !names.insert(p.name.as_str()) {
+            return Err(PortfolioError::Config(format!(
+                "two grids are named {}",
+                p.name
+            )));
+        }
+        if let Some(other) = seen.insert(&p.strategy.symbol, &p.name) {
+            return Err(PortfolioError::Config(format!(
+                "grids {other} and {} both trade {}: the live orchestrator runs one grid per \
+                 symbol (the backtest runs several with different prefixes)",
+                p.name, p.strategy.symbol
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl<E: Exchange, S: Store> Portfolio<E, S> {
+    /// The metrics to register in `/metrics`.
+    pub fn metrics(&self) -> &PortfolioMetrics {
+        &self.metrics
+    }
+
+    /// The shared store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The first grid's bot (the dashboard's pair).
+    pub fn first_bot(&self) -> &Bot<E, S> {
+        &self.grids[0].bot
+    }
+
+    /// The grids as the last loop left them.
+    pub fn grids(&self) -> Vec<GridView> {
+        self.grids
+            .iter()
+            .map(|g| GridView {
+                name: g.name.clone(),
+                symbol: g.symbol().clone(),
+                budget: g.budget,
+                cash: g.last_cash,
+                verdict: g.last_verdict,
+                holding: g.held.keys().copied().collect(),
+                closed_by_risk: g.closed_by_risk,
+                operator_hold: g.operator_hold,
+            })
+            .collect()
+    }
+
+    /// One loop (see the module docs).
+    pub async fn step(&mut self) -> Result<LoopReport, PortfolioError> {
+        self.serve_commands().await;
+        let now = self.exchange.server_time().await?;
+        let prices = self.prices().await?;
+        let snap = self.snapshot(now, &prices).await?;
+        self.metrics.account(snap.equity, snap.peak_equity);
+        let mut report = LoopReport {
+            server_ms: now,
+            equity: snap.equity,
+            ..LoopReport::default()
+        };
+        for i in 0..self.grids.len() {
+            let symbol = self.grids[i].symbol().clone();
+            let verdict = evaluate(&self.limits, &snap, &symbol);
+            report.trip_events += self.note_trips(i, now, &verdict.trips).await?;
+            let step = self
+                .grid_step(i, verdict.verdict, prices[&symbol], now)
+                .await;
+            report.steps.push(step);
+        }
+        if report.quiescent() {
+            self.store
+                .set_config_value(PORTFOLIO_QUIESCENT_KEY, &now.to_string(), now)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// Acts on one grid's verdict, sets its gate and steps its bot; a failed step is logged
+    /// (the next loop retries) and does not stop the other grids.
+    async fn grid_step(
+        &mut self,
+        i: usize,
+        verdict: Verdict,
+        last: Price,
+        now: i64,
+    ) -> Option<StepReport> {
+        let quote = self.quote.clone();
+        let store_cash = {
+            let g = &mut self.grids[i];
+            let symbol = g.symbol().clone();
+            g.cash.cash(&self.store, &symbol, &quote, g.budget).await
+        };
+        let g = &mut self.grids[i];
+        let cash = match store_cash {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(grid = %g.name, error = %e, "reading the grid's fills failed");
+                return None;
+            }
+        };
+        if verdict == Verdict::Close && !g.closed_by_risk {
+            match g.bot.close_all().await {
+                Ok(closed) => {
+                    // A close that met problems left baskets open: the next loop runs it
+                    // again (the single bot's rule for its emergency close).
+                    g.closed_by_risk = closed.errors.is_empty();
+                    let text = format!(
+                        "grid {}: emergency close by a risk limit: {}",
+                        g.name,
+                        closed.summary()
+                    );
+                    let _ = append(&self.store, now, EventLevel::Error, "risk_close", text).await;
+                }
+                Err(e) => {
+                    tracing::error!(grid = %g.name, error = %e, "risk close failed; retried next loop");
+                    return None;
+                }
+            }
+        }
+        if verdict != Verdict::Close && g.closed_by_risk {
+            g.closed_by_risk = false;
+            if !g.operator_hold {
+                g.bot.allow_reopen();
+                let text = format!(
+                    "grid {}: the limit that closed it cleared; it reopens",
+                    g.name
+                );
+                let _ = append(&self.store, now, EventLevel::Warn, "risk_reopen", text).await;
+            }
+        }
+        g.last_cash = cash;
+        g.last_verdict = verdict;
+        self.metrics.grid(&g.name, cash, g.budget, verdict);
+        g.bot.set_gate(Gate {
+            buys_allowed: verdict == Verdict::Allow,
+            cash: Some(cash),
+        });
+        g.bot.set_price_hint(last);
+        match g.bot.step().await {
+            Ok(r) => Some(r),
+            Err(e) => {
+                g.bot.metrics().error();
+                tracing::warn!(grid = %g.name, error = %e, "grid step skipped");
+                None
+            }
+        }
+    }
+
+    /// Every grid's symbol's last price (one read per symbol, shared with the grid's step).
+    async fn prices(&self) -> Result<BTreeMap<Symbol, Price>, PortfolioError> {
+        let mut prices = BTreeMap::new();
+        for g in &self.grids {
+            let s = g.symbol();
+            if !prices.contains_key(s) {
+                prices.insert(s.clone(), self.exchange.ticker_price(s).await?);
+            }
+        }
+        Ok(prices)
+    }
+
+    /// The account as the limits see it: equity = quote + every grid symbol's base at its
+    /// price; positions, open orders (only read when that limit is set) and hard stops.
+    async fn snapshot(
+        &mut self,
+        now: i64,
+        prices: &BTreeMap<Symbol, Price>,
+    ) -> Result<AccountSnapshot, PortfolioError> {
+        let account = self.exchange.account().await?;
+        let total = |asset: &Asset| {
+            account
+                .balances
+                .iter()
+                .find(|b| &b.asset == asset)
+                .map(|b| b.total())
+                .unwrap_or_default()
+        };
+        let mut equity = total(&self.quote).as_quote();
+        let mut symbols = BTreeMap::new();
+        let baskets = self.store.baskets(false).await?;
+        for g in &self.grids {
+            let rules = g.bot.rules();
+            let price = prices[&rules.symbol];
+            let qty: Qty = total(&rules.base_asset).as_qty();
+            equity += price * qty;
+            let last_hard_stop_ms = baskets
+                .iter()
+                .filter(|b| b.symbol == rules.symbol && b.basket.status == BasketStatus::Stopped)
+                .filter_map(|b| b.closed_ms)
+                .max();
+            let (mut open_orders, mut open_algo_orders) = (0, 0);
+            if self.limits.max_open_orders.is_some() {
+                let open = self.exchange.open_orders(&rules.symbol).await?;
+                open_orders = (open.ours.len() + open.foreign.len()) as u32;
+                open_algo_orders = open
+                    .ours
+                    .iter()
+                    .filter(|o| o.spec.order_type.is_algo())
+                    .count() as u32;
+            }
+            symbols.insert(
+                rules.symbol.clone(),
+                SymbolState {
+                    qty,
+                    price,
+                    open_orders,
+                    open_algo_orders,
+                    max_num_orders: rules.filters.max_num_orders,
+                    max_num_algo_orders: rules.filters.max_num_algo_orders,
+                    last_hard_stop_ms,
+                },
+            );
+        }
+        let before = self.history.peak;
+        let seen = self.history.observe(now, equity);
+        if seen.peak > before {
+            self.store
+                .set_config_value(PEAK_KEY, &seen.peak.get().to_string(), now)
+                .await?;
+        }
+        Ok(AccountSnapshot {
+            now_ms: now,
+            equity,
+            peak_equity: seen.peak,
+            day_start_equity: seen.day_start,
+            equity_24h_ago: seen.ago_24h,
+            symbols,
+        })
+    }
+
+    /// Books the limits that started or stopped holding for grid `i`: an event each (store
+    /// and log) and the metrics. Returns how many.
+    async fn note_trips(
+        &mut self,
+        i: usize,
+        now: i64,
+        trips: &[Trip],
+    ) -> Result<usize, StoreError> {
+        let mut events = Vec::new();
+        let g = &mut self.grids[i];
+        for t in trips {
+            if g.held.contains_key(&t.limit) {
+                self.metrics.held(&g.name, t);
+            } else {
+                self.metrics.tripped(&g.name, t);
+                let action = match t.action {
+                    crate::core::risk::TripAction::NoNewBuys => "no new buys",
+                    crate::core::risk::TripAction::Close => "close",
+                };
+                events.push((
+                    EventLevel::Warn,
+                    "risk_trip",
+                    format!(
+                        "grid {}: {} tripped at {} (threshold {}): {action}",
+                        g.name,
+                        limit_name(t.limit),
+                        t.value.normalize(),
+                        t.threshold.normalize()
+                    ),
+                ));
+            }
+            g.held.insert(t.limit, t.clone());
+        }
+        let cleared: Vec<LimitKind> = g
+            .held
+            .keys()
+            .filter(|k| !trips.iter().any(|t| t.limit == **k))
+            .copied()
+            .collect();
+        for k in cleared {
+            if let Some(t) = g.held.remove(&k) {
+                self.metrics.cleared(&g.name, k);
+                events.push((
+                    EventLevel::Info,
+                    "risk_cleared",
+                    format!(
+                        "grid {}: {} cleared (last value {}, threshold {})",
+                        g.name,
+                        limit_name(k),
+                        t.value.normalize(),
+                        t.threshold.normalize()
+                    ),
+                ));
+            }
+        }
+        let n = events.len();
+        for (level, kind, text) in events {
+            append(&self.store, now, level, kind, text).await?;
+        }
+        Ok(n)
+    }
+}
+
+/// Appends an event to the store and the log.
+pub(super) async fn append<S: Store>(
+    store: &S,
+    now: i64,
+    level: EventLevel,
+    kind: &str,
+    message: String,
+) -> Result<(), StoreError> {
+    match level {
+        EventLevel::Info => tracing::info!(kind, "{message}"),
+        EventLevel::Warn => tracing::warn!(kind, "{message}"),
+        EventLevel::Error => tracing::error!(kind, "{message}"),
+    }
+    store
+        .append_event(&Event {
+            time_ms: now,
+            basket_id: None,
+            level,
+            kind: kind.to_string(),
+            message,
+        })
+        .await
+}

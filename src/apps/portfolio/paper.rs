@@ -1,0 +1,168 @@
+//! `paper --portfolio [FILE]`: every grid of a portfolio file on one simulated account — the
+//! exchange replaying every grid symbol's bundled candles on loopback, one journal, one
+//! client, one loop (`.spec/portfolio.md`, "The live orchestrator").
+//!
+//! Decisions:
+//! - The candles are the portfolio file's `data` (or `--data`), the starting equity
+//!   `--quote`: the same inputs as `backtest --portfolio`, so the two can be compared.
+//! - The replay starts at the earliest candle of all symbols; the journal starts afresh as
+//!   in single-symbol paper trading.
+//! - Each grid steps once per loop. The loop's pause is `--interval-ms`, but at least
+//!   [`MIN_PAUSE_PER_GRID`] per grid: a grid's step costs about 30 request weight, so five
+//!   grids stay near half of the account's 6000 a minute, whatever the pause asked.
+//! - Polling only for now (no streams): one stream connection for all grids is not wired yet.
+
+use crate::adapters::binance::rest::{BinanceRest, RestConfig};
+use crate::adapters::binance::Credentials;
+use crate::adapters::klines::DEFAULT_CACHE_DIR;
+use crate::adapters::sim::server::{serve, ApiCredential, FaultConfig, SimServer, SimServerConfig};
+use crate::apps::backtest::portfolio::load::load;
+use crate::apps::bot::{runner, BotMetrics, BotSettings};
+use crate::apps::dashboard::{self, DashboardState, Pair};
+use crate::apps::exchange_sim::parse_speed;
+use crate::apps::paper::{fresh_store, PaperArgs};
+use crate::apps::portfolio::{run_until_stopped, GridPlan, Portfolio, PortfolioMetrics, Setup};
+use crate::apps::trade::{announce, check_market, Mode};
+use crate::core::money::Amount;
+use anyhow::{bail, Context};
+use rand::distr::{Alphanumeric, SampleString};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The shortest loop pause per grid.
+pub const MIN_PAUSE_PER_GRID: Duration = Duration::from_millis(600);
+
+/// Runs paper trading of the portfolio in `file` until Ctrl-C.
+pub fn run(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Runtime::new().context("starting tokio")?;
+    rt.block_on(run_async(args, file))
+}
+
+async fn run_async(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
+    let quote = Amount::parse_non_negative(&args.quote)
+        .map_err(|e| anyhow::anyhow!("--quote {}: {e}", args.quote))?
+        .as_quote();
+    let info_path = Path::new("data/exchange_info.json");
+    let loaded = load(
+        file,
+        &args.data.data,
+        info_path,
+        quote,
+        Some(Path::new(DEFAULT_CACHE_DIR)),
+    )?;
+    dashboard::check_access(
+        args.dashboard,
+        args.password_hash()?,
+        args.dashboard_access(),
+    )?;
+    let Some(start_ms) = loaded
+        .candles
+        .values()
+        .filter_map(|c| c.first().map(|c| c.open_time_ms))
+        .min()
+    else {
+        bail!("no candles to replay");
+    };
+    let quote_asset = loaded.grids[0].spec.rules.quote_asset.clone();
+    let info = std::fs::read_to_string(info_path).context("reading data/exchange_info.json")?;
+    let key = Alphanumeric.sample_string(&mut rand::rng(), 64);
+    let secret = Alphanumeric.sample_string(&mut rand::rng(), 64);
+    let server = SimServer::new(SimServerConfig {
+        exchange_info_json: info,
+        start_ms,
+        markets: loaded.candles.clone().into_iter().collect(),
+        balances: vec![(quote_asset, Amount::new(quote.get()))],
+        speed: parse_speed(&args.speed)?,
+        credentials: vec![ApiCredential {
+            key: key.clone(),
+            secret: secret.clone().into(),
+        }],
+        faults: FaultConfig::default(),
+    })
+    .context("building the simulated exchange")?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(serve(listener, server.clone(), async {
+        let _ = server_stopped.await;
+    }));
+
+    let store = fresh_store(&args.database).await?;
+    let mut rest = RestConfig::new(&base);
+    rest.time_resync_ms = 0;
+    let market = BinanceRest::new(rest.clone(), None)?;
+    let shared = BinanceRest::new(rest, Some(Credentials::hmac(&key, &secret)?))?;
+    announce(Mode::Paper);
+    let lock = store.lock_instance().await?;
+    let plans: Vec<GridPlan> = loaded
+        .grids
+        .iter()
+        .map(|g| GridPlan {
+            name: g.name.clone(),
+            prefix: g.prefix.clone(),
+            strategy: g.spec.config.clone(),
+            budget: g.spec.initial_quote,
+        })
+        .collect();
+    for plan in &plans {
+        let mut s = BotSettings::new(plan.strategy.clone());
+        s.prefix = plan.prefix.clone();
+        check_market(&shared.for_prefix(plan.prefix.clone()), &store, &s)
+            .await
+            .with_context(|| format!("grid {}", plan.name))?;
+    }
+    let grids = plans.len();
+    let interval = Duration::from_millis(args.interval_ms.max(1))
+        .max(MIN_PAUSE_PER_GRID * u32::try_from(grids).unwrap_or(u32::MAX));
+    let mut settings = BotSettings::new(plans[0].strategy.clone());
+    settings.interval = interval;
+    let metrics = PortfolioMetrics::default();
+    let bot_metrics = Arc::new(BotMetrics::with_extra(|r| metrics.register(r)));
+    let mut portfolio = Portfolio::new(
+        plans,
+        |p| shared.for_prefix(p.clone()),
+        store.clone(),
+        Setup {
+            limits: loaded.limits.clone(),
+            initial_equity: quote,
+            settings,
+            metrics,
+            bot_metrics: bot_metrics.clone(),
+        },
+    )
+    .await?;
+    tracing::info!(
+        exchange = %base,
+        database = %args.database.display(),
+        grids,
+        interval_ms = interval.as_millis() as u64,
+        "paper trading a portfolio"
+    );
+    let (commands, command_rx) = tokio::sync::mpsc::channel(8);
+    let state = DashboardState::new(
+        store,
+        commands,
+        Mode::Paper,
+        Pair::from_rules(portfolio.first_bot().rules()),
+        args.password_hash()?,
+    )?
+    .with_access(args.dashboard_access())?
+    .with_metrics(bot_metrics)
+    .with_candles(Arc::new(market));
+    let dashboard = dashboard::spawn(args.dashboard, state)
+        .await
+        .with_context(|| format!("starting the dashboard on {}", args.dashboard))?;
+    let url = format!("http://{}", dashboard.addr);
+    tracing::info!(%url, "dashboard listening");
+    println!("dashboard: {url}");
+    let (stop_tx, stop) = runner::stop_channel();
+    let lock_guard = runner::guard_lock(lock, stop_tx);
+    let loops = run_until_stopped(&mut portfolio, interval, stop, command_rx).await?;
+    lock_guard.abort();
+    tracing::info!(loops, "portfolio paper trading stopped");
+    dashboard.stop().await;
+    let _ = stop_server.send(());
+    let _ = served.await;
+    Ok(())
+}
