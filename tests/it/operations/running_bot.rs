@@ -118,17 +118,7 @@ async fn status_until(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn close_all_reaches_the_running_bot_and_prints_the_dashboards_receipt() {
-    let info = exchange_info_with_limits(100_000_000, None);
-    let server = SimServer::new(fil_config(
-        info,
-        wave_candles(1),
-        Speed::Manual,
-        "10000",
-        (KEY, SECRET),
-    ))
-    .unwrap();
-    let (base, stop) = serve_on_loopback(&server).await;
-    let sim = Sim::new(base, server, stop);
+    let sim = fil_sim().await;
     let dir = tempfile::tempdir().unwrap();
     let mut bot = RunningBot::start(dir.path(), &sim.base);
 
