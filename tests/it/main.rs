@@ -29,3 +29,4 @@ mod sim_server;
 mod store;
 mod streams;
 mod today;
+mod ws_orders;
