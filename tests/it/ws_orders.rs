@@ -23,9 +23,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Reqwest, logging `METHOD path` of every request.
-struct Logged {
-    inner: ReqwestTransport,
-    log: Arc<Mutex<Vec<String>>>,
+pub(crate) struct Logged {
+    pub(crate) inner: ReqwestTransport,
+    pub(crate) log: Arc<Mutex<Vec<String>>>,
 }
 
 impl HttpTransport for Logged {
