@@ -333,6 +333,12 @@ async fn weight_per_hour(symbols: &[&str], way: Way, window: Duration) -> f64 {
     spent as f64 * 3600.0 / secs
 }
 
+/// `BENCH_ONLY=streamsws,streamsrest,polling,weight` (any of them) runs those parts only.
+fn wanted_part(only: &Option<String>, part: &str) -> bool {
+    only.as_deref()
+        .is_none_or(|o| o.split(',').any(|p| p.trim().eq_ignore_ascii_case(part)))
+}
+
 fn main() {
     if std::env::var_os("BENCH_TRACE").is_some() {
         tracing_subscriber::fmt()
@@ -352,10 +358,7 @@ fn main() {
     let label = if short { " (--short)" } else { "" };
     println!("fill → replacement accepted, server side, loopback{label}:");
     for way in [Way::StreamsWs, Way::StreamsRest, Way::Polling] {
-        if only
-            .as_deref()
-            .is_some_and(|o| !format!("{way:?}").eq_ignore_ascii_case(o))
-        {
+        if !wanted_part(&only, &format!("{way:?}")) {
             continue;
         }
         let started = Instant::now();
@@ -373,6 +376,9 @@ fn main() {
             l.unanswered,
             started.elapsed().as_secs_f64(),
         );
+    }
+    if !wanted_part(&only, "weight") {
+        return;
     }
     println!(
         "request weight per hour (default pacing, one candle a second per symbol, {} s window{label}):",
