@@ -12,6 +12,7 @@
 //!   the bundled FILUSDT quarter, the same pair the backtester uses.
 
 use crate::adapters::binance::rest::{BinanceRest, RestConfig};
+use crate::adapters::binance::ws::orders::WsOrders;
 use crate::adapters::binance::ws::{spawn_streams, WsConfig};
 use crate::adapters::binance::Credentials;
 use crate::adapters::klines::{load_candles, DEFAULT_CACHE_DIR};
@@ -162,6 +163,11 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     rest.time_resync_ms = 0;
     let market = BinanceRest::new(rest.clone(), None)?;
     let exchange = BinanceRest::new(rest, Some(Credentials::hmac(&key, &secret)?))?;
+    // With the streams, order entry goes over the WebSocket API too (REST while it is down).
+    let exchange = match args.no_streams {
+        true => exchange,
+        false => exchange.with_ws_orders(WsOrders::spawn(&WsConfig::for_rest_base(&base))),
+    };
     let mut settings = BotSettings::new(strategy);
     settings.interval = Duration::from_millis(args.interval_ms.max(1));
     announce(Mode::Paper);

@@ -104,6 +104,10 @@ const TREATMENTS: &[(&str, Treatment)] = &[
         NotRun("a benchmark (.ci/run runs it with --short)"),
     ),
     (
+        "cargo bench --bench latency",
+        NotRun("a benchmark (about half an hour; --short takes minutes, too long for CI)"),
+    ),
+    (
         "TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo test",
         NotRun("the test suite itself, on PostgreSQL"),
     ),

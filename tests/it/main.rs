@@ -32,3 +32,4 @@ mod store;
 mod streams;
 mod today;
 mod trail_bot;
+mod ws_orders;

@@ -251,3 +251,100 @@ async fn the_bot_trades_on_pushed_fills_falls_back_to_polling_and_heals() {
         "every trade once"
     );
 }
+
+/// FILUSDT creeping up 0.05 % a candle from 4.000: every candle moves the price, none fills
+/// (the grid's buys are below, nothing is held to sell).
+fn creeping_candles(n: usize) -> Vec<binance_trader::adapters::klines::Candle> {
+    use binance_trader::core::money::{Price, Qty};
+    use rust_decimal::Decimal;
+    let mut last = Decimal::new(4_000, 3);
+    (0..n)
+        .map(|i| {
+            let open = last;
+            last = (open * Decimal::new(10_005, 4)).round_dp(3);
+            let t = crate::harness::T0 + i as i64 * 60_000;
+            binance_trader::adapters::klines::Candle {
+                open_time_ms: t,
+                open: Price::new(open),
+                high: Price::new(last),
+                low: Price::new(open),
+                close: Price::new(last),
+                volume: Qty::new(Decimal::from(100_000)),
+                close_time_ms: t + 59_999,
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn with_both_streams_up_a_price_alone_reads_neither_open_orders_nor_trades() {
+    use crate::ws_orders::Logged;
+    use binance_trader::adapters::binance::rest::{BinanceRest, RestConfig, TokioPause};
+    use binance_trader::adapters::binance::transport::ReqwestTransport;
+    use binance_trader::adapters::clock::SystemClock;
+    use std::sync::Mutex;
+
+    let sim = start_sim(creeping_candles(12)).await;
+    let log = Arc::new(Mutex::new(Vec::<String>::new()));
+    let transport = Logged {
+        inner: ReqwestTransport::new(Duration::from_secs(5), Duration::from_secs(5)).unwrap(),
+        log: log.clone(),
+    };
+    let rest = BinanceRest::with_parts(
+        RestConfig::new(&sim.base),
+        Some(Credentials::hmac(KEY, SECRET).unwrap()),
+        transport,
+        Arc::new(SystemClock),
+        Arc::new(TokioPause),
+    );
+    let mut bot = Bot::new(rest, MemoryStore::new(), settings())
+        .await
+        .unwrap();
+    settle(&mut bot).await;
+    let metrics = bot.metrics().clone();
+    let symbol = Symbol::parse("FILUSDT").unwrap();
+    let mut cfg = WsConfig::for_rest_base(&sim.base);
+    cfg.reconnect_min = Duration::from_millis(20);
+    let events = spawn_streams(&cfg, credentials(), vec![symbol.clone()]);
+    let pacing = LivePacing {
+        full_every: Duration::from_secs(60),
+        price_replan: Duration::from_millis(100),
+    };
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let (_commands, command_rx) = tokio::sync::mpsc::channel(1);
+    let running = tokio::spawn(async move {
+        run_with_events(&mut bot, events, pacing, stop, command_rx)
+            .await
+            .unwrap();
+        bot
+    });
+    let status = || metrics.stream_status().unwrap_or_default();
+    eventually("streams up", 10, || async {
+        status().contains("event-driven")
+    })
+    .await;
+    // The heal on `Up` (one per stream) is a full step; then only prices come.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    log.lock().unwrap().clear();
+    let count = |log: &[String], what: &str| log.iter().filter(|l| l.as_str() == what).count();
+    for _ in 0..6 {
+        sim.server.step(1);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    stop_tx.send(true).unwrap();
+    let bot = running.await.unwrap();
+    let log = log.lock().unwrap().clone();
+    assert!(
+        count(&log, "GET /api/v3/time") >= 3,
+        "price steps ran (each reads the server time): {log:?}"
+    );
+    assert_eq!(count(&log, "GET /api/v3/openOrders"), 0, "{log:?}");
+    assert_eq!(count(&log, "GET /api/v3/myTrades"), 0, "{log:?}");
+    assert_eq!(count(&log, "GET /api/v3/ticker/price"), 0, "{log:?}");
+    assert!(bot
+        .exchange()
+        .my_trades(&symbol, 0)
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -7,7 +7,12 @@
 //! - Another **order update** of ours (placed, cancelled, expired) triggers a step too.
 //! - A **price** is kept for the next step, which plans with it instead of reading the ticker;
 //!   a step runs at most every `price_replan` for prices alone (trailing exits, the hard stop
-//!   and zone extension are what depend on the price).
+//!   and zone extension are what depend on the price). With both streams up that step plans
+//!   on the journal's open orders ([`Bot::step_on_journal`]): no REST reads but the server
+//!   time, so request weight does not grow with how often the price moves.
+//! - A step that **acted** (orders sent, a basket closed or opened) is followed at once by
+//!   another (at most `FOLLOW_UPS` in a row), so the next basket's grid or a replace's create
+//!   does not wait for the next event.
 //! - **Streams up** (user data and market data): the periodic full step (REST: open orders, trades from the stored cursor)
 //!   runs only every `full_every`, as the safety net; every fill it finds that the stream had
 //!   not delivered is drift: logged, counted in `/metrics`, shown on the dashboard.
@@ -51,7 +56,13 @@ enum Due {
     Periodic,
     /// An event of ours asked for it.
     Event,
+    /// A price alone asked for it: planned on the journal while both streams are up.
+    Price,
 }
+
+/// Most steps run back to back while each still acts (a basket closing and the next one
+/// opening, a replace's cancel then its create): after that, the normal pause.
+const FOLLOW_UPS: u32 = 4;
 
 /// Steps on events until `stop` turns true; returns the number of steps run.
 pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
@@ -70,6 +81,7 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
     let mut next = Instant::now();
     let mut due = Due::Periodic;
     let mut last_price_step = Instant::now() - pacing.price_replan;
+    let mut follow_ups: u32 = 0;
     bot.metrics()
         .set_streams(false, "starting: polling until the stream is up".into());
     loop {
@@ -79,7 +91,12 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
         tokio::select! {
             _ = tokio::time::sleep_until(next) => {
                 let started = std::time::Instant::now();
-                let result = bot.step().await;
+                // A price alone needs no REST heal while every account change is pushed.
+                let result = if due == Due::Price && up && market_up {
+                    bot.step_on_journal().await
+                } else {
+                    bot.step().await
+                };
                 if let Some(used) = bot.exchange().used_weight() {
                     bot.metrics().set_api_weight(used);
                 }
@@ -105,6 +122,16 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
                         } else {
                             failures = 0;
                         }
+                        // A step that acted may have left work for the next one (the next
+                        // basket's grid, a replace's create): run it now, not at the next
+                        // event or period.
+                        let acted = report.actions > 0 || report.lifecycle > 0;
+                        if acted && failures == 0 && follow_ups < FOLLOW_UPS {
+                            follow_ups += 1;
+                            pause = Duration::ZERO;
+                        } else {
+                            follow_ups = 0;
+                        }
                     }
                     Err(err) => {
                         failures += 1;
@@ -125,7 +152,7 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
                     }
                 }
                 next = Instant::now() + pause;
-                due = Due::Periodic;
+                due = if pause.is_zero() { Due::Event } else { Due::Periodic };
             }
             event = events.next_event(), if events_open => {
                 let Some(event) = event else {
@@ -155,7 +182,7 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
                         last_price_step = now;
                         if next > now {
                             next = now;
-                            due = Due::Event;
+                            due = Due::Price;
                         }
                     }
                     Wants::Poll => next = next.min(now + interval),

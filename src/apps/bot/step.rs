@@ -9,7 +9,8 @@ use crate::core::filters::SymbolRules;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::OpenOrder;
 use crate::core::strategy::plan::Market;
-use crate::ports::exchange::{Exchange, ExchangeError};
+use crate::core::symbol::Symbol;
+use crate::ports::exchange::{Exchange, ExchangeError, OrderReport};
 use crate::ports::store::{AccountSnapshot, BasketRecord, Event, EventLevel, Store, StoreError};
 use std::sync::Arc;
 
@@ -54,6 +55,15 @@ impl StepReport {
             && self.failed == 0
             && self.lifecycle == 0
     }
+}
+
+/// Where a step reads the open orders it plans with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OpenFrom {
+    /// The exchange (open orders, then the trades from the cursor): the heal.
+    Exchange,
+    /// The journal (`Bot::step_on_journal`).
+    Journal,
 }
 
 /// The bot for one symbol: an exchange, a store and the settings.
@@ -183,6 +193,20 @@ impl<E: Exchange, S: Store> Bot<E, S> {
 
     /// One step (see the module docs of [`crate::apps::bot`]).
     pub async fn step(&mut self) -> Result<StepReport, BotError> {
+        self.step_from(OpenFrom::Exchange).await
+    }
+
+    /// One step that plans on the journal's open orders instead of reading open orders and
+    /// trades from the exchange: for a price alone while the user-data stream is up, when
+    /// every change of the account since the last full step was pushed and triggered a full
+    /// step (`live.rs`). A lost event leaves the journal behind until the next full step;
+    /// the plan then sees an order as still open (no successor yet), and a cancel or create
+    /// it sends still goes through the usual journal and unknown-outcome rules.
+    pub(super) async fn step_on_journal(&mut self) -> Result<StepReport, BotError> {
+        self.step_from(OpenFrom::Journal).await
+    }
+
+    async fn step_from(&mut self, source: OpenFrom) -> Result<StepReport, BotError> {
         let symbol = self.settings.strategy.symbol.clone();
         let now = self.exchange.server_time().await?;
         let mut report = StepReport {
@@ -201,7 +225,10 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         }
         self.refresh_rules_if_due(now);
         self.check_trading_status(now).await?;
-        let (fills, open) = self.sync(now).await?;
+        let (fills, open) = match source {
+            OpenFrom::Exchange => self.sync(now).await?,
+            OpenFrom::Journal => (0, self.journal_open_orders(&symbol).await?),
+        };
         report.fills = fills;
         report.lifecycle += self.finish_closing(now).await?;
         let last = match self.stream_price.take() {
@@ -227,6 +254,18 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 .await?;
         }
         Ok(report)
+    }
+
+    /// The journal's open orders of `symbol`, as the exchange last reported them.
+    async fn journal_open_orders(&self, symbol: &Symbol) -> Result<Vec<OrderReport>, BotError> {
+        Ok(self
+            .store
+            .open_orders()
+            .await?
+            .into_iter()
+            .filter(|o| &o.report.symbol == symbol)
+            .map(|o| o.report)
+            .collect())
     }
 
     /// Opens the first basket of the symbol at the last price when none is active.

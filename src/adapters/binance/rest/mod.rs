@@ -29,8 +29,9 @@ use super::endpoints::{self, Endpoint, Security};
 use super::error::{ban_length_ms, classify, from_transport};
 use super::rate_limit::{Cost, Denied, Priority, RateLimiter};
 use super::request::{self, Params, Signing};
-use super::transport::{HttpResponse, HttpTransport, ReqwestTransport};
+use super::transport::{HttpResponse, HttpTransport, ReqwestTransport, TransportError};
 use super::wire::ServerTime;
+use super::ws::{feed, orders as ws_orders, orders::WsOrders};
 use crate::adapters::clock::SystemClock;
 use crate::core::client_id::ClientOrderId;
 use crate::core::filters::account::AccountFilters;
@@ -103,6 +104,8 @@ pub struct BinanceRest<T: HttpTransport = ReqwestTransport> {
     rules_parser: RulesParser,
     /// Shared by the views [`BinanceRest::for_prefix`] makes: one weight budget, one offset.
     state: Arc<Mutex<State>>,
+    /// Order entry over the WebSocket API while it is up (REST otherwise).
+    ws_orders: Option<WsOrders>,
 }
 
 impl BinanceRest<ReqwestTransport> {
@@ -148,6 +151,7 @@ impl<T: HttpTransport> BinanceRest<T> {
                 exchange_info: BTreeMap::new(),
                 rng: StdRng::from_os_rng(),
             })),
+            ws_orders: None,
         }
     }
 
@@ -168,7 +172,21 @@ impl<T: HttpTransport> BinanceRest<T> {
             pause: Arc::clone(&self.pause),
             rules_parser: self.rules_parser,
             state: Arc::clone(&self.state),
+            ws_orders: self.ws_orders.clone(),
         }
+    }
+
+    /// Sends order entry (place, cancel, cancel-replace, cancel-all) over `ws` while it is
+    /// connected, over REST otherwise; the same budget, signing rules and unknown-outcome
+    /// rules either way (`ws/orders.rs`).
+    pub fn with_ws_orders(mut self, ws: WsOrders) -> Self {
+        self.ws_orders = Some(ws);
+        self
+    }
+
+    /// Whether order entry goes over the WebSocket API now.
+    pub fn orders_over_ws(&self) -> bool {
+        self.ws_orders.as_ref().is_some_and(WsOrders::is_up)
     }
 
     /// Replaces the exchangeInfo → rules parser used by [`Exchange::symbol_rules`] (default:
@@ -292,13 +310,12 @@ impl<T: HttpTransport> BinanceRest<T> {
             }
         };
         let timestamp_ms = signing.map(|s| s.timestamp_ms);
-        let req = request::build(&self.config.base_url, endpoint, params, signing);
         tracing::debug!(
             method = endpoint.method.as_str(),
             path = endpoint.path,
             "binance request"
         );
-        let response = match self.transport.send(req).await {
+        let response = match self.send(endpoint, params, signing).await {
             Ok(r) => r,
             Err(e) => {
                 return Err(Failure {
@@ -341,6 +358,35 @@ impl<T: HttpTransport> BinanceRest<T> {
             timestamp_ms,
             response: Some(response),
         })
+    }
+
+    /// Over the WebSocket API when `endpoint` has a twin there and the connection is up;
+    /// over HTTP when it is not (nothing was written: falling back cannot duplicate).
+    async fn send(
+        &self,
+        endpoint: &Endpoint,
+        params: &Params,
+        signing: Option<Signing<'_>>,
+    ) -> Result<HttpResponse, TransportError> {
+        let ws = self.ws_orders.as_ref().filter(|w| w.is_up());
+        let method = ws_orders::method_for(endpoint.method.as_str(), endpoint.path);
+        if let (Some(ws), Some(method), Some(s)) = (ws, method, signing) {
+            let raw = params.pairs().iter().map(|(n, v)| (*n, v.as_str()));
+            let signed = feed::signed(
+                s.credentials,
+                ws_orders::params_of(raw),
+                s.timestamp_ms,
+                s.recv_window_ms,
+            );
+            match ws.send(method, signed).await {
+                Err(TransportError::NotSent(why)) => {
+                    tracing::debug!(%why, method, "order entry over REST");
+                }
+                other => return other,
+            }
+        }
+        let req = request::build(&self.config.base_url, endpoint, params, signing);
+        self.transport.send(req).await
     }
 
     /// One request with time sync for signed endpoints and one resync-and-retry on -1021.

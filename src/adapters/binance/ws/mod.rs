@@ -1,11 +1,13 @@
 //! Binance over WebSocket: the user-data stream and the market streams, on tokio-tungstenite
-//! (rustls for `wss://`); framing, ping and pong are the crate's. Order entry over the
-//! WebSocket API is not built yet (`.spec/binance-client.md`, "Streams").
+//! (rustls for `wss://`); framing, ping and pong are the crate's; and order entry over the
+//! WebSocket API as a second transport of the REST client.
 //!
 //! - [`events`]: payloads → [`ExchangeEvent`](crate::ports::events::ExchangeEvent)s.
 //! - [`conn`]: one connection, requests matched to answers by id.
 //! - [`feed`]: a stream kept alive — reconnect, 24-hour rotation with overlap, stall
 //!   detection, de-duplication, Up/Down/Gap.
+//! - [`orders`]: `order.place` / `order.cancel` / `order.cancelReplace` on a kept connection,
+//!   used by [`BinanceRest`](crate::adapters::binance::rest::BinanceRest) when it is up.
 //!
 //! Entry point: [`spawn_streams`]. Behaviour and decisions: `.spec/binance-client.md`,
 //! "Streams".
@@ -13,6 +15,7 @@
 pub mod conn;
 pub mod events;
 pub mod feed;
+pub mod orders;
 
 use crate::adapters::binance::Credentials;
 use crate::core::client_id::IdPrefix;

@@ -53,6 +53,10 @@ pub fn amend(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     let o = ctx
         .ex
         .amend_keep_priority(&symbol, &r, new_qty, new_id, rules, ctx.now_ms)?;
+    // An amend is the order's replacement too (the latency benchmark's accept log).
+    if let Some(log) = &mut ctx.ctl.accepts {
+        log.push(std::time::Instant::now());
+    }
     let tif = o.spec.time_in_force.map_or("GTC", |t| t.as_str());
     Ok(json!({
         "transactTime": ctx.now_ms,

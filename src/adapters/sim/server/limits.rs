@@ -87,6 +87,9 @@ pub struct LimitStats {
     pub limited: u64,
     /// 418 answers.
     pub banned: u64,
+    /// Request weight charged since start (a successful order request's given back, as
+    /// Binance charges it nothing): what the client spent, for the weight-per-hour figures.
+    pub total_weight: u64,
 }
 
 impl Limits {
@@ -136,6 +139,7 @@ impl Limits {
             self.retry_until_ms = None;
             return Err(banned(until, now_ms));
         }
+        self.stats.total_weight += weight;
         for w in &mut self.weight {
             w.roll(now_ms);
             w.used += weight;
@@ -156,6 +160,7 @@ impl Limits {
 
     /// Gives back `weight` (successful order requests cost nothing since 2026-04).
     pub fn refund(&mut self, weight: u64) {
+        self.stats.total_weight = self.stats.total_weight.saturating_sub(weight);
         for w in &mut self.weight {
             w.used = w.used.saturating_sub(weight);
         }

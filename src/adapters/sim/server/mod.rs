@@ -108,6 +108,8 @@ pub(crate) struct Control {
     market: streams::MarketStreams,
     /// Orders that are not the engine's, as raw JSON (see [`SimServer::add_foreign_order`]).
     foreign_orders: Vec<Value>,
+    /// When new or amended orders were accepted, while recording ([`SimServer::record_accepts`]).
+    accepts: Option<Vec<std::time::Instant>>,
 }
 
 impl Control {
@@ -204,6 +206,7 @@ impl SimServer {
             stream: user_stream::UserStream::default(),
             market: streams::MarketStreams::default(),
             foreign_orders: Vec::new(),
+            accepts: None,
         };
         let server = Self {
             exchange: Arc::new(Mutex::new(exchange)),
@@ -359,7 +362,23 @@ impl SimServer {
         lock(&self.control).foreign_orders.clear();
     }
 
-    /// What the rate limiter saw so far (highest used weight, 429s, 418s).
+    /// Starts recording the moment (wall clock) each new order (placement, cancel-replace or
+    /// amend, over REST or the WebSocket API) is accepted: the latency benchmark measures from a
+    /// fill to the replacement's acceptance on the server's side.
+    pub fn record_accepts(&self) {
+        lock(&self.control).accepts = Some(Vec::new());
+    }
+
+    /// The acceptances recorded since the last call (recording goes on).
+    pub fn take_accepts(&self) -> Vec<std::time::Instant> {
+        lock(&self.control)
+            .accepts
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// What the rate limiter saw so far (highest used weight, 429s, 418s, weight spent).
     pub fn limit_stats(&self) -> LimitStats {
         lock(&self.control).limits.stats()
     }

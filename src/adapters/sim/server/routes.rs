@@ -408,6 +408,11 @@ impl SimServer {
         let mut drop = false;
         if ep.mutating && result.is_ok() {
             ctl.limits.refund(weight);
+            if ep.new_order {
+                if let Some(log) = &mut ctl.accepts {
+                    log.push(std::time::Instant::now());
+                }
+            }
             if ctl.faults.fires(Fault::DropAfter) {
                 drop = true;
             } else if ctl.faults.fires(Fault::ErrorAfter) {
