@@ -8,7 +8,7 @@
 //! - A **price** is kept for the next step, which plans with it instead of reading the ticker;
 //!   a step runs at most every `price_replan` for prices alone (trailing exits, the hard stop
 //!   and zone extension are what depend on the price). With both streams up that step plans
-//!   on the journal's open orders ([`Bot::step_on_journal`]): no REST reads but the server
+//!   on the journal's open orders (`Bot::step_on_journal`): no REST reads but the server
 //!   time, so request weight does not grow with how often the price moves.
 //! - A step that **acted** (orders sent, a basket closed or opened) is followed at once by
 //!   another (at most `FOLLOW_UPS` in a row), so the next basket's grid or a replace's create
