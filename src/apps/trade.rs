@@ -272,6 +272,29 @@ async fn check_no_strays<E: Exchange, S: Store>(
     Ok(())
 }
 
+/// What `run` checks before it trades, for one bot or a portfolio: a dashboard that may
+/// not listen where asked stops it; the mode is announced; `symbol`'s rules (and with them
+/// the account's rate limits) are read before anything else, since until then the client
+/// holds to Binance's default limits, which a previous run against a more generous exchange
+/// may have spent past (see `check_market`); a key that may withdraw is refused unless
+/// allowed.
+pub async fn preflight(
+    p: &Prepared,
+    symbol: &crate::core::symbol::Symbol,
+    allow_withdrawal_key: bool,
+) -> anyhow::Result<()> {
+    dashboard::check_access(
+        p.dashboard.listen,
+        p.dashboard.password_hash.clone(),
+        p.dashboard.access(),
+    )?;
+    announce(p.mode);
+    p.exchange.symbol_rules(symbol).await?;
+    let account = p.exchange.account().await?;
+    key_safety::check_withdrawal(account.can_withdraw, p.mode, allow_withdrawal_key)?;
+    Ok(())
+}
+
 /// `run`: the bot until SIGINT/SIGTERM.
 pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
     if let Some(file) = &args.portfolio {
@@ -280,19 +303,7 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new().context("starting tokio")?;
     rt.block_on(async {
         let p = prepare(args).await?;
-        // A dashboard that may not listen where asked stops `run` before it trades.
-        dashboard::check_access(
-            p.dashboard.listen,
-            p.dashboard.password_hash.clone(),
-            p.dashboard.access(),
-        )?;
-        announce(p.mode);
-        // The rules (and with them the account's rate limits) before anything else: until
-        // they are read the client holds to Binance's default limits, which a previous run
-        // against a more generous exchange may have spent past (see `check_market`).
-        p.exchange.symbol_rules(&p.settings.strategy.symbol).await?;
-        let account = p.exchange.account().await?;
-        key_safety::check_withdrawal(account.can_withdraw, p.mode, args.allow_withdrawal_key)?;
+        preflight(&p, &p.settings.strategy.symbol, args.allow_withdrawal_key).await?;
         let lock = p.store.lock_instance().await?;
         check_market(&p.exchange, &p.store, &p.settings).await?;
         let mut bot = Bot::new(p.exchange, p.store.clone(), p.settings).await?;

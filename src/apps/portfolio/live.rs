@@ -18,9 +18,8 @@
 use crate::apps::backtest::portfolio::load::grid_strategy;
 use crate::apps::bot::{runner, BotMetrics};
 use crate::apps::dashboard::{self, DashboardState, Pair};
-use crate::apps::key_safety;
 use crate::apps::portfolio::{run_until_stopped, GridPlan, Portfolio, PortfolioMetrics, Setup};
-use crate::apps::trade::{announce, check_market, prepare, TradeArgs};
+use crate::apps::trade::{check_market, preflight, prepare, TradeArgs};
 use crate::core::client_id::IdPrefix;
 use crate::core::money::Quote;
 use crate::core::portfolio::PortfolioConfig;
@@ -47,22 +46,15 @@ async fn run_async(args: &TradeArgs, file: &Path) -> anyhow::Result<()> {
     let config = PortfolioConfig::from_toml_str(&text)
         .with_context(|| format!("parsing {}", file.display()))?;
     let p = prepare(args).await?;
-    dashboard::check_access(
-        p.dashboard.listen,
-        p.dashboard.password_hash.clone(),
-        p.dashboard.access(),
-    )?;
-    announce(p.mode);
-    // The rules first: exchangeInfo carries the account's rate limits, which the shared
-    // client holds to from then on (until then: Binance's defaults, against a used weight a
-    // previous run may have spent past them on a local exchange-sim).
-    if let Some(g) = config.grids.first() {
-        let symbol =
-            Symbol::parse(&g.symbol).with_context(|| format!("grid symbol {}", g.symbol))?;
-        p.exchange.symbol_rules(&symbol).await?;
-    }
-    let account = p.exchange.account().await?;
-    key_safety::check_withdrawal(account.can_withdraw, p.mode, args.allow_withdrawal_key)?;
+    let first = config.grids.first().with_context(|| {
+        format!(
+            "invalid portfolio {}: a portfolio needs at least one [[grid]]",
+            file.display()
+        )
+    })?;
+    let symbol =
+        Symbol::parse(&first.symbol).with_context(|| format!("grid symbol {}", first.symbol))?;
+    preflight(&p, &symbol, args.allow_withdrawal_key).await?;
     let lock = p.store.lock_instance().await?;
     let equity = initial_equity(&p.exchange, &p.store, &config).await?;
     if let Err(errors) = config.validate(Some(equity)) {
