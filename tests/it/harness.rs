@@ -255,3 +255,35 @@ pub async fn assert_store_matches_exchange<S: Store, E: Exchange>(store: &S, ex:
         assert_eq!(Some(&f.basket_id), orders.get(&t.order_id));
     }
 }
+
+/// SIGKILLs a test's bot process and reaps it (a crash, as the kernel would deliver it).
+pub fn sigkill(child: &mut Option<std::process::Child>) {
+    let mut child = child.take().expect("running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// SIGTERMs a test's bot process and asserts that it finished its step and exited cleanly;
+/// its log (stderr) is shown when it did not.
+pub fn terminate(child: &mut Option<std::process::Child>, log: &std::path::Path) {
+    let mut child = child.take().expect("running");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exited = child.wait().unwrap();
+    assert!(
+        exited.success(),
+        "exit after SIGTERM: {exited}\n{}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
+}
+
+/// Kills and reaps a test's bot process left running (a failed test's, on drop).
+pub fn reap(child: &mut Option<std::process::Child>) {
+    if let Some(mut child) = child.take() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}

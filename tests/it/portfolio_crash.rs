@@ -253,33 +253,19 @@ impl Process {
     }
 
     fn sigkill(&mut self) {
-        let mut child = self.child.take().expect("running");
-        child.kill().unwrap();
-        child.wait().unwrap();
+        crate::harness::sigkill(&mut self.child);
     }
 
+    /// SIGTERM finishes the step in progress and exits cleanly.
     fn terminate(&mut self) {
-        let mut child = self.child.take().expect("running");
-        let ok = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(ok.success());
-        let exited = child.wait().unwrap();
-        assert!(
-            exited.success(),
-            "exit after SIGTERM: {exited}\n{}",
-            self.log()
-        );
+        let log = self.log_path();
+        crate::harness::terminate(&mut self.child, &log);
     }
 }
 
 impl Drop for Process {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        crate::harness::reap(&mut self.child);
     }
 }
 
