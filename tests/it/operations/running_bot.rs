@@ -122,9 +122,10 @@ async fn close_all_reaches_the_running_bot_and_prints_the_dashboards_receipt() {
     let dir = tempfile::tempdir().unwrap();
     let mut bot = RunningBot::start(dir.path(), &sim.base);
 
-    // While the bot runs, `status` reads its grid from the journal.
+    // While the bot runs, `status` reads its grid from the journal, and the step that placed
+    // it (recorded once the step ends, a moment after its orders are journalled).
     let v = status_until(dir.path(), &mut bot, "the grid on the book", |v| {
-        v["open_orders"].as_array().is_some_and(|o| !o.is_empty())
+        v["open_orders"].as_array().is_some_and(|o| !o.is_empty()) && !v["last_step"].is_null()
     })
     .await;
     assert_eq!(v["journal"], true);
