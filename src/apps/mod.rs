@@ -16,5 +16,5 @@ pub mod paper;
 pub mod portfolio;
 pub mod settings_file;
 pub mod status;
-mod status_table;
+pub mod status_table;
 pub mod trade;

@@ -9,17 +9,18 @@ use crate::adapters::store::SqlStore;
 use crate::apps::bot::runner::{LastStep, LAST_STEP_KEY};
 use crate::apps::bot::{close_pending_key, pair_key, precision_key};
 use crate::apps::dashboard::format::Precision;
-use crate::apps::dashboard::ledger::Ledger;
+use crate::apps::dashboard::ledger::{Ledger, Pairs};
 use crate::apps::dashboard::view::Summary;
 use crate::apps::dashboard::view::{basket_view, open_row, summary, BasketView, OpenOrderRow};
 use crate::apps::key_safety;
 use crate::apps::settings_file::BotFile;
 use crate::core::fill::Balance;
-use crate::core::money::Price;
+use crate::core::money::{Price, Quote};
 use crate::core::symbol::{Asset, Symbol};
 use crate::ports::store::{Event, EventLevel, Store};
 use anyhow::Context;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Options of `status`.
@@ -35,6 +36,8 @@ pub struct StatusArgs {
 
 /// Warnings and errors among the latest events that `status` lists.
 const RECENT_EVENTS: u64 = 200;
+/// The latest account snapshots searched (newest first) for each pair's last price.
+const SNAPSHOTS_SEARCHED: u64 = 200;
 /// At most this many of them are shown.
 const ALERTS_SHOWN: usize = 5;
 
@@ -47,6 +50,8 @@ pub struct StatusView {
     pub journal: bool,
     /// The pair of the newest basket.
     pub symbol: Option<String>,
+    /// Every pair with an open basket (a portfolio's grids), the newest basket's first.
+    pub symbols: Vec<String>,
     /// The bot's last step, if it recorded one.
     pub last_step: Option<LastStep>,
     /// Price P&L is measured at: the latest account snapshot's.
@@ -104,6 +109,7 @@ impl StatusView {
             database,
             journal: false,
             symbol: None,
+            symbols: Vec::new(),
             last_step: None,
             last_price: None,
             snapshot_ms: None,
@@ -138,35 +144,75 @@ pub async fn read_store<S: Store>(store: &S, database: &'static str) -> anyhow::
     let Some(newest) = newest else {
         return Ok(view);
     };
-    let symbol = newest.symbol.clone();
-    let (base, quote) = pair_assets(store, &symbol).await?;
-    let precision = precision(store, &symbol).await?;
-    let ledger = Ledger::new(base, quote);
-    let books = ledger.refresh(store).await?;
+    // A portfolio's journal holds several pairs: each basket and order is shown at its own
+    // symbol's price and precision, and booked by its own pair's assets.
+    let mut symbols: Vec<Symbol> = vec![newest.symbol.clone()];
+    for r in &open {
+        if !symbols.contains(&r.symbol) {
+            symbols.push(r.symbol.clone());
+        }
+    }
+    let (base, quote) = pair_assets(store, &newest.symbol).await?;
+    let mut pairs = Pairs::one(newest.symbol.clone(), base, quote);
+    let mut shown: BTreeMap<Symbol, (Precision, Option<Price>)> = BTreeMap::new();
+    let recent = store.snapshots(SNAPSHOTS_SEARCHED).await?;
+    for symbol in &symbols {
+        let (base, quote) = pair_assets(store, symbol).await?;
+        pairs.add(symbol.clone(), base, quote);
+        let price = recent
+            .iter()
+            .rev()
+            .find(|s| &s.symbol == symbol)
+            .map(|s| s.price);
+        shown.insert(symbol.clone(), (precision(store, symbol).await?, price));
+    }
     let orders = store.open_orders().await?;
+    for o in &orders {
+        if !shown.contains_key(&o.report.symbol) {
+            let p = precision(store, &o.report.symbol).await?;
+            shown.insert(o.report.symbol.clone(), (p, None));
+        }
+    }
+    let at = |symbol: &Symbol| shown.get(symbol).copied().unwrap_or_default();
+    view.last_price = at(&newest.symbol).1.or(view.last_price);
+    let ledger = Ledger::new(pairs);
+    let books = ledger.refresh(store).await?;
     view.baskets = open
         .iter()
         .map(|r| {
+            let (precision, price) = at(&r.symbol);
             basket_view(
                 r,
                 &books.book(&r.basket, &ledger),
                 &orders,
-                view.last_price,
+                price,
                 precision,
             )
         })
         .collect();
     let unrealised = view.baskets.iter().map(|b| b.unrealised).sum();
-    view.summary = summary(&books, unrealised, Some(newest.basket.config.quote_budget));
+    // The budget at stake: the newest basket's of each pair traded.
+    let mut budget = Quote::ZERO;
+    for symbol in &symbols {
+        let newest_of = open.iter().find(|r| &r.symbol == symbol).unwrap_or(&newest);
+        budget += newest_of.basket.config.quote_budget;
+    }
+    view.summary = summary(&books, unrealised, Some(budget));
     view.open_orders = orders
         .iter()
-        .map(|o| open_row(o, view.last_price, precision))
+        .map(|o| {
+            let (precision, price) = at(&o.report.symbol);
+            open_row(o, price, precision)
+        })
         .collect();
-    view.emergency_close_pending = store
-        .config_value(&close_pending_key(&symbol))
-        .await?
-        .is_some_and(|v| !v.is_empty());
-    view.symbol = Some(symbol.to_string());
+    for symbol in &symbols {
+        view.emergency_close_pending |= store
+            .config_value(&close_pending_key(symbol))
+            .await?
+            .is_some_and(|v| !v.is_empty());
+    }
+    view.symbol = Some(newest.symbol.to_string());
+    view.symbols = symbols.iter().map(ToString::to_string).collect();
     view.recent_problems = store
         .events(RECENT_EVENTS)
         .await?

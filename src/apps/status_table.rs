@@ -49,11 +49,19 @@ pub fn render(v: &StatusView) -> String {
         );
         return out;
     }
-    out.push_str(&format!(
-        "database: {}   symbol: {}\n",
-        v.database,
-        v.symbol.as_deref().unwrap_or("- (no basket yet)")
-    ));
+    let many = v.symbols.len() > 1;
+    match many {
+        true => out.push_str(&format!(
+            "database: {}   symbols: {}\n",
+            v.database,
+            v.symbols.join(", ")
+        )),
+        false => out.push_str(&format!(
+            "database: {}   symbol: {}\n",
+            v.database,
+            v.symbol.as_deref().unwrap_or("- (no basket yet)")
+        )),
+    }
     match &v.last_step {
         Some(s) => out.push_str(&format!(
             "last step: {} UTC ({} s ago), {}\n",
@@ -96,7 +104,7 @@ pub fn render(v: &StatusView) -> String {
         .baskets
         .iter()
         .map(|b| {
-            vec![
+            let mut row = vec![
                 b.id.to_string(),
                 if b.paused() {
                     "paused".into()
@@ -109,28 +117,33 @@ pub fn render(v: &StatusView) -> String {
                 opt(b.vwap.map(|p| p.get().round_dp(8).normalize())),
                 money(b.realised),
                 money(b.unrealised),
-            ]
+            ];
+            if many {
+                row.insert(1, b.symbol.clone());
+            }
+            row
         })
         .collect();
-    out.push_str(&table(
-        &[
-            "id",
-            "status",
-            "anchor",
-            "levels",
-            "position",
-            "vwap",
-            "realised",
-            "unrealised",
-        ],
-        &rows,
-    ));
+    let mut head = vec![
+        "id",
+        "status",
+        "anchor",
+        "levels",
+        "position",
+        "vwap",
+        "realised",
+        "unrealised",
+    ];
+    if many {
+        head.insert(1, "symbol");
+    }
+    out.push_str(&table(&head, &rows));
     out.push_str(&format!("\nopen orders ({})\n", v.open_orders.len()));
     let rows: Vec<Vec<String>> = v
         .open_orders
         .iter()
         .map(|o| {
-            vec![
+            let mut row = vec![
                 o.basket_id.to_string(),
                 o.slot.clone(),
                 o.side.to_string(),
@@ -139,22 +152,27 @@ pub fn render(v: &StatusView) -> String {
                 o.qty.to_string(),
                 o.executed.to_string(),
                 o.client_id.clone(),
-            ]
+            ];
+            if many {
+                row.insert(1, o.symbol.clone());
+            }
+            row
         })
         .collect();
-    out.push_str(&table(
-        &[
-            "basket",
-            "slot",
-            "side",
-            "type",
-            "price",
-            "qty",
-            "executed",
-            "client id",
-        ],
-        &rows,
-    ));
+    let mut head = vec![
+        "basket",
+        "slot",
+        "side",
+        "type",
+        "price",
+        "qty",
+        "executed",
+        "client id",
+    ];
+    if many {
+        head.insert(1, "symbol");
+    }
+    out.push_str(&table(&head, &rows));
     out.push_str("\nbalances (latest snapshot)\n");
     let rows: Vec<Vec<String>> = v
         .balances

@@ -15,6 +15,7 @@ use crate::adapters::store::SqlStore;
 use crate::apps::backtest::command::parse_config;
 use crate::apps::bot::emergency::CloseReceipt;
 use crate::apps::bot::{runner, Bot, BotSettings};
+use crate::apps::dashboard::ledger::Pairs;
 use crate::apps::dashboard::{self, DashboardState, Pair};
 use crate::apps::key_safety;
 use crate::apps::notify::{self, compose::Origin, Notifier};
@@ -312,8 +313,7 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
             p.store.clone(),
             p.notify,
             Origin::of(p.mode, &pair.symbol),
-            pair.base.clone(),
-            pair.quote.clone(),
+            Pairs::one(pair.symbol.clone(), pair.base.clone(), pair.quote.clone()),
             p.notify_timeout,
         )
         .await
@@ -354,26 +354,8 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
         upkeep.abort();
         dashboard.stop().await;
         tracing::info!(steps = steps.as_ref().ok(), "bot stopped");
-        let why = match (&steps, lock_lost) {
-            (Err(e), _) => format!("stopped by an error: {e}"),
-            (_, true) => "stopped: the database's instance lock was lost".to_string(),
-            _ => "stopped on request (signal)".to_string(),
-        };
-        let stopped = bot
-            .exchange()
-            .server_time()
-            .await
-            .unwrap_or_else(|_| notify::wall_ms());
-        if let Err(e) = bot
-            .store()
-            .append_event(&notify::lifecycle_event(stopped, false, &why))
-            .await
-        {
-            tracing::warn!(error = %e, "could not journal the stop");
-        }
-        if let Some(n) = notifier {
-            n.stop(NOTIFY_GRACE).await;
-        }
+        let error = steps.as_ref().err().map(ToString::to_string);
+        journal_stop(bot.exchange(), bot.store(), error, lock_lost, notifier).await;
         lock_guard.abort();
         steps?;
         if lock_lost {
@@ -381,6 +363,35 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+/// Journals why the bot (or the portfolio) stopped — `error`, a lost instance lock, or a
+/// signal — at the exchange's time, then gives the notifier its grace to send it.
+pub async fn journal_stop<E: Exchange, S: Store>(
+    exchange: &E,
+    store: &S,
+    error: Option<String>,
+    lock_lost: bool,
+    notifier: Option<Notifier>,
+) {
+    let why = match (error, lock_lost) {
+        (Some(e), _) => format!("stopped by an error: {e}"),
+        (None, true) => "stopped: the database's instance lock was lost".to_string(),
+        (None, false) => "stopped on request (signal)".to_string(),
+    };
+    let stopped = exchange
+        .server_time()
+        .await
+        .unwrap_or_else(|_| notify::wall_ms());
+    if let Err(e) = store
+        .append_event(&notify::lifecycle_event(stopped, false, &why))
+        .await
+    {
+        tracing::warn!(error = %e, "could not journal the stop");
+    }
+    if let Some(n) = notifier {
+        n.stop(NOTIFY_GRACE).await;
+    }
 }
 
 /// How long `close-all` waits for a running bot to take its queued command, and then again

@@ -11,6 +11,7 @@
 use crate::harness::{
     client, exchange_info_with_limits, root, serve_on_loopback, wave_candles, KEY, SECRET, T0,
 };
+use crate::notify::receivers::HttpReceiver;
 use binance_trader::adapters::klines::Candle;
 use binance_trader::adapters::sim::server::{
     ApiCredential, FaultConfig, SimServer, SimServerConfig, Speed,
@@ -26,6 +27,7 @@ use binance_trader::core::money::{Amount, Price, Quote};
 use binance_trader::core::portfolio::PortfolioConfig;
 use binance_trader::core::symbol::{Asset, Symbol};
 use binance_trader::ports::exchange::{Exchange, OrderRef};
+use binance_trader::ports::outbox::Outbox;
 use binance_trader::ports::store::{FillQuery, Store};
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
@@ -182,20 +184,22 @@ async fn reference_run(waves: usize) -> (Vec<binance_trader::core::fill::Balance
 
 struct Process {
     dir: tempfile::TempDir,
+    webhook: String,
     starts: usize,
     child: Option<Child>,
 }
 
 impl Process {
-    fn new(base: &str, database_url: &str, dir: tempfile::TempDir) -> Self {
+    fn new(base: &str, database_url: &str, dir: tempfile::TempDir, webhook: &str) -> Self {
         let bot = format!(
-            "strategy = \"{}\"\ndatabase_url = \"{database_url}\"\n\n[exchange]\nbase_url = \"{base}\"\n\n[dashboard]\nlisten = \"127.0.0.1:0\"\n",
+            "strategy = \"{}\"\ndatabase_url = \"{database_url}\"\n\n[exchange]\nbase_url = \"{base}\"\n\n[dashboard]\nlisten = \"127.0.0.1:0\"\n\n[notify.webhook]\nmax_per_minute = 600\n",
             root().join("config/backtest.toml").display(),
         );
         std::fs::write(dir.path().join("bot.toml"), bot).unwrap();
         std::fs::write(dir.path().join("portfolio.toml"), portfolio_text()).unwrap();
         Self {
             dir,
+            webhook: format!("{webhook}/hook"),
             starts: 0,
             child: None,
         }
@@ -219,6 +223,7 @@ impl Process {
             .current_dir(self.dir.path())
             .env("BINANCE_API_KEY", KEY)
             .env("BINANCE_API_SECRET", SECRET)
+            .env("NOTIFY_WEBHOOK_URL", &self.webhook)
             .env_remove("DATABASE_URL")
             .env("FAILPOINTS", REAL_ROUND_TRIPS)
             .env("RUST_LOG", "warn")
@@ -295,7 +300,8 @@ async fn three_grids_sigkilled_at_random_moments_lose_and_duplicate_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bot.sqlite").display());
     let store = SqlStore::connect(&url).await.unwrap();
-    let mut p = Process::new(&base, &url, dir);
+    let webhook = HttpReceiver::start().await;
+    let mut p = Process::new(&base, &url, dir, &webhook.base);
     p.spawn();
     let wanted = kills_wanted();
     let busy_rounds: Vec<usize> = (0..busy.len()).filter(|&r| busy[r]).collect();
@@ -434,4 +440,65 @@ async fn three_grids_sigkilled_at_random_moments_lose_and_duplicate_nothing() {
     );
     assert!(kills >= wanted);
     assert!(inside_intent > 0, "no kill landed inside an open intent");
+    notifications_survive_the_kills(&store, &webhook).await;
+}
+
+/// The notifier ran in every process: each journalled fill was queued exactly once across
+/// the kills (one outbox row each) and titled with its own grid's symbol, and everything
+/// queued reached the receiver (a row whose delivery a kill interrupted may arrive twice,
+/// under the same id, which is how the webhook's receiver de-duplicates).
+async fn notifications_survive_the_kills(store: &SqlStore, webhook: &HttpReceiver) {
+    let fills = store
+        .events(1_000_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "fill")
+        .count();
+    let rows = store.deliveries(1_000_000).await.unwrap();
+    let fill_rows: Vec<_> = rows.iter().filter(|n| n.item.kind == "fill").collect();
+    assert_eq!(
+        fill_rows.len(),
+        fills,
+        "fill events vs queued fill notifications"
+    );
+    for s in SYMBOLS {
+        assert!(
+            fill_rows
+                .iter()
+                .any(|n| n.item.title.contains(&format!("{s} fill:"))),
+            "no fill notification titled {s}"
+        );
+    }
+    assert!(
+        fill_rows
+            .iter()
+            .all(|n| SYMBOLS.iter().any(|s| n.item.title.contains(s))),
+        "a fill titled without its symbol"
+    );
+    let started = Instant::now();
+    loop {
+        let got: BTreeSet<String> = webhook
+            .received()
+            .iter()
+            .flat_map(|r| {
+                r.body["notifications"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .map(|n| n["id"].as_str().unwrap_or_default().to_string())
+            .collect();
+        let sent = store.deliveries(1_000_000).await.unwrap();
+        if got.len() == sent.len() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{} of {} notifications reached the receiver",
+            got.len(),
+            sent.len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

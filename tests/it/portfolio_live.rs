@@ -78,6 +78,7 @@ struct Rig {
     portfolio: P,
     store: SqlStore,
     metrics: Arc<BotMetrics>,
+    setup: RigSetup,
     _dir: tempfile::TempDir,
 }
 
@@ -117,33 +118,13 @@ async fn rig(
     ))
     .await
     .unwrap();
-    let plans = SYMBOLS
-        .iter()
-        .zip(NAMES)
-        .map(|(s, n)| GridPlan {
-            name: n.to_string(),
-            prefix: IdPrefix::default(),
-            strategy: strategy(s, ladder),
-            budget: Quote::new(budget.parse().unwrap()),
-        })
-        .collect();
-    let pm = PortfolioMetrics::default();
-    let metrics = Arc::new(BotMetrics::with_extra(|r| pm.register(r)));
-    let shared = client(&base);
-    let portfolio = Portfolio::new(
-        plans,
-        |p| shared.for_prefix(p.clone()),
-        store.clone(),
-        Setup {
-            limits,
-            initial_equity: Quote::new(quote.parse().unwrap()),
-            settings: BotSettings::new(strategy("FILUSDT", "300")).with_intent_grace(0),
-            metrics: pm,
-            bot_metrics: metrics.clone(),
-        },
-    )
-    .await
-    .unwrap();
+    let setup = RigSetup {
+        quote: quote.into(),
+        budget: budget.into(),
+        ladder: ladder.into(),
+        limits,
+    };
+    let (portfolio, metrics) = setup.start(&base, &store).await;
     Rig {
         sim,
         _stop: stop,
@@ -151,7 +132,50 @@ async fn rig(
         portfolio,
         store,
         metrics,
+        setup,
         _dir: dir,
+    }
+}
+
+/// What a rig's portfolio is built from (again, for a restart).
+struct RigSetup {
+    quote: String,
+    budget: String,
+    ladder: String,
+    limits: RiskLimits,
+}
+
+impl RigSetup {
+    /// A portfolio of the three grids on the exchange at `base` and `store`.
+    async fn start(&self, base: &str, store: &SqlStore) -> (P, Arc<BotMetrics>) {
+        let plans = SYMBOLS
+            .iter()
+            .zip(NAMES)
+            .map(|(s, n)| GridPlan {
+                name: n.to_string(),
+                prefix: IdPrefix::default(),
+                strategy: strategy(s, &self.ladder),
+                budget: Quote::new(self.budget.parse().unwrap()),
+            })
+            .collect();
+        let pm = PortfolioMetrics::default();
+        let metrics = Arc::new(BotMetrics::with_extra(|r| pm.register(r)));
+        let shared = client(base);
+        let portfolio = Portfolio::new(
+            plans,
+            |p| shared.for_prefix(p.clone()),
+            store.clone(),
+            Setup {
+                limits: self.limits.clone(),
+                initial_equity: Quote::new(self.quote.parse().unwrap()),
+                settings: BotSettings::new(strategy("FILUSDT", "300")).with_intent_grace(0),
+                metrics: pm,
+                bot_metrics: metrics.clone(),
+            },
+        )
+        .await
+        .unwrap();
+        (portfolio, metrics)
     }
 }
 
@@ -186,6 +210,13 @@ impl Rig {
             resting.push(r);
         }
         (views, resting)
+    }
+
+    /// The process restarts: a new portfolio on the same journal and exchange.
+    async fn restart(&mut self) {
+        let (portfolio, metrics) = self.setup.start(&self.base, &self.store).await;
+        self.portfolio = portfolio;
+        self.metrics = metrics;
     }
 
     /// One minute of all three symbols.
@@ -324,7 +355,7 @@ async fn the_drawdown_kill_switch_closes_every_grid_and_keeps_them_closed() {
             "{s} reopened: {statuses:?}"
         );
     }
-    let trips = rig.events("risk_trip").await;
+    let trips = rig.events("risk_limit").await;
     for n in NAMES {
         assert!(
             trips
@@ -341,6 +372,29 @@ async fn the_drawdown_kill_switch_closes_every_grid_and_keeps_them_closed() {
     );
     assert!(text.contains("bot_portfolio_risk_threshold{grid=\"fil\",limit=\"max_drawdown\"} 2"));
     assert!(text.contains("bot_portfolio_risk_trips_total{grid=\"link\",limit=\"max_drawdown\"} 1"));
+    // A restart remembers what holds: the latched kill switch is not announced again.
+    let announced = trips.len();
+    rig.restart().await;
+    for _ in 0..3 {
+        let (views, resting) = rig.turn().await;
+        for (v, r) in views.iter().zip(&resting) {
+            assert_eq!(v.verdict, Verdict::Close, "{}", v.name);
+            assert_eq!(r.buys, 0, "{} buys after a restart", v.name);
+            assert!(v.holding.contains(&LimitKind::MaxDrawdown), "{}", v.name);
+        }
+        rig.minute();
+    }
+    let after = rig.events("risk_limit").await;
+    assert_eq!(
+        after.len(),
+        announced,
+        "announced again after a restart: {after:?}"
+    );
+    let text = rig.metrics.encode();
+    assert!(
+        text.contains("bot_portfolio_risk_tripped{grid=\"fil\",limit=\"max_drawdown\"} 1"),
+        "a held limit is shown after a restart: {text}"
+    );
 }
 
 /// `no_new_buys` limits: while one holds for a grid, that grid has no buy resting (its
@@ -396,7 +450,7 @@ async fn no_new_buys_limits_hold_the_buys_of_the_grids_they_concern() {
             "{n}: {seen:?}"
         );
     }
-    let trips = rig.events("risk_trip").await;
+    let trips = rig.events("risk_limit").await;
     assert!(trips
         .iter()
         .any(|m| m.contains("max_position_value tripped at") && m.ends_with("no new buys")));
@@ -426,7 +480,7 @@ async fn the_open_order_cap_trips_and_holds_buys() {
         rig.minute();
     }
     assert!(tripped, "three ladders of six never reached 10 open orders");
-    let trips = rig.events("risk_trip").await;
+    let trips = rig.events("risk_limit").await;
     assert!(
         trips
             .iter()
@@ -756,4 +810,75 @@ async fn the_grid_command_reaches_the_running_loop_and_prints_its_receipt() {
         rig.statuses("FILUSDT").await.first(),
         Some(&BasketStatus::Active)
     );
+}
+
+/// `status` on a portfolio's journal: every grid's symbol is listed, each basket and order is
+/// shown with its own symbol, and each basket's unrealised P&L is at its own symbol's last
+/// price (three paths that part ways: one falls fast, one slowly, one not at all).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_every_grid_at_its_own_price() {
+    let mut rig = rig(
+        [
+            path(&[(2, 0), (10, -10)]),
+            path(&[(2, 0), (10, -4)]),
+            path(&[(2, 0), (4, -10), (6, 8)]),
+        ],
+        "10000",
+        "3000",
+        "1000",
+        RiskLimits::default(),
+    )
+    .await;
+    for _ in 0..12 {
+        rig.turn().await;
+        rig.minute();
+    }
+    rig.turn().await;
+    let view = binance_trader::apps::status::read_store(&rig.store, "sqlite")
+        .await
+        .unwrap();
+    let mut listed = view.symbols.clone();
+    listed.sort();
+    let mut want: Vec<String> = SYMBOLS.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(listed, want);
+    let snapshots = rig.store.snapshots(200).await.unwrap();
+    let last = |s: &str| {
+        snapshots
+            .iter()
+            .rev()
+            .find(|x| x.symbol.as_str() == s)
+            .map(|x| x.price)
+            .unwrap()
+    };
+    let prices: Vec<Price> = SYMBOLS.iter().map(|s| last(s)).collect();
+    assert!(
+        prices[0] < prices[1] && prices[1] < prices[2],
+        "the paths did not part: {prices:?}"
+    );
+    let mut held = 0;
+    for b in &view.baskets {
+        let Some(vwap) = b.vwap else { continue };
+        held += 1;
+        let want = b.position * last(&b.symbol) - b.position * vwap;
+        let off = (b.unrealised.get() - want.get()).abs();
+        assert!(
+            off < dec!(0.05),
+            "basket {} ({}): unrealised {} but {} at its own price",
+            b.id,
+            b.symbol,
+            b.unrealised,
+            want
+        );
+    }
+    assert!(held >= 2, "too few positions to prove anything: {held}");
+    for o in &view.open_orders {
+        let basket = rig.store.basket(o.basket_id).await.unwrap().unwrap();
+        assert_eq!(o.symbol, basket.symbol.to_string());
+    }
+    let text = binance_trader::apps::status_table::render(&view);
+    assert!(text.contains("symbols: "), "{text}");
+    for s in SYMBOLS {
+        assert!(text.contains(s), "{s} missing:\n{text}");
+    }
 }

@@ -9,7 +9,7 @@ use crate::core::fill::Fill;
 use crate::core::money::Quote;
 use crate::core::order::Side;
 use crate::core::strategy::position::Position;
-use crate::core::symbol::Asset;
+use crate::core::symbol::{Asset, Symbol};
 use crate::ports::store::{FillQuery, Store, StoreError};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -65,11 +65,60 @@ pub struct Totals {
     pub lost: Quote,
 }
 
+/// The base and quote asset of each traded pair: a basket's fees are booked by its own pair
+/// (a fee in AVAX shrinks an AVAXUSDT position, not a FILUSDT one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pairs {
+    first: (Asset, Asset),
+    by_symbol: BTreeMap<Symbol, (Asset, Asset)>,
+}
+
+impl Pairs {
+    /// One pair (the first: its quote is the one totals are in).
+    pub fn one(symbol: Symbol, base: Asset, quote: Asset) -> Self {
+        let first = (base, quote);
+        Self {
+            by_symbol: BTreeMap::from([(symbol, first.clone())]),
+            first,
+        }
+    }
+
+    /// Adds a pair.
+    pub fn add(&mut self, symbol: Symbol, base: Asset, quote: Asset) {
+        self.by_symbol.insert(symbol, (base, quote));
+    }
+
+    /// The quote asset of the first pair.
+    pub fn quote(&self) -> &Asset {
+        &self.first.1
+    }
+
+    /// `symbol`'s base and quote: a known pair's, else (a symbol no longer traded) the first
+    /// pair's quote and what is left of the symbol without it as the base.
+    pub fn assets(&self, symbol: &Symbol) -> (Asset, Asset) {
+        if let Some(p) = self.by_symbol.get(symbol) {
+            return p.clone();
+        }
+        let quote = self.first.1.clone();
+        let base = symbol
+            .as_str()
+            .strip_suffix(quote.as_str())
+            .and_then(|b| Asset::parse(b).ok())
+            .unwrap_or_else(|| self.first.0.clone());
+        (base, quote)
+    }
+
+    /// A basket's book, booked by its pair.
+    pub fn replay(&self, basket: &Basket, fills: &[Fill]) -> Book {
+        let (base, quote) = self.assets(&basket.config.symbol);
+        Book::replay(basket, fills, &base, &quote)
+    }
+}
+
 /// The cached books of all baskets.
 #[derive(Debug, Clone)]
 pub struct Ledger {
-    base: Asset,
-    quote: Asset,
+    pairs: Pairs,
     /// The latest books (read without waiting).
     current: Arc<std::sync::Mutex<Option<Books>>>,
     /// Held while the books are rebuilt, so only one request replays.
@@ -93,7 +142,7 @@ impl Books {
         self.books
             .get(&basket.id)
             .cloned()
-            .unwrap_or_else(|| Arc::new(Book::replay(basket, &[], &ledger.base, &ledger.quote)))
+            .unwrap_or_else(|| Arc::new(ledger.pairs.replay(basket, &[])))
     }
 
     /// Realised P&L of one sell, if it is known.
@@ -105,11 +154,10 @@ impl Books {
 }
 
 impl Ledger {
-    /// A ledger for a pair's assets.
-    pub fn new(base: Asset, quote: Asset) -> Self {
+    /// A ledger booking each basket by its pair.
+    pub fn new(pairs: Pairs) -> Self {
         Self {
-            base,
-            quote,
+            pairs,
             current: Arc::default(),
             rebuild: Arc::default(),
         }
@@ -181,7 +229,7 @@ impl Ledger {
         for &id in ids {
             if let Some(record) = store.basket(id).await? {
                 let fills = store.basket_fills(id).await?;
-                let book = Book::replay(&record.basket, &fills, &self.base, &self.quote);
+                let book = self.pairs.replay(&record.basket, &fills);
                 out.push((id, Arc::new(book)));
             }
         }
@@ -209,10 +257,7 @@ impl Ledger {
             .filter_map(|id| {
                 let basket = baskets.get(id)?;
                 let of = fills.get(id).map_or(&[][..], Vec::as_slice);
-                Some((
-                    *id,
-                    Arc::new(Book::replay(basket, of, &self.base, &self.quote)),
-                ))
+                Some((*id, Arc::new(self.pairs.replay(basket, of))))
             })
             .collect())
     }

@@ -7,7 +7,7 @@ use super::chart::{self, ChartView, Range};
 use super::detail::{self, BasketDetail, HistoryFilter, HistoryParams, HistoryView};
 use super::format;
 use super::journal::{self, BasketRow};
-use super::ledger::{Book, Books, Ledger};
+use super::ledger::{Book, Books, Ledger, Pairs};
 use super::market::Candles;
 use super::pair::Pair;
 use super::stats::{self, StatsView};
@@ -100,7 +100,11 @@ impl<S> Reader<S> {
         Self {
             store: Arc::new(store),
             mode,
-            ledger: Ledger::new(pair.base.clone(), pair.quote.clone()),
+            ledger: Ledger::new(Pairs::one(
+                pair.symbol.clone(),
+                pair.base.clone(),
+                pair.quote.clone(),
+            )),
             pair: Arc::new(pair),
             metrics: Arc::new(BotMetrics::new()),
             candles: Candles::default(),

@@ -77,6 +77,8 @@ pub struct Summary {
 /// One open order.
 #[derive(Debug, Clone, Serialize)]
 pub struct OpenOrderRow {
+    /// The pair.
+    pub symbol: String,
     /// Our client order id.
     pub client_id: String,
     /// The exchange's order id.
@@ -106,6 +108,8 @@ pub struct OpenOrderRow {
 pub struct BasketView {
     /// Id.
     pub id: u32,
+    /// The pair it trades.
+    pub symbol: String,
     /// `active` or `error` (paused).
     pub status: &'static str,
     /// Why it is paused, if it is.
@@ -217,6 +221,7 @@ pub fn basket_view(
         .collect();
     BasketView {
         id: b.id,
+        symbol: record.symbol.to_string(),
         status: b.status.as_str(),
         reason: record.reason.clone(),
         anchor: p.price(b.anchor),
@@ -240,6 +245,7 @@ pub fn open_row(o: &OrderRecord, last: Option<Price>, p: Precision) -> OpenOrder
         _ => None,
     };
     OpenOrderRow {
+        symbol: r.symbol.to_string(),
         client_id: r.client_id.to_string(),
         order_id: r.order_id,
         basket_id: o.basket_id,

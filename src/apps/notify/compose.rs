@@ -27,8 +27,10 @@ pub const KINDS: &[&str] = &[
 pub const BOT_STARTED: &str = "bot_started";
 /// Event kind the bot journals when it stops cleanly.
 pub const BOT_STOPPED: &str = "bot_stopped";
-/// Event kind of a tripped risk limit ([`risk_limit_event`]).
+/// Event kind of a tripped risk limit (the portfolio's orchestrator journals it).
 pub const RISK_LIMIT: &str = "risk_limit";
+/// Event kind of a risk limit that stopped holding (its category is `risk_limit`).
+pub const RISK_CLEARED: &str = "risk_cleared";
 
 /// A notification before it is queued per channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,13 +65,18 @@ pub struct BasketFacts {
 pub struct Origin {
     /// `PAPER`, `TESTNET` or `LIVE`.
     pub mode: &'static str,
-    /// The symbol.
+    /// The symbol (a basket's events), or what trades (`portfolio`) for the others.
     pub symbol: String,
 }
 
 impl Origin {
     /// The origin of a bot trading `symbol` in `mode`.
     pub fn of(mode: crate::apps::trade::Mode, symbol: &crate::core::symbol::Symbol) -> Self {
+        Self::labelled(mode, symbol.as_str())
+    }
+
+    /// The origin of the events of `mode` that no one symbol owns, labelled `label`.
+    pub fn labelled(mode: crate::apps::trade::Mode, label: &str) -> Self {
         use crate::apps::trade::Mode;
         Self {
             mode: match mode {
@@ -77,7 +84,7 @@ impl Origin {
                 Mode::Testnet => "TESTNET",
                 Mode::Mainnet => "LIVE",
             },
-            symbol: symbol.to_string(),
+            symbol: label.to_string(),
         }
     }
 
@@ -146,6 +153,11 @@ pub fn for_event(
             "risk_limit",
             EventLevel::Error,
             format!("{tag} RISK LIMIT: {}", event.message),
+        ),
+        RISK_CLEARED => (
+            "risk_limit",
+            EventLevel::Info,
+            format!("{tag} risk limit cleared: {}", event.message),
         ),
         "basket_paused" | "buys_paused" | "basket_resumed" | "buys_resumed" | "symbol_status" => {
             ("pause", event.level, format!("{tag} {}", event.message))
@@ -270,19 +282,6 @@ pub fn daily_summary(origin: &Origin, day: &DayFacts) -> Notice {
     }
 }
 
-/// The journal event a risk limit's trip is recorded as; the notifier turns it into a
-/// `risk_limit` notification. `limit` names the limit (`daily_loss`), `detail` says what
-/// was measured against what and what was done (never a secret).
-pub fn risk_limit_event(time_ms: i64, limit: &str, detail: &str) -> Event {
-    Event {
-        time_ms,
-        basket_id: None,
-        level: EventLevel::Error,
-        kind: RISK_LIMIT.to_string(),
-        message: format!("{limit} tripped: {detail}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,10 +353,17 @@ mod tests {
             },
             Case {
                 label: "risk limit",
-                event: risk_limit_event(0, "daily_loss", "-120 USDT below -100 USDT: buys stopped"),
+                event: event(RISK_LIMIT, EventLevel::Warn, "grid fil: daily_loss tripped at -120 (threshold -100): no new buys", None),
                 basket: None,
                 kind: Some("risk_limit"),
-                title: "[PAPER] FILUSDT RISK LIMIT: daily_loss tripped: -120 USDT below -100 USDT: buys stopped",
+                title: "[PAPER] FILUSDT RISK LIMIT: grid fil: daily_loss tripped at -120 (threshold -100): no new buys",
+            },
+            Case {
+                label: "risk limit cleared",
+                event: event(RISK_CLEARED, EventLevel::Info, "grid fil: daily_loss cleared", None),
+                basket: None,
+                kind: Some("risk_limit"),
+                title: "[PAPER] FILUSDT risk limit cleared: grid fil: daily_loss cleared",
             },
             Case {
                 label: "pause",

@@ -8,8 +8,7 @@
 //! step, and a notification outlives a restart (it is in the store before anything is sent).
 //!
 //! Entry points: [`Notifier::start`] (after the instance lock is taken), [`Notifier::stop`]
-//! (gives queued notifications a bounded time to go out), [`compose::risk_limit_event`] (the
-//! event a risk-limit trip is journalled as), [`lifecycle_event`].
+//! (gives queued notifications a bounded time to go out), [`lifecycle_event`].
 
 pub mod compose;
 pub mod config;
@@ -17,7 +16,7 @@ mod deliver;
 pub mod source;
 pub mod test;
 
-use crate::core::symbol::Asset;
+use crate::apps::dashboard::ledger::Pairs;
 use crate::ports::outbox::{Channel, ChannelKind, Outbox, OutboxState};
 use crate::ports::store::{Event, EventLevel, Store};
 use compose::Origin;
@@ -83,14 +82,13 @@ impl Notifier {
         store: S,
         channels: Channels,
         origin: Origin,
-        base: Asset,
-        quote: Asset,
+        pairs: Pairs,
         timeout: Duration,
     ) -> anyhow::Result<Option<Self>>
     where
         S: Store + Outbox + Clone + 'static,
     {
-        Self::start_with(store, channels, Some((origin, base, quote)), timeout).await
+        Self::start_with(store, channels, Some((origin, pairs)), timeout).await
     }
 
     /// [`Notifier::start`]; without a source (`None`) only what is queued already is
@@ -98,7 +96,7 @@ impl Notifier {
     pub async fn start_with<S>(
         store: S,
         channels: Channels,
-        source: Option<(Origin, Asset, Asset)>,
+        source: Option<(Origin, Pairs)>,
         timeout: Duration,
     ) -> anyhow::Result<Option<Self>>
     where
@@ -114,14 +112,14 @@ impl Notifier {
             .map(|(k, p)| (k, p.clone()))
             .collect();
         let mut source = match source {
-            Some((origin, base, quote)) => {
+            Some((origin, pairs)) => {
                 let source = source::Source {
                     store: store.clone(),
                     origin,
-                    base,
-                    quote,
+                    pairs,
                     channels: pacing,
                     market_ms: 0,
+                    basket_symbols: Default::default(),
                 };
                 source.init(wall_ms()).await?;
                 Some(source)

@@ -6,10 +6,10 @@
 use super::compose::{self, BasketFacts, DayFacts, Notice, Origin};
 use super::config::Pacing;
 use crate::apps::bot::QUIESCENT_KEY;
-use crate::apps::dashboard::ledger::Book;
+use crate::apps::dashboard::ledger::Pairs;
 use crate::core::money::Quote;
 use crate::core::order::Side;
-use crate::core::symbol::Asset;
+use crate::core::symbol::{Asset, Symbol};
 use crate::ports::outbox::{ChannelKind, NewNotification, Outbox};
 use crate::ports::store::{EventLevel, FillQuery, Store, StoreError};
 use std::collections::BTreeMap;
@@ -26,12 +26,16 @@ const PAGE: u64 = 200;
 /// The source's state between passes.
 pub(super) struct Source<S> {
     pub store: S,
+    /// Mode, and the label of events that belong to no basket (the symbol for a single bot,
+    /// `portfolio` for several grids); a basket's events are labelled with its symbol.
     pub origin: Origin,
-    pub base: Asset,
-    pub quote: Asset,
+    /// The traded pairs (a basket's P&L is booked by its own).
+    pub pairs: Pairs,
     pub channels: Vec<(ChannelKind, Pacing)>,
     /// Latest event time seen (market clock).
     pub market_ms: i64,
+    /// Symbol of each basket seen (events carry only the basket id).
+    pub basket_symbols: BTreeMap<u32, Symbol>,
 }
 
 impl<S: Store + Outbox> Source<S> {
@@ -68,7 +72,17 @@ impl<S: Store + Outbox> Source<S> {
                     ("basket_ended", Some(b)) => self.basket_facts(b).await?,
                     _ => None,
                 };
-                if let Some(notice) = compose::for_event(&self.origin, *id, event, facts.as_ref()) {
+                let origin = match event.basket_id {
+                    Some(b) => match self.basket_symbol(b).await? {
+                        Some(symbol) => Origin {
+                            mode: self.origin.mode,
+                            symbol: symbol.to_string(),
+                        },
+                        None => self.origin.clone(),
+                    },
+                    None => self.origin.clone(),
+                };
+                if let Some(notice) = compose::for_event(&origin, *id, event, facts.as_ref()) {
                     items.extend(self.per_channel(&notice));
                 }
             }
@@ -100,16 +114,34 @@ impl<S: Store + Outbox> Source<S> {
             .collect()
     }
 
+    /// The symbol basket `id` trades (cached: a basket never changes symbol).
+    async fn basket_symbol(&mut self, id: u32) -> Result<Option<Symbol>, StoreError> {
+        if let Some(s) = self.basket_symbols.get(&id) {
+            return Ok(Some(s.clone()));
+        }
+        let Some(record) = self.store.basket(id).await? else {
+            return Ok(None);
+        };
+        self.basket_symbols.insert(id, record.symbol.clone());
+        Ok(Some(record.symbol))
+    }
+
+    /// The asset summaries are in (the first pair's quote).
+    fn summary_quote(&self) -> Asset {
+        self.pairs.quote().clone()
+    }
+
     async fn basket_facts(&self, id: u32) -> Result<Option<BasketFacts>, StoreError> {
         let Some(record) = self.store.basket(id).await? else {
             return Ok(None);
         };
         let fills = self.store.basket_fills(id).await?;
-        let book = Book::replay(&record.basket, &fills, &self.base, &self.quote);
+        let pairs = &self.pairs;
+        let book = pairs.replay(&record.basket, &fills);
         Ok(Some(BasketFacts {
             status: record.basket.status,
             pnl: book.position.realised_pnl,
-            quote_asset: self.quote.to_string(),
+            quote_asset: pairs.assets(&record.symbol).1.to_string(),
         }))
     }
 
@@ -155,9 +187,10 @@ impl<S: Store + Outbox> Source<S> {
         let all = self.store.fills(&FillQuery::default()).await?;
         let mut facts = DayFacts {
             day_start_ms: start,
-            quote_asset: self.quote.to_string(),
+            quote_asset: self.summary_quote().to_string(),
             ..DayFacts::default()
         };
+        let pairs = &self.pairs;
         let mut baskets: BTreeMap<u32, Vec<crate::core::fill::Fill>> = BTreeMap::new();
         for r in all {
             baskets.entry(r.basket_id).or_default().push(r.fill);
@@ -178,7 +211,7 @@ impl<S: Store + Outbox> Source<S> {
             let Some(record) = self.store.basket(*id).await? else {
                 continue;
             };
-            let book = Book::replay(&record.basket, fills, &self.base, &self.quote);
+            let book = pairs.replay(&record.basket, fills);
             for f in fills
                 .iter()
                 .filter(|f| f.side == Side::Sell && in_day(f.time_ms))

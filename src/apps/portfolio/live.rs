@@ -13,13 +13,16 @@
 //!   value in the quote asset at the first start — quote plus each grid symbol's base at its
 //!   price — kept in the journal (`portfolio_initial_equity`): a restart keeps the budgets
 //!   although the account moved.
-//! - No notifications and no streams yet (polling).
+//! - Notifications as `run`'s, from the one journal: a basket's events are titled with its
+//!   grid's symbol, the others (start, stop, risk limits) with `portfolio`.
+//! - No streams yet (polling).
 
 use crate::apps::backtest::portfolio::load::grid_strategy;
 use crate::apps::bot::{runner, BotMetrics};
 use crate::apps::dashboard::{self, DashboardState, Pair};
+use crate::apps::notify::{compose::Origin, Notifier};
 use crate::apps::portfolio::{run_until_stopped, GridPlan, Portfolio, PortfolioMetrics, Setup};
-use crate::apps::trade::{check_market, preflight, prepare, TradeArgs};
+use crate::apps::trade::{check_market, journal_stop, preflight, prepare, TradeArgs};
 use crate::core::client_id::IdPrefix;
 use crate::core::money::Quote;
 use crate::core::portfolio::PortfolioConfig;
@@ -118,6 +121,15 @@ async fn run_async(args: &TradeArgs, file: &Path) -> anyhow::Result<()> {
         },
     )
     .await?;
+    let notifier = Notifier::start(
+        p.store.clone(),
+        p.notify,
+        Origin::labelled(p.mode, "portfolio"),
+        portfolio.pairs(),
+        p.notify_timeout,
+    )
+    .await
+    .context("starting the notifier")?;
     let started = p
         .exchange
         .server_time()
@@ -154,9 +166,11 @@ async fn run_async(args: &TradeArgs, file: &Path) -> anyhow::Result<()> {
     let lock_guard = runner::guard_lock(lock, stop_tx);
     let loops = run_until_stopped(&mut portfolio, interval, stop, command_rx).await;
     let lock_lost = lock_guard.is_finished();
-    lock_guard.abort();
     dashboard.stop().await;
     tracing::info!(loops = loops.as_ref().ok(), "portfolio stopped");
+    let error = loops.as_ref().err().map(ToString::to_string);
+    journal_stop(&p.exchange, &p.store, error, lock_lost, notifier).await;
+    lock_guard.abort();
     loops?;
     if lock_lost {
         bail!("stopped: the database's instance lock was lost (see the log)");

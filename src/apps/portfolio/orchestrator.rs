@@ -5,6 +5,7 @@ use super::history::EquityHistory;
 use super::metrics::{limit_name, PortfolioMetrics};
 use crate::apps::bot::runner::wall_ms;
 use crate::apps::bot::{pair_key, Bot, BotError, BotSettings, Gate, StepReport};
+use crate::apps::notify::compose::{RISK_CLEARED, RISK_LIMIT};
 use crate::core::basket::BasketStatus;
 use crate::core::client_id::IdPrefix;
 use crate::core::money::{Price, Qty, Quote};
@@ -19,6 +20,10 @@ use std::collections::BTreeMap;
 
 /// `bot_config` key of the equity's peak: the kill switch's reference survives a restart.
 pub const PEAK_KEY: &str = "portfolio_peak_equity";
+
+/// `bot_config` key prefix (then the grid's name) of the limits holding for a grid, as JSON:
+/// a restart neither announces a limit again nor forgets to announce that it cleared.
+pub const HELD_KEY_PREFIX: &str = "portfolio_risk_held:";
 
 /// `bot_config` key holding the server time of the last loop in which no grid acted (the
 /// grids' bots share the single bot's key, which any one grid's quiet step would set).
@@ -197,12 +202,13 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
             store
                 .set_config_value(&pair_key(&bot.rules().symbol), &pair, wall_ms())
                 .await?;
+            let held = load_held(&store, &plan.name).await?;
             grids.push(Grid {
                 name: plan.name,
                 budget: plan.budget,
                 bot,
                 cash: CashBook::default(),
-                held: BTreeMap::new(),
+                held,
                 closed_by_risk: false,
                 operator_hold: false,
                 last_cash: plan.budget,
@@ -223,6 +229,22 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
             metrics,
         })
     }
+}
+
+/// The limits recorded as holding for grid `name` (none when the record is missing or
+/// unreadable: they are then announced again, which is the safe side).
+async fn load_held<S: Store>(
+    store: &S,
+    name: &str,
+) -> Result<BTreeMap<LimitKind, Trip>, StoreError> {
+    let Some(json) = store
+        .config_value(&format!("{HELD_KEY_PREFIX}{name}"))
+        .await?
+    else {
+        return Ok(BTreeMap::new());
+    };
+    let trips: Vec<Trip> = serde_json::from_str(&json).unwrap_or_default();
+    Ok(trips.into_iter().map(|t| (t.limit, t)).collect())
 }
 
 /// At least one grid, unique names, one grid per symbol.
@@ -261,6 +283,25 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
     /// The shared store.
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The pairs the grids trade (the notifier books each basket by its pair).
+    pub fn pairs(&self) -> crate::apps::dashboard::ledger::Pairs {
+        let rules = |g: &Grid<E, S>| {
+            let r = g.bot.rules();
+            (
+                r.symbol.clone(),
+                r.base_asset.clone(),
+                r.quote_asset.clone(),
+            )
+        };
+        let (s, b, q) = rules(&self.grids[0]);
+        let mut pairs = crate::apps::dashboard::ledger::Pairs::one(s, b, q);
+        for g in &self.grids[1..] {
+            let (s, b, q) = rules(g);
+            pairs.add(s, b, q);
+        }
+        pairs
     }
 
     /// The first grid's bot (the dashboard's pair).
@@ -487,7 +528,7 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
                 };
                 events.push((
                     EventLevel::Warn,
-                    "risk_trip",
+                    RISK_LIMIT,
                     format!(
                         "grid {}: {} tripped at {} (threshold {}): {action}",
                         g.name,
@@ -510,7 +551,7 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
                 self.metrics.cleared(&g.name, k);
                 events.push((
                     EventLevel::Info,
-                    "risk_cleared",
+                    RISK_CLEARED,
                     format!(
                         "grid {}: {} cleared (last value {}, threshold {})",
                         g.name,
@@ -522,6 +563,14 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
             }
         }
         let n = events.len();
+        if n > 0 {
+            // Before the events: a crash between the two repeats no announcement.
+            let held: Vec<&Trip> = g.held.values().collect();
+            let json = serde_json::to_string(&held).unwrap_or_else(|_| "[]".into());
+            self.store
+                .set_config_value(&format!("{HELD_KEY_PREFIX}{}", g.name), &json, now)
+                .await?;
+        }
         for (level, kind, text) in events {
             append(&self.store, now, level, kind, text).await?;
         }

@@ -26,11 +26,11 @@ pub use evaluate::{evaluate, utc_day_start_ms};
 use crate::core::money::{Pct, Price, Qty, Quote};
 use crate::core::symbol::Symbol;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What a tripped limit does to the grids it concerns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TripAction {
     /// Stop opening and deepening: no new buy is placed, resting buys are cancelled; sells
@@ -155,7 +155,7 @@ pub struct AccountSnapshot {
 }
 
 /// The limits, in their order of evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LimitKind {
     /// Equity drawdown from the peak (%).
@@ -177,7 +177,7 @@ pub enum LimitKind {
 }
 
 /// One tripped limit: which, at what value against which threshold, and what it does.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trip {
     /// The limit.
     pub limit: LimitKind,

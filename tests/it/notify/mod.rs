@@ -3,15 +3,16 @@
 //! batching, retries after a failure, no secret in any message, and no duplicate after a
 //! SIGKILL in the middle of a delivery.
 
-mod receivers;
+pub(crate) mod receivers;
 
 use crate::store::fixtures::{event, TestDb, PG_SKIPPED};
 use binance_trader::adapters::store::SqlStore;
+use binance_trader::apps::dashboard::ledger::Pairs;
 use binance_trader::apps::notify::compose::Origin;
 use binance_trader::apps::notify::config::NotifySection;
 use binance_trader::apps::notify::source::EVENT_CURSOR_KEY;
 use binance_trader::apps::notify::Notifier;
-use binance_trader::core::symbol::Asset;
+use binance_trader::core::symbol::{Asset, Symbol};
 use binance_trader::ports::outbox::{ChannelKind, NewNotification, Outbox, OutboxState};
 use binance_trader::ports::store::{EventLevel, Store};
 use receivers::{HttpReceiver, SmtpReceiver};
@@ -157,8 +158,11 @@ async fn start(db: &TestDb, section: &str, vars: Vec<(&'static str, String)>) ->
         db.store.clone(),
         channels,
         origin(),
-        Asset::parse("FIL").unwrap(),
-        Asset::parse("USDT").unwrap(),
+        Pairs::one(
+            Symbol::parse("FILUSDT").unwrap(),
+            Asset::parse("FIL").unwrap(),
+            Asset::parse("USDT").unwrap(),
+        ),
         Duration::from_secs(2),
     )
     .await
@@ -564,4 +568,150 @@ async fn the_dashboard_shows_the_last_deliveries_and_failures() {
     assert!(page.contains("refused: 535 auth failed"));
     assert!(page.contains(">failed<") && page.contains(">sent<"));
     running.stop().await;
+}
+
+/// A portfolio's notifier: each basket's events carry that basket's symbol, its P&L is booked
+/// with its own pair's assets (a fee in AVAX is AVAX, not FIL), and the orchestrator's risk
+/// events, which belong to no basket, are labelled `portfolio`.
+#[tokio::test]
+async fn a_portfolio_labels_each_basket_by_its_symbol_and_books_it_by_its_pair() {
+    use binance_trader::apps::trade::Mode;
+    use binance_trader::core::basket::BasketStatus;
+    use binance_trader::core::fill::{Commission, Fill};
+    use binance_trader::core::money::{Amount, Price, Qty};
+    use binance_trader::core::order::{Side, Slot};
+    use binance_trader::ports::store::{Event, FillRecord};
+
+    let db = TestDb::sqlite().await;
+    let webhook = HttpReceiver::start().await;
+    let usdt = Asset::parse("USDT").unwrap();
+    let mut pairs = Pairs::one(
+        Symbol::parse("FILUSDT").unwrap(),
+        Asset::parse("FIL").unwrap(),
+        usdt.clone(),
+    );
+    // Not derivable from the symbol's name alone in general; here it is given.
+    pairs.add(
+        Symbol::parse("AVAXUSDT").unwrap(),
+        Asset::parse("AVAX").unwrap(),
+        usdt,
+    );
+    let section: NotifySection = toml::from_str("[webhook]\nmax_per_minute = 100\n").unwrap();
+    let channels = section
+        .channels(&env(vec![(
+            "NOTIFY_WEBHOOK_URL",
+            format!("{}/hook", webhook.base),
+        )]))
+        .unwrap();
+    let notifier = Notifier::start(
+        db.store.clone(),
+        channels,
+        Origin::labelled(Mode::Paper, "portfolio"),
+        pairs,
+        Duration::from_secs(2),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let t0 = 1_770_076_800_000;
+    for (id, symbol) in [(1, "FILUSDT"), (2, "AVAXUSDT")] {
+        let mut b = crate::store::fixtures::basket(id);
+        b.symbol = Symbol::parse(symbol).unwrap();
+        b.basket.config.symbol = b.symbol.clone();
+        b.basket.carried_qty = Qty::ZERO;
+        b.basket.carried_cost = binance_trader::core::money::Quote::ZERO;
+        db.store.insert_basket(&b).await.unwrap();
+    }
+    let avax_fill =
+        |trade_id: u64, side: Side, price: &str, qty: &str, fee: &str, asset: &str| FillRecord {
+            basket_id: 2,
+            symbol: Symbol::parse("AVAXUSDT").unwrap(),
+            fill: Fill {
+                trade_id,
+                order_id: trade_id + 100,
+                slot: if side == Side::Buy {
+                    Slot::Buy(1)
+                } else {
+                    Slot::Tp1
+                },
+                side,
+                price: Price::parse(price).unwrap(),
+                qty: Qty::parse(qty).unwrap(),
+                commission: Commission {
+                    amount: Amount::parse(fee).unwrap(),
+                    asset: Asset::parse(asset).unwrap(),
+                    quote_value: None,
+                },
+                is_maker: true,
+                time_ms: t0 + trade_id as i64,
+            },
+        };
+    // 10 AVAX bought at 20 (fee 0.01 AVAX: 9.99 held), all 9.99 sold at 22 (fee in USDT).
+    db.store
+        .insert_fill(&avax_fill(1, Side::Buy, "20", "10", "0.01", "AVAX"))
+        .await
+        .unwrap();
+    db.store
+        .insert_fill(&avax_fill(2, Side::Sell, "22", "9.99", "0.21978", "USDT"))
+        .await
+        .unwrap();
+    db.store
+        .set_basket_status(2, BasketStatus::Closed, Some(t0 + 3), None)
+        .await
+        .unwrap();
+    let ev = |t: i64, basket: Option<u32>, level, kind: &str, message: &str| Event {
+        time_ms: t0 + t,
+        basket_id: basket,
+        level,
+        kind: kind.into(),
+        message: message.into(),
+    };
+    for e in [
+        ev(1, Some(1), EventLevel::Info, "fill", "B1 BUY 5 at 3.1"),
+        ev(2, Some(2), EventLevel::Info, "fill", "B1 BUY 10 at 20"),
+        ev(
+            4,
+            Some(2),
+            EventLevel::Info,
+            "basket_ended",
+            "basket 2 ended as closed",
+        ),
+        ev(
+            5,
+            None,
+            EventLevel::Warn,
+            "risk_limit",
+            "grid avax: max_exposure tripped at 61 (threshold 60): no new buys",
+        ),
+    ] {
+        db.store.append_event(&e).await.unwrap();
+    }
+    let mut titles = Vec::new();
+    let start = Instant::now();
+    while titles.len() < 4 {
+        assert!(start.elapsed() < Duration::from_secs(20), "{titles:?}");
+        titles = webhook
+            .received()
+            .iter()
+            .flat_map(|r| {
+                r.body["notifications"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .map(|n| n["title"].as_str().unwrap().to_string())
+            .collect();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        titles,
+        [
+            "[PAPER] FILUSDT fill: B1 BUY 5 at 3.1",
+            "[PAPER] AVAXUSDT fill: B1 BUY 10 at 20",
+            // 9.99 × 22 − 0.21978 − 200 (the whole cost: the AVAX fee shrank the position).
+            "[PAPER] AVAXUSDT basket 2 closed, P&L +19.56022 USDT",
+            "[PAPER] portfolio RISK LIMIT: grid avax: max_exposure tripped at 61 (threshold 60): no new buys",
+        ]
+    );
+    notifier.stop(Duration::from_secs(1)).await;
 }
