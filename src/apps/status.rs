@@ -16,6 +16,7 @@ use crate::apps::key_safety;
 use crate::apps::settings_file::BotFile;
 use crate::core::fill::Balance;
 use crate::core::money::{Price, Quote};
+use crate::core::risk::{Trip, TripAction};
 use crate::core::symbol::{Asset, Symbol};
 use crate::ports::store::{Event, EventLevel, Store};
 use anyhow::Context;
@@ -68,8 +69,10 @@ pub struct StatusView {
     pub balances: Vec<Balance>,
     /// An emergency close waits for an unknown order outcome before it can finish.
     pub emergency_close_pending: bool,
-    /// Paused or closing baskets and the latest warnings and errors, newest first.
+    /// Paused or closing baskets and the portfolio's risk limits holding.
     pub alerts: Vec<String>,
+    /// A portfolio's risk limits holding now, by grid (empty for a single bot).
+    pub risk_holding: BTreeMap<String, Vec<Trip>>,
     /// The latest warning and error events.
     pub recent_problems: Vec<Event>,
 }
@@ -119,6 +122,7 @@ impl StatusView {
             balances: Vec::new(),
             emergency_close_pending: false,
             alerts: Vec::new(),
+            risk_holding: BTreeMap::new(),
             recent_problems: Vec::new(),
         }
     }
@@ -220,6 +224,7 @@ pub async fn read_store<S: Store>(store: &S, database: &'static str) -> anyhow::
         .filter(|e| e.level != EventLevel::Info)
         .take(ALERTS_SHOWN)
         .collect();
+    view.risk_holding = crate::apps::portfolio::load_held(store).await?;
     view.alerts = alerts(&view);
     Ok(view)
 }
@@ -229,6 +234,20 @@ fn alerts(view: &StatusView) -> Vec<String> {
     let mut out = Vec::new();
     if view.emergency_close_pending {
         out.push("emergency close pending: it finishes once every order outcome is known".into());
+    }
+    for (grid, trips) in &view.risk_holding {
+        for t in trips {
+            let action = match t.action {
+                TripAction::NoNewBuys => "no new buys",
+                TripAction::Close => "closed",
+            };
+            out.push(format!(
+                "grid {grid}: risk limit {} holds (last {} against {}): {action}",
+                crate::apps::portfolio::limit_name(t.limit),
+                t.value.normalize(),
+                t.threshold.normalize()
+            ));
+        }
     }
     for b in &view.baskets {
         match b.status {

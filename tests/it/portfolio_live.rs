@@ -390,6 +390,19 @@ async fn the_drawdown_kill_switch_closes_every_grid_and_keeps_them_closed() {
         announced,
         "announced again after a restart: {after:?}"
     );
+    let status = binance_trader::apps::status::read_store(&rig.store, "sqlite")
+        .await
+        .unwrap();
+    for n in NAMES {
+        assert!(
+            status
+                .alerts
+                .iter()
+                .any(|a| a.starts_with(&format!("grid {n}: risk limit max_drawdown holds"))),
+            "{n}: {:?}",
+            status.alerts
+        );
+    }
     let text = rig.metrics.encode();
     assert!(
         text.contains("bot_portfolio_risk_tripped{grid=\"fil\",limit=\"max_drawdown\"} 1"),

@@ -27,9 +27,9 @@ pub mod paper;
 pub mod runner;
 
 pub use control::{request_grid_command, GridCommand, GRID_COMMAND_PREFIX, GRID_RECEIPT_PREFIX};
-pub use metrics::PortfolioMetrics;
+pub use metrics::{limit_name, PortfolioMetrics};
 pub use orchestrator::{
-    GridPlan, GridView, LoopReport, Portfolio, PortfolioError, Setup, PEAK_KEY,
-    PORTFOLIO_QUIESCENT_KEY,
+    load_held, GridPlan, GridView, LoopReport, Portfolio, PortfolioError, Setup, HELD_KEY,
+    PEAK_KEY, PORTFOLIO_QUIESCENT_KEY,
 };
 pub use runner::run_until as run_until_stopped;

@@ -21,9 +21,10 @@ use std::collections::BTreeMap;
 /// `bot_config` key of the equity's peak: the kill switch's reference survives a restart.
 pub const PEAK_KEY: &str = "portfolio_peak_equity";
 
-/// `bot_config` key prefix (then the grid's name) of the limits holding for a grid, as JSON:
-/// a restart neither announces a limit again nor forgets to announce that it cleared.
-pub const HELD_KEY_PREFIX: &str = "portfolio_risk_held:";
+/// `bot_config` key of the limits holding for each grid, as JSON (`{"grid": [trip, …]}`): a
+/// restart neither announces a limit again nor forgets to announce that it cleared, and
+/// `status` shows them.
+pub const HELD_KEY: &str = "portfolio_risk_held";
 
 /// `bot_config` key holding the server time of the last loop in which no grid acted (the
 /// grids' bots share the single bot's key, which any one grid's quiet step would set).
@@ -202,7 +203,13 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
             store
                 .set_config_value(&pair_key(&bot.rules().symbol), &pair, wall_ms())
                 .await?;
-            let held = load_held(&store, &plan.name).await?;
+            let held = load_held(&store)
+                .await?
+                .remove(&plan.name)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| (t.limit, t))
+                .collect();
             grids.push(Grid {
                 name: plan.name,
                 budget: plan.budget,
@@ -231,20 +238,14 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
     }
 }
 
-/// The limits recorded as holding for grid `name` (none when the record is missing or
-/// unreadable: they are then announced again, which is the safe side).
-async fn load_held<S: Store>(
-    store: &S,
-    name: &str,
-) -> Result<BTreeMap<LimitKind, Trip>, StoreError> {
-    let Some(json) = store
-        .config_value(&format!("{HELD_KEY_PREFIX}{name}"))
+/// The limits recorded as holding, by grid (none when the record is missing or unreadable:
+/// they are then announced again, which is the safe side).
+pub async fn load_held<S: Store>(store: &S) -> Result<BTreeMap<String, Vec<Trip>>, StoreError> {
+    Ok(store
+        .config_value(HELD_KEY)
         .await?
-    else {
-        return Ok(BTreeMap::new());
-    };
-    let trips: Vec<Trip> = serde_json::from_str(&json).unwrap_or_default();
-    Ok(trips.into_iter().map(|t| (t.limit, t)).collect())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default())
 }
 
 /// At least one grid, unique names, one grid per symbol.
@@ -565,11 +566,14 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
         let n = events.len();
         if n > 0 {
             // Before the events: a crash between the two repeats no announcement.
-            let held: Vec<&Trip> = g.held.values().collect();
-            let json = serde_json::to_string(&held).unwrap_or_else(|_| "[]".into());
-            self.store
-                .set_config_value(&format!("{HELD_KEY_PREFIX}{}", g.name), &json, now)
-                .await?;
+            let held: BTreeMap<&str, Vec<&Trip>> = self
+                .grids
+                .iter()
+                .filter(|g| !g.held.is_empty())
+                .map(|g| (g.name.as_str(), g.held.values().collect()))
+                .collect();
+            let json = serde_json::to_string(&held).unwrap_or_else(|_| "{}".into());
+            self.store.set_config_value(HELD_KEY, &json, now).await?;
         }
         for (level, kind, text) in events {
             append(&self.store, now, level, kind, text).await?;
