@@ -227,13 +227,31 @@ async fn the_bot_trades_on_pushed_fills_falls_back_to_polling_and_heals() {
             .await;
         }
         sim.server.step(1);
-        let trades = rest.my_trades(&symbol, 0).await.unwrap().len();
         // Every trade becomes a fill: pushed while the stream is up, polled while it is down.
-        eventually("fills journalled", 10, || {
-            let journal = journal.clone();
-            async move { fill_count(&journal).await == trades }
-        })
-        .await;
+        // The trades are re-read each time: the bot's reaction to this candle may trade too
+        // (an order that crosses fills at once).
+        let end = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            // Read from the engine: the test's own requests must not spend the account's weight.
+            let trades = sim
+                .server
+                .exchange()
+                .lock()
+                .unwrap()
+                .my_trades(&symbol, Some(0), 1000)
+                .unwrap()
+                .len();
+            let fills = fill_count(&journal).await;
+            if fills == trades {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < end,
+                "after candle {i} of {n}: {fills} fills journalled of {trades} trades ({})",
+                status()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
     stop_tx.send(true).unwrap();
     let mut bot = running.await.unwrap();

@@ -213,6 +213,33 @@ impl SimExchange {
         Ok(all)
     }
 
+    /// The orders of one symbol that may have changed since an observer last looked: every
+    /// open one, the closed ones among `watched` (open when it looked), and every one with an
+    /// id above `after_id` (accepted since); by order id. Costs what changed, not the history.
+    pub fn orders_since(
+        &self,
+        symbol: &Symbol,
+        watched: &[u64],
+        after_id: u64,
+    ) -> Result<Vec<OrderReport>, ApiError> {
+        let s = self.sym(symbol)?;
+        let book = &self.books[s];
+        let mut ids = std::collections::BTreeSet::new();
+        let mut out: Vec<OrderReport> = Vec::new();
+        let closed_watched = watched.iter().filter_map(|id| book.closed.get(id));
+        let closed_new = book
+            .closed
+            .range(after_id.saturating_add(1)..)
+            .map(|(_, o)| o);
+        for o in book.open.iter().chain(closed_watched).chain(closed_new) {
+            if ids.insert(o.id) {
+                out.push(o.report(symbol));
+            }
+        }
+        out.sort_by_key(|r| r.order_id);
+        Ok(out)
+    }
+
     /// Open orders of one symbol, oldest first.
     pub fn open_orders(&self, symbol: &Symbol) -> Result<Vec<OrderReport>, ApiError> {
         let s = self.sym(symbol)?;

@@ -32,10 +32,13 @@ struct Seen {
     quote: Decimal,
 }
 
-/// The published state the next comparison starts from.
+/// The published state the next comparison starts from. Only orders that can still change
+/// (open when last published) are kept, with the highest order id seen: a comparison then
+/// costs what changed, not every order ever placed (it runs after every request).
 #[derive(Debug, Default)]
 struct Published {
     orders: BTreeMap<(Symbol, u64), Seen>,
+    max_order_id: BTreeMap<Symbol, u64>,
     last_trade: BTreeMap<Symbol, u64>,
     balances: BTreeMap<Asset, (Amount, Amount)>,
 }
@@ -92,9 +95,19 @@ impl UserStream {
         };
         let mut events = Vec::new();
         for symbol in symbols {
-            let Ok(orders) = ex.all_orders(symbol) else {
+            let watched: Vec<u64> = published
+                .orders
+                .range((symbol.clone(), 0)..=(symbol.clone(), u64::MAX))
+                .map(|((_, id), _)| *id)
+                .collect();
+            let after = published.max_order_id.get(symbol).copied().unwrap_or(0);
+            let Ok(orders) = ex.orders_since(symbol, &watched, after) else {
                 continue;
             };
+            if let Some(last) = orders.last() {
+                let max = published.max_order_id.entry(symbol.clone()).or_default();
+                *max = (*max).max(last.order_id);
+            }
             let reports: BTreeMap<u64, _> = orders.into_iter().map(|r| (r.order_id, r)).collect();
             let mut running: BTreeMap<u64, Seen> = BTreeMap::new();
             for (id, r) in &reports {
@@ -155,7 +168,11 @@ impl UserStream {
                     };
                     events.push(report(&order, execution, &status, seen, None, now_ms));
                 }
-                published.orders.insert((symbol.clone(), *id), *seen);
+                // A final order never changes again: it is no longer compared.
+                match seen.status.is_open() {
+                    true => published.orders.insert((symbol.clone(), *id), *seen),
+                    false => published.orders.remove(&(symbol.clone(), *id)),
+                };
             }
         }
         let changed = changed_balances(ex, &mut published.balances);
@@ -182,6 +199,11 @@ impl UserStream {
 fn snapshot(ex: &SimExchange, symbols: &[Symbol], p: &mut Published) {
     for symbol in symbols {
         for r in ex.all_orders(symbol).unwrap_or_default() {
+            let max = p.max_order_id.entry(symbol.clone()).or_default();
+            *max = (*max).max(r.order_id);
+            if !r.status.is_open() {
+                continue;
+            }
             let seen = Seen {
                 status: r.status,
                 executed: r.executed_qty.get(),

@@ -701,3 +701,36 @@ fn cancel_replace_moves_the_lock_and_reports_half_failures() {
 }
 
 use crate::core::money::Quote;
+
+/// `orders_since` returns what may have changed — the open orders, the watched ones (open
+/// when the observer looked) and the new ones — and not the rest of the history.
+#[test]
+fn orders_since_skips_the_settled_history() {
+    let mut ex = exchange("100");
+    for i in 0..5 {
+        ex.place(&limit(&format!("o{i}"), Side::Buy, "99", "1"), 0)
+            .unwrap();
+    }
+    let ids: Vec<u64> = ex
+        .all_orders(&sol())
+        .unwrap()
+        .iter()
+        .map(|r| r.order_id)
+        .collect();
+    // Two settled before the observer looked (not watched), one after (watched).
+    for id in &ids[..3] {
+        ex.cancel(&sol(), &OrderRef::Id(*id), 1).unwrap();
+    }
+    let after = ids[4];
+    ex.place(&limit("new", Side::Buy, "99", "1"), 2).unwrap();
+    ex.place(&limit("gone", Side::Buy, "99", "1"), 2).unwrap();
+    let gone = ex.all_orders(&sol()).unwrap().last().unwrap().order_id;
+    ex.cancel(&sol(), &OrderRef::Id(gone), 3).unwrap();
+    let got: Vec<String> = ex
+        .orders_since(&sol(), &[ids[2]], after)
+        .unwrap()
+        .iter()
+        .map(|r| r.client_id.to_string())
+        .collect();
+    assert_eq!(got, ["o2", "o3", "o4", "new", "gone"]);
+}
