@@ -167,7 +167,8 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     }));
 
     let store = fresh_store(&args.database).await?;
-    record_session(&store, &strategy.symbol, &files.files, start_ms, quote).await?;
+    let start = (start_ms, quote, args.speed.as_str());
+    record_session(&store, &strategy.symbol, &files.files, start).await?;
     // The replay clock runs many times faster than the wall clock, so an offset learnt a
     // moment ago is already stale: resync before every signed request (loopback, cheap).
     let mut rest = RestConfig::new(&base);
@@ -233,8 +234,7 @@ pub async fn record_session<S: crate::ports::store::Store>(
     store: &S,
     symbol: &crate::core::symbol::Symbol,
     files: &[PathBuf],
-    start_ms: i64,
-    quote: Amount,
+    (start_ms, quote, speed): (i64, Amount, &str),
 ) -> anyhow::Result<()> {
     let candle_files = files
         .iter()
@@ -246,6 +246,7 @@ pub async fn record_session<S: crate::ports::store::Store>(
         start_ms,
         candle_files,
         initial_quote: Some(quote.as_quote()),
+        speed: Some(speed.to_string()),
     };
     session::record(store, &session, start_ms)
         .await

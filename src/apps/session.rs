@@ -32,6 +32,9 @@ pub struct Session {
     /// Paper: the quote balance the simulated account started with.
     #[serde(default)]
     pub initial_quote: Option<Quote>,
+    /// Paper: the replay's pacing as given to `--speed` (`step` is the backtester's timing).
+    #[serde(default)]
+    pub speed: Option<String>,
 }
 
 /// Writes `session` (replacing any earlier one).
@@ -76,6 +79,7 @@ mod tests {
             start_ms,
             candle_files: vec![PathBuf::from("/data/FILUSDT-1m-2023-04.csv.gz")],
             initial_quote: Some(Quote::new(rust_decimal::Decimal::from(10_000))),
+            speed: Some("step".into()),
         }
     }
 

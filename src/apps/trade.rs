@@ -336,6 +336,7 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
             start_ms: started,
             candle_files: Vec::new(),
             initial_quote: None,
+            speed: None,
         };
         crate::apps::session::record_first(&p.store, &session, started).await?;
         let upkeep = crate::apps::backup::spawn_retention(p.store.clone(), p.retention.clone());

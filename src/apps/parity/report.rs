@@ -14,10 +14,15 @@ fn totals(rows: &RunRows) -> (usize, usize, Quote) {
 }
 
 fn verdict(o: &Outcome) -> &'static str {
-    match (o.differences.is_empty(), o.session.mode) {
-        (true, _) => "no difference",
-        (false, Mode::Paper) => "DIFFERENCES: the engine is the same, so each is a defect",
-        (false, _) => "differences, each classified below",
+    let lockstep = o.session.speed.as_deref() == Some("step");
+    match (o.differences.is_empty(), o.session.mode, lockstep) {
+        (true, _, _) => "no difference",
+        (false, Mode::Paper, true) => "DIFFERENCES: same engine, same timing, so each is a defect",
+        (false, Mode::Paper, false) => {
+            "differences: same engine, but the replay ran on the wall clock and can outrun the \
+             bot (latency, then diverging orders); paper --speed step has the backtester's timing"
+        }
+        (false, _, _) => "differences, each classified below",
     }
 }
 
@@ -86,6 +91,7 @@ pub fn json(o: &Outcome) -> Value {
     let (count, from, to) = o.candles;
     json!({
         "mode": o.session.mode,
+        "speed": o.session.speed,
         "symbol": o.session.symbol.to_string(),
         "candles": count,
         "from_ms": from,
