@@ -210,7 +210,22 @@ async fn journal_rows<S: Store>(
             .iter()
             .map(|o| (o.report.order_id, &o.report))
             .collect();
+        let placed: BTreeMap<_, _> = store
+            .intents(id)
+            .await?
+            .into_iter()
+            .map(|i| (i.client_id.clone(), i))
+            .collect();
         for o in &orders {
+            // An amend reduced this order in place; the backtester replaces instead (cancel
+            // and a new order), so the journal's order counts as both requests.
+            if let Some(intent) = placed.get(&o.report.client_id) {
+                if intent.spec.qty != o.report.spec.qty {
+                    let mut before = o.report.clone();
+                    before.spec.qty = intent.spec.qty;
+                    rows.orders.push(order_row(id, o.slot, &before));
+                }
+            }
             rows.orders.push(order_row(id, o.slot, &o.report));
         }
         let mut ledger = Ledger::default();
