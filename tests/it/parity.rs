@@ -1,6 +1,6 @@
-//! `parity` end to end: a real paper session (the `paper` command, lock-step, on the first day
-//! of the bundled FILUSDT April 2023 candles) replayed through the backtester gives no
-//! difference and exit 0; the same journal with one fill's price changed, then with one fill
+//! `parity` end to end: a real paper session (the `paper` command, lock-step, on the first
+//! three days of the bundled FILUSDT April 2023 candles, which include an amended take-profit)
+//! replayed through the backtester gives no difference and exit 0; the same journal with one fill's price changed, then with one fill
 //! removed (plain SQL, as a tamperer would), gives exactly that difference and exit 1.
 
 use binance_trader::apps::session::{Session, SESSION_KEY};
@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use crate::fresh_clone::root;
 
-/// Candles of the session: one day.
-const CANDLES: usize = 1440;
+/// Candles of the session: three days (the first amend comes on the third).
+const CANDLES: usize = 3 * 1440;
 
 fn binary(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_binance-trader"));
@@ -25,7 +25,7 @@ fn binary(dir: &Path) -> Command {
     cmd
 }
 
-/// The first day of the bundled April file, as Binance names a daily dump.
+/// The first days of the bundled April file, named as Binance names a daily dump.
 fn one_day(dir: &Path) -> PathBuf {
     let gz = std::fs::File::open(root().join("data/klines/FILUSDT-1m-2023-04.csv.gz")).unwrap();
     let path = dir.join("FILUSDT-1m-2023-04-01.csv");
@@ -126,6 +126,20 @@ async fn a_paper_session_matches_its_backtest_and_a_tampered_journal_does_not() 
     assert_eq!(
         session.start_ms, 1_680_307_200_000,
         "the first candle's open"
+    );
+
+    // The bot amended an order in place (the backtester replaces): the journal keeps both the
+    // placed quantity (the intent) and the amended one (the order's row).
+    let placed: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.qty, o.qty FROM orders o JOIN order_intents i ON i.client_id = o.client_order_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let dec = |t: &str| t.parse::<rust_decimal::Decimal>().unwrap();
+    assert!(
+        placed.iter().any(|(i, o)| dec(i) > dec(o)),
+        "no amended order in the session: the amend path goes untested"
     );
 
     let (out, clean) = parity(dir.path(), &journal);
