@@ -65,6 +65,10 @@ pub enum Command {
     /// Baskets, positions, open orders, P&L, the last step and anything paused or closing,
     /// read from the journal (while the bot runs or not); `--json` for one JSON object.
     Status(crate::apps::status::StatusArgs),
+    /// Replays a journalled session's candles through the backtester and prints every
+    /// difference in orders, fills and realised P&L (exit 0: none, 1: differences, 2: could
+    /// not compare).
+    Parity(crate::apps::parity::ParityArgs),
     /// Exit 0 when the dashboard's `/healthz` answers `ok` (the container's health check).
     Healthcheck {
         /// The URL to ask.
@@ -116,6 +120,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CloseAll(args) => crate::apps::trade::close_all(&args),
         Command::Grid(args) => crate::apps::portfolio::grid_cli::run(&args),
         Command::Status(args) => crate::apps::status::run(&args),
+        Command::Parity(args) => match crate::apps::parity::run(&args) {
+            Ok(false) => Ok(()),
+            Ok(true) => std::process::exit(1),
+            Err(e) => {
+                eprintln!("Error: {e:?}");
+                std::process::exit(2)
+            }
+        },
         Command::Healthcheck { url } => healthcheck(&url),
         Command::Backup(args) => crate::apps::backup::backup(&args),
         Command::Restore(args) => crate::apps::backup::restore(&args, false),

@@ -3,7 +3,7 @@
 //! start it.
 
 /// Where the orders go; shown on every dashboard page and at start-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// The simulated exchange (no money at all).

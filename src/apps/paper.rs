@@ -16,15 +16,19 @@ use crate::adapters::binance::ws::orders::WsOrders;
 use crate::adapters::binance::ws::{spawn_streams, WsConfig};
 use crate::adapters::binance::Credentials;
 use crate::adapters::klines::{load_candles, DEFAULT_CACHE_DIR};
-use crate::adapters::sim::server::{serve, ApiCredential, FaultConfig, SimServer, SimServerConfig};
+use crate::adapters::sim::server::{
+    serve, ApiCredential, FaultConfig, SimServer, SimServerConfig, Speed,
+};
 use crate::adapters::store::SqlStore;
 use crate::apps::backtest::command::parse_config;
 use crate::apps::bot::live::{self, LivePacing};
+use crate::apps::bot::lockstep;
 use crate::apps::bot::{runner, Bot, BotSettings};
 use crate::apps::candle_data::{files_for, DataArgs, StrategyFile};
 use crate::apps::dashboard::auth::Access;
 use crate::apps::dashboard::{self, DashboardState, Pair};
 use crate::apps::exchange_sim::parse_speed;
+use crate::apps::session::{self, Session};
 use crate::apps::trade::{announce, check_market, Mode};
 use crate::core::money::Amount;
 use anyhow::{bail, Context};
@@ -47,7 +51,8 @@ pub struct PaperArgs {
     /// The candles to replay and their symbol.
     #[command(flatten)]
     pub data: DataArgs,
-    /// Replay speed: candles per second, or `max`.
+    /// Replay speed: candles per second, `max`, or `step` (the next candle only once the bot
+    /// has settled on the last: the backtester's timing, reproducible; ends with the candles).
     #[arg(long, default_value = "20")]
     pub speed: String,
     /// Starting quote balance.
@@ -128,20 +133,25 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     let Some(first) = candles.first() else {
         bail!("no candles to replay");
     };
+    let start_ms = first.open_time_ms;
     let info = std::fs::read_to_string("data/exchange_info.json")
         .context("reading data/exchange_info.json")?;
     let rules = crate::core::filters::parse::symbol_rules(&info, &strategy.symbol)
         .with_context(|| format!("symbol {} in data/exchange_info.json", strategy.symbol))?;
     let quote = Amount::parse_non_negative(&args.quote)
         .map_err(|e| anyhow::anyhow!("--quote {}: {e}", args.quote))?;
+    let lockstep = args.speed == "step";
     let key = Alphanumeric.sample_string(&mut rand::rng(), 64);
     let secret = Alphanumeric.sample_string(&mut rand::rng(), 64);
     let server = SimServer::new(SimServerConfig {
         exchange_info_json: info,
-        start_ms: first.open_time_ms,
+        start_ms,
         markets: vec![(strategy.symbol.clone(), candles)],
         balances: vec![(rules.quote_asset.clone(), quote)],
-        speed: parse_speed(&args.speed)?,
+        speed: match lockstep {
+            true => Speed::Manual,
+            false => parse_speed(&args.speed)?,
+        },
         credentials: vec![ApiCredential {
             key: key.clone(),
             secret: secret.clone().into(),
@@ -157,6 +167,8 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     }));
 
     let store = fresh_store(&args.database).await?;
+    let start = (start_ms, quote, args.speed.as_str());
+    record_session(&store, &strategy.symbol, &files.files, start).await?;
     // The replay clock runs many times faster than the wall clock, so an offset learnt a
     // moment ago is already stale: resync before every signed request (loopback, cheap).
     let mut rest = RestConfig::new(&base);
@@ -164,7 +176,7 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     let market = BinanceRest::new(rest.clone(), None)?;
     let exchange = BinanceRest::new(rest, Some(Credentials::hmac(&key, &secret)?))?;
     // With the streams, order entry goes over the WebSocket API too (REST while it is down).
-    let exchange = match args.no_streams {
+    let exchange = match args.no_streams || lockstep {
         true => exchange,
         false => exchange.with_ws_orders(WsOrders::spawn(&WsConfig::for_rest_base(&base))),
     };
@@ -194,7 +206,12 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     println!("dashboard: {url}");
     let (stop_tx, stop) = runner::stop_channel();
     let lock_guard = runner::guard_lock(lock, stop_tx);
-    let steps = if args.no_streams {
+    let steps = if lockstep {
+        let feed = || server.step(1).stepped > 0;
+        let steps = lockstep::run(&mut bot, feed, stop, command_rx).await?;
+        println!("replay finished: {steps} steps");
+        steps
+    } else if args.no_streams {
         runner::run_with_commands(&mut bot, stop, command_rx).await?
     } else {
         let mut ws = WsConfig::for_rest_base(&base);
@@ -210,6 +227,30 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     let _ = stop_server.send(());
     let _ = served.await;
     Ok(())
+}
+
+/// Journals what this paper session replays (`apps::session`), so `parity` can replay it.
+pub async fn record_session<S: crate::ports::store::Store>(
+    store: &S,
+    symbol: &crate::core::symbol::Symbol,
+    files: &[PathBuf],
+    (start_ms, quote, speed): (i64, Amount, &str),
+) -> anyhow::Result<()> {
+    let candle_files = files
+        .iter()
+        .map(|f| std::path::absolute(f).with_context(|| format!("resolving {}", f.display())))
+        .collect::<anyhow::Result<_>>()?;
+    let session = Session {
+        mode: Mode::Paper,
+        symbol: symbol.clone(),
+        start_ms,
+        candle_files,
+        initial_quote: Some(quote.as_quote()),
+        speed: Some(speed.to_string()),
+    };
+    session::record(store, &session, start_ms)
+        .await
+        .context("journalling the paper session")
 }
 
 /// Moves an earlier paper journal aside and opens a new one.

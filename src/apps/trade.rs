@@ -330,6 +330,15 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
                 &lifecycle_detail(p.mode),
             ))
             .await?;
+        let session = crate::apps::session::Session {
+            mode: p.mode,
+            symbol: pair.symbol.clone(),
+            start_ms: started,
+            candle_files: Vec::new(),
+            initial_quote: None,
+            speed: None,
+        };
+        crate::apps::session::record_first(&p.store, &session, started).await?;
         let upkeep = crate::apps::backup::spawn_retention(p.store.clone(), p.retention.clone());
         let (commands, command_rx) = tokio::sync::mpsc::channel(8);
         let state = DashboardState::new(

@@ -22,6 +22,7 @@ mod journals;
 mod lookup_lag;
 mod notify;
 mod operations;
+mod parity;
 mod portfolio;
 mod portfolio_crash;
 mod portfolio_live;

@@ -188,9 +188,19 @@ async fn upsert_order_updates_and_marks_intent(db: &TestDb) {
     assert_eq!(s.pending_intents().await.unwrap(), vec![i2.clone()]);
     assert_eq!(s.intents(1).await.unwrap()[0].state, IntentState::Placed);
 
-    let other = report(&i2, 502, OrderStatus::New, "0", 1_001);
+    let mut other = report(&i2, 502, OrderStatus::New, "0", 1_001);
     s.upsert_order(1, &other).await.unwrap();
     assert_eq!(s.open_orders().await.unwrap().len(), 2);
+    // An amend reduces the quantity in place (same ids): the row follows it.
+    other.spec.qty = qty("0.5");
+    other.update_ms = 1_500;
+    s.upsert_order(1, &other).await.unwrap();
+    let got = s
+        .order_by_exchange_id(&symbol(), 502)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.report, other, "the amended quantity is journalled");
 
     let partial = report(&i1, 501, OrderStatus::PartiallyFilled, "0.10000000", 2_000);
     s.upsert_order(1, &partial).await.unwrap();

@@ -14,10 +14,11 @@ const ORDER_COLUMNS: &str = "client_order_id, symbol, exchange_order_id, basket_
      type, price, qty, stop_price, trailing_delta, time_in_force, status, executed_qty, \
      cumulative_quote, created_ms, updated_ms, filled_ms";
 
-/// Insert, or refresh the live fields of the row with this client id. A report older than
-/// the stored one (`updated_ms` smaller) changes nothing, so a late echo cannot undo a fill.
+/// Insert, or refresh the live fields of the row with this client id: the quantity too,
+/// which an amend reduces in place (same ids). A report older than the stored one
+/// (`updated_ms` smaller) changes nothing, so a late echo cannot undo a fill or an amend.
 const UPSERT_ORDER: &str = "ON CONFLICT (client_order_id) DO UPDATE SET \
-     status = excluded.status, executed_qty = excluded.executed_qty, \
+     qty = excluded.qty, status = excluded.status, executed_qty = excluded.executed_qty, \
      cumulative_quote = excluded.cumulative_quote, updated_ms = excluded.updated_ms, \
      filled_ms = COALESCE(orders.filled_ms, excluded.filled_ms) \
      WHERE excluded.updated_ms >= orders.updated_ms";

@@ -31,7 +31,7 @@ use crate::core::reconcile::{Action, Create};
 use crate::core::risk::Verdict;
 use crate::core::strategy::config::StrategyConfig;
 use crate::core::strategy::plan::Market;
-use crate::ports::exchange::{ExchangeTrade, NewOrder};
+use crate::ports::exchange::{ExchangeTrade, NewOrder, OrderReport};
 use anyhow::{anyhow, bail, Context};
 use std::collections::BTreeMap;
 
@@ -59,6 +59,16 @@ pub fn run(
     candles: &[Candle],
     progress: &(dyn Fn(u64) + Sync),
 ) -> anyhow::Result<BacktestRecord> {
+    run_with_orders(spec, candles, progress).map(|(record, _)| record)
+}
+
+/// [`run`], also returning every order the run placed as the exchange last reports it
+/// (oldest first; client ids carry the default prefix), for `parity`.
+pub fn run_with_orders(
+    spec: &BacktestSpec,
+    candles: &[Candle],
+    progress: &(dyn Fn(u64) + Sync),
+) -> anyhow::Result<(BacktestRecord, Vec<OrderReport>)> {
     let first = candles.first().context("no candles to replay")?;
     let mut sim = SimExchange::new(SimConfig::standard(
         vec![SimSymbol {
@@ -83,7 +93,10 @@ pub fn run(
         }
     }
     bt.check_balances(&sim)?;
-    bt.finish(candles)
+    let orders = sim
+        .all_orders(&spec.rules.symbol)
+        .map_err(|e| anyhow!("listing the simulated orders: {e:?}"))?;
+    Ok((bt.finish(candles)?, orders))
 }
 
 /// One grid's replay, driven candle by candle on a simulated exchange it does not own:

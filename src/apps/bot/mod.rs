@@ -32,6 +32,7 @@ mod execute;
 mod holds;
 mod intents;
 pub mod live;
+pub mod lockstep;
 pub mod metrics;
 mod price_range;
 mod rules;

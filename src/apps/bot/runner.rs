@@ -138,7 +138,7 @@ pub struct LastStep {
     pub outcome: String,
 }
 
-async fn record_step<E: Exchange, S: Store>(
+pub(super) async fn record_step<E: Exchange, S: Store>(
     bot: &Bot<E, S>,
     result: &Result<crate::apps::bot::StepReport, BotError>,
 ) {
@@ -188,7 +188,7 @@ pub const QUEUE_TTL: Duration = Duration::from_secs(120);
 
 /// Takes and runs the oldest command queued in the store, if any, and writes its receipt.
 /// A store error is logged and retried at the next poll: the queue must never stop trading.
-async fn serve_queue<E: Exchange, S: Store>(bot: &mut Bot<E, S>) {
+pub(super) async fn serve_queue<E: Exchange, S: Store>(bot: &mut Bot<E, S>) {
     let now = wall_ms();
     let fresh_since = now - QUEUE_TTL.as_millis() as i64;
     let taken = match bot.store().take_command(fresh_since, now).await {
