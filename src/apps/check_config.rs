@@ -8,8 +8,8 @@
 use crate::core::filters::{SymbolFilters, SymbolRules};
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::strategy::config::{ConfigError, StrategyConfig};
+use crate::core::strategy::kind::{validate, validate_for_market};
 use crate::core::strategy::levels::{drops_and_weights, extension_levels, planned_levels, Level};
-use crate::core::strategy::validate::{validate, validate_for_market};
 use crate::core::symbol::{Asset, Symbol};
 use anyhow::Context;
 use rust_decimal::Decimal;

@@ -20,6 +20,7 @@ pub(crate) mod toml_text;
 pub use error::{ConfigError, Rule};
 
 use crate::core::money::{Pct, Quote};
+pub use crate::core::strategy::kind::StrategyKind;
 use crate::core::symbol::Symbol;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -143,13 +144,18 @@ pub struct StrategyConfig {
     /// Fee rate assumed per trade for the TP floor and breakeven, percent (Binance default 0.1).
     #[serde(default = "defaults::fee_pct")]
     pub fee_pct: Pct,
+    /// Which strategy plans the basket (`strategy::kind`, the seam): the basket grid (default,
+    /// left out of the serialized form so existing journals and reports are unchanged) or
+    /// another one with its own configuration.
+    #[serde(default, skip_serializing_if = "StrategyKind::is_basket")]
+    pub kind: StrategyKind,
 }
 
 impl StrategyConfig {
     /// Parses a strategy TOML document exactly (no binary floats) and strictly (unknown keys
     /// are errors). Does not validate: call `validate` next.
     pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
-        toml_text::from_str(text)
+        crate::core::strategy::kind::from_toml_str(text)
     }
 }
 
@@ -271,6 +277,7 @@ pub(crate) mod fixtures {
             auto_restart: true,
             exit_slippage_pct: Pct::new(dec!(3)),
             fee_pct: Pct::new(dec!(0.1)),
+            kind: StrategyKind::Basket,
         }
     }
 }
