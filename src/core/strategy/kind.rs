@@ -1,11 +1,13 @@
-//! The strategy seam (`.spec/strategies.md`): which strategy plans a basket, and the three
-//! entry points every caller goes through — [`plan`], [`validate`], [`validate_for_market`] —
-//! plus reading a strategy file ([`from_toml_str`]).
+//! The strategy seam (`.spec/strategies.md`): the three entry points every caller goes
+//! through — [`plan`], [`validate`], [`validate_for_market`] — dispatched on the config's
+//! [`StrategyKind`] (defined with the config in `config.rs`, read by
+//! `StrategyConfig::from_toml_str`, so reading a file needs no strategy code).
 //!
 //! **Decision**: an enum, not a trait object. The configuration is frozen into the basket and
 //! journalled as JSON, so the set of strategies must be closed and serializable anyway; a
 //! `match` here is the registration. Adding a strategy is one module under `core::strategy`
-//! (its config, validation and pure plan) plus one variant and one arm per function below.
+//! (validation and pure plan; its config table beside `config/range.rs`) plus one variant of
+//! [`StrategyKind`] and one arm per function below.
 //!
 //! The shared keys (`symbol`, `quote_budget`, `fee_pct`, `exit_slippage_pct`) stay in
 //! [`StrategyConfig`], so the backtester, the bot, buy-and-hold and the reports read them
@@ -16,37 +18,11 @@ use crate::core::basket::Basket;
 use crate::core::fill::Fill;
 use crate::core::filters::SymbolRules;
 use crate::core::money::{Price, Quote};
-use crate::core::strategy::config::{toml_text, ConfigError, StrategyConfig};
+pub use crate::core::strategy::config::StrategyKind;
+use crate::core::strategy::config::{ConfigError, StrategyConfig};
 use crate::core::strategy::plan::{self as basket_plan, Market, Plan};
-use crate::core::strategy::range::{self, RangeConfig};
+use crate::core::strategy::range;
 use crate::core::strategy::validate as basket_validate;
-use serde::{Deserialize, Serialize};
-
-/// The strategy of a basket, with its own configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StrategyKind {
-    /// The seed's basket grid (`.spec/strategy.md`); its keys are the rest of the config.
-    #[default]
-    Basket,
-    /// The classic range grid (`core::strategy::range`).
-    Range(RangeConfig),
-}
-
-impl StrategyKind {
-    /// True for the default basket grid (serialization leaves it out).
-    pub fn is_basket(&self) -> bool {
-        matches!(self, StrategyKind::Basket)
-    }
-
-    /// The name written as `kind = "…"` in a strategy file.
-    pub fn name(&self) -> &'static str {
-        match self {
-            StrategyKind::Basket => "basket",
-            StrategyKind::Range(_) => range::KIND,
-        }
-    }
-}
 
 /// Plans one basket with its strategy (see `core::strategy::plan::plan` for the contract
 /// every strategy keeps: pure, deterministic, orders inside the filters, sells within the
@@ -85,26 +61,5 @@ pub fn validate_for_market(
             basket_validate::validate_for_market(config, rules, anchor, free_quote)
         }
         StrategyKind::Range(r) => range::validate_for_market(config, r, rules, anchor, free_quote),
-    }
-}
-
-/// Reads a strategy file: `kind` (default `"basket"`) picks the strategy, whose own reader
-/// then reads the whole file strictly (unknown keys are errors).
-pub fn from_toml_str(text: &str) -> Result<StrategyConfig, ConfigError> {
-    #[derive(Deserialize)]
-    struct Peek {
-        #[serde(default)]
-        kind: Option<String>,
-    }
-    let peek: Peek = toml_text::from_str(text)?;
-    match peek.kind.as_deref() {
-        None | Some("basket") => toml_text::from_str(text),
-        Some(range::KIND) => range::from_toml_str(text),
-        Some(other) => Err(ConfigError::Toml {
-            path: "kind".into(),
-            message: format!("unknown strategy `{other}`, expected `basket` or `range`"),
-            line: None,
-            column: None,
-        }),
     }
 }

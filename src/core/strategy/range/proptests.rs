@@ -2,6 +2,7 @@
 //! grids walked through random prices and partial fills.
 
 use super::fixtures::{range_config, range_mut};
+use super::fixtures::{Price, Quote, StrategyConfig};
 use super::tests::{basket, fil};
 use super::*;
 use crate::core::basket::Basket;
@@ -9,7 +10,6 @@ use crate::core::fill::{Commission, Fill};
 use crate::core::filters::{SymbolFilters, SymbolRules};
 use crate::core::money::{Amount, Qty};
 use crate::core::order::{OrderSpec, Side, Slot};
-use crate::core::strategy::kind;
 use crate::core::strategy::plan::{Market, Plan};
 use crate::core::symbol::Asset;
 use proptest::prelude::*;
@@ -78,7 +78,14 @@ impl World {
             now_ms: 0,
             reference: self.reference,
         };
-        kind::plan(&self.config, &self.basket, fills, &market, &self.rules)
+        super::plan(
+            &self.config,
+            super::fixtures::range_of(&self.config),
+            &self.basket,
+            fills,
+            &market,
+            &self.rules,
+        )
     }
 
     fn last_at(&self, per_mille: i64) -> Price {
@@ -132,7 +139,7 @@ impl World {
         );
         // 3. No buy at or above last; every grid order sits on a level.
         let range = match &self.config.kind {
-            crate::core::strategy::kind::StrategyKind::Range(r) => r,
+            super::fixtures::StrategyKind::Range(r) => r,
             _ => unreachable!(),
         };
         let levels = level_prices(range, filters);
@@ -203,8 +210,8 @@ proptest! {
 
     #[test]
     fn range_plan_invariants_hold_along_random_walks(w in arb_world(), steps in arb_steps(), end in 500i64..1500) {
-        prop_assume!(kind::validate(&w.config).is_ok());
-        prop_assume!(kind::validate_for_market(&w.config, Some(&w.rules), w.basket.anchor, None).is_ok());
+        prop_assume!(super::validate(&w.config, super::fixtures::range_of(&w.config)).is_ok());
+        prop_assume!(super::validate_for_market(&w.config, super::fixtures::range_of(&w.config), Some(&w.rules), w.basket.anchor, None).is_ok());
         let fills = w.walk(&steps)?;
         let last = w.last_at(end);
         let p = w.plan_at(&fills, last);
@@ -213,13 +220,13 @@ proptest! {
 
     #[test]
     fn a_valid_grid_at_start_places_every_level_below_the_price(w in arb_world()) {
-        prop_assume!(kind::validate(&w.config).is_ok());
-        prop_assume!(kind::validate_for_market(&w.config, Some(&w.rules), w.basket.anchor, None).is_ok());
+        prop_assume!(super::validate(&w.config, super::fixtures::range_of(&w.config)).is_ok());
+        prop_assume!(super::validate_for_market(&w.config, super::fixtures::range_of(&w.config), Some(&w.rules), w.basket.anchor, None).is_ok());
         prop_assume!(w.reference.is_none());
         let last = w.basket.anchor;
         let p = w.plan_at(&[], last);
         let range = match &w.config.kind {
-            crate::core::strategy::kind::StrategyKind::Range(r) => r,
+            super::fixtures::StrategyKind::Range(r) => r,
             _ => unreachable!(),
         };
         let below = level_prices(range, &w.rules.filters).iter().rev().skip(1).filter(|p| **p < last).count();

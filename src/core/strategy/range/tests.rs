@@ -2,16 +2,16 @@
 //! `.spec/strategies.md` §4 (FILUSDT, 3.00..5.00, 11 levels, budget 1000, start 4.10).
 
 use super::fixtures::{range_config, range_mut, range_of};
-use super::*;
+use super::fixtures::{Price, Quote, StrategyConfig};
 use crate::core::basket::{Basket, BasketStatus};
 use crate::core::fill::{Commission, Fill};
 use crate::core::filters::{SymbolFilters, SymbolRules, SymbolStatus};
-use crate::core::money::{Amount, Qty};
+use crate::core::money::{Amount, Pct, Qty};
 use crate::core::order::{OrderSpec, OrderType, Side, Slot};
 use crate::core::strategy::config::Rule;
-use crate::core::strategy::kind;
 use crate::core::strategy::plan::{Market, Phase, Plan};
 use crate::core::symbol::Asset;
+use crate::core::symbol::Symbol;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -71,7 +71,14 @@ fn plan_at(config: &StrategyConfig, fills: &[Fill], last: Decimal) -> Plan {
         now_ms: 5_000,
         reference: None,
     };
-    kind::plan(config, &basket(config, dec!(4.10)), fills, &market, &fil())
+    super::plan(
+        config,
+        range_of(config),
+        &basket(config, dec!(4.10)),
+        fills,
+        &market,
+        &fil(),
+    )
 }
 
 fn orders(p: &Plan) -> Vec<(String, Decimal, Decimal)> {
@@ -117,7 +124,7 @@ fn a_range_file_rejects_basket_keys_and_unknown_kinds() {
 }
 
 fn rules_broken(c: &StrategyConfig) -> Vec<(String, Rule)> {
-    kind::validate(c)
+    super::validate(c, range_of(c))
         .err()
         .unwrap_or_default()
         .iter()
@@ -174,7 +181,7 @@ fn static_validation_names_each_broken_rule() {
 
 fn preflight(c: &StrategyConfig, free: Decimal) -> Vec<(String, Rule)> {
     let anchor = Price::new(dec!(4.10));
-    kind::validate_for_market(c, Some(&fil()), anchor, Some(Quote::new(free)))
+    super::validate_for_market(c, range_of(c), Some(&fil()), anchor, Some(Quote::new(free)))
         .err()
         .unwrap_or_default()
         .iter()
@@ -302,39 +309,4 @@ fn above_the_range_nothing_new_and_the_stop_loss_sells_everything_then_ends() {
     // A stop with nothing held ends the grid at once.
     assert!(plan_at(&c, &[], dec!(2.4)).meta.done);
     assert!(!plan_at(&c, &[], dec!(2.6)).meta.done);
-}
-
-#[test]
-fn the_seam_routes_a_range_basket_through_the_cycle() {
-    use crate::core::client_id::IdPrefix;
-    use crate::core::cycle::{decide, CycleInput, Lifecycle};
-    let c = range_config();
-    let (prefix, rules, b) = (IdPrefix::default(), fil(), basket(&c, dec!(4.10)));
-    let d = decide(&CycleInput {
-        prefix: &prefix,
-        basket: &b,
-        fills: &[fill(1, Slot::Buy(6), dec!(4.0), dec!(25))],
-        open_orders: &[],
-        revisions: &Default::default(),
-        market: Market {
-            last: Price::new(dec!(3.99)),
-            now_ms: 10_000_000,
-            reference: None,
-        },
-        rules: &rules,
-        amend_allowed: false,
-        amend_refused: &Default::default(),
-    });
-    assert_eq!(d.lifecycle, Lifecycle::Continue);
-    let mut ids: Vec<_> = d
-        .reconciliation
-        .creates
-        .iter()
-        .map(|c| c.client_id.to_string())
-        .collect();
-    ids.sort();
-    assert_eq!(
-        ids,
-        ["gb3-B1-1", "gb3-B2-1", "gb3-B3-1", "gb3-B4-1", "gb3-B5-1", "gb3-S7-1"]
-    );
 }
