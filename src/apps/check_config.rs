@@ -8,8 +8,9 @@
 use crate::core::filters::{SymbolFilters, SymbolRules};
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::strategy::config::{ConfigError, StrategyConfig};
+use crate::core::strategy::kind::{validate, validate_for_market, StrategyKind};
 use crate::core::strategy::levels::{drops_and_weights, extension_levels, planned_levels, Level};
-use crate::core::strategy::validate::{validate, validate_for_market};
+use crate::core::strategy::range::{level_prices, RangeConfig};
 use crate::core::symbol::{Asset, Symbol};
 use anyhow::Context;
 use rust_decimal::Decimal;
@@ -96,10 +97,65 @@ pub fn check(text: &str, market: Option<&Market>) -> Result<String, Vec<ConfigEr
     if !errors.is_empty() {
         return Err(errors);
     }
+    if let StrategyKind::Range(range) = &config.kind {
+        return Ok(range_report(&config, range, market));
+    }
     Ok(match market {
         Some(m) => market_report(&config, m),
         None => static_report(&config),
     })
+}
+
+/// A range grid's levels: price, and with `--anchor` the slice each buy level holds at start
+/// (buys only below the anchor) and its notional.
+fn range_report(config: &StrategyConfig, range: &RangeConfig, market: Option<&Market>) -> String {
+    let filters = market.map_or_else(
+        || SymbolFilters::basic(Decimal::new(1, 8), Decimal::new(1, 8), Decimal::ZERO),
+        |m| m.rules(&config.symbol).filters,
+    );
+    let prices = level_prices(range, &filters);
+    let per_level = config.quote_budget.get() / Decimal::from(prices.len().max(2) as u64 - 1);
+    let mut out = format!(
+        "{}: range grid {}..{}, {} levels ({:?}), budget {} ({} per level){}{}\n\n",
+        config.symbol,
+        range.lower,
+        range.upper,
+        range.levels,
+        range.spacing,
+        config.quote_budget,
+        per_level.round_dp(8).normalize(),
+        if range.reinvest {
+            ", profit reinvested"
+        } else {
+            ""
+        },
+        range
+            .stop_loss
+            .map_or(String::new(), |s| format!(", stop loss at {s}")),
+    );
+    let _ = writeln!(
+        out,
+        "{:<6} {:>14} {:>14} {:>14}",
+        "level", "price", "buy qty", "notional"
+    );
+    let top = prices.len().saturating_sub(1);
+    for (i, price) in prices.iter().enumerate() {
+        let buys = i < top && market.is_none_or(|m| *price < m.anchor);
+        let qty = filters.round_qty_down(Qty::new(per_level / price.get()));
+        let (q, n) = if buys {
+            (
+                qty.to_string(),
+                (*price * qty).get().normalize().to_string(),
+            )
+        } else {
+            ("-".into(), "-".into())
+        };
+        let _ = writeln!(out, "{:<6} {:>14} {:>14} {:>14}", i + 1, price, q, n);
+    }
+    if market.is_none() {
+        out.push_str("\n(pass --anchor P to see the buys at start with the symbol's filters)\n");
+    }
+    out
 }
 
 fn pct(fraction: Decimal) -> String {
@@ -192,6 +248,32 @@ fn header(config: &StrategyConfig) -> String {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn a_range_grid_is_reported_level_by_level_with_its_buys_below_the_anchor() {
+        let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/config/range.toml"));
+        let m = Market {
+            anchor: Price::new(dec!(5.0)),
+            tick: Price::new(dec!(0.001)),
+            step: Qty::new(dec!(0.01)),
+            min_notional: Quote::new(dec!(5)),
+            free_quote: None,
+        };
+        let report = check(text, Some(&m)).unwrap();
+        assert!(
+            report.contains("range grid 4.0..6.5, 21 levels"),
+            "{report}"
+        );
+        // Level 8 (4.875) buys 50 / 4.875 = 10.25; level 9 (5.0) is the anchor: no buy.
+        assert!(report.contains("4.875          10.25"), "{report}");
+        assert!(
+            report
+                .lines()
+                .any(|l| l.starts_with("9 ") && l.ends_with('-')),
+            "{report}"
+        );
+        assert!(check(text, None).unwrap().contains("pass --anchor"));
+    }
 
     const EXAMPLE: &str = include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -22,7 +22,7 @@ use crate::apps::notify::{self, compose::Origin, Notifier};
 use crate::apps::settings_file::{BotFile, DashboardSection};
 use crate::core::client_id::IdPrefix;
 use crate::core::money::{Pct, Quote};
-use crate::core::strategy::validate::validate_for_market;
+use crate::core::strategy::kind::validate_for_market;
 use crate::ports::exchange::Exchange;
 use crate::ports::operator::{CommandKind, CommandState};
 use crate::ports::store::{Store, StoreError};

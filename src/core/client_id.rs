@@ -184,6 +184,7 @@ mod tests {
         prop_oneof![
             (1u16..=u16::MAX).prop_map(Slot::Buy),
             (1u16..=u16::MAX).prop_map(Slot::Ext),
+            (1u16..=u16::MAX).prop_map(Slot::Sell),
             Just(Slot::Tp1),
             Just(Slot::Tp2),
             Just(Slot::Tr),

@@ -23,7 +23,8 @@ use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::{OpenOrder, OrderSpec, Side, Slot};
 use crate::core::portfolio::budget::fit_buys;
 use crate::core::reconcile::{reconcile, ReconcileError, ReconcileInput, Reconciliation};
-use crate::core::strategy::plan::{plan, Market, Plan};
+use crate::core::strategy::kind::plan;
+use crate::core::strategy::plan::{Market, Plan};
 use crate::core::strategy::position::Position;
 use crate::core::strategy::trail::{self, TrailDown};
 use std::collections::BTreeMap;
@@ -347,6 +348,26 @@ mod tests {
         assert_eq!(
             ids,
             ["gb7-B1-1", "gb7-B2-1", "gb7-B3-1", "gb7-B4-1", "gb7-B5-1"]
+        );
+    }
+
+    #[test]
+    fn a_range_basket_is_planned_by_the_range_grid_through_the_seam() {
+        let mut b = basket();
+        b.config = crate::core::strategy::range::fixtures::range_config();
+        b.anchor = Price::new(dec!(4.10));
+        let d = decide_at(&b, Price::new(dec!(4.10)), 0);
+        assert_eq!(d.lifecycle, Lifecycle::Continue);
+        let ids: Vec<_> = d
+            .reconciliation
+            .creates
+            .iter()
+            .map(|c| c.client_id.to_string())
+            .collect();
+        // 3.0..5.0 in 0.2 steps: the six levels below 4.10; no basket ladder (B1..B5).
+        assert_eq!(
+            ids,
+            ["gb7-B1-1", "gb7-B2-1", "gb7-B3-1", "gb7-B4-1", "gb7-B5-1", "gb7-B6-1"]
         );
     }
 

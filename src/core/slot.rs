@@ -42,6 +42,9 @@ pub enum Slot {
     Tr,
     /// Hard stop or emergency exit of the whole position.
     Exit,
+    /// Range grid sell at level `S2..Sn` (1-based, counted from the range's lower bound; the
+    /// buy one level below is `B(n−1)`), `.spec/strategies.md`.
+    Sell(u16),
 }
 
 impl Slot {
@@ -63,6 +66,7 @@ impl fmt::Display for Slot {
             Slot::Tp2 => f.write_str("TP2"),
             Slot::Tr => f.write_str("TR"),
             Slot::Exit => f.write_str("EXIT"),
+            Slot::Sell(n) => write!(f, "S{n}"),
         }
     }
 }
@@ -83,6 +87,7 @@ impl FromStr for Slot {
             "EXIT" => Ok(Slot::Exit),
             _ if s.starts_with('B') => level(&s[1..]).map(Slot::Buy),
             _ if s.starts_with('X') => level(&s[1..]).map(Slot::Ext),
+            _ if s.starts_with('S') => level(&s[1..]).map(Slot::Sell),
             _ => Err(format!("`{s}` is not a slot")),
         }
     }

@@ -76,6 +76,14 @@ const TREATMENTS: &[(&str, Treatment)] = &[
         Runs("trail_up_max_pct=5 trail_down=stop"),
     ),
     (
+        "cargo run --release -- backtest --config config/range.toml",
+        Runs("Backtest FILUSDT"),
+    ),
+    (
+        "binance-trader backtest --config config/range.toml",
+        Runs("Backtest FILUSDT"),
+    ),
+    (
         "cargo run --release -- backtest --config config/backtest-near.toml",
         Runs("Backtest NEARUSDT"),
     ),

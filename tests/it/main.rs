@@ -27,6 +27,7 @@ mod portfolio;
 mod portfolio_crash;
 mod portfolio_live;
 mod python_clients;
+mod range_bot;
 mod rules_and_funds;
 mod sim_server;
 mod store;

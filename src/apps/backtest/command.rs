@@ -13,7 +13,7 @@ use crate::core::filters::parse::exchange_info;
 use crate::core::filters::SymbolRules;
 use crate::core::money::Quote;
 use crate::core::strategy::config::StrategyConfig;
-use crate::core::strategy::validate::{validate, validate_for_market};
+use crate::core::strategy::kind::{validate, validate_for_market};
 use anyhow::{bail, Context};
 use clap::Args;
 use std::path::{Path, PathBuf};

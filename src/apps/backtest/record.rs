@@ -127,6 +127,10 @@ pub struct BasketOutcome {
     pub max_depth: u16,
 }
 
+/// Decimal places of the cost a sell removes from the open position: exact sums for any
+/// amount below 10^8 quote in `rust_decimal`'s 28 digits.
+pub const COST_DP: u32 = 20;
+
 /// Average-cost accounting of fills, following the module doc's table.
 ///
 /// The runner may use it to fill `realized_pnl`, `open_cost` and `fees` of the record.
@@ -157,7 +161,17 @@ impl Ledger {
                 let removed = if out >= self.position || !self.position.is_positive() {
                     self.open_cost
                 } else {
-                    self.open_cost.scale(out.get() / self.position.get())
+                    // Rounded to COST_DP: an average-cost share carries up to 28 significant
+                    // digits, and sums of such numbers of different magnitudes round away
+                    // their last digits, so realised and open cost would drift apart and break
+                    // the P&L identity by 1e-25 (seen with a range grid's many partial sells).
+                    Quote::new(
+                        (self.open_cost.get() * out.get() / self.position.get())
+                            .round_dp_with_strategy(
+                                COST_DP,
+                                rust_decimal::RoundingStrategy::ToZero,
+                            ),
+                    )
                 };
                 self.position -= out;
                 self.open_cost -= removed;
@@ -170,3 +184,52 @@ impl Ledger {
 /// Hand-made records for tests.
 #[cfg(test)]
 pub(crate) mod fixtures;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::order::Slot;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    proptest! {
+        /// Whatever the fills (fees in quote, or in base on buys as Binance charges them by
+        /// default), cash + base × price = initial + realised + unrealised − fees to the last
+        /// unit, which `metrics::Summary::compute` insists on.
+        #[test]
+        fn the_ledger_keeps_the_pnl_identity_exact(
+            trades in prop::collection::vec((any::<bool>(), 500i64..7000, 1i64..5000, any::<bool>()), 1..200),
+            last in 500i64..7000,
+        ) {
+            let initial = Quote::new(Decimal::from(10_000));
+            let (mut cash, mut base, mut ledger) = (initial, Qty::ZERO, Ledger::default());
+            for (buy, price, qty, base_fee) in trades {
+                let price = Price::new(Decimal::new(price, 3));
+                let mut qty = Qty::new(Decimal::new(qty, 2));
+                if !buy {
+                    qty = qty.min(base);
+                    if !qty.is_positive() { continue; }
+                }
+                let slot = if buy { Slot::Buy(1) } else { Slot::Sell(2) };
+                let (fee, fee_base) = if buy && base_fee {
+                    let f = qty.scale(Decimal::new(1, 3));
+                    (price * f, f)
+                } else {
+                    ((price * qty).scale(Decimal::new(1, 3)), Qty::ZERO)
+                };
+                let t = TradeMark { time_ms: 0, basket: 1, slot, side: slot.side(), price, qty, fee, fee_base };
+                if buy {
+                    cash -= price * qty + if fee_base.is_positive() { Quote::ZERO } else { fee };
+                    base += qty - fee_base;
+                } else {
+                    cash += price * qty - fee;
+                    base -= qty;
+                }
+                ledger.apply(&t);
+            }
+            let last = Price::new(Decimal::new(last, 3));
+            let unrealised = base * last - ledger.open_cost;
+            prop_assert_eq!(cash + base * last, initial + ledger.realized_pnl + unrealised - ledger.fees);
+        }
+    }
+}

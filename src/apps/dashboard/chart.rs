@@ -217,7 +217,7 @@ pub fn lines(
             Slot::Tp2 => "tp2",
             Slot::Tr => "trail",
             Slot::Exit => "stop",
-            Slot::Buy(_) | Slot::Ext(_) => continue,
+            Slot::Buy(_) | Slot::Ext(_) | Slot::Sell(_) => continue,
         };
         let Some(price) = order.stop_price.or(order.price) else {
             continue;

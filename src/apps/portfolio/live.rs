@@ -26,7 +26,7 @@ use crate::apps::trade::{check_market, journal_stop, preflight, prepare, TradeAr
 use crate::core::client_id::IdPrefix;
 use crate::core::money::Quote;
 use crate::core::portfolio::PortfolioConfig;
-use crate::core::strategy::validate::validate_for_market;
+use crate::core::strategy::kind::validate_for_market;
 use crate::core::symbol::Symbol;
 use crate::ports::exchange::Exchange;
 use crate::ports::store::Store;

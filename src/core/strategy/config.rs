@@ -15,6 +15,7 @@
 
 mod error;
 mod levels_serde;
+pub mod range;
 pub(crate) mod toml_text;
 
 pub use error::{ConfigError, Rule};
@@ -143,13 +144,65 @@ pub struct StrategyConfig {
     /// Fee rate assumed per trade for the TP floor and breakeven, percent (Binance default 0.1).
     #[serde(default = "defaults::fee_pct")]
     pub fee_pct: Pct,
+    /// Which strategy plans the basket (`strategy::kind`, the seam): the basket grid (default,
+    /// left out of the serialized form so existing journals and reports are unchanged) or
+    /// another one with its own configuration.
+    #[serde(default, skip_serializing_if = "StrategyKind::is_basket")]
+    pub kind: StrategyKind,
 }
 
 impl StrategyConfig {
     /// Parses a strategy TOML document exactly (no binary floats) and strictly (unknown keys
     /// are errors). Does not validate: call `validate` next.
     pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
-        toml_text::from_str(text)
+        from_toml_str(text)
+    }
+}
+
+/// The strategy of a basket, with its own configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrategyKind {
+    /// The seed's basket grid (`.spec/strategy.md`); its keys are the rest of the config.
+    #[default]
+    Basket,
+    /// The classic range grid (`core::strategy::range`).
+    Range(range::RangeConfig),
+}
+
+impl StrategyKind {
+    /// True for the default basket grid (serialization leaves it out).
+    pub fn is_basket(&self) -> bool {
+        matches!(self, StrategyKind::Basket)
+    }
+
+    /// The name written as `kind = "…"` in a strategy file.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StrategyKind::Basket => "basket",
+            StrategyKind::Range(_) => range::KIND,
+        }
+    }
+}
+
+/// Reads a strategy file: `kind` (default `"basket"`) picks the strategy, whose own reader
+/// then reads the whole file strictly (unknown keys are errors).
+fn from_toml_str(text: &str) -> Result<StrategyConfig, ConfigError> {
+    #[derive(Deserialize)]
+    struct Peek {
+        #[serde(default)]
+        kind: Option<String>,
+    }
+    let peek: Peek = toml_text::from_str(text)?;
+    match peek.kind.as_deref() {
+        None | Some("basket") => toml_text::from_str(text),
+        Some(range::KIND) => range::from_toml_str(text),
+        Some(other) => Err(ConfigError::Toml {
+            path: "kind".into(),
+            message: format!("unknown strategy `{other}`, expected `basket` or `range`"),
+            line: None,
+            column: None,
+        }),
     }
 }
 
@@ -271,6 +324,7 @@ pub(crate) mod fixtures {
             auto_restart: true,
             exit_slippage_pct: Pct::new(dec!(3)),
             fee_pct: Pct::new(dec!(0.1)),
+            kind: StrategyKind::Basket,
         }
     }
 }

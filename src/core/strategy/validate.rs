@@ -153,11 +153,11 @@ fn check_take_profits(c: &mut Checks, config: &StrategyConfig) {
     }
 }
 
-fn fee_ok(fee: Pct) -> bool {
+pub(crate) fn fee_ok(fee: Pct) -> bool {
     fee.get() >= Decimal::ZERO && fee.get() < Decimal::ONE_HUNDRED
 }
 
-fn two_fee_detail(fee: Pct) -> String {
+pub(crate) fn two_fee_detail(fee: Pct) -> String {
     let f = fee.fraction();
     let needed = (Decimal::ONE + f) / (Decimal::ONE - f) - Decimal::ONE;
     format!(

@@ -10,7 +10,7 @@ use crate::core::money::Quote;
 use crate::core::portfolio::{GridConfig, PortfolioConfig};
 use crate::core::risk::RiskLimits;
 use crate::core::strategy::config::StrategyConfig;
-use crate::core::strategy::validate::validate_for_market;
+use crate::core::strategy::kind::validate_for_market;
 use crate::core::symbol::Symbol;
 use anyhow::{bail, Context};
 use rust_decimal::{Decimal, RoundingStrategy};

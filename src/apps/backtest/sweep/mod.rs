@@ -22,7 +22,7 @@ use crate::apps::backtest::run::{run, BacktestSpec};
 use crate::core::filters::SymbolRules;
 use crate::core::money::Quote;
 use crate::core::strategy::config::StrategyConfig;
-use crate::core::strategy::validate::validate_for_market;
+use crate::core::strategy::kind::validate_for_market;
 use anyhow::{bail, Context};
 use rayon::prelude::*;
 use rust_decimal::Decimal;

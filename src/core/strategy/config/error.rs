@@ -80,6 +80,16 @@ pub enum Rule {
     TooManyOrders,
     /// More open stop orders than `MAX_NUM_ALGO_ORDERS`.
     TooManyAlgoOrders,
+    /// A range grid's `lower` must be below its `upper`.
+    RangeLowerBelowUpper,
+    /// A range grid needs at least two level prices.
+    RangeAtLeastTwoLevels,
+    /// A range grid's step (buy level to the level above) must clear two fees.
+    RangeStepClearsFees,
+    /// A range grid's stop loss must lie below `lower`.
+    RangeStopBelowLower,
+    /// Two range levels round to the same tick.
+    RangeLevelsDistinct,
 }
 
 impl Rule {
@@ -136,6 +146,13 @@ impl Rule {
             TrailingDeltaOutOfRange => "trailing delta outside the TRAILING_DELTA filter",
             TooManyOrders => "more open orders than MAX_NUM_ORDERS allows",
             TooManyAlgoOrders => "more open stop orders than MAX_NUM_ALGO_ORDERS allows",
+            RangeLowerBelowUpper => "lower must be below upper",
+            RangeAtLeastTwoLevels => "a range grid needs at least 2 levels",
+            RangeStepClearsFees => {
+                "each step must clear two fees (a buy and its sell one level up must profit)"
+            }
+            RangeStopBelowLower => "the stop loss must lie below lower",
+            RangeLevelsDistinct => "two levels round to the same tick: fewer levels or a wider range",
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::core::money::Price;
 
 /// Collects thresholds and narrows the band around `last`.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Band {
+pub(crate) struct Band {
     last: Price,
     below: Option<Price>,
     above: Option<Price>,
@@ -18,7 +18,7 @@ pub(super) struct Band {
 
 impl Band {
     /// An unbounded band around `last`.
-    pub(super) fn new(last: Price) -> Self {
+    pub(crate) fn new(last: Price) -> Self {
         Self {
             last,
             below: None,
@@ -27,7 +27,7 @@ impl Band {
     }
 
     /// The plan differs between `last ≤ t` and `last > t`.
-    pub(super) fn split_le(&mut self, t: Price) {
+    pub(crate) fn split_le(&mut self, t: Price) {
         if self.last <= t {
             self.cap_above(t);
         } else {
@@ -36,7 +36,7 @@ impl Band {
     }
 
     /// The plan differs between `last < t` and `last ≥ t`.
-    pub(super) fn split_lt(&mut self, t: Price) {
+    pub(crate) fn split_lt(&mut self, t: Price) {
         if self.last >= t {
             self.cap_below(t);
         } else {
@@ -45,7 +45,7 @@ impl Band {
     }
 
     /// The plan depends on `last` continuously: any change of `last` needs a new plan.
-    pub(super) fn collapse(&mut self) {
+    pub(crate) fn collapse(&mut self) {
         self.below = Some(self.last);
         self.above = Some(self.last);
     }
@@ -59,7 +59,7 @@ impl Band {
     }
 
     /// `(replan_below, replan_above)`; `None` is unbounded on that side.
-    pub(super) fn bounds(&self) -> (Option<Price>, Option<Price>) {
+    pub(crate) fn bounds(&self) -> (Option<Price>, Option<Price>) {
         (self.below, self.above)
     }
 }

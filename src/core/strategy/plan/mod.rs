@@ -20,10 +20,10 @@
 //!    replan_above`.
 //! 6. At most one order per slot.
 
-mod band;
+pub(crate) mod band;
 mod buys;
 mod meta;
-mod sells;
+pub(crate) mod sells;
 
 pub use meta::{Phase, PlanMeta, PlanWarning};
 
@@ -35,7 +35,7 @@ use crate::core::order::{OrderSpec, OrderType, Side, Slot};
 use crate::core::strategy::config::StrategyConfig;
 use crate::core::strategy::levels::{extension_levels, planned_levels};
 use crate::core::strategy::position::Position;
-use band::Band;
+pub(crate) use band::Band;
 use serde::{Deserialize, Serialize};
 
 /// The market as the plan sees it.
@@ -108,19 +108,7 @@ pub fn plan(
         (orders, done)
     };
 
-    if market.reference.is_none() {
-        for order in &orders {
-            percent_thresholds(filters, order, &mut band);
-        }
-    }
-    orders.retain(|order| match filters.check(order, Some(reference)) {
-        Ok(()) => true,
-        Err(violation) => {
-            warnings.push(PlanWarning::dropped(order.slot, &violation));
-            false
-        }
-    });
-    enforce_counts(filters, &mut orders, &mut warnings);
+    apply_filters(filters, market, &mut orders, &mut band, &mut warnings);
 
     let meta = meta::build(meta::Inputs {
         config,
@@ -154,6 +142,32 @@ fn planned_buys(
         levels.extend(extension_levels(config, basket.anchor, filters));
     }
     buys::buy_orders(&levels, pos, filters, config.max_open_buys, last, band)
+}
+
+/// Step 6 of the plan, shared by every strategy: registers the percent-price thresholds in
+/// the band (without a reference), drops each order a filter refuses and then orders until
+/// the set passes the count filters, with a [`PlanWarning`] for each.
+pub(crate) fn apply_filters(
+    filters: &SymbolFilters,
+    market: &Market,
+    orders: &mut Vec<OrderSpec>,
+    band: &mut Band,
+    warnings: &mut Vec<PlanWarning>,
+) {
+    let reference = market.reference.unwrap_or(market.last);
+    if market.reference.is_none() {
+        for order in orders.iter() {
+            percent_thresholds(filters, order, band);
+        }
+    }
+    orders.retain(|order| match filters.check(order, Some(reference)) {
+        Ok(()) => true,
+        Err(violation) => {
+            warnings.push(PlanWarning::dropped(order.slot, &violation));
+            false
+        }
+    });
+    enforce_counts(filters, orders, warnings);
 }
 
 /// With no reference price the percent band is measured against `last`: an order at `p`

@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 /// rounded down to the tick, raised to the lowest ask `PERCENT_PRICE_BY_SIDE` accepts
 /// around `reference` (an exit must not be dropped by that filter); `None` when the position
 /// cannot form an order (dust).
-pub(super) fn exit_order(
+pub(crate) fn exit_order(
     config: &StrategyConfig,
     pos: &Position,
     filters: &SymbolFilters,

@@ -1,0 +1,65 @@
+//! The strategy seam (`.spec/strategies.md`): the three entry points every caller goes
+//! through — [`plan`], [`validate`], [`validate_for_market`] — dispatched on the config's
+//! [`StrategyKind`] (defined with the config in `config.rs`, read by
+//! `StrategyConfig::from_toml_str`, so reading a file needs no strategy code).
+//!
+//! **Decision**: an enum, not a trait object. The configuration is frozen into the basket and
+//! journalled as JSON, so the set of strategies must be closed and serializable anyway; a
+//! `match` here is the registration. Adding a strategy is one module under `core::strategy`
+//! (validation and pure plan; its config table beside `config/range.rs`) plus one variant of
+//! [`StrategyKind`] and one arm per function below.
+//!
+//! The shared keys (`symbol`, `quote_budget`, `fee_pct`, `exit_slippage_pct`) stay in
+//! [`StrategyConfig`], so the backtester, the bot, buy-and-hold and the reports read them
+//! whatever the strategy; the basket grid's own keys sit there too at inert values for
+//! other strategies (they never reach that strategy's plan).
+
+use crate::core::basket::Basket;
+use crate::core::fill::Fill;
+use crate::core::filters::SymbolRules;
+use crate::core::money::{Price, Quote};
+pub use crate::core::strategy::config::StrategyKind;
+use crate::core::strategy::config::{ConfigError, StrategyConfig};
+use crate::core::strategy::plan::{self as basket_plan, Market, Plan};
+use crate::core::strategy::range;
+use crate::core::strategy::validate as basket_validate;
+
+/// Plans one basket with its strategy (see `core::strategy::plan::plan` for the contract
+/// every strategy keeps: pure, deterministic, orders inside the filters, sells within the
+/// position, no buy at or above `last`, one order per slot, a replan band).
+pub fn plan(
+    config: &StrategyConfig,
+    basket: &Basket,
+    fills: &[Fill],
+    market: &Market,
+    rules: &SymbolRules,
+) -> Plan {
+    match &config.kind {
+        StrategyKind::Basket => basket_plan::plan(config, basket, fills, market, rules),
+        StrategyKind::Range(r) => range::plan(config, r, basket, fills, market, rules),
+    }
+}
+
+/// Every static rule of the config's strategy.
+pub fn validate(config: &StrategyConfig) -> Result<(), Vec<ConfigError>> {
+    match &config.kind {
+        StrategyKind::Basket => basket_validate::validate(config),
+        StrategyKind::Range(r) => range::validate(config, r),
+    }
+}
+
+/// The strategy's feasibility preflight against the symbol's rules, a start price and the
+/// free quote balance.
+pub fn validate_for_market(
+    config: &StrategyConfig,
+    rules: Option<&SymbolRules>,
+    anchor: Price,
+    free_quote: Option<Quote>,
+) -> Result<(), Vec<ConfigError>> {
+    match &config.kind {
+        StrategyKind::Basket => {
+            basket_validate::validate_for_market(config, rules, anchor, free_quote)
+        }
+        StrategyKind::Range(r) => range::validate_for_market(config, r, rules, anchor, free_quote),
+    }
+}
