@@ -366,3 +366,73 @@ async fn with_both_streams_up_a_price_alone_reads_neither_open_orders_nor_trades
         .unwrap()
         .is_empty());
 }
+
+/// The event-driven loop is operable as the polling one is: it records each step and the
+/// pair for `status`, and runs a `close-all` queued in the store by another process.
+#[tokio::test]
+async fn the_event_driven_loop_records_its_steps_and_serves_a_queued_close_all() {
+    use binance_trader::apps::bot::runner::{wall_ms, LAST_STEP_KEY};
+    use binance_trader::core::basket::BasketStatus;
+    use binance_trader::ports::operator::{CommandKind, CommandState};
+
+    let sim = start_sim(wave_candles(1)).await;
+    let db = crate::store::fixtures::TestDb::sqlite().await;
+    let journal = db.store.clone();
+    let mut s = settings();
+    s.interval = Duration::from_secs(2);
+    let mut bot = Bot::new(client(&sim.base), db.store.clone(), s)
+        .await
+        .unwrap();
+    let metrics = bot.metrics().clone();
+    let events = spawn_streams(&WsConfig::for_rest_base(&sim.base), credentials(), vec![]);
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let (_commands, command_rx) = tokio::sync::mpsc::channel(1);
+    let running = tokio::spawn(async move {
+        run_with_events(&mut bot, events, LivePacing::default(), stop, command_rx)
+            .await
+            .unwrap();
+    });
+    eventually("streams up", 10, || async {
+        metrics
+            .stream_status()
+            .unwrap_or_default()
+            .contains("event-driven")
+    })
+    .await;
+    eventually("the grid placed and the step recorded", 10, || async {
+        journal.config_value(LAST_STEP_KEY).await.unwrap().is_some()
+            && !journal.open_orders().await.unwrap().is_empty()
+    })
+    .await;
+    assert_eq!(
+        journal
+            .config_value("pair:FILUSDT")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("FIL/USDT")
+    );
+    let id = journal
+        .enqueue_command(CommandKind::CloseAll, wall_ms())
+        .await
+        .unwrap();
+    eventually("the queued close-all done", 10, || async {
+        journal
+            .command(id)
+            .await
+            .unwrap()
+            .is_some_and(|c| c.state == CommandState::Done)
+    })
+    .await;
+    let receipt = journal.command(id).await.unwrap().unwrap().receipt.unwrap();
+    assert!(!receipt.is_empty());
+    let baskets = journal.baskets(false).await.unwrap();
+    assert!(
+        baskets
+            .iter()
+            .all(|b| b.basket.status == BasketStatus::EmergencyClosed),
+        "{baskets:?}"
+    );
+    stop_tx.send(true).unwrap();
+    running.await.unwrap();
+}

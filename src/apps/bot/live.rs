@@ -22,7 +22,9 @@
 //!
 //! Events are hints, REST and the journal the truth: a lost event costs latency, never money.
 
-use super::runner::{backoff, handle, BotCommand};
+use super::runner::{
+    backoff, handle, record_pair, record_step, serve_queue, BotCommand, QUEUE_POLL,
+};
 use super::{Bot, BotError};
 use crate::ports::events::{EventSource, ExchangeEvent, StreamKind, StreamState};
 use crate::ports::exchange::{Exchange, ExchangeTrade};
@@ -84,6 +86,8 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
     let mut follow_ups: u32 = 0;
     bot.metrics()
         .set_streams(false, "starting: polling until the stream is up".into());
+    record_pair(bot).await;
+    let mut queue = tokio::time::interval(QUEUE_POLL);
     loop {
         if *stop.borrow() {
             return Ok(steps);
@@ -100,6 +104,7 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
                 if let Some(used) = bot.exchange().used_weight() {
                     bot.metrics().set_api_weight(used);
                 }
+                record_step(bot, &result).await;
                 // Without a price feed the step must still read prices on time: poll.
                 let mut pause = if up && market_up { pacing.full_every } else { interval };
                 match result {
@@ -141,6 +146,11 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
                             if failures >= 5 {
                                 return Err(err);
                             }
+                        } else {
+                            let now = bot.exchange().server_time().await.unwrap_or_default();
+                            let _ = bot
+                                .event(now, None, EventLevel::Warn, "step_failed", err.to_string())
+                                .await;
                         }
                         pause = backoff(interval, failures);
                         if let BotError::Exchange(
@@ -195,6 +205,8 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
                 }
             }
             Some(command) = commands.recv() => handle(bot, command).await,
+            // `close-all` from another process, queued in the store.
+            _ = queue.tick() => serve_queue(bot).await,
         }
     }
 }

@@ -163,7 +163,7 @@ pub(super) async fn record_step<E: Exchange, S: Store>(
     }
 }
 
-async fn record_pair<E: Exchange, S: Store>(bot: &Bot<E, S>) {
+pub(super) async fn record_pair<E: Exchange, S: Store>(bot: &Bot<E, S>) {
     let rules = bot.rules();
     let value = format!("{}/{}", rules.base_asset, rules.quote_asset);
     let key = crate::apps::bot::pair_key(&rules.symbol);
