@@ -9,11 +9,13 @@
 
 use crate::adapters::binance::rest::{BinanceRest, RestConfig};
 use crate::adapters::binance::transport::ReqwestTransport;
+use crate::adapters::binance::ws::{orders::WsOrders, spawn_streams, WsConfig};
 use crate::adapters::binance::Credentials;
 use crate::adapters::secret_env::SecretEnv;
 use crate::adapters::store::SqlStore;
 use crate::apps::backtest::command::parse_config;
 use crate::apps::bot::emergency::CloseReceipt;
+use crate::apps::bot::live::{self, LivePacing};
 use crate::apps::bot::{runner, Bot, BotSettings};
 use crate::apps::dashboard::ledger::Pairs;
 use crate::apps::dashboard::{self, DashboardState, Pair};
@@ -65,6 +67,10 @@ pub struct TradeArgs {
     /// limits, instead of the configuration's one strategy (`.spec/portfolio.md`).
     #[arg(long)]
     pub portfolio: Option<PathBuf>,
+    /// `run` only: poll over REST instead of reacting to the exchange's streams (user data,
+    /// prices) and sending orders over the WebSocket API.
+    #[arg(long)]
+    pub no_streams: bool,
 }
 
 /// Everything `run` and `close-all` start from.
@@ -87,6 +93,10 @@ pub struct Prepared {
     pub notify_timeout: Duration,
     /// Snapshot thinning.
     pub retention: crate::apps::backup::RetentionSection,
+    /// The exchange's REST base (the streams' hosts are derived from it).
+    pub rest_base: String,
+    /// The credentials again, for the user-data stream (they are not `Clone`: secrets).
+    pub stream_credentials: std::sync::Arc<Credentials>,
 }
 
 /// Reads `.env`, the configuration, the strategy and the credentials; opens the database.
@@ -125,13 +135,16 @@ pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
         .with_context(|| format!("reading the strategy {}", file.strategy.display()))?;
     let strategy = parse_config(&strategy_text)
         .with_context(|| format!("strategy {}", file.strategy.display()))?;
-    let credentials = match &file.exchange.key_file {
-        Some(path) => Credentials::from_file(path)?,
-        None => Credentials::from_lookup(env)?,
+    let load = || match &file.exchange.key_file {
+        Some(path) => Credentials::from_file(path),
+        None => Credentials::from_lookup(env),
     };
+    let credentials = load()?;
+    let stream_credentials = std::sync::Arc::new(load()?);
     let mut rest = rest;
     rest.id_prefix = IdPrefix::parse(&file.client_id_prefix)
         .with_context(|| format!("client_id_prefix {}", file.client_id_prefix))?;
+    let rest_base = rest.base_url.clone();
     let market = BinanceRest::new(rest.clone(), None)?;
     let exchange = BinanceRest::new(rest, Some(credentials))?;
     let store = SqlStore::connect(&file.database_url)
@@ -165,6 +178,8 @@ pub async fn prepare(args: &TradeArgs) -> anyhow::Result<Prepared> {
         notify,
         notify_timeout: file.notify.timeout(),
         retention: file.retention.clone(),
+        rest_base,
+        stream_credentials,
     })
 }
 
@@ -307,7 +322,14 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
         preflight(&p, &p.settings.strategy.symbol, args.allow_withdrawal_key).await?;
         let lock = p.store.lock_instance().await?;
         check_market(&p.exchange, &p.store, &p.settings).await?;
-        let mut bot = Bot::new(p.exchange, p.store.clone(), p.settings).await?;
+        let mut ws = WsConfig::for_rest_base(&p.rest_base);
+        ws.id_prefix = p.settings.prefix.clone();
+        // With the streams, orders go over the WebSocket API too (REST while it is down).
+        let exchange = match args.no_streams {
+            true => p.exchange,
+            false => p.exchange.with_ws_orders(WsOrders::spawn(&ws)),
+        };
+        let mut bot = Bot::new(exchange, p.store.clone(), p.settings).await?;
         let pair = Pair::from_rules(bot.rules());
         let notifier = Notifier::start(
             p.store.clone(),
@@ -358,7 +380,15 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
         tracing::info!(url = %format!("http://{}", dashboard.addr), "dashboard listening");
         let (stop_tx, stop) = runner::stop_channel();
         let lock_guard = runner::guard_lock(lock, stop_tx);
-        let steps = runner::run_with_commands(&mut bot, stop, command_rx).await;
+        let steps = match args.no_streams {
+            true => runner::run_with_commands(&mut bot, stop, command_rx).await,
+            false => {
+                let symbols = vec![bot.settings().strategy.symbol.clone()];
+                let events = spawn_streams(&ws, Some(p.stream_credentials), symbols);
+                live::run_with_events(&mut bot, events, LivePacing::default(), stop, command_rx)
+                    .await
+            }
+        };
         let lock_lost = lock_guard.is_finished();
         upkeep.abort();
         dashboard.stop().await;

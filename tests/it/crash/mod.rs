@@ -186,6 +186,9 @@ impl BotProcess {
                 "15",
                 "--intent-grace-ms",
                 "0",
+                // Lock-step on the polling loop's quiescent steps: the streams would move
+                // the idle full step to once a minute (their safety net).
+                "--no-streams",
             ])
             .current_dir(self.dir.path())
             .env("BINANCE_API_KEY", crate::harness::KEY)

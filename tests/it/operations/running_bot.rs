@@ -151,6 +151,19 @@ async fn close_all_reaches_the_running_bot_and_prints_the_dashboards_receipt() {
             .starts_with("ok"),
         "{v:#}"
     );
+    // `run` reacts to the exchange's streams: its WebSocket API connection (orders), the
+    // user-data and the price feeds are open before the market moves.
+    let started = Instant::now();
+    while sim.server.ws_connections() < 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "run opened {} WebSocket connection(s)\n{}",
+            sim.server.ws_connections(),
+            bot.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
     // The slide fills buys: a position to sell.
     sim.server.step(6);
     let v = status_until(dir.path(), &mut bot, "a position", |v| {
@@ -191,6 +204,27 @@ async fn close_all_reaches_the_running_bot_and_prints_the_dashboards_receipt() {
     assert!(receipt.contains("placed 1 exit sell(s)"), "{receipt}");
     assert!(took < Duration::from_secs(10), "close-all took {took:?}");
     bot.assert_running();
+
+    // The fills came pushed by the user-data stream, not found by a poll.
+    let journal = SqlStore::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("bot.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    let fills: Vec<String> = journal
+        .events(10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "fill")
+        .map(|e| e.message)
+        .collect();
+    assert!(
+        fills.iter().any(|m| m.contains(", pushed")),
+        "no fill pushed by the stream: {fills:?}"
+    );
+    journal.close().await;
 
     // The receipt is the one the bot wrote to the command row, which is finished.
     let store = SqlStore::connect(&format!(

@@ -28,6 +28,10 @@ use std::time::Duration;
 pub const PRODUCTION_API_URL: &str = "wss://ws-api.binance.com:443/ws-api/v3";
 /// Production market streams.
 pub const PRODUCTION_STREAM_URL: &str = "wss://stream.binance.com:9443";
+/// The spot testnet's WebSocket API (its own host, not the REST one's).
+pub const TESTNET_API_URL: &str = "wss://ws-api.testnet.binance.vision/ws-api/v3";
+/// The spot testnet's market streams.
+pub const TESTNET_STREAM_URL: &str = "wss://stream.testnet.binance.vision";
 
 /// Where and how the streams connect.
 #[derive(Debug, Clone)]
@@ -58,8 +62,8 @@ pub struct WsConfig {
 
 impl WsConfig {
     /// Defaults for an exchange whose REST API is at `rest_base` (`http://127.0.0.1:port`
-    /// → `ws://127.0.0.1:port/ws-api/v3` and `ws://127.0.0.1:port`; production REST →
-    /// Binance's WebSocket hosts).
+    /// → `ws://127.0.0.1:port/ws-api/v3` and `ws://127.0.0.1:port`; production or testnet
+    /// REST → that network's WebSocket hosts, which differ from its REST host).
     pub fn for_rest_base(rest_base: &str) -> Self {
         let base = rest_base.trim_end_matches('/');
         let (api_url, stream_url) = if base == crate::adapters::binance::rest::PRODUCTION_URL {
@@ -67,6 +71,8 @@ impl WsConfig {
                 PRODUCTION_API_URL.to_string(),
                 PRODUCTION_STREAM_URL.to_string(),
             )
+        } else if base == crate::adapters::binance::rest::TESTNET_URL {
+            (TESTNET_API_URL.to_string(), TESTNET_STREAM_URL.to_string())
         } else {
             let ws = base
                 .replacen("https://", "wss://", 1)
@@ -113,4 +119,31 @@ pub fn spawn_streams(
         ));
     }
     ChannelEvents(rx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::binance::rest::{PRODUCTION_URL, TESTNET_URL};
+
+    #[test]
+    fn each_network_gets_its_own_websocket_hosts() {
+        let cases = [
+            (PRODUCTION_URL, PRODUCTION_API_URL, PRODUCTION_STREAM_URL),
+            (TESTNET_URL, TESTNET_API_URL, TESTNET_STREAM_URL),
+            (
+                "http://127.0.0.1:8080/",
+                "ws://127.0.0.1:8080/ws-api/v3",
+                "ws://127.0.0.1:8080",
+            ),
+        ];
+        for (rest, api, stream) in cases {
+            let c = WsConfig::for_rest_base(rest);
+            assert_eq!(
+                (c.api_url.as_str(), c.stream_url.as_str()),
+                (api, stream),
+                "{rest}"
+            );
+        }
+    }
 }

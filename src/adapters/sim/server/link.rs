@@ -70,6 +70,11 @@ impl Hub {
     pub(super) fn command(&self, cmd: Command) -> usize {
         self.commands.send(cmd).unwrap_or(0)
     }
+
+    /// How many WebSocket connections are open (each listens for commands).
+    pub(super) fn connections(&self) -> usize {
+        self.commands.receiver_count()
+    }
 }
 
 /// What happened next on a connection.

@@ -323,6 +323,11 @@ impl SimServer {
         self.hub.command(link::Command::Drop)
     }
 
+    /// How many WebSocket connections (API and streams) are open now.
+    pub fn ws_connections(&self) -> usize {
+        self.hub.connections()
+    }
+
     /// Sends `serverShutdown` on every open WebSocket connection, which then closes after
     /// the grace time of [`WsTiming`]; how many there were.
     pub fn shut_down_ws_connections(&self) -> usize {
