@@ -691,14 +691,8 @@ async fn a_portfolio_labels_each_basket_by_its_symbol_and_books_it_by_its_pair()
     while titles.len() < 4 {
         assert!(start.elapsed() < Duration::from_secs(20), "{titles:?}");
         titles = webhook
-            .received()
+            .webhook_items()
             .iter()
-            .flat_map(|r| {
-                r.body["notifications"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-            })
             .map(|n| n["title"].as_str().unwrap().to_string())
             .collect();
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -100,6 +100,19 @@ impl HttpReceiver {
         self.got.lock().unwrap().clone()
     }
 
+    /// Every item of every JSON-webhook batch received so far, in order.
+    pub fn webhook_items(&self) -> Vec<serde_json::Value> {
+        self.received()
+            .iter()
+            .flat_map(|r| {
+                r.body["notifications"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
     /// Waits until `n` requests arrived (panics after `secs`).
     pub async fn wait_for(&self, n: usize, secs: u64) -> Vec<Received> {
         let start = Instant::now();
