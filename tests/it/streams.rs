@@ -436,3 +436,105 @@ async fn the_event_driven_loop_records_its_steps_and_serves_a_queued_close_all()
     stop_tx.send(true).unwrap();
     running.await.unwrap();
 }
+
+/// How the user-data feed's connection is replaced mid-run in [`a_replaced_connection`].
+#[derive(Clone, Copy)]
+enum Replacement {
+    /// The server sends `serverShutdown` and closes a moment later.
+    ServerShutdown,
+    /// The client's own rotation before the server's lifetime (Binance: 24 h; here 400 ms).
+    Rotation,
+}
+
+/// Runs the wave with the feed's connection replaced half-way (`how`); returns the stream
+/// states seen after the replacement started, the trades pushed (each must be unique) and
+/// every trade on the exchange.
+async fn a_replaced_connection(how: Replacement) -> (Vec<StreamState>, usize, usize) {
+    let candles = wave_candles(1);
+    let n = candles.len();
+    let sim = start_sim(candles).await;
+    // The server's lifetime of a connection is cut to 700 ms for the rotation: a client that
+    // did not rotate (at 400 ms) would lose its connection, a gap.
+    let lifetime_ms = match how {
+        Replacement::Rotation => 700,
+        Replacement::ServerShutdown => 86_400_000,
+    };
+    sim.server
+        .set_ws_timing(binance_trader::adapters::sim::server::WsTiming {
+            shutdown_grace_ms: 1_000,
+            lifetime_ms,
+            ..Default::default()
+        });
+    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings())
+        .await
+        .unwrap();
+    settle(&mut bot).await;
+    let mut cfg = WsConfig::for_rest_base(&sim.base);
+    if matches!(how, Replacement::Rotation) {
+        cfg.rotate_after = Duration::from_millis(400);
+    }
+    let mut events = spawn_streams(&cfg, credentials(), vec![]);
+    assert_eq!(next_stream_state(&mut events).await, StreamState::Up);
+    let mut trades = BTreeSet::new();
+    let mut states = Vec::new();
+    let drain = |e: ExchangeEvent, trades: &mut BTreeSet<(u64, u64)>, states: &mut Vec<_>| match e {
+        ExchangeEvent::Order(u) => {
+            if let Some(t) = &u.trade {
+                assert!(trades.insert((t.order_id, t.trade_id)), "trade {t:?} twice");
+            }
+        }
+        ExchangeEvent::Stream { state, .. } => states.push(state),
+        _ => {}
+    };
+    for i in 0..n {
+        if i == n / 2 && matches!(how, Replacement::ServerShutdown) {
+            assert!(sim.server.shut_down_ws_connections() >= 1);
+        }
+        sim.server.step(1);
+        settle(&mut bot).await;
+        // Spread the candles over the rotation period and the shutdown's grace.
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        while let Ok(Some(e)) =
+            tokio::time::timeout(Duration::from_millis(5), events.next_event()).await
+        {
+            drain(e, &mut trades, &mut states);
+        }
+    }
+    while let Ok(Some(e)) =
+        tokio::time::timeout(Duration::from_millis(500), events.next_event()).await
+    {
+        drain(e, &mut trades, &mut states);
+    }
+    let symbol = Symbol::parse("FILUSDT").unwrap();
+    let all = bot.exchange().my_trades(&symbol, 0).await.unwrap().len();
+    (states, trades.len(), all)
+}
+
+/// `serverShutdown`: the feed subscribes a second connection before the first closes, so no
+/// trade is lost or doubled and the bot sees no gap (it would heal over REST for nothing).
+#[tokio::test]
+async fn a_server_shutdown_is_bridged_without_a_gap() {
+    let (states, pushed, all) = a_replaced_connection(Replacement::ServerShutdown).await;
+    assert!(
+        states
+            .iter()
+            .all(|s| !matches!(s, StreamState::Down { .. } | StreamState::Gap { .. })),
+        "{states:?}"
+    );
+    assert_eq!(pushed, all, "every trade pushed once across the shutdown");
+}
+
+/// The rotation before the server's 24-hour cut (here the cut is at 700 ms and the rotation
+/// at 400 ms, several times over the run): overlapping connections, every trade once, no gap.
+#[tokio::test]
+async fn the_rotation_before_the_daily_cut_loses_and_doubles_nothing() {
+    let (states, pushed, all) = a_replaced_connection(Replacement::Rotation).await;
+    assert!(
+        states
+            .iter()
+            .all(|s| !matches!(s, StreamState::Down { .. } | StreamState::Gap { .. })),
+        "{states:?}"
+    );
+    assert!(all > 0);
+    assert_eq!(pushed, all, "every trade pushed once across the rotations");
+}
