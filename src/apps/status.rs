@@ -156,13 +156,16 @@ pub async fn read_store<S: Store>(store: &S, database: &'static str) -> anyhow::
             symbols.push(r.symbol.clone());
         }
     }
-    let (base, quote) = pair_assets(store, &newest.symbol).await?;
-    let mut pairs = Pairs::one(newest.symbol.clone(), base, quote);
+    let mut pairs: Option<Pairs> = None;
     let mut shown: BTreeMap<Symbol, (Precision, Option<Price>)> = BTreeMap::new();
     let recent = store.snapshots(SNAPSHOTS_SEARCHED).await?;
     for symbol in &symbols {
         let (base, quote) = pair_assets(store, symbol).await?;
-        pairs.add(symbol.clone(), base, quote);
+        // The newest basket's pair comes first: its quote is the one totals are in.
+        match pairs.as_mut() {
+            Some(p) => p.add(symbol.clone(), base, quote),
+            None => pairs = Some(Pairs::one(symbol.clone(), base, quote)),
+        }
         let price = recent
             .iter()
             .rev()
@@ -179,6 +182,9 @@ pub async fn read_store<S: Store>(store: &S, database: &'static str) -> anyhow::
     }
     let at = |symbol: &Symbol| shown.get(symbol).copied().unwrap_or_default();
     view.last_price = at(&newest.symbol).1.or(view.last_price);
+    let Some(pairs) = pairs else {
+        return Ok(view); // unreachable: `symbols` starts with the newest basket's
+    };
     let ledger = Ledger::new(pairs);
     let books = ledger.refresh(store).await?;
     view.baskets = open
