@@ -26,6 +26,7 @@ mod parity;
 mod portfolio;
 mod portfolio_crash;
 mod portfolio_live;
+mod portfolio_streams;
 mod python_clients;
 mod range_bot;
 mod rules_and_funds;

@@ -219,6 +219,9 @@ impl Process {
                 "15",
                 "--intent-grace-ms",
                 "0",
+                // Lock-step on the polling loop's quiescent loops (as `crash::`'s polling
+                // case): the streams would move the grids between the test's candles.
+                "--no-streams",
             ])
             .current_dir(self.dir.path())
             .env("BINANCE_API_KEY", KEY)

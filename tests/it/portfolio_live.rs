@@ -6,7 +6,7 @@
 
 use crate::harness::{client, root, serve_on_loopback, KEY, SECRET};
 use binance_trader::adapters::binance::rest::BinanceRest;
-use binance_trader::adapters::binance::transport::ReqwestTransport;
+use binance_trader::adapters::binance::transport::{HttpTransport, ReqwestTransport};
 use binance_trader::adapters::klines::Candle;
 use binance_trader::adapters::sim::server::{
     ApiCredential, FaultConfig, SimServer, SimServerConfig, Speed,
@@ -34,13 +34,13 @@ use std::sync::Arc;
 
 type P = Portfolio<BinanceRest<ReqwestTransport>, SqlStore>;
 
-const SYMBOLS: [&str; 3] = ["FILUSDT", "AVAXUSDT", "LINKUSDT"];
+pub(crate) const SYMBOLS: [&str; 3] = ["FILUSDT", "AVAXUSDT", "LINKUSDT"];
 const NAMES: [&str; 3] = ["fil", "avax", "link"];
 /// 2023-11-14 23:50 UTC: ten minutes before a UTC midnight.
 const START: i64 = 1_700_006_400_000 - 600_000;
 
 /// A price path from 4.000: `(candles, move per candle in ‰)` pieces.
-fn path(pieces: &[(usize, i64)]) -> Vec<Candle> {
+pub(crate) fn path(pieces: &[(usize, i64)]) -> Vec<Candle> {
     let mut last = dec!(4);
     let mut out = Vec::new();
     for &(n, permille) in pieces {
@@ -71,20 +71,20 @@ fn strategy(symbol: &str, ladder: &str) -> StrategyConfig {
     StrategyConfig::from_toml_str(&text).unwrap()
 }
 
-struct Rig {
-    sim: SimServer,
+pub(crate) struct Rig {
+    pub(crate) sim: SimServer,
     _stop: tokio::sync::oneshot::Sender<()>,
-    base: String,
-    portfolio: P,
-    store: SqlStore,
+    pub(crate) base: String,
+    pub(crate) portfolio: P,
+    pub(crate) store: SqlStore,
     metrics: Arc<BotMetrics>,
-    setup: RigSetup,
+    pub(crate) setup: RigSetup,
     _dir: tempfile::TempDir,
 }
 
 /// Three grids, each with `budget` of the account's `quote` and a ladder sized for
 /// `ladder`, on three price paths, under `limits`.
-async fn rig(
+pub(crate) async fn rig(
     paths: [Vec<Candle>; 3],
     quote: &str,
     budget: &str,
@@ -138,7 +138,7 @@ async fn rig(
 }
 
 /// What a rig's portfolio is built from (again, for a restart).
-struct RigSetup {
+pub(crate) struct RigSetup {
     quote: String,
     budget: String,
     ladder: String,
@@ -148,6 +148,15 @@ struct RigSetup {
 impl RigSetup {
     /// A portfolio of the three grids on the exchange at `base` and `store`.
     async fn start(&self, base: &str, store: &SqlStore) -> (P, Arc<BotMetrics>) {
+        self.start_on(client(base), store).await
+    }
+
+    /// A portfolio of the three grids on `shared` (each grid a view of it) and `store`.
+    pub(crate) async fn start_on<T: HttpTransport + Clone>(
+        &self,
+        shared: BinanceRest<T>,
+        store: &SqlStore,
+    ) -> (Portfolio<BinanceRest<T>, SqlStore>, Arc<BotMetrics>) {
         let plans = SYMBOLS
             .iter()
             .zip(NAMES)
@@ -160,7 +169,6 @@ impl RigSetup {
             .collect();
         let pm = PortfolioMetrics::default();
         let metrics = Arc::new(BotMetrics::with_extra(|r| pm.register(r)));
-        let shared = client(base);
         let portfolio = Portfolio::new(
             plans,
             |p| shared.for_prefix(p.clone()),

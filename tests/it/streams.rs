@@ -23,14 +23,14 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// A TCP forwarder that can cut every connection and refuse new ones.
-struct Proxy {
-    base: String,
+pub(crate) struct Proxy {
+    pub(crate) base: String,
     open: Arc<AtomicBool>,
     cut: broadcast::Sender<()>,
 }
 
 impl Proxy {
-    async fn start(upstream_base: &str) -> Self {
+    pub(crate) async fn start(upstream_base: &str) -> Self {
         let upstream: SocketAddr = upstream_base.trim_start_matches("http://").parse().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -57,12 +57,12 @@ impl Proxy {
         Self { base, open, cut }
     }
 
-    fn cut(&self) {
+    pub(crate) fn cut(&self) {
         self.open.store(false, Ordering::SeqCst);
         let _ = self.cut.send(());
     }
 
-    fn restore(&self) {
+    pub(crate) fn restore(&self) {
         self.open.store(true, Ordering::SeqCst);
     }
 }
@@ -80,7 +80,7 @@ fn credentials() -> Option<Arc<Credentials>> {
 }
 
 /// Polls `cond` every 10 ms for up to `secs` seconds.
-async fn eventually<F: std::future::Future<Output = bool>>(
+pub(crate) async fn eventually<F: std::future::Future<Output = bool>>(
     what: &str,
     secs: u64,
     mut cond: impl FnMut() -> F,

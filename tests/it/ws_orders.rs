@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Reqwest, logging `METHOD path` of every request.
+#[derive(Clone)]
 pub(crate) struct Logged {
     pub(crate) inner: ReqwestTransport,
     pub(crate) log: Arc<Mutex<Vec<String>>>,

@@ -64,7 +64,7 @@ enum Due {
 
 /// Most steps run back to back while each still acts (a basket closing and the next one
 /// opening, a replace's cancel then its create): after that, the normal pause.
-const FOLLOW_UPS: u32 = 4;
+pub(crate) const FOLLOW_UPS: u32 = 4;
 
 /// Steps on events until `stop` turns true; returns the number of steps run.
 pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
@@ -271,7 +271,10 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     /// step's REST sync adopts the order first). The trade cursor is not moved: the sync
     /// still reads from it and finds the fill already there (unique trade id), so a crash
     /// between the two loses nothing. True when the fill was new.
-    async fn journal_pushed_fill(&mut self, t: &ExchangeTrade) -> Result<bool, BotError> {
+    pub(crate) async fn journal_pushed_fill(
+        &mut self,
+        t: &ExchangeTrade,
+    ) -> Result<bool, BotError> {
         let symbol = self.settings.strategy.symbol.clone();
         let Some(order) = self.store.order_by_exchange_id(&symbol, t.order_id).await? else {
             return Ok(false);

@@ -89,6 +89,9 @@ pub struct Bot<E, S> {
     /// A price pushed by the market stream since the last step: the step plans with it
     /// instead of reading the ticker (`live.rs`).
     pub(super) stream_price: Option<Price>,
+    /// The account a portfolio read for its limits this loop: a snapshot due in this step
+    /// books it instead of reading the account again (20 weight per grid).
+    account_hint: Option<crate::ports::exchange::Account>,
     /// What a portfolio lets this bot buy (`apps::portfolio`); a lone bot is never gated.
     pub(super) gate: Gate,
     /// A portfolio cleared the limit that emergency-closed this grid: the next step may open
@@ -133,6 +136,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             buy_holds: BuyHolds::default(),
             amend_refused: Default::default(),
             stream_price: None,
+            account_hint: None,
             gate: Gate::default(),
             reopen: false,
         })
@@ -185,6 +189,12 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         self.stream_price = Some(price);
     }
 
+    /// The account as someone else just read it (a portfolio, for its limits): the next
+    /// step's balance snapshot, when due, books it instead of reading it again.
+    pub fn set_account_hint(&mut self, account: crate::ports::exchange::Account) {
+        self.account_hint = Some(account);
+    }
+
     /// Lets the next step open a new basket after an emergency-closed one (a portfolio's
     /// limit that closed the grid has cleared, or the operator resumed the grid).
     pub fn allow_reopen(&mut self) {
@@ -202,7 +212,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     /// step (`live.rs`). A lost event leaves the journal behind until the next full step;
     /// the plan then sees an order as still open (no successor yet), and a cancel or create
     /// it sends still goes through the usual journal and unknown-outcome rules.
-    pub(super) async fn step_on_journal(&mut self) -> Result<StepReport, BotError> {
+    pub(crate) async fn step_on_journal(&mut self) -> Result<StepReport, BotError> {
         self.step_from(OpenFrom::Journal).await
     }
 
@@ -486,7 +496,10 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         {
             return Ok(());
         }
-        let account = self.exchange.account().await?;
+        let account = match self.account_hint.take() {
+            Some(a) => a,
+            None => self.exchange.account().await?,
+        };
         let total = |asset| {
             account
                 .balances

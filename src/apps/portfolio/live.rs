@@ -15,13 +15,19 @@
 //!   although the account moved.
 //! - Notifications as `run`'s, from the one journal: a basket's events are titled with its
 //!   grid's symbol, the others (start, stop, risk limits) with `portfolio`.
-//! - No streams yet (polling).
+//! - The streams by default, as `run`'s: one user-data and one market connection for every
+//!   grid, orders over the WebSocket API (REST while it is down); `--no-streams` polls.
 
+use crate::adapters::binance::ws::orders::WsOrders;
+use crate::adapters::binance::ws::{spawn_streams, WsConfig};
 use crate::apps::backtest::portfolio::load::grid_strategy;
+use crate::apps::bot::live::LivePacing;
 use crate::apps::bot::{runner, BotMetrics};
 use crate::apps::dashboard::{self, DashboardState, Pair};
 use crate::apps::notify::{compose::Origin, Notifier};
-use crate::apps::portfolio::{run_until_stopped, GridPlan, Portfolio, PortfolioMetrics, Setup};
+use crate::apps::portfolio::{
+    run_until_stopped, run_with_events, GridPlan, Portfolio, PortfolioMetrics, Setup,
+};
 use crate::apps::trade::{check_market, journal_stop, preflight, prepare, TradeArgs};
 use crate::core::client_id::IdPrefix;
 use crate::core::money::Quote;
@@ -107,7 +113,15 @@ async fn run_async(args: &TradeArgs, file: &Path) -> anyhow::Result<()> {
     let interval = p.settings.interval;
     let metrics = PortfolioMetrics::default();
     let bot_metrics = Arc::new(BotMetrics::with_extra(|r| metrics.register(r)));
-    let shared = &p.exchange;
+    let ws = WsConfig::for_rest_base(&p.rest_base);
+    // With the streams, orders go over the WebSocket API too (REST while it is down): one
+    // connection for every grid.
+    let exchange = p.exchange.for_prefix(p.settings.prefix.clone());
+    let exchange = match args.no_streams {
+        true => exchange,
+        false => exchange.with_ws_orders(WsOrders::spawn(&ws)),
+    };
+    let shared = &exchange;
     let mut portfolio = Portfolio::new(
         plans,
         |prefix| shared.for_prefix(prefix.clone()),
@@ -164,7 +178,21 @@ async fn run_async(args: &TradeArgs, file: &Path) -> anyhow::Result<()> {
     tracing::info!(url = %format!("http://{}", dashboard.addr), "dashboard listening");
     let (stop_tx, stop) = runner::stop_channel();
     let lock_guard = runner::guard_lock(lock, stop_tx);
-    let loops = run_until_stopped(&mut portfolio, interval, stop, command_rx).await;
+    let loops = match args.no_streams {
+        true => run_until_stopped(&mut portfolio, interval, stop, command_rx).await,
+        false => {
+            let events = spawn_streams(&ws, Some(p.stream_credentials), portfolio.symbols());
+            run_with_events(
+                &mut portfolio,
+                events,
+                interval,
+                LivePacing::default(),
+                stop,
+                command_rx,
+            )
+            .await
+        }
+    };
     let lock_lost = lock_guard.is_finished();
     dashboard.stop().await;
     tracing::info!(loops = loops.as_ref().ok(), "portfolio stopped");

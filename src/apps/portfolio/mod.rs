@@ -25,6 +25,7 @@ pub mod metrics;
 mod orchestrator;
 pub mod paper;
 pub mod runner;
+pub mod streams;
 
 pub use control::{request_grid_command, GridCommand, GRID_COMMAND_PREFIX, GRID_RECEIPT_PREFIX};
 pub use metrics::{limit_name, PortfolioMetrics};
@@ -33,3 +34,4 @@ pub use orchestrator::{
     PEAK_KEY, PORTFOLIO_QUIESCENT_KEY,
 };
 pub use runner::run_until as run_until_stopped;
+pub use streams::run_with_events;

@@ -14,7 +14,7 @@ use crate::core::risk::{
 };
 use crate::core::strategy::config::StrategyConfig;
 use crate::core::symbol::{Asset, Symbol};
-use crate::ports::exchange::{Exchange, ExchangeError};
+use crate::ports::exchange::{Account, Exchange, ExchangeError};
 use crate::ports::store::{Event, EventLevel, Store, StoreError};
 use std::collections::BTreeMap;
 
@@ -133,6 +133,8 @@ pub struct LoopReport {
     pub steps: Vec<Option<StepReport>>,
     /// Trips and clearings this loop (each one an event too).
     pub trip_events: usize,
+    /// The price each grid symbol was valued at.
+    pub prices: BTreeMap<Symbol, Price>,
 }
 
 impl LoopReport {
@@ -154,6 +156,42 @@ pub struct Portfolio<E, S> {
     quote: Asset,
     history: EquityHistory,
     pub(super) metrics: PortfolioMetrics,
+    /// The last account read (reused by a loop that does not read it again).
+    last_account: Option<Account>,
+    /// Open and open algo orders per symbol at the last read (the open-order cap).
+    last_open_counts: BTreeMap<Symbol, (u32, u32)>,
+}
+
+/// What one loop does (see [`Portfolio::run_loop`]).
+#[derive(Debug, Clone, Default)]
+pub(super) struct LoopPlan {
+    /// The grids due and how each steps; `None`: every grid, in full.
+    pub(super) due: Option<BTreeMap<usize, GridStep>>,
+    /// Prices the market stream pushed, used instead of reading the ticker.
+    pub(super) pushed: BTreeMap<Symbol, Price>,
+    /// Read the account (and the open orders, for that cap) again.
+    pub(super) fresh_account: bool,
+}
+
+impl LoopPlan {
+    /// The polling loop: every grid in full, every read fresh.
+    pub(super) fn full() -> Self {
+        Self {
+            due: None,
+            pushed: BTreeMap::new(),
+            fresh_account: true,
+        }
+    }
+}
+
+/// How a grid steps in a loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum GridStep {
+    /// Open orders and trades read from the exchange (the heal).
+    Full,
+    /// Planned on the journal's open orders: a price alone while every account change is
+    /// pushed (`Bot::step_on_journal`).
+    OnJournal,
 }
 
 impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
@@ -234,6 +272,8 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
             quote: quote.unwrap_or_else(|| unreachable!("at least one grid")),
             history: EquityHistory::new(initial_equity, peak),
             metrics,
+            last_account: None,
+            last_open_counts: BTreeMap::new(),
         })
     }
 }
@@ -305,6 +345,51 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
         pairs
     }
 
+    /// The bots' counters (shared by every grid): streams, drift, errors.
+    pub fn bot_metrics(&self) -> &crate::apps::bot::BotMetrics {
+        self.grids[0].bot.metrics()
+    }
+
+    /// The grid an order of the account belongs to: its symbol, and its client-id prefix on
+    /// the order's id (`None`: another program's order, or an unknown symbol).
+    pub(super) fn grid_of_order(
+        &self,
+        symbol: &Symbol,
+        client_id: &crate::core::client_id::ClientOrderId,
+    ) -> Option<usize> {
+        self.grids
+            .iter()
+            .position(|g| g.symbol() == symbol && g.bot.settings().prefix.marks(client_id.as_str()))
+    }
+
+    /// The symbols the grids trade, each once (the market stream's subscriptions).
+    pub fn symbols(&self) -> Vec<Symbol> {
+        let mut out: Vec<Symbol> = Vec::new();
+        for g in &self.grids {
+            if !out.contains(g.symbol()) {
+                out.push(g.symbol().clone());
+            }
+        }
+        out
+    }
+
+    /// The grids trading `symbol`.
+    pub(super) fn grids_on(&self, symbol: &Symbol) -> Vec<usize> {
+        (0..self.grids.len())
+            .filter(|i| self.grids[*i].symbol() == symbol)
+            .collect()
+    }
+
+    /// Journals a fill the user stream pushed, by grid `i`'s bot (see the single bot's
+    /// `journal_pushed_fill`: the trade cursor stays, the REST sync finds it there).
+    pub(super) async fn journal_pushed_fill(
+        &mut self,
+        i: usize,
+        trade: &crate::ports::exchange::ExchangeTrade,
+    ) -> Result<bool, BotError> {
+        self.grids[i].bot.journal_pushed_fill(trade).await
+    }
+
     /// The first grid's bot (the dashboard's pair).
     pub fn first_bot(&self) -> &Bot<E, S> {
         &self.grids[0].bot
@@ -327,28 +412,51 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
             .collect()
     }
 
-    /// One loop (see the module docs).
+    /// One loop (see the module docs): every grid steps in full, on fresh account reads.
     pub async fn step(&mut self) -> Result<LoopReport, PortfolioError> {
+        self.run_loop(&LoopPlan::full()).await
+    }
+
+    /// One loop as `plan` says: the account-wide verdicts are always evaluated for every
+    /// grid (a trip or a clearing is booked at once), but only the grids due step — and any
+    /// grid whose verdict changed since its last step, so that a trip met on one grid's fill
+    /// reaches the others now. The quiescent mark is only written by a full loop.
+    pub(super) async fn run_loop(&mut self, plan: &LoopPlan) -> Result<LoopReport, PortfolioError> {
         self.serve_commands().await;
         let now = self.exchange.server_time().await?;
-        let prices = self.prices().await?;
-        let snap = self.snapshot(now, &prices).await?;
+        let prices = self.prices(&plan.pushed).await?;
+        let snap = self.snapshot(now, &prices, plan.fresh_account).await?;
         self.metrics.account(snap.equity, snap.peak_equity);
         let mut report = LoopReport {
             server_ms: now,
             equity: snap.equity,
+            prices: prices.clone(),
             ..LoopReport::default()
         };
         for i in 0..self.grids.len() {
             let symbol = self.grids[i].symbol().clone();
             let verdict = evaluate(&self.limits, &snap, &symbol);
             report.trip_events += self.note_trips(i, now, &verdict.trips).await?;
-            let step = self
-                .grid_step(i, verdict.verdict, prices[&symbol], now)
-                .await;
+            let how = match &plan.due {
+                None => Some(GridStep::Full),
+                Some(due) => due.get(&i).copied().or_else(|| {
+                    (verdict.verdict != self.grids[i].last_verdict).then_some(GridStep::Full)
+                }),
+            };
+            let step = match how {
+                Some(how) => {
+                    self.grid_step(i, verdict.verdict, prices[&symbol], now, how)
+                        .await
+                }
+                // Not due: nothing ran, nothing is owed.
+                None => Some(StepReport {
+                    server_ms: now,
+                    ..StepReport::default()
+                }),
+            };
             report.steps.push(step);
         }
-        if report.quiescent() {
+        if plan.due.is_none() && report.quiescent() {
             self.store
                 .set_config_value(PORTFOLIO_QUIESCENT_KEY, &now.to_string(), now)
                 .await?;
@@ -364,6 +472,7 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
         verdict: Verdict,
         last: Price,
         now: i64,
+        how: GridStep,
     ) -> Option<StepReport> {
         let quote = self.quote.clone();
         let store_cash = {
@@ -417,7 +526,14 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
             cash: Some(cash),
         });
         g.bot.set_price_hint(last);
-        match g.bot.step().await {
+        if let Some(account) = &self.last_account {
+            g.bot.set_account_hint(account.clone());
+        }
+        let stepped = match how {
+            GridStep::Full => g.bot.step().await,
+            GridStep::OnJournal => g.bot.step_on_journal().await,
+        };
+        match stepped {
             Ok(r) => Some(r),
             Err(e) => {
                 g.bot.metrics().error();
@@ -427,9 +543,13 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
         }
     }
 
-    /// Every grid's symbol's last price (one read per symbol, shared with the grid's step).
-    async fn prices(&self) -> Result<BTreeMap<Symbol, Price>, PortfolioError> {
-        let mut prices = BTreeMap::new();
+    /// Every grid's symbol's last price: the one the market stream pushed, else one read per
+    /// symbol (shared with the grid's step).
+    async fn prices(
+        &self,
+        pushed: &BTreeMap<Symbol, Price>,
+    ) -> Result<BTreeMap<Symbol, Price>, PortfolioError> {
+        let mut prices = pushed.clone();
         for g in &self.grids {
             let s = g.symbol();
             if !prices.contains_key(s) {
@@ -441,12 +561,22 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
 
     /// The account as the limits see it: equity = quote + every grid symbol's base at its
     /// price; positions, open orders (only read when that limit is set) and hard stops.
+    /// Without `fresh` the last loop's account and open-order counts are reused with the new
+    /// prices (a price step while every account change is pushed and re-read on its own).
     async fn snapshot(
         &mut self,
         now: i64,
         prices: &BTreeMap<Symbol, Price>,
+        fresh: bool,
     ) -> Result<AccountSnapshot, PortfolioError> {
-        let account = self.exchange.account().await?;
+        let account = match (&self.last_account, fresh) {
+            (Some(a), false) => a.clone(),
+            _ => {
+                let a = self.exchange.account().await?;
+                self.last_account = Some(a.clone());
+                a
+            }
+        };
         let total = |asset: &Asset| {
             account
                 .balances
@@ -470,13 +600,22 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
                 .max();
             let (mut open_orders, mut open_algo_orders) = (0, 0);
             if self.limits.max_open_orders.is_some() {
-                let open = self.exchange.open_orders(&rules.symbol).await?;
-                open_orders = (open.ours.len() + open.foreign.len()) as u32;
-                open_algo_orders = open
-                    .ours
-                    .iter()
-                    .filter(|o| o.spec.order_type.is_algo())
-                    .count() as u32;
+                let cached = self.last_open_counts.get(&rules.symbol).copied();
+                (open_orders, open_algo_orders) = match (cached, fresh) {
+                    (Some(counts), false) => counts,
+                    _ => {
+                        let open = self.exchange.open_orders(&rules.symbol).await?;
+                        let counts = (
+                            (open.ours.len() + open.foreign.len()) as u32,
+                            open.ours
+                                .iter()
+                                .filter(|o| o.spec.order_type.is_algo())
+                                .count() as u32,
+                        );
+                        self.last_open_counts.insert(rules.symbol.clone(), counts);
+                        counts
+                    }
+                };
             }
             symbols.insert(
                 rules.symbol.clone(),

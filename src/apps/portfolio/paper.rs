@@ -10,18 +10,24 @@
 //! - Each grid steps once per loop. The loop's pause is `--interval-ms`, but at least
 //!   [`MIN_PAUSE_PER_GRID`] per grid: a grid's step costs about 30 request weight, so five
 //!   grids stay near half of the account's 6000 a minute, whatever the pause asked.
-//! - Polling only for now (no streams): one stream connection for all grids is not wired yet.
+//! - The streams by default (`apps::portfolio::streams`): one user-data and one market
+//!   connection for every grid, orders over the WebSocket API; `--no-streams` polls.
 
 use crate::adapters::binance::rest::{BinanceRest, RestConfig};
+use crate::adapters::binance::ws::orders::WsOrders;
+use crate::adapters::binance::ws::{spawn_streams, WsConfig};
 use crate::adapters::binance::Credentials;
 use crate::adapters::klines::DEFAULT_CACHE_DIR;
 use crate::adapters::sim::server::{serve, ApiCredential, FaultConfig, SimServer, SimServerConfig};
 use crate::apps::backtest::portfolio::load::load;
+use crate::apps::bot::live::LivePacing;
 use crate::apps::bot::{runner, BotMetrics, BotSettings};
 use crate::apps::dashboard::{self, DashboardState, Pair};
 use crate::apps::exchange_sim::parse_speed;
 use crate::apps::paper::{fresh_store, PaperArgs};
-use crate::apps::portfolio::{run_until_stopped, GridPlan, Portfolio, PortfolioMetrics, Setup};
+use crate::apps::portfolio::{
+    run_until_stopped, run_with_events, GridPlan, Portfolio, PortfolioMetrics, Setup,
+};
 use crate::apps::trade::{announce, check_market, Mode};
 use crate::core::money::Amount;
 use anyhow::{bail, Context};
@@ -93,6 +99,12 @@ async fn run_async(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
     rest.time_resync_ms = 0;
     let market = BinanceRest::new(rest.clone(), None)?;
     let shared = BinanceRest::new(rest, Some(Credentials::hmac(&key, &secret)?))?;
+    // With the streams, orders go over the WebSocket API too (REST while it is down): one
+    // connection for every grid (each order names its own client id).
+    let shared = match args.no_streams {
+        true => shared,
+        false => shared.with_ws_orders(WsOrders::spawn(&WsConfig::for_rest_base(&base))),
+    };
     announce(Mode::Paper);
     let lock = store.lock_instance().await?;
     let plans: Vec<GridPlan> = loaded
@@ -158,7 +170,23 @@ async fn run_async(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
     println!("dashboard: {url}");
     let (stop_tx, stop) = runner::stop_channel();
     let lock_guard = runner::guard_lock(lock, stop_tx);
-    let loops = run_until_stopped(&mut portfolio, interval, stop, command_rx).await?;
+    let loops = if args.no_streams {
+        run_until_stopped(&mut portfolio, interval, stop, command_rx).await?
+    } else {
+        // One user-data and one market connection for every grid.
+        let ws = WsConfig::for_rest_base(&base);
+        let credentials = Arc::new(Credentials::hmac(&key, &secret)?);
+        let events = spawn_streams(&ws, Some(credentials), portfolio.symbols());
+        run_with_events(
+            &mut portfolio,
+            events,
+            interval,
+            LivePacing::default(),
+            stop,
+            command_rx,
+        )
+        .await?
+    };
     lock_guard.abort();
     tracing::info!(loops, "portfolio paper trading stopped");
     dashboard.stop().await;

@@ -29,7 +29,7 @@ pub async fn run_until<E: Exchange, S: Store>(
         }
         let result = portfolio.step().await;
         record_loop(portfolio.store(), &result).await;
-        let pause = match result {
+        let pause = match &result {
             Ok(_) => {
                 loops += 1;
                 failures = 0;
@@ -38,13 +38,9 @@ pub async fn run_until<E: Exchange, S: Store>(
             Err(err) => {
                 failures += 1;
                 tracing::warn!(error = %err, "portfolio loop skipped");
-                match &err {
-                    PortfolioError::Store(_) if failures >= 5 => return Err(err),
-                    PortfolioError::Exchange(ExchangeError::RateLimited {
-                        retry_after_ms, ..
-                    }) => backoff_after(interval, failures)
-                        .max(Duration::from_millis(*retry_after_ms)),
-                    _ => backoff_after(interval, failures),
+                match pause_after(err, interval, failures) {
+                    Some(p) => p,
+                    None => return result.map(|_| loops),
                 }
             }
         };
@@ -65,9 +61,25 @@ pub async fn run_until<E: Exchange, S: Store>(
     }
 }
 
+/// The pause after the `failures`-th failed loop in a row (a rate limit waits at least what
+/// the exchange asked), or `None`: five store failures in a row end the run.
+pub(super) fn pause_after(
+    err: &PortfolioError,
+    interval: Duration,
+    failures: u32,
+) -> Option<Duration> {
+    match err {
+        PortfolioError::Store(_) if failures >= 5 => None,
+        PortfolioError::Exchange(ExchangeError::RateLimited { retry_after_ms, .. }) => {
+            Some(backoff_after(interval, failures).max(Duration::from_millis(*retry_after_ms)))
+        }
+        _ => Some(backoff_after(interval, failures)),
+    }
+}
+
 /// Records the loop as the single bot records its step (`status` shows it): when, and how
 /// it went — a failed grid step counts as a failed action.
-async fn record_loop<S: Store>(store: &S, result: &Result<LoopReport, PortfolioError>) {
+pub(super) async fn record_loop<S: Store>(store: &S, result: &Result<LoopReport, PortfolioError>) {
     let outcome = match result {
         Ok(r) => match r.steps.iter().filter(|s| s.is_none()).count() {
             0 => "ok".to_string(),
