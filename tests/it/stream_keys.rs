@@ -2,7 +2,7 @@
 //! the feeds' own requests in the client's weight budget:
 //! - RSA: REST signed calls and `userDataStream.subscribe.signature` signed RSASSA-PKCS1-v1_5;
 //! - Ed25519: `session.logon` then `userDataStream.subscribe` on every connection (again after
-//!   a reconnect), fills pushed;
+//!   a reconnect and on the rotation `serverShutdown` starts), fills pushed;
 //! - the feed's `time`, subscribe and `ping` requests counted in `BinanceRest`'s limiter, and
 //!   a short budget keeps the feed from subscribing at all.
 
@@ -155,6 +155,17 @@ async fn an_ed25519_feed_logs_the_session_on_and_receives_fills_after_a_reconnec
         "the new connection logged on again"
     );
     a_fill_is_pushed(&rest, &mut events, 2).await;
+
+    // `serverShutdown`: the replacement connection logs on too, before the old one closes.
+    assert!(sim.server.shut_down_ws_connections() >= 1);
+    let end = tokio::time::Instant::now() + Duration::from_secs(5);
+    while calls("userDataStream.subscribe") < 3 {
+        assert!(tokio::time::Instant::now() < end, "no rotation");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(calls("session.logon"), 3);
+    assert_eq!(calls("userDataStream.subscribe.signature"), 0);
+    a_fill_is_pushed(&rest, &mut events, 3).await;
 }
 
 /// The request-weight count of the client's current minute.
