@@ -2,7 +2,7 @@
 //! handling):
 //! - `.env` is read from the working directory only (dotenvy's `dotenv()` would also walk up
 //!   every parent directory and pick up whatever `.env` it finds there);
-//! - `.env`, the key file and the Ed25519 private key file draw a warning when group or
+//! - `.env`, the key file and the Ed25519 or RSA private key file draw a warning when group or
 //!   others may read them;
 //! - on mainnet a key that may withdraw (`canWithdraw` of `GET /api/v3/account`) is refused
 //!   unless `--allow-withdrawal-key` is given: a grid bot only trades, and a leaked key that

@@ -216,6 +216,8 @@ async fn run_async(args: &PaperArgs) -> anyhow::Result<()> {
     } else {
         let mut ws = WsConfig::for_rest_base(&base);
         ws.id_prefix = bot.settings().prefix.clone();
+        // The feeds' own requests count against the IP's weight, as REST's do.
+        ws.budget = Some(bot.exchange().weight_budget());
         let credentials = Arc::new(Credentials::hmac(&key, &secret)?);
         let symbols = vec![bot.settings().strategy.symbol.clone()];
         let events = spawn_streams(&ws, Some(credentials), symbols);

@@ -324,6 +324,8 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
         check_market(&p.exchange, &p.store, &p.settings).await?;
         let mut ws = WsConfig::for_rest_base(&p.rest_base);
         ws.id_prefix = p.settings.prefix.clone();
+        // The feeds' own requests count against the IP's weight, as REST's do.
+        ws.budget = Some(p.exchange.weight_budget());
         // With the streams, orders go over the WebSocket API too (REST while it is down).
         let exchange = match args.no_streams {
             true => p.exchange,

@@ -32,6 +32,7 @@ mod range_bot;
 mod rules_and_funds;
 mod sim_server;
 mod store;
+mod stream_keys;
 mod streams;
 mod today;
 mod trail_bot;

@@ -538,3 +538,115 @@ async fn the_rotation_before_the_daily_cut_loses_and_doubles_nothing() {
     assert!(all > 0);
     assert_eq!(pushed, all, "every trade pushed once across the rotations");
 }
+
+/// A stall (exchange-sim's `ws_stall`: nothing sent, pings answered) is seen by the feed
+/// through its silence: no frame, not even the `ping` probe's answer, for `stall_after` →
+/// `Down`, the bot polls; once the stall is lifted the feed subscribes again → `Gap`, the bot
+/// heals. The fills made during the stall, whose events the server never sent, are all
+/// journalled once, and the store equals the exchange.
+#[tokio::test]
+async fn a_stalled_user_stream_is_detected_replaced_and_its_fills_healed() {
+    use binance_trader::adapters::sim::server::FaultConfig;
+    let candles = wave_candles(2);
+    let n = candles.len();
+    let sim = start_sim(candles).await;
+    let mut s = settings();
+    // A slow poll: fills seen within it come from the stream.
+    s.interval = Duration::from_secs(2);
+    let db = crate::store::fixtures::TestDb::sqlite().await;
+    let journal = db.store.clone();
+    let mut bot = Bot::new(client(&sim.base), db.store.clone(), s)
+        .await
+        .unwrap();
+    let metrics = bot.metrics().clone();
+    let mut cfg = WsConfig::for_rest_base(&sim.base);
+    cfg.reconnect_min = Duration::from_millis(20);
+    cfg.reconnect_max = Duration::from_millis(200);
+    cfg.timeout = Duration::from_millis(500);
+    cfg.probe_every = Duration::from_millis(200);
+    cfg.stall_after = Duration::from_millis(800);
+    let events = spawn_streams(&cfg, credentials(), vec![]);
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let (_commands, command_rx) = tokio::sync::mpsc::channel(1);
+    let running = tokio::spawn(async move {
+        run_with_events(&mut bot, events, LivePacing::default(), stop, command_rx)
+            .await
+            .unwrap();
+        bot
+    });
+    let symbol = Symbol::parse("FILUSDT").unwrap();
+    let status = || metrics.stream_status().unwrap_or_default();
+    let engine_trades = || {
+        sim.server
+            .exchange()
+            .lock()
+            .unwrap()
+            .my_trades(&symbol, Some(0), 1000)
+            .unwrap()
+            .len()
+    };
+    eventually("streams up", 10, || async {
+        status().contains("event-driven")
+    })
+    .await;
+    // Healthy and idle for several probe periods: the probes' answers keep it up.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert!(status().contains("event-driven"), "{}", status());
+    let mut stalled_trades = (0, 0);
+    for i in 0..n {
+        if i == n / 3 {
+            sim.server.set_faults(FaultConfig {
+                ws_stall: true,
+                ..FaultConfig::default()
+            });
+            stalled_trades.0 = engine_trades();
+        }
+        if i == n / 3 + 1 {
+            // Detected by silence alone: the server still answers WebSocket pings.
+            eventually("the stall seen (polling)", 10, || async {
+                status().contains("polling")
+            })
+            .await;
+        }
+        if i == 2 * n / 3 {
+            stalled_trades.1 = engine_trades();
+            sim.server.set_faults(FaultConfig::default());
+            eventually("streams up again", 10, || async {
+                status().contains("up again")
+            })
+            .await;
+        }
+        sim.server.step(1);
+        // Every trade becomes one fill: pushed while the stream is up, polled or healed
+        // while it is stalled.
+        let end = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let (trades, fills) = (engine_trades(), fill_count(&journal).await);
+            if fills == trades {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < end,
+                "after candle {i} of {n}: {fills} fills journalled of {trades} trades ({})",
+                status()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Let the bot finish reacting (its next orders rest before the next candle), so that
+        // the stalled window trades however loaded the machine is.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert!(
+        stalled_trades.1 > stalled_trades.0,
+        "trades were made during the stall: {stalled_trades:?}"
+    );
+    stop_tx.send(true).unwrap();
+    let mut bot = running.await.unwrap();
+    settle(&mut bot).await;
+    assert_store_matches_exchange(bot.store(), bot.exchange()).await;
+    assert_eq!(
+        fill_count(bot.store()).await,
+        engine_trades(),
+        "every trade once"
+    );
+}

@@ -1,8 +1,9 @@
-//! API credentials: the API key plus an HMAC secret or an Ed25519 private key.
+//! API credentials: the API key plus an HMAC secret or an Ed25519 or RSA private key.
 //!
 //! Sources:
 //! - environment ([`Credentials::from_env`]): `BINANCE_API_KEY` and either `BINANCE_API_SECRET`
-//!   (HMAC) or `BINANCE_PRIVATE_KEY_PATH` (a PKCS#8 PEM Ed25519 key file); both set is an error
+//!   (HMAC) or `BINANCE_PRIVATE_KEY_PATH` (a PKCS#8 PEM Ed25519 or RSA key file, the kind read
+//!   from the document itself); both set is an error
 //!   rather than a silent choice; the key and the secret may also come from files
 //!   (`BINANCE_API_KEY_FILE`, `BINANCE_API_SECRET_FILE`: Docker secrets);
 //! - a TOML file ([`Credentials::from_file`]) with `api_key` and either `api_secret` or
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 pub const ENV_API_KEY: &str = "BINANCE_API_KEY";
 /// Environment variable holding the HMAC secret.
 pub const ENV_API_SECRET: &str = "BINANCE_API_SECRET";
-/// Environment variable holding the path of an Ed25519 PKCS#8 PEM private key.
+/// Environment variable holding the path of an Ed25519 or RSA PKCS#8 PEM private key.
 pub const ENV_PRIVATE_KEY_PATH: &str = "BINANCE_PRIVATE_KEY_PATH";
 
 /// Why credentials could not be loaded. Never contains a secret.
@@ -31,7 +32,7 @@ pub enum CredentialsError {
     /// A required variable or key is missing.
     #[error("missing {0}")]
     Missing(&'static str),
-    /// Both an HMAC secret and an Ed25519 key were given.
+    /// Both an HMAC secret and a private key file were given.
     #[error("set either {ENV_API_SECRET}/api_secret or {ENV_PRIVATE_KEY_PATH}/private_key_path, not both")]
     Ambiguous,
     /// A file could not be read.
@@ -95,6 +96,22 @@ impl Credentials {
         )
     }
 
+    /// RSA credentials from PKCS#8 PEM text.
+    pub fn rsa(api_key: &str, pem: &str) -> Result<Self, CredentialsError> {
+        Self::new(
+            SecretString::from(api_key.to_string()),
+            Signer::rsa_from_pem(pem)?,
+        )
+    }
+
+    /// Credentials from a PKCS#8 PEM private key file's text, Ed25519 or RSA (detected).
+    pub fn private_key(api_key: &str, pem: &str) -> Result<Self, CredentialsError> {
+        Self::new(
+            SecretString::from(api_key.to_string()),
+            Signer::from_private_pem(pem)?,
+        )
+    }
+
     /// Reads `BINANCE_API_KEY` and `BINANCE_API_SECRET` or `BINANCE_PRIVATE_KEY_PATH`; the
     /// key and the secret may come from files (`BINANCE_API_KEY_FILE`, see
     /// [`crate::adapters::secret_env`]).
@@ -110,7 +127,7 @@ impl Credentials {
         match (non_empty(ENV_API_SECRET), non_empty(ENV_PRIVATE_KEY_PATH)) {
             (Some(_), Some(_)) => Err(CredentialsError::Ambiguous),
             (Some(secret), None) => Self::hmac(&api_key, &secret),
-            (None, Some(path)) => Self::ed25519(&api_key, &read_pem(Path::new(&path))?),
+            (None, Some(path)) => Self::private_key(&api_key, &read_pem(Path::new(&path))?),
             (None, None) => Err(CredentialsError::Missing(
                 "BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_PATH",
             )),
@@ -142,7 +159,7 @@ impl Credentials {
                     Some(dir) if key_path.is_relative() => dir.join(key_path),
                     _ => key_path,
                 };
-                Self::ed25519(&file.api_key, &read_pem(&key_path)?)
+                Self::private_key(&file.api_key, &read_pem(&key_path)?)
             }
             (None, None) => Err(CredentialsError::Missing("api_secret or private_key_path")),
         }
@@ -276,6 +293,26 @@ mod tests {
         .unwrap();
         assert_eq!(c.kind(), KeyKind::Ed25519);
         assert_redacted(&format!("{c:?}"));
+    }
+
+    #[test]
+    fn env_rsa_credentials_read_the_key_file_and_redact() {
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/keys/sim-rsa-test-private.pem"
+        );
+        let pem = std::fs::read_to_string(fixture).unwrap();
+        let c = Credentials::from_lookup(lookup(&[
+            (ENV_API_KEY, KEY),
+            (ENV_PRIVATE_KEY_PATH, fixture),
+        ]))
+        .unwrap();
+        assert_eq!(c.kind(), KeyKind::Rsa);
+        let body: String = pem.lines().nth(1).unwrap().to_string();
+        for text in [format!("{c:?}"), c.to_string()] {
+            assert_redacted(&text);
+            assert!(!text.contains(&body), "key material leaked: {text}");
+        }
     }
 
     #[test]

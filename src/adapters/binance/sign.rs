@@ -1,11 +1,18 @@
-//! Request signatures: HMAC-SHA256 (hex) and Ed25519 (base64).
+//! Request signatures: HMAC-SHA256 (hex), Ed25519 (base64) and RSA (RSASSA-PKCS1-v1_5 over
+//! SHA-256, base64), Binance's three key types.
 //!
 //! Binance signs `totalParams`: the query string exactly as sent, concatenated with the request
 //! body (we always send an empty body, see [`super::request`]). Non-ASCII values are signed in
 //! their percent-encoded form, which is what travels on the wire (second documented vector).
 //!
 //! Entry point: [`Signer::sign`]. Invariant: a [`Signer`]'s `Debug` never shows key material;
-//! the HMAC secret lives in a [`SecretString`], the Ed25519 key zeroises itself on drop.
+//! the HMAC secret lives in a [`SecretString`], the Ed25519 and RSA keys zeroise themselves on
+//! drop (`ed25519_dalek::SigningKey` and `rsa::RsaPrivateKey` both implement `ZeroizeOnDrop`).
+//!
+//! RSA signing uses the `rsa` crate, whose private-key operations are not constant-time
+//! (RUSTSEC-2023-0071, "Marvin"): the attack needs many timed private-key operations observed
+//! over a network. We sign our own requests locally, a few per second at most, and the
+//! signing time is buried in the request's network latency; Ed25519 stays the recommended key.
 
 use base64::Engine as _;
 use ed25519_dalek::pkcs8::DecodePrivateKey as _;
@@ -21,8 +28,8 @@ pub enum SignError {
     /// The HMAC secret is empty.
     #[error("the API secret is empty")]
     EmptySecret,
-    /// The PEM text is not a PKCS#8 Ed25519 private key.
-    #[error("the private key is not a PKCS#8 PEM Ed25519 key")]
+    /// The PEM text is neither a PKCS#8 Ed25519 nor a PKCS#8 RSA private key.
+    #[error("the private key is not a PKCS#8 PEM Ed25519 or RSA key")]
     BadPrivateKey,
 }
 
@@ -33,6 +40,8 @@ pub enum KeyKind {
     Hmac,
     /// Ed25519 private key (base64 signature).
     Ed25519,
+    /// RSA private key (RSASSA-PKCS1-v1_5 with SHA-256, base64 signature).
+    Rsa,
 }
 
 /// Signs request payloads with the account's key.
@@ -41,6 +50,8 @@ pub enum Signer {
     Hmac(SecretString),
     /// Ed25519 with the private key (zeroised on drop).
     Ed25519(Box<SigningKey>),
+    /// RSA PKCS#1 v1.5 / SHA-256 with the private key (zeroised on drop).
+    Rsa(Box<rsa::pkcs1v15::SigningKey<Sha256>>),
 }
 
 impl Signer {
@@ -59,20 +70,41 @@ impl Signer {
             .map_err(|_| SignError::BadPrivateKey)
     }
 
+    /// An RSA signer from a PKCS#8 PEM private key (`-----BEGIN PRIVATE KEY-----`).
+    pub fn rsa_from_pem(pem: &str) -> Result<Self, SignError> {
+        use rsa::pkcs8::DecodePrivateKey as _;
+        rsa::RsaPrivateKey::from_pkcs8_pem(pem)
+            .map(|k| Self::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(k))))
+            .map_err(|_| SignError::BadPrivateKey)
+    }
+
+    /// A signer from a PKCS#8 PEM private key of either kind Binance takes as a file: the
+    /// document says which (its algorithm identifier), so one setting serves both.
+    pub fn from_private_pem(pem: &str) -> Result<Self, SignError> {
+        Self::ed25519_from_pem(pem).or_else(|_| Self::rsa_from_pem(pem))
+    }
+
     /// The key kind.
     pub fn kind(&self) -> KeyKind {
         match self {
             Signer::Hmac(_) => KeyKind::Hmac,
             Signer::Ed25519(_) => KeyKind::Ed25519,
+            Signer::Rsa(_) => KeyKind::Rsa,
         }
     }
 
     /// The `signature` value for `payload` (query string + body): lowercase hex for HMAC,
-    /// standard base64 for Ed25519 (percent-encode it before putting it in a query string).
+    /// standard base64 for Ed25519 and RSA (percent-encode it before putting it in a query
+    /// string).
     pub fn sign(&self, payload: &str) -> String {
         match self {
             Signer::Hmac(secret) => hmac_hex(secret.expose_secret(), payload),
             Signer::Ed25519(key) => {
+                let sig = key.sign(payload.as_bytes());
+                base64::engine::general_purpose::STANDARD.encode(sig.to_bytes())
+            }
+            Signer::Rsa(key) => {
+                use rsa::signature::{SignatureEncoding as _, Signer as _};
                 let sig = key.sign(payload.as_bytes());
                 base64::engine::general_purpose::STANDARD.encode(sig.to_bytes())
             }
@@ -104,6 +136,7 @@ impl fmt::Debug for Signer {
         match self {
             Signer::Hmac(_) => f.write_str("Signer::Hmac([REDACTED])"),
             Signer::Ed25519(_) => f.write_str("Signer::Ed25519([REDACTED])"),
+            Signer::Rsa(_) => f.write_str("Signer::Rsa([REDACTED])"),
         }
     }
 }
@@ -161,6 +194,54 @@ mod tests {
             .is_err());
     }
 
+    fn rsa_fixture(name: &str) -> String {
+        std::fs::read_to_string(format!(
+            "{}/tests/fixtures/keys/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn rsa_signature_verifies_with_the_public_key() {
+        use rsa::pkcs8::DecodePublicKey as _;
+        use rsa::signature::Verifier as _;
+        let signer = Signer::rsa_from_pem(&rsa_fixture("sim-rsa-test-private.pem")).unwrap();
+        assert_eq!(signer.kind(), KeyKind::Rsa);
+        let payload = "apiKey=k&recvWindow=5000&timestamp=1668481559918";
+        let b64 = signer.sign(payload);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&b64)
+            .unwrap();
+        let public =
+            rsa::RsaPublicKey::from_public_key_pem(&rsa_fixture("sim-rsa-test-public.pem"))
+                .unwrap();
+        let verifier = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(public);
+        let sig = rsa::pkcs1v15::Signature::try_from(bytes.as_slice()).unwrap();
+        verifier.verify(payload.as_bytes(), &sig).unwrap();
+        assert!(verifier.verify(b"apiKey=k&recvWindow=5000", &sig).is_err());
+        // PKCS#1 v1.5 is deterministic: the same payload, the same signature.
+        assert_eq!(signer.sign(payload), b64);
+    }
+
+    #[test]
+    fn a_private_key_file_is_read_as_whichever_kind_it_holds() {
+        let rsa = Signer::from_private_pem(&rsa_fixture("sim-rsa-test-private.pem")).unwrap();
+        assert_eq!(rsa.kind(), KeyKind::Rsa);
+        let ed_pem = SigningKey::from_bytes(&[5u8; 32])
+            .to_pkcs8_pem(Default::default())
+            .unwrap();
+        assert_eq!(
+            Signer::from_private_pem(&ed_pem).unwrap().kind(),
+            KeyKind::Ed25519
+        );
+        // A public key is not a private key of either kind.
+        assert_eq!(
+            Signer::from_private_pem(&rsa_fixture("sim-rsa-test-public.pem")).unwrap_err(),
+            SignError::BadPrivateKey
+        );
+    }
+
     #[test]
     fn bad_keys_are_refused_without_echoing_them() {
         let err =
@@ -183,5 +264,8 @@ mod tests {
         let text = format!("{ed:?}");
         assert!(text.contains("REDACTED"), "{text}");
         assert!(!text.contains(&hex::encode([9u8; 32])), "{text}");
+        let rsa = Signer::rsa_from_pem(&rsa_fixture("sim-rsa-test-private.pem")).unwrap();
+        let text = format!("{rsa:?}");
+        assert_eq!(text, "Signer::Rsa([REDACTED])");
     }
 }

@@ -113,7 +113,9 @@ async fn run_async(args: &TradeArgs, file: &Path) -> anyhow::Result<()> {
     let interval = p.settings.interval;
     let metrics = PortfolioMetrics::default();
     let bot_metrics = Arc::new(BotMetrics::with_extra(|r| metrics.register(r)));
-    let ws = WsConfig::for_rest_base(&p.rest_base);
+    let mut ws = WsConfig::for_rest_base(&p.rest_base);
+    // The feeds' own requests count against the IP's weight, as REST's do.
+    ws.budget = Some(p.exchange.weight_budget());
     // With the streams, orders go over the WebSocket API too (REST while it is down): one
     // connection for every grid.
     let exchange = p.exchange.for_prefix(p.settings.prefix.clone());

@@ -174,7 +174,9 @@ async fn run_async(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
         run_until_stopped(&mut portfolio, interval, stop, command_rx).await?
     } else {
         // One user-data and one market connection for every grid.
-        let ws = WsConfig::for_rest_base(&base);
+        let mut ws = WsConfig::for_rest_base(&base);
+        // The feeds' own requests count against the IP's weight, as REST's do.
+        ws.budget = Some(shared.weight_budget());
         let credentials = Arc::new(Credentials::hmac(&key, &secret)?);
         let events = spawn_streams(&ws, Some(credentials), portfolio.symbols());
         run_with_events(

@@ -15,10 +15,12 @@
 
 mod account_filters;
 mod amend;
+mod budget;
 mod config;
 mod market;
 mod orders;
 
+pub use budget::WeightBudget;
 pub use config::{
     core_rules, Pause, RestConfig, RulesParser, TokioPause, PRODUCTION_URL, TESTNET_URL,
 };
@@ -223,6 +225,15 @@ impl<T: HttpTransport> BinanceRest<T> {
     /// The measured offset server − local, once synced.
     pub fn time_offset_ms(&self) -> Option<i64> {
         self.state().offset_ms
+    }
+
+    /// A handle on this client's weight budget for the WebSocket feeds, whose requests
+    /// count against the same per-IP weight (`budget.rs`).
+    pub fn weight_budget(&self) -> WeightBudget {
+        WeightBudget {
+            state: Arc::clone(&self.state),
+            clock: Arc::clone(&self.clock),
+        }
     }
 
     /// A snapshot of the local rate limiter.

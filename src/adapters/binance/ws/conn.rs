@@ -26,6 +26,9 @@ pub enum ConnError {
     /// No answer in time.
     #[error("no answer to {0} in time")]
     Timeout(String),
+    /// The local request-weight budget is short: nothing was sent.
+    #[error("local weight budget short for {0}")]
+    Budget(String),
     /// The server answered with an error.
     #[error("{method} refused: {code} {msg}")]
     Refused {
@@ -86,8 +89,20 @@ impl Conn {
         params: Map<String, Value>,
         timeout: Duration,
     ) -> Result<Value, ConnError> {
+        let answer = self.request(method, params, timeout).await?;
+        result_of(method, &answer)
+    }
+
+    /// Sends a request and waits up to `timeout` for its whole answer (`status`, `result` or
+    /// `error`, `rateLimits`). Other frames read meanwhile go to the backlog.
+    pub async fn request(
+        &mut self,
+        method: &str,
+        params: Map<String, Value>,
+        timeout: Duration,
+    ) -> Result<Value, ConnError> {
         let id = self.send(method, params).await?;
-        let answer = tokio::time::timeout(timeout, async {
+        tokio::time::timeout(timeout, async {
             loop {
                 match self.read().await? {
                     Frame::Response(v) if v["id"] == id.as_str() => return Ok(v),
@@ -96,15 +111,7 @@ impl Conn {
             }
         })
         .await
-        .map_err(|_| ConnError::Timeout(method.to_string()))??;
-        if let Some(err) = answer.get("error") {
-            return Err(ConnError::Refused {
-                method: method.to_string(),
-                code: err["code"].as_i64().unwrap_or(0),
-                msg: err["msg"].as_str().unwrap_or_default().to_string(),
-            });
-        }
-        Ok(answer.get("result").cloned().unwrap_or(Value::Null))
+        .map_err(|_| ConnError::Timeout(method.to_string()))?
     }
 
     /// The next frame: the backlog first, then the socket. Unreadable payloads are logged and
@@ -145,4 +152,16 @@ impl Conn {
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
     }
+}
+
+/// An answer's `result`, or [`ConnError::Refused`] for an `error` answer.
+pub fn result_of(method: &str, answer: &Value) -> Result<Value, ConnError> {
+    if let Some(err) = answer.get("error") {
+        return Err(ConnError::Refused {
+            method: method.to_string(),
+            code: err["code"].as_i64().unwrap_or(0),
+            msg: err["msg"].as_str().unwrap_or_default().to_string(),
+        });
+    }
+    Ok(answer.get("result").cloned().unwrap_or(Value::Null))
 }

@@ -1,9 +1,17 @@
 //! A feed: one stream kept alive for the life of the process — the account's user data
-//! (WebSocket API + `userDataStream.subscribe.signature`) or the market data of the traded
-//! symbols (one combined `/stream?streams=` connection) — pushing [`ExchangeEvent`]s into a
-//! channel.
+//! (WebSocket API) or the market data of the traded symbols (one combined `/stream?streams=`
+//! connection) — pushing [`ExchangeEvent`]s into a channel.
 //!
 //! Rules (`.spec/binance-client.md`, "Streams"):
+//! - **Subscribing**: `time` (the exchange's clock signs the requests), then for an Ed25519
+//!   key `session.logon` (signed) and `userDataStream.subscribe` (unsigned, on the session);
+//!   for HMAC and RSA keys `userDataStream.subscribe.signature` (Binance takes only Ed25519
+//!   keys for `session.logon`). Every new connection does this: reconnects and rotations too.
+//! - **Weight**: these requests and the idle `ping` cost weight of the IP's `REQUEST_WEIGHT`,
+//!   shared with REST: with a [`WeightBudget`](crate::adapters::binance::rest::WeightBudget)
+//!   in the config they are taken from it before anything is written (the whole subscription
+//!   at once, before connecting) and every answer's `rateLimits` is reported back. A short
+//!   budget is a failed open (backoff, retry) or a skipped probe (the stall rule still holds).
 //! - **Up / Down / Gap**: `Up` after the first subscription, `Down` when a connection is lost
 //!   (poll meanwhile), `Gap` when subscribed again after a loss (heal over REST now).
 //! - **Rotation with overlap**: before the 24-hour cut (`rotate_after`) and on
@@ -16,9 +24,10 @@
 //! - **eventStreamTerminated** ends the subscription: treated as a loss (reconnect, `Gap`).
 //! - Reconnects back off exponentially (`reconnect_min` doubling up to `reconnect_max`).
 
-use super::conn::{Conn, ConnError};
+use super::conn::{self, Conn, ConnError};
 use super::events::Frame;
 use super::WsConfig;
+use crate::adapters::binance::sign::KeyKind;
 use crate::adapters::binance::Credentials;
 use crate::core::symbol::Symbol;
 use crate::ports::events::{Dedup, ExchangeEvent, StreamKind, StreamState};
@@ -113,17 +122,68 @@ pub async fn run(cfg: WsConfig, sub: Subscription, tx: UnboundedSender<ExchangeE
     }
 }
 
+/// WebSocket API weights (`web-socket-api.md`): `time` and `ping` 1, `session.logon` and
+/// either subscribe 2.
+const TIME_WEIGHT: u32 = 1;
+const PING_WEIGHT: u32 = 1;
+const LOGON_WEIGHT: u32 = 2;
+const SUBSCRIBE_WEIGHT: u32 = 2;
+
+/// Whether `credentials` log the session on (Ed25519) rather than sign the subscription.
+fn logs_on(credentials: &Credentials) -> bool {
+    credentials.kind() == KeyKind::Ed25519
+}
+
+/// The weight of opening a feed: its requests, taken together before connecting.
+fn open_weight(sub: &Subscription) -> u32 {
+    match sub {
+        Subscription::User(c) if logs_on(c) => TIME_WEIGHT + LOGON_WEIGHT + SUBSCRIBE_WEIGHT,
+        Subscription::User(_) => TIME_WEIGHT + SUBSCRIBE_WEIGHT,
+        Subscription::Market(_) => 0,
+    }
+}
+
+/// Takes `weight` from the shared budget, if there is one.
+fn take_weight(cfg: &WsConfig, weight: u32, what: &str) -> Result<(), ConnError> {
+    match &cfg.budget {
+        Some(budget) if weight > 0 => budget
+            .try_acquire(weight)
+            .map_err(|_| ConnError::Budget(what.to_string())),
+        _ => Ok(()),
+    }
+}
+
+/// Sends one request and reads its `result`, reporting the answer's `rateLimits` to the
+/// budget (refusals included: they carry the counts and a 429's `retryAfter`).
+async fn call(
+    cfg: &WsConfig,
+    conn: &mut Conn,
+    method: &str,
+    params: Map<String, Value>,
+) -> Result<Value, ConnError> {
+    let answer = conn.request(method, params, cfg.timeout).await?;
+    if let Some(budget) = &cfg.budget {
+        budget.observe(&answer);
+    }
+    conn::result_of(method, &answer)
+}
+
 /// Connects and subscribes.
 async fn open(cfg: &WsConfig, sub: &Subscription) -> Result<Conn, ConnError> {
+    take_weight(cfg, open_weight(sub), "subscribing")?;
     match sub {
         Subscription::User(credentials) => {
             let mut conn = Conn::open(&cfg.api_url, cfg.id_prefix.clone(), cfg.timeout).await?;
             // The exchange's own clock: a replay clock may run far ahead of ours.
-            let time = conn.call("time", Map::new(), cfg.timeout).await?;
+            let time = call(cfg, &mut conn, "time", Map::new()).await?;
             let now = time["serverTime"].as_i64().unwrap_or_default();
             let params = signed(credentials, Map::new(), now, cfg.recv_window_ms);
-            conn.call("userDataStream.subscribe.signature", params, cfg.timeout)
-                .await?;
+            if logs_on(credentials) {
+                call(cfg, &mut conn, "session.logon", params).await?;
+                call(cfg, &mut conn, "userDataStream.subscribe", Map::new()).await?;
+            } else {
+                call(cfg, &mut conn, "userDataStream.subscribe.signature", params).await?;
+            }
             Ok(conn)
         }
         Subscription::Market(symbols) => {
@@ -210,7 +270,13 @@ async fn serve(
                     }
                     Frame::Terminated => return End::Lost("eventStreamTerminated".into()),
                     Frame::ServerShutdown => rotate_now = true,
-                    Frame::Response(_) | Frame::Ignored => {}
+                    // The probe's answer: its counts go to the shared budget.
+                    Frame::Response(v) => {
+                        if let Some(budget) = &cfg.budget {
+                            budget.observe(&v);
+                        }
+                    }
+                    Frame::Ignored => {}
                 }
             }
             frame = next_old(&mut old) => {
@@ -232,8 +298,14 @@ async fn serve(
             _ = sleep_until(rotate_at) => rotate_now = true,
             _ = sleep_until(probe_at), if !probed => {
                 probed = true;
-                if let Err(e) = conn.send("ping", Map::new()).await {
-                    return End::Lost(e.to_string());
+                // A short budget skips the probe: the stall rule still ends a dead connection.
+                match take_weight(cfg, PING_WEIGHT, "ping") {
+                    Ok(()) => {
+                        if let Err(e) = conn.send("ping", Map::new()).await {
+                            return End::Lost(e.to_string());
+                        }
+                    }
+                    Err(e) => tracing::debug!(error = %e, "stream probe skipped"),
                 }
             }
             _ = sleep_until(stall_at) => return End::Lost("stalled: no frame in time".into()),

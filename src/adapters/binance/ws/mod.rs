@@ -17,6 +17,7 @@ pub mod events;
 pub mod feed;
 pub mod orders;
 
+use crate::adapters::binance::rest::WeightBudget;
 use crate::adapters::binance::Credentials;
 use crate::core::client_id::IdPrefix;
 use crate::core::symbol::Symbol;
@@ -58,6 +59,11 @@ pub struct WsConfig {
     pub reconnect_min: Duration,
     /// Longest reconnect delay.
     pub reconnect_max: Duration,
+    /// The REST client's weight budget: the feeds' own requests (`time`, `session.logon`,
+    /// subscribe, `ping`) take their weight from it and report the answers' `rateLimits` to it
+    /// (Binance counts WebSocket API requests against the IP's REST weight). `None`: not
+    /// counted (tests, tools without a client).
+    pub budget: Option<WeightBudget>,
 }
 
 impl WsConfig {
@@ -91,6 +97,7 @@ impl WsConfig {
             stall_after: Duration::from_secs(60),
             reconnect_min: Duration::from_millis(100),
             reconnect_max: Duration::from_secs(10),
+            budget: None,
         }
     }
 }

@@ -53,6 +53,7 @@ use faults::Faults;
 use limits::Limits;
 use replay::Feed;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -156,6 +157,8 @@ pub struct SimServer {
     speed: Speed,
     /// WebSocket connection timing and commands (`link.rs`).
     hub: Arc<link::Hub>,
+    /// WebSocket API requests answered with success, by method (what a client did).
+    ws_api_calls: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -217,6 +220,7 @@ impl SimServer {
             })),
             speed: cfg.speed,
             hub: Arc::new(link::Hub::new(WsTiming::default())),
+            ws_api_calls: Arc::default(),
         };
         // Live clock: the history before "now" is in the market from the start.
         server.catch_up();
@@ -386,6 +390,18 @@ impl SimServer {
     /// What the rate limiter saw so far (highest used weight, 429s, 418s, weight spent).
     pub fn limit_stats(&self) -> LimitStats {
         lock(&self.control).limits.stats()
+    }
+
+    /// How many `method` requests the WebSocket API answered with success so far (tests
+    /// check which way a client subscribed, e.g. `session.logon`).
+    pub fn ws_api_calls(&self, method: &str) -> u64 {
+        lock(&self.ws_api_calls).get(method).copied().unwrap_or(0)
+    }
+
+    fn count_ws_api_call(&self, method: &str) {
+        *lock(&self.ws_api_calls)
+            .entry(method.to_string())
+            .or_default() += 1;
     }
 
     /// Current server time, Unix ms.

@@ -170,7 +170,10 @@ fn request(s: &SimServer, subs: &mut Subscriptions, text: &str) -> Option<Value>
         .result
         .and_then(|result| session(s, subs, method, &params, result));
     let mut answer = match result {
-        Ok(result) => json!({"id": id, "status": 200, "result": result}),
+        Ok(result) => {
+            s.count_ws_api_call(method);
+            json!({"id": id, "status": 200, "result": result})
+        }
         Err(f) => {
             let mut v = json!({"id": id, "status": f.status.as_u16(), "error": f.body()});
             if let Some(secs) = f.retry_after_secs {
