@@ -217,9 +217,16 @@ async fn with_both_streams_up_prices_alone_read_nothing_but_the_time() {
     running.await.unwrap();
     let log = log.lock().unwrap().clone();
     let count = |what: &str| log.iter().filter(|l| l.as_str() == what).count();
+    let times = count("GET /api/v3/time");
     assert!(
-        count("GET /api/v3/time") >= 6,
+        times >= 6,
         "price loops ran (each reads the server time): {log:?}"
+    );
+    // One time read per loop, handed to the grids (at most a loop per symbol and minute);
+    // a read per grid would be at least four a minute (the loop's and three grids').
+    assert!(
+        times <= 3 * 6,
+        "{times} time reads for 6 minutes: the grids read their own: {log:?}"
     );
     for read in [
         "GET /api/v3/account",

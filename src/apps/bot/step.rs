@@ -92,6 +92,9 @@ pub struct Bot<E, S> {
     /// The account a portfolio read for its limits this loop: a snapshot due in this step
     /// books it instead of reading the account again (20 weight per grid).
     account_hint: Option<crate::ports::exchange::Account>,
+    /// The server time a portfolio read for this loop, for a step planned on the journal
+    /// (a price alone): one time read per loop instead of one per grid.
+    time_hint: Option<i64>,
     /// What a portfolio lets this bot buy (`apps::portfolio`); a lone bot is never gated.
     pub(super) gate: Gate,
     /// A portfolio cleared the limit that emergency-closed this grid: the next step may open
@@ -137,6 +140,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             amend_refused: Default::default(),
             stream_price: None,
             account_hint: None,
+            time_hint: None,
             gate: Gate::default(),
             reopen: false,
         })
@@ -195,6 +199,12 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         self.account_hint = Some(account);
     }
 
+    /// The server time as a portfolio just read it: the next step planned on the journal
+    /// uses it instead of reading the time again (a full step reads its own).
+    pub fn set_time_hint(&mut self, server_ms: i64) {
+        self.time_hint = Some(server_ms);
+    }
+
     /// Lets the next step open a new basket after an emergency-closed one (a portfolio's
     /// limit that closed the grid has cleared, or the operator resumed the grid).
     pub fn allow_reopen(&mut self) {
@@ -218,7 +228,11 @@ impl<E: Exchange, S: Store> Bot<E, S> {
 
     async fn step_from(&mut self, source: OpenFrom) -> Result<StepReport, BotError> {
         let symbol = self.settings.strategy.symbol.clone();
-        let now = self.exchange.server_time().await?;
+        let hint = self.time_hint.take();
+        let now = match (source, hint) {
+            (OpenFrom::Journal, Some(t)) => t,
+            _ => self.exchange.server_time().await?,
+        };
         let mut report = StepReport {
             server_ms: now,
             ..StepReport::default()

@@ -529,6 +529,7 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
         if let Some(account) = &self.last_account {
             g.bot.set_account_hint(account.clone());
         }
+        g.bot.set_time_hint(now);
         let stepped = match how {
             GridStep::Full => g.bot.step().await,
             GridStep::OnJournal => g.bot.step_on_journal().await,
