@@ -954,22 +954,38 @@ async fn the_dashboard_shows_every_grid_and_closes_one_through_the_running_loop(
         assert!(row["open_orders"].as_u64().unwrap() > 0, "{name}: {row}");
     }
     let positions: Vec<Decimal> = (0..3)
-        .map(|i| json["grids"][i]["position"].as_str().unwrap().parse().unwrap())
+        .map(|i| {
+            json["grids"][i]["position"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
         .collect();
     assert!(
-        positions.iter().filter(|p| p.is_sign_positive() && !p.is_zero()).count() >= 2,
+        positions
+            .iter()
+            .filter(|p| p.is_sign_positive() && !p.is_zero())
+            .count()
+            >= 2,
         "too few positions to prove anything: {positions:?}"
     );
 
     let csrf = http.get("/grids/avax").await.csrf();
     let mut post = Http::new(&running);
     let pressed = tokio::spawn(async move {
-        post.post("/grids/avax/close", &[("_csrf", &csrf), ("from", "overview")])
-            .await
+        post.post(
+            "/grids/avax/close",
+            &[("_csrf", &csrf), ("from", "overview")],
+        )
+        .await
     });
     let started = std::time::Instant::now();
     while !pressed.is_finished() {
-        assert!(started.elapsed() < std::time::Duration::from_secs(30), "no receipt");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no receipt"
+        );
         rig.portfolio.serve_commands().await;
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }

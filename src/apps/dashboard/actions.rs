@@ -54,7 +54,11 @@ fn set_cookie(value: String) -> [(header::HeaderName, String); 1] {
     [(header::SET_COOKIE, value)]
 }
 
-pub(super) fn redirect_with_flash<S>(state: &DashboardState<S>, to: &str, flash: Flash) -> Response {
+pub(super) fn redirect_with_flash<S>(
+    state: &DashboardState<S>,
+    to: &str,
+    flash: Flash,
+) -> Response {
     (set_cookie(state.flashes.put(flash)), Redirect::to(to)).into_response()
 }
 

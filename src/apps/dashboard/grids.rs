@@ -47,7 +47,11 @@ impl Grids {
 
     /// Every grid's pair, `first` first (its quote is the one totals are in), for the ledger.
     pub fn pairs(&self, first: &Pair) -> Pairs {
-        let mut pairs = Pairs::one(first.symbol.clone(), first.base.clone(), first.quote.clone());
+        let mut pairs = Pairs::one(
+            first.symbol.clone(),
+            first.base.clone(),
+            first.quote.clone(),
+        );
         for g in &self.0 {
             let p = &g.pair;
             if p.symbol != first.symbol {

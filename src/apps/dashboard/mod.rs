@@ -64,12 +64,21 @@ use std::net::SocketAddr;
 pub fn router<S: Store + 'static>(state: DashboardState<S>) -> Router {
     let protected = Router::new()
         .route("/", get(grid_pages::home::<S>))
-        .route("/fragment/overview", get(grid_pages::overview_fragment::<S>))
+        .route(
+            "/fragment/overview",
+            get(grid_pages::overview_fragment::<S>),
+        )
         .route("/api/portfolio", get(grid_pages::overview_json::<S>))
         .route("/grids/{name}", get(grid_pages::grid::<S>))
-        .route("/grids/{name}/fragment", get(grid_pages::grid_fragment::<S>))
+        .route(
+            "/grids/{name}/fragment",
+            get(grid_pages::grid_fragment::<S>),
+        )
         .route("/api/grids/{name}/chart", get(grid_pages::grid_chart::<S>))
-        .route("/grids/{name}/{verb}", post(grid_actions::grid_command::<S>))
+        .route(
+            "/grids/{name}/{verb}",
+            post(grid_actions::grid_command::<S>),
+        )
         .route("/fragment/live", get(pages::live_fragment::<S>))
         .route("/events", get(stream::events::<S>))
         .route("/orders/history", get(pages::history::<S>))

@@ -106,8 +106,14 @@ pub(super) enum PriceSource {
 /// The newest basket's status of each symbol, with what it was read at: the highest basket
 /// id and the open baskets' ids. A closed basket's status never changes again, so while
 /// neither changes the map is still right (no scan of all baskets per request).
-pub(super) type NewestCache =
-    Arc<Mutex<Option<((u32, Vec<u32>), Arc<BTreeMap<Symbol, crate::core::basket::BasketStatus>>)>>>;
+pub(super) type NewestCache = Arc<
+    Mutex<
+        Option<(
+            (u32, Vec<u32>),
+            Arc<BTreeMap<Symbol, crate::core::basket::BasketStatus>>,
+        )>,
+    >,
+>;
 
 impl<S> Clone for Reader<S> {
     fn clone(&self) -> Self {

@@ -40,7 +40,7 @@ fn avax() -> Pair {
     ))
 }
 
-fn grids() -> Vec<GridInfo> {
+pub(super) fn grids() -> Vec<GridInfo> {
     vec![
         GridInfo {
             name: "fil".into(),
@@ -123,7 +123,7 @@ async fn seed(s: &MemoryStore) {
 
 /// The seeded portfolio dashboard with `grids` on 127.0.0.1:0 (no bot: close-all is not
 /// used here) and a handle on its store.
-async fn start(grids: Vec<GridInfo>) -> (Running, DashboardState<MemoryStore>) {
+pub(super) async fn start(grids: Vec<GridInfo>) -> (Running, DashboardState<MemoryStore>) {
     let store = MemoryStore::new();
     seed(&store).await;
     let (tx, _) = fixtures::fake_bot();
@@ -223,7 +223,10 @@ async fn a_grid_page_shows_only_its_symbols_baskets_and_orders() {
     assert_eq!(page.status, 200);
     let body = &page.body;
     assert!(body.contains("<tr data-basket-id=\"3\">"), "{body}");
-    assert!(!body.contains("data-basket-id=\"2\""), "a FIL basket or order: {body}");
+    assert!(
+        !body.contains("data-basket-id=\"2\""),
+        "a FIL basket or order: {body}"
+    );
     let avax_id = ClientOrderId::ours(&IdPrefix::default(), 3, Slot::Tp1, 1);
     let fil_id = ClientOrderId::ours(&IdPrefix::default(), 2, Slot::Buy(2), 1);
     assert!(body.contains(&format!("data-client-id=\"{avax_id}\"")));
@@ -231,7 +234,10 @@ async fn a_grid_page_shows_only_its_symbols_baskets_and_orders() {
     assert!(body.contains("data-src=\"/api/grids/avax/chart\""));
     assert!(body.contains("data-refresh=\"/grids/avax/fragment\""));
     // Its own P&L: avax realised +2 (basket 1), not the portfolio's.
-    assert!(body.contains("data-field=\"last-price\" class=\"font-mono\">21.00<"), "{body}");
+    assert!(
+        body.contains("data-field=\"last-price\" class=\"font-mono\">21.00<"),
+        "{body}"
+    );
     let fragment = http.get("/grids/fil/fragment").await.body;
     assert!(fragment.contains("data-basket-id=\"2\""));
     assert!(!fragment.contains("data-basket-id=\"3\""));
@@ -302,7 +308,10 @@ async fn closing_one_grid_queues_exactly_that_grids_command() {
     // From the overview's button, back to the overview; a verb that is not one is refused.
     let loop_task = tokio::spawn(answer(state.clone(), "fil"));
     let done = http
-        .post("/grids/fil/pause", &[("_csrf", &csrf), ("from", "overview")])
+        .post(
+            "/grids/fil/pause",
+            &[("_csrf", &csrf), ("from", "overview")],
+        )
         .await;
     assert_eq!(done.header("location"), "/");
     loop_task.await.unwrap();
