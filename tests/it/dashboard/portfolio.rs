@@ -233,7 +233,7 @@ async fn a_grid_page_shows_only_its_symbols_baskets_and_orders() {
     assert!(!body.contains(&format!("data-client-id=\"{fil_id}\"")));
     assert!(body.contains("data-src=\"/api/grids/avax/chart\""));
     assert!(body.contains("data-refresh=\"/grids/avax/fragment\""));
-    // Its own P&L: avax realised +2 (basket 1), not the portfolio's.
+    // At its own symbol's latest snapshot price, not the newest snapshot's (FIL 4.6).
     assert!(
         body.contains("data-field=\"last-price\" class=\"font-mono\">21.00<"),
         "{body}"
@@ -241,6 +241,13 @@ async fn a_grid_page_shows_only_its_symbols_baskets_and_orders() {
     let fragment = http.get("/grids/fil/fragment").await.body;
     assert!(fragment.contains("data-basket-id=\"2\""));
     assert!(!fragment.contains("data-basket-id=\"3\""));
+    // Each page's summary is its grid's: realised +2 is avax's (basket 1), none of fil's.
+    let realised = |html: &str| {
+        let at = html.find("data-field=\"realised\"").unwrap();
+        html[at..].split("</div>").next().unwrap().to_string()
+    };
+    assert!(realised(body).contains("2.00"), "{}", realised(body));
+    assert!(!realised(&fragment).contains("2.00"), "{}", realised(&fragment));
     let chart = http.get("/api/grids/avax/chart?range=1d").await;
     assert_eq!(chart.status, 200);
     let chart = chart.json();
