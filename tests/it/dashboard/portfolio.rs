@@ -247,7 +247,11 @@ async fn a_grid_page_shows_only_its_symbols_baskets_and_orders() {
         html[at..].split("</div>").next().unwrap().to_string()
     };
     assert!(realised(body).contains("2.00"), "{}", realised(body));
-    assert!(!realised(&fragment).contains("2.00"), "{}", realised(&fragment));
+    assert!(
+        !realised(&fragment).contains("2.00"),
+        "{}",
+        realised(&fragment)
+    );
     let chart = http.get("/api/grids/avax/chart?range=1d").await;
     assert_eq!(chart.status, 200);
     let chart = chart.json();
