@@ -168,3 +168,50 @@ pub async fn load_held<S: crate::ports::store::Store>(
         .and_then(|json| serde_json::from_str(&json).ok())
         .unwrap_or_default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::memory_store::MemoryStore;
+    use crate::ports::store::Store;
+
+    #[test]
+    fn every_grid_verb_reads_back() {
+        for c in [GridCommand::Pause, GridCommand::Resume, GridCommand::Close] {
+            assert_eq!(GridCommand::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(GridCommand::parse("sell"), None);
+    }
+
+    #[tokio::test]
+    async fn a_receipt_counts_only_for_the_row_it_answers() {
+        let store = MemoryStore::new();
+        let row = queue_grid_command(&store, "avax", GridCommand::Close, 2_000)
+            .await
+            .unwrap();
+        assert_eq!(row, "close 2000");
+        assert_eq!(
+            store
+                .config_value("portfolio_command:avax")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("close 2000")
+        );
+        let rkey = "portfolio_receipt:avax";
+        store
+            .set_config_value(rkey, "close 1000: done: an older close", 1)
+            .await
+            .unwrap();
+        assert_eq!(grid_receipt(&store, "avax", &row).await.unwrap(), None);
+        store
+            .set_config_value(rkey, "close 2000: done: grid avax closed", 3)
+            .await
+            .unwrap();
+        assert_eq!(
+            grid_receipt(&store, "avax", &row).await.unwrap().as_deref(),
+            Some("close 2000: done: grid avax closed")
+        );
+        assert_eq!(grid_receipt(&store, "fil", &row).await.unwrap(), None);
+    }
+}
