@@ -80,12 +80,20 @@ fn core_has_no_io_clock_randomness_or_floats() {
 /// form no circle and the views never reach up into the routes.
 const DASHBOARD_LAYERS: &[&[&str]] = &[
     &[
-        "error", "format", "pair", "limiter", "auth", "flash", "i18n", "ledger", "filters",
+        "error", "format", "pair", "limiter", "auth", "flash", "i18n", "ledger", "filters", "grids",
     ],
-    &["view", "journal", "detail", "chart", "stats"],
-    &["market", "read", "events"],
+    &["view", "journal", "detail", "chart", "stats", "overview"],
+    &["market", "read", "grid_read", "events"],
     &["state"],
-    &["pages", "actions", "api", "stream", "export"],
+    &[
+        "pages",
+        "actions",
+        "api",
+        "stream",
+        "export",
+        "grid_pages",
+        "grid_actions",
+    ],
     &["mod"],
 ];
 

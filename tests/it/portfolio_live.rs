@@ -903,3 +903,129 @@ async fn status_shows_every_grid_at_its_own_price() {
         assert!(text.contains(s), "{s} missing:\n{text}");
     }
 }
+
+/// The dashboard of a running portfolio (built as `paper --portfolio` builds it, with the
+/// portfolio's grid list): the overview lists every grid at its own symbol's latest price,
+/// and a grid's Close button reaches the running loop, closes that grid only and shows the
+/// loop's receipt; the overview then shows it closed by the operator, the others trading.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_every_grid_and_closes_one_through_the_running_loop() {
+    use crate::dashboard::fixtures::Http;
+    use binance_trader::apps::dashboard::{self, DashboardState, Pair};
+    let mut rig = rig(
+        [
+            path(&[(2, 0), (8, -10)]),
+            path(&[(2, 0), (8, -4)]),
+            path(&[(2, 0), (4, -10), (4, 8)]),
+        ],
+        "10000",
+        "3000",
+        "1000",
+        RiskLimits::default(),
+    )
+    .await;
+    for _ in 0..8 {
+        rig.turn().await;
+        rig.minute();
+    }
+    rig.turn().await;
+    let (commands, _rx) = tokio::sync::mpsc::channel(1);
+    let state = DashboardState::new(
+        rig.store.clone(),
+        commands,
+        binance_trader::apps::trade::Mode::Paper,
+        Pair::from_rules(rig.portfolio.first_bot().rules()),
+        None,
+    )
+    .unwrap()
+    .with_metrics(rig.metrics.clone())
+    .with_grids(rig.portfolio.dashboard_grids());
+    let running = dashboard::spawn("127.0.0.1:0".parse().unwrap(), state)
+        .await
+        .unwrap();
+    let mut http = Http::new(&running);
+    let json = http.get("/api/portfolio").await.json();
+    let snapshots = rig.store.snapshots(200).await.unwrap();
+    for (i, (name, symbol)) in NAMES.iter().zip(SYMBOLS).enumerate() {
+        let row = &json["grids"][i];
+        assert_eq!(row["name"], *name);
+        assert_eq!(row["symbol"], symbol);
+        let own = snapshots
+            .iter()
+            .rev()
+            .find(|s| s.symbol.as_str() == symbol)
+            .map(|s| s.price.get())
+            .unwrap();
+        let shown: Decimal = row["last_price"].as_str().unwrap().parse().unwrap();
+        assert_eq!(shown, own, "{name}: {row}");
+        assert_eq!(row["status"], "trading", "{name}");
+        assert!(row["open_orders"].as_u64().unwrap() > 0, "{name}: {row}");
+    }
+    let positions: Vec<Decimal> = (0..3)
+        .map(|i| {
+            json["grids"][i]["position"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        positions
+            .iter()
+            .filter(|p| p.is_sign_positive() && !p.is_zero())
+            .count()
+            >= 2,
+        "too few positions to prove anything: {positions:?}"
+    );
+
+    let csrf = http.get("/grids/avax").await.csrf();
+    let mut post = Http::new(&running);
+    let pressed = tokio::spawn(async move {
+        post.post(
+            "/grids/avax/close",
+            &[("_csrf", &csrf), ("from", "overview")],
+        )
+        .await
+    });
+    let started = std::time::Instant::now();
+    while !pressed.is_finished() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no receipt"
+        );
+        rig.portfolio.serve_commands().await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let answer = pressed.await.unwrap();
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.header("location"), "/");
+    http.cookies = answer_cookies(&answer);
+    let page = http.get("/").await.body;
+    assert!(page.contains("done: grid avax closed"), "{page}");
+    for _ in 0..3 {
+        rig.minute();
+        rig.turn().await;
+    }
+    let json = http.get("/api/portfolio").await.json();
+    assert_eq!(json["grids"][1]["status"], "closed_by_operator", "{json}");
+    assert_eq!(json["grids"][1]["open_orders"], 0, "{json}");
+    assert_eq!(json["grids"][0]["status"], "trading");
+    assert_eq!(json["grids"][2]["status"], "trading");
+    assert!(json["grids"][0]["open_orders"].as_u64().unwrap() > 0);
+    running.stop().await;
+}
+
+/// The flash cookie an answer set (the next page shows its receipt).
+fn answer_cookies(answer: &crate::dashboard::fixtures::Answer) -> Vec<(String, String)> {
+    answer
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| {
+            let first = v.to_str().ok()?.split(';').next()?;
+            let (k, v) = first.split_once('=')?;
+            Some((k.to_string(), v.to_string()))
+        })
+        .collect()
+}

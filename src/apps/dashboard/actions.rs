@@ -54,11 +54,15 @@ fn set_cookie(value: String) -> [(header::HeaderName, String); 1] {
     [(header::SET_COOKIE, value)]
 }
 
-fn redirect_with_flash<S>(state: &DashboardState<S>, to: &str, flash: Flash) -> Response {
+pub(super) fn redirect_with_flash<S>(
+    state: &DashboardState<S>,
+    to: &str,
+    flash: Flash,
+) -> Response {
     (set_cookie(state.flashes.put(flash)), Redirect::to(to)).into_response()
 }
 
-fn csrf_refused() -> Response {
+pub(super) fn csrf_refused() -> Response {
     ErrorText::new("error-csrf", &[]).respond(
         StatusCode::FORBIDDEN,
         "CSRF token missing or wrong; reload the page",
@@ -75,14 +79,18 @@ pub(super) async fn require_login<S: Store + 'static>(
     // The page's own refresh every few seconds (or its push stream) is not use: an open,
     // unattended tab must still reach the idle timeout.
     let path = request.uri().path().to_string();
-    let used =
-        !(request.method() == Method::GET && (path == "/fragment/live" || path == "/events"));
+    let refresh = path == "/fragment/live"
+        || path == "/fragment/overview"
+        || path == "/events"
+        || (path.starts_with("/grids/") && path.ends_with("/fragment"));
+    let used = !(request.method() == Method::GET && refresh);
     if state.auth.allowed(request.headers(), used) {
         return next.run(request).await;
     }
     let page = request.method() == Method::GET
         && !path.starts_with("/api/")
         && !path.starts_with("/fragment/")
+        && !refresh
         && path != "/events"
         && path != "/metrics";
     if page {

@@ -67,6 +67,17 @@ impl PageError {
     }
 }
 
+impl PageError {
+    /// A 404 for the grid named `name` (no such grid in the portfolio, or no portfolio).
+    pub fn no_grid(name: &str) -> Self {
+        Self(
+            StatusCode::NOT_FOUND,
+            format!("no grid {name}"),
+            ErrorText::new("error-no-grid", &[("name", name.to_string())]),
+        )
+    }
+}
+
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "dashboard: store read failed");

@@ -19,8 +19,10 @@ use tokio::sync::Mutex;
 const BULK_RELOAD: usize = 32;
 
 /// One basket's replayed fills.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Book {
+    /// The basket's symbol (a portfolio's totals are kept per symbol).
+    pub symbol: Symbol,
     /// Position after all fills.
     pub position: Position,
     /// Realised P&L of each sell, by trade id.
@@ -41,6 +43,7 @@ impl Book {
             realised = pos.realised_pnl;
         });
         Self {
+            symbol: basket.config.symbol.clone(),
             position,
             sell_pnl,
             fills: fills.len() as u64,
@@ -132,6 +135,8 @@ pub struct Books {
     pub books: Arc<HashMap<u32, Arc<Book>>>,
     /// Totals over all of them.
     pub totals: Totals,
+    /// Totals per symbol (a portfolio's grids).
+    pub by_symbol: Arc<BTreeMap<Symbol, Totals>>,
     /// Fills in the store when they were built.
     pub fills: u64,
 }
@@ -143,6 +148,11 @@ impl Books {
             .get(&basket.id)
             .cloned()
             .unwrap_or_else(|| Arc::new(ledger.pairs.replay(basket, &[])))
+    }
+
+    /// The totals of `symbol`'s baskets (zero when it has no fills).
+    pub fn totals_of(&self, symbol: &Symbol) -> Totals {
+        self.by_symbol.get(symbol).copied().unwrap_or_default()
     }
 
     /// Realised P&L of one sell, if it is known.
@@ -208,8 +218,17 @@ impl Ledger {
             self.replay_each(store, &changed).await?
         };
         map.extend(replayed);
+        let mut symbols: BTreeMap<&Symbol, Vec<&Arc<Book>>> = BTreeMap::new();
+        for book in map.values() {
+            symbols.entry(&book.symbol).or_default().push(book);
+        }
+        let by_symbol = symbols
+            .into_iter()
+            .map(|(s, books)| (s.clone(), totals(books.into_iter())))
+            .collect();
         let books = Books {
             totals: totals(map.values()),
+            by_symbol: Arc::new(by_symbol),
             books: Arc::new(map),
             // Fills that arrived while replaying make the next request look again.
             fills: total,

@@ -8,12 +8,13 @@
 //!
 //! Layers, each importing only from the ones before it (`tests/it/architecture.rs` checks):
 //! 1. basics: [`error`], [`format`](mod@format), [`pair`], [`auth`], [`limiter`], [`flash`], [`i18n`],
-//!    [`ledger`], `filters`;
-//! 2. views, pure: [`view`], [`journal`], [`detail`], [`chart`], [`stats`];
-//! 3. the reader of the store and the market with their caches: [`read`], [`market`];
-//!    the push hub [`events`];
+//!    [`ledger`], `filters`, [`grids`];
+//! 2. views, pure: [`view`], [`journal`], [`detail`], [`chart`], [`stats`], [`overview`];
+//! 3. the reader of the store and the market with their caches: [`read`], [`market`],
+//!    [`grid_read`] (a portfolio's reads); the push hub [`events`];
 //! 4. the shared handler state: [`state`];
-//! 5. routes: `pages`, `actions`, `api`, `stream`, `export`; and this file, which wires them.
+//! 5. routes: `pages`, `actions`, `api`, `stream`, `export`, `grid_pages`, `grid_actions`;
+//!    and this file, which wires them.
 
 mod actions;
 mod api;
@@ -26,11 +27,16 @@ mod export;
 mod filters;
 pub mod flash;
 pub mod format;
+mod grid_actions;
+mod grid_pages;
+pub mod grid_read;
+pub mod grids;
 pub mod i18n;
 pub mod journal;
 pub mod ledger;
 pub mod limiter;
 pub mod market;
+pub mod overview;
 mod pages;
 pub mod pair;
 pub mod read;
@@ -40,6 +46,7 @@ mod stream;
 pub mod view;
 
 pub use error::DashboardError;
+pub use grids::GridInfo;
 pub use pair::Pair;
 pub use state::{check_access, DashboardState};
 
@@ -56,7 +63,22 @@ use std::net::SocketAddr;
 /// All routes, with the login guard and the security headers.
 pub fn router<S: Store + 'static>(state: DashboardState<S>) -> Router {
     let protected = Router::new()
-        .route("/", get(pages::index::<S>))
+        .route("/", get(grid_pages::home::<S>))
+        .route(
+            "/fragment/overview",
+            get(grid_pages::overview_fragment::<S>),
+        )
+        .route("/api/portfolio", get(grid_pages::overview_json::<S>))
+        .route("/grids/{name}", get(grid_pages::grid::<S>))
+        .route(
+            "/grids/{name}/fragment",
+            get(grid_pages::grid_fragment::<S>),
+        )
+        .route("/api/grids/{name}/chart", get(grid_pages::grid_chart::<S>))
+        .route(
+            "/grids/{name}/{verb}",
+            post(grid_actions::grid_command::<S>),
+        )
         .route("/fragment/live", get(pages::live_fragment::<S>))
         .route("/events", get(stream::events::<S>))
         .route("/orders/history", get(pages::history::<S>))

@@ -85,7 +85,7 @@ impl<'a> LiveHtml<'a> {
         self.lang.t1("qty-filled", "qty", qty)
     }
 
-    fn new(view: &'a LiveView, lang: Lang) -> Self {
+    pub(super) fn new(view: &'a LiveView, lang: Lang) -> Self {
         let points: Vec<_> = view
             .equity
             .iter()
@@ -338,7 +338,7 @@ pub(super) fn live_parts<S: Store + 'static>(
 }
 
 /// Renders `page` with its numbers and dates written for `lang`.
-fn render(page: &impl Template, lang: Lang) -> Result<String, askama::Error> {
+pub(super) fn render(page: &impl Template, lang: Lang) -> Result<String, askama::Error> {
     i18n::render_in(lang, || page.render())
 }
 

@@ -6,6 +6,7 @@
 use super::chart::{self, ChartView, Range};
 use super::detail::{self, BasketDetail, HistoryFilter, HistoryParams, HistoryView};
 use super::format;
+use super::grids::Grids;
 use super::journal::{self, BasketRow};
 use super::ledger::{Book, Books, Ledger, Pairs};
 use super::market::Candles;
@@ -18,6 +19,7 @@ use crate::apps::bot::BotMetrics;
 use crate::apps::mode::Mode;
 use crate::core::fill::Fill;
 use crate::core::money::{Price, Quote};
+use crate::core::symbol::Symbol;
 use crate::ports::store::{
     AccountSnapshot, BasketRecord, FillQuery, FillRecord, Store, StoreError,
 };
@@ -64,8 +66,18 @@ impl LiveSlot {
         generation
     }
 }
-/// The equity curve and the time of the snapshot it ends at.
-type EquityCache = Arc<Mutex<Option<(Option<i64>, Arc<Vec<EquityPoint>>)>>>;
+/// What the latest snapshots say: the equity curve, and each symbol's latest price (a
+/// portfolio's grids each write snapshots at their own symbol's price).
+#[derive(Debug, Default)]
+pub struct Recent {
+    /// The equity curve (latest [`EQUITY_POINTS`] snapshots, oldest first).
+    pub equity: Vec<EquityPoint>,
+    /// The latest snapshot's price of each symbol among them.
+    pub prices: BTreeMap<Symbol, Price>,
+}
+
+/// [`Recent`] and the time of the snapshot it ends at.
+type EquityCache = Arc<Mutex<Option<(Option<i64>, Arc<Recent>)>>>;
 
 /// Reads what the pages show; cheap to clone (the caches are shared).
 pub struct Reader<S> {
@@ -74,10 +86,34 @@ pub struct Reader<S> {
     pub(super) pair: Arc<Pair>,
     pub(super) metrics: Arc<BotMetrics>,
     pub(super) candles: Candles,
-    ledger: Ledger,
+    pub(super) grids: Arc<Grids>,
+    pub(super) ledger: Ledger,
+    pub(super) newest: NewestCache,
     live: LiveCache,
     equity: EquityCache,
 }
+
+/// Where a page takes its pair's price from.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum PriceSource {
+    /// The bot's last read, else the latest snapshot (the single bot: one symbol).
+    Bot,
+    /// Already known: a portfolio grid's own latest snapshot (the bot's last read may be
+    /// another grid's symbol).
+    Known(Option<Price>),
+}
+
+/// The newest basket's status of each symbol, with what it was read at: the highest basket
+/// id and the open baskets' ids. A closed basket's status never changes again, so while
+/// neither changes the map is still right (no scan of all baskets per request).
+pub(super) type NewestCache = Arc<
+    Mutex<
+        Option<(
+            (u32, Vec<u32>),
+            Arc<BTreeMap<Symbol, crate::core::basket::BasketStatus>>,
+        )>,
+    >,
+>;
 
 impl<S> Clone for Reader<S> {
     fn clone(&self) -> Self {
@@ -87,7 +123,9 @@ impl<S> Clone for Reader<S> {
             pair: self.pair.clone(),
             metrics: self.metrics.clone(),
             candles: self.candles.clone(),
+            grids: self.grids.clone(),
             ledger: self.ledger.clone(),
+            newest: self.newest.clone(),
             live: self.live.clone(),
             equity: self.equity.clone(),
         }
@@ -108,6 +146,8 @@ impl<S> Reader<S> {
             pair: Arc::new(pair),
             metrics: Arc::new(BotMetrics::new()),
             candles: Candles::default(),
+            grids: Arc::default(),
+            newest: NewestCache::default(),
             live: LiveCache::default(),
             equity: Arc::new(Mutex::new(None)),
         }
@@ -129,11 +169,18 @@ impl<S: Store> Reader<S> {
         Ok(self.store.snapshots(1).await?.first().map(|s| s.price))
     }
 
-    /// The equity curve, reloaded only when a newer snapshot exists than the cached curve's.
-    async fn equity(
+    /// The grids of a portfolio: the ledger books each basket by its grid's pair.
+    pub fn set_grids(&mut self, grids: Grids) {
+        self.ledger = Ledger::new(grids.pairs(&self.pair));
+        self.grids = Arc::new(grids);
+    }
+
+    /// The equity curve and each symbol's latest price, reloaded only when a newer snapshot
+    /// exists than the cached one's.
+    pub(super) async fn recent(
         &self,
         latest: Option<&AccountSnapshot>,
-    ) -> Result<Arc<Vec<EquityPoint>>, StoreError> {
+    ) -> Result<Arc<Recent>, StoreError> {
         let key = latest.map(|s| s.time_ms);
         if let Some((k, curve)) = self
             .equity
@@ -145,17 +192,20 @@ impl<S: Store> Reader<S> {
                 return Ok(curve.clone());
             }
         }
-        let curve: Arc<Vec<EquityPoint>> = Arc::new(
-            self.store
-                .snapshots(EQUITY_POINTS)
-                .await?
+        let snapshots = self.store.snapshots(EQUITY_POINTS).await?;
+        let curve = Arc::new(Recent {
+            equity: snapshots
                 .iter()
                 .map(|s| EquityPoint {
                     time_ms: s.time_ms,
                     value: format::quote(s.total_value),
                 })
                 .collect(),
-        );
+            prices: snapshots
+                .iter()
+                .map(|s| (s.symbol.clone(), s.price))
+                .collect(),
+        });
         *self.equity.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, curve.clone()));
         Ok(curve)
     }
@@ -200,7 +250,7 @@ impl<S: Store> Reader<S> {
             Some(p) => Some(p),
             None => latest.as_ref().map(|s| s.price),
         };
-        let equity = self.equity(latest.as_ref()).await?;
+        let recent = self.recent(latest.as_ref()).await?;
         let open = self.store.open_orders().await?;
         let records = self.store.open_baskets().await?;
         let precision = self.pair.precision();
@@ -223,7 +273,7 @@ impl<S: Store> Reader<S> {
                 .collect(),
             baskets,
             balances: latest.map(|s| s.balances).unwrap_or_default(),
-            equity: equity.to_vec(),
+            equity: recent.equity.clone(),
         })
     }
 
@@ -297,13 +347,25 @@ impl<S: Store> Reader<S> {
     /// The price chart of `range`: candles, and the newest open basket of the pair with its
     /// levels and fills. Candles that cannot be read leave the chart empty with the reason.
     pub async fn chart_view(&self, range: Range) -> Result<ChartView, StoreError> {
-        let precision = self.pair.precision();
+        let pair = self.pair.clone();
+        self.chart_of(&pair, PriceSource::Bot, range).await
+    }
+
+    /// [`Self::chart_view`] of `pair` with its price from `source` (else the newest candle's
+    /// close).
+    pub(super) async fn chart_of(
+        &self,
+        pair: &Pair,
+        source: PriceSource,
+        range: Range,
+    ) -> Result<ChartView, StoreError> {
+        let precision = pair.precision();
         let basket = self
             .store
             .open_baskets()
             .await?
             .into_iter()
-            .find(|r| r.symbol == self.pair.symbol);
+            .find(|r| r.symbol == pair.symbol);
         let fills = match &basket {
             Some(record) => self.store.basket_fills(record.basket.id).await?,
             None => Vec::new(),
@@ -313,7 +375,7 @@ impl<S: Store> Reader<S> {
             .iter()
             .map(|f| f.time_ms - f.time_ms.rem_euclid(step))
             .max();
-        let fetched = self.candles.get(&self.pair.symbol, range, need).await;
+        let fetched = self.candles.get(&pair.symbol, range, need).await;
         let (raw, candles_error) = match fetched.as_ref() {
             Ok(c) => (c.as_slice(), None),
             Err(e) => (&[][..], Some(format!("no candles: {e}"))),
@@ -321,18 +383,19 @@ impl<S: Store> Reader<S> {
         let mut lines = Vec::new();
         let mut markers = Vec::new();
         if let Some(record) = &basket {
-            let last = match self.last_price().await? {
-                Some(p) => Some(p),
-                None => raw.last().map(|c| c.close),
+            let last = match source {
+                PriceSource::Bot => self.last_price().await?,
+                PriceSource::Known(p) => p,
             };
-            if let (Some(rules), Some(last)) = (&self.pair.rules, last) {
+            let last = last.or_else(|| raw.last().map(|c| c.close));
+            if let (Some(rules), Some(last)) = (&pair.rules, last) {
                 let open = self.store.open_orders().await?;
                 lines = chart::lines(&record.basket, &fills, &open, last, rules, precision);
             }
             markers = chart::markers(&fills, range, precision);
         }
         Ok(ChartView {
-            symbol: self.pair.symbol.to_string(),
+            symbol: pair.symbol.to_string(),
             range,
             interval: range.interval().0,
             price_dp: precision.price_dp,

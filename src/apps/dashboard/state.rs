@@ -5,6 +5,7 @@ use super::auth::{Access, Auth};
 use super::error::DashboardError;
 use super::events::Events;
 use super::flash::Flashes;
+use super::grids::{GridInfo, Grids};
 use super::i18n::Lang;
 use super::market::{CandleSource, Candles};
 use super::pair::Pair;
@@ -104,6 +105,13 @@ impl<S: Store + 'static> DashboardState<S> {
     /// Exports (and reads the last price from) the bot's metrics.
     pub fn with_metrics(mut self, metrics: Arc<BotMetrics>) -> Self {
         self.read.metrics = metrics;
+        self
+    }
+
+    /// The grids of a portfolio (`paper --portfolio`, `run --portfolio`): with more than one,
+    /// `/` is the overview and each grid has its page (`/grids/{name}`).
+    pub fn with_grids(mut self, grids: Vec<GridInfo>) -> Self {
+        self.read.set_grids(Grids::new(grids));
         self
     }
 

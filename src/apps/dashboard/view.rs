@@ -3,7 +3,7 @@
 //! ([`super::read`]) fetched. Pure: no store, no clock.
 
 use super::format::{self, Precision};
-use super::ledger::{Book, Books};
+use super::ledger::{Book, Books, Totals};
 use crate::apps::mode::Mode;
 use crate::core::basket::BasketStatus;
 use crate::core::fill::Balance;
@@ -177,7 +177,11 @@ pub fn delivery_row(n: crate::ports::outbox::Notification) -> DeliveryRow {
 
 /// The summary from the books' totals.
 pub fn summary(books: &Books, unrealised: Quote, budget: Option<Quote>) -> Summary {
-    let t = books.totals;
+    summary_of(books.totals, unrealised, budget)
+}
+
+/// The summary of some baskets' totals (one grid's: [`Books::totals_of`]).
+pub fn summary_of(t: Totals, unrealised: Quote, budget: Option<Quote>) -> Summary {
     let combined = t.realised + unrealised;
     let hundred = Decimal::ONE_HUNDRED;
     let ratio = |part: Decimal, whole: Decimal| {

@@ -26,42 +26,7 @@ use crate::ports::exchange::Exchange;
 use crate::ports::operator::{CommandKind, CommandState};
 use crate::ports::store::{EventLevel, Store, StoreError};
 
-/// `bot_config` key prefix of a grid's pending command.
-pub const GRID_COMMAND_PREFIX: &str = "portfolio_command:";
-/// `bot_config` key prefix of a grid's last receipt.
-pub const GRID_RECEIPT_PREFIX: &str = "portfolio_receipt:";
-
-/// What the operator asks of one grid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GridCommand {
-    /// Stop deciding for the grid's baskets; leave their orders.
-    Pause,
-    /// Trade again.
-    Resume,
-    /// Emergency close; stays closed until resumed.
-    Close,
-}
-
-impl GridCommand {
-    /// The verb as stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GridCommand::Pause => "pause",
-            GridCommand::Resume => "resume",
-            GridCommand::Close => "close",
-        }
-    }
-
-    /// A stored verb.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "pause" => Some(GridCommand::Pause),
-            "resume" => Some(GridCommand::Resume),
-            "close" => Some(GridCommand::Close),
-            _ => None,
-        }
-    }
-}
+pub use crate::ports::operator::{GridCommand, GRID_COMMAND_PREFIX, GRID_RECEIPT_PREFIX};
 
 /// Queues `command` for `grid` in the store (another process: the CLI, the dashboard).
 pub async fn request_grid_command<S: Store>(
@@ -69,11 +34,8 @@ pub async fn request_grid_command<S: Store>(
     grid: &str,
     command: GridCommand,
 ) -> Result<(), StoreError> {
-    let now = wall_ms();
-    let key = format!("{GRID_COMMAND_PREFIX}{grid}");
-    store
-        .set_config_value(&key, &format!("{} {now}", command.as_str()), now)
-        .await
+    crate::ports::operator::queue_grid_command(store, grid, command, wall_ms()).await?;
+    Ok(())
 }
 
 impl<E: Exchange, S: Store> Portfolio<E, S> {

@@ -6,11 +6,13 @@
 //! would take it, and a stale row must not fire at a later start (the loop drops rows older
 //! than the queue's TTL anyway).
 
-use super::control::{request_grid_command, GridCommand, GRID_COMMAND_PREFIX, GRID_RECEIPT_PREFIX};
+use super::control::GridCommand;
 use crate::adapters::store::SqlStore;
 use crate::apps::backup::JournalArgs;
+use crate::apps::bot::runner::wall_ms;
 use crate::apps::settings_file::BotFile;
-use crate::ports::store::{Store, StoreError};
+use crate::ports::operator::{grid_receipt, queue_grid_command};
+use crate::ports::store::StoreError;
 use anyhow::{bail, Context};
 use std::time::Duration;
 
@@ -48,14 +50,10 @@ pub fn run(args: &GridArgs) -> anyhow::Result<()> {
             Err(StoreError::Locked(_)) => {}
             Err(e) => return Err(e.into()),
         }
-        request_grid_command(&store, &args.name, command).await?;
-        let key = format!("{GRID_COMMAND_PREFIX}{}", args.name);
-        let rkey = format!("{GRID_RECEIPT_PREFIX}{}", args.name);
-        let queued = store.config_value(&key).await?.unwrap_or_default();
+        let queued = queue_grid_command(&store, &args.name, command, wall_ms()).await?;
         let deadline = tokio::time::Instant::now() + GRID_WAIT;
         loop {
-            let receipt = store.config_value(&rkey).await?.unwrap_or_default();
-            if !queued.is_empty() && receipt.starts_with(&format!("{queued}: ")) {
+            if let Some(receipt) = grid_receipt(&store, &args.name, &queued).await? {
                 return Ok(receipt);
             }
             if tokio::time::Instant::now() >= deadline {

@@ -172,6 +172,7 @@ async fn run_async(args: &TradeArgs, file: &Path) -> anyhow::Result<()> {
     )?
     .with_access(p.dashboard.access())?
     .with_metrics(bot_metrics)
+    .with_grids(portfolio.dashboard_grids())
     .with_candles(Arc::new(p.market));
     let listen = p.dashboard.listen;
     let dashboard = dashboard::spawn(listen, state)

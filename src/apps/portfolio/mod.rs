@@ -18,6 +18,7 @@
 
 mod cash;
 pub mod control;
+mod dashboard;
 pub mod grid_cli;
 mod history;
 pub mod live;

@@ -21,10 +21,7 @@ use std::collections::BTreeMap;
 /// `bot_config` key of the equity's peak: the kill switch's reference survives a restart.
 pub const PEAK_KEY: &str = "portfolio_peak_equity";
 
-/// `bot_config` key of the limits holding for each grid, as JSON (`{"grid": [trip, …]}`): a
-/// restart neither announces a limit again nor forgets to announce that it cleared, and
-/// `status` shows them.
-pub const HELD_KEY: &str = "portfolio_risk_held";
+pub use crate::ports::operator::{load_held, HELD_KEY};
 
 /// `bot_config` key holding the server time of the last loop in which no grid acted (the
 /// grids' bots share the single bot's key, which any one grid's quiet step would set).
@@ -276,16 +273,6 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
             last_open_counts: BTreeMap::new(),
         })
     }
-}
-
-/// The limits recorded as holding, by grid (none when the record is missing or unreadable:
-/// they are then announced again, which is the safe side).
-pub async fn load_held<S: Store>(store: &S) -> Result<BTreeMap<String, Vec<Trip>>, StoreError> {
-    Ok(store
-        .config_value(HELD_KEY)
-        .await?
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default())
 }
 
 /// At least one grid, unique names, one grid per symbol.

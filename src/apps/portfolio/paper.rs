@@ -161,6 +161,7 @@ async fn run_async(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
     )?
     .with_access(args.dashboard_access())?
     .with_metrics(bot_metrics)
+    .with_grids(portfolio.dashboard_grids())
     .with_candles(Arc::new(market));
     let dashboard = dashboard::spawn(args.dashboard, state)
         .await

@@ -50,7 +50,7 @@ pub fn pair() -> Pair {
     ))
 }
 
-fn basket(id: u32, status: BasketStatus, reason: Option<&str>) -> BasketRecord {
+pub fn basket(id: u32, status: BasketStatus, reason: Option<&str>) -> BasketRecord {
     let config =
         StrategyConfig::from_toml_str(include_str!("../../../config/backtest.toml")).unwrap();
     BasketRecord {
@@ -105,7 +105,7 @@ pub fn client_id(basket_id: u32, slot: Slot) -> ClientOrderId {
     ClientOrderId::ours(&IdPrefix::default(), basket_id, slot, 1)
 }
 
-fn order(
+pub fn order(
     basket_id: u32,
     id: u64,
     slot: Slot,

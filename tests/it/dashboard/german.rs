@@ -10,6 +10,17 @@ use binance_trader::apps::trade::Mode;
 /// English UI texts that must not reach a German page (whole words, case-sensitive).
 /// ("Position" is German too, so it is not here.)
 const ENGLISH: &[&str] = &[
+    "Position value",
+    "Grids trading",
+    "under a risk limit",
+    "Risk limits",
+    "all clear",
+    "no new buys",
+    "closed by",
+    "Close grid",
+    "Pause grid",
+    "Resume grid",
+    "Portfolio overview",
     "Order history",
     "Statistics",
     "Metrics",
@@ -317,6 +328,30 @@ async fn the_login_page_and_its_refusals_speak_german() {
     assert_eq!(wrong.status, 401);
     assert!(wrong.body.contains("Falsches Passwort"));
     assert_german("the wrong password page", &wrong.body);
+    running.stop().await;
+}
+
+/// A portfolio's overview and grid pages, and a grid's 404.
+#[tokio::test]
+async fn the_portfolio_pages_speak_german() {
+    let (running, _) = super::portfolio::start(super::portfolio::grids()).await;
+    let mut http = german(&running);
+    for path in [
+        "/",
+        "/fragment/overview",
+        "/grids/avax",
+        "/grids/fil/fragment",
+    ] {
+        let page = http.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_german(path, &page.body);
+    }
+    let page = http.get("/").await.body;
+    assert!(page.contains("keine neuen Käufe"), "{page}");
+    assert!(page.contains("Positionswert"), "{page}");
+    let missing = http.get("/grids/nope").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.body, "kein Grid nope");
     running.stop().await;
 }
 

@@ -5,10 +5,11 @@
 mod actions;
 mod auth;
 mod cache;
-mod fixtures;
+pub(crate) mod fixtures;
 mod german;
 mod live;
 mod pages;
+mod portfolio;
 
 use serde_json::Value;
 
