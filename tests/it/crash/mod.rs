@@ -138,6 +138,10 @@ impl Journal {
     }
 }
 
+/// The full step's period with the streams up (`run --full-every-ms`): what a candle that
+/// fills nothing waits for before the lock-step may feed the next one.
+const FULL_EVERY_MS: &str = "100";
+
 /// The bot binary, started and restarted in its own directory.
 struct BotProcess {
     dir: tempfile::TempDir,
@@ -147,6 +151,8 @@ struct BotProcess {
     /// Starts refused because the killed process's PostgreSQL session still held the
     /// instance lock (the server ends it a moment after the client's socket closes).
     lock_refusals: usize,
+    /// `run` on the streams (the default) or `--no-streams` (polling).
+    streams: bool,
 }
 
 impl BotProcess {
@@ -164,7 +170,14 @@ impl BotProcess {
             child: None,
             failpoints: String::new(),
             lock_refusals: 0,
+            streams: true,
         }
+    }
+
+    /// The bot polls (`run --no-streams`) instead of trading on the streams.
+    fn polling(mut self) -> Self {
+        self.streams = false;
+        self
     }
 
     /// Starts the bot; `failpoints` is the `FAILPOINTS` value (crash points, `.spec/bot.md`).
@@ -173,23 +186,30 @@ impl BotProcess {
         self.starts += 1;
         self.failpoints = failpoints.to_string();
         let log = std::fs::File::create(self.log_path()).unwrap();
+        let mut args = vec![
+            "run",
+            "--config",
+            "bot.toml",
+            // Polling, or the streams still connecting: every idle step polls the exchange,
+            // and the replay clock stands still between candles: a short interval would spend
+            // a candle's minute of request weight on polling (the limit the client keeps to
+            // until its start-up has read the raised one).
+            "--interval-ms",
+            "15",
+            "--intent-grace-ms",
+            "0",
+        ];
+        if self.streams {
+            // The lock-step waits for a quiescent step, which only a full step records (a
+            // step on the journal cannot know of a fill still on its way). A candle that
+            // fills nothing pushes a price only (a step on the journal): the safety net's
+            // full step, a minute apart in production, settles it.
+            args.extend(["--full-every-ms", FULL_EVERY_MS]);
+        } else {
+            args.push("--no-streams");
+        }
         let child = Command::new(env!("CARGO_BIN_EXE_binance-trader"))
-            .args([
-                "run",
-                "--config",
-                "bot.toml",
-                "--interval-ms",
-                // Every idle step polls the exchange, and the replay clock stands still
-                // between candles: a short interval would spend a candle's minute of request
-                // weight on polling (the limit the client keeps to until its start-up has read
-                // the raised one).
-                "15",
-                "--intent-grace-ms",
-                "0",
-                // Lock-step on the polling loop's quiescent steps: the streams would move
-                // the idle full step to once a minute (their safety net).
-                "--no-streams",
-            ])
+            .args(args)
             .current_dir(self.dir.path())
             .env("BINANCE_API_KEY", crate::harness::KEY)
             .env("BINANCE_API_SECRET", crate::harness::SECRET)
@@ -275,6 +295,18 @@ async fn wait_quiescent(
         );
         tokio::time::sleep(Duration::from_millis(3)).await;
     }
+}
+
+/// Fills journalled from the user-data stream (their `fill` event says `pushed`), not by a
+/// step's REST sweep: above 0 proves the run traded on the streams.
+async fn pushed_fills(store: &SqlStore) -> usize {
+    store
+        .events(100_000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == "fill" && e.message.ends_with(", pushed)"))
+        .count()
 }
 
 /// The end of every crash run: nothing pending, the journal equal to the exchange, no client
