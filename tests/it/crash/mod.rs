@@ -277,7 +277,8 @@ async fn forget_quiescent(store: &SqlStore) {
     store.set_config_value(QUIESCENT_KEY, "0", 0).await.unwrap();
 }
 
-/// Waits until the bot has settled at `market_ms` (`Ok`), or exited (`Err` with its status).
+/// Waits until the bot has settled at `market_ms` (`Ok` with when its first quiescent step
+/// was seen: the end of its work on the candle), or exited (`Err` with its status).
 ///
 /// Polling, that is a quiescent step at `market_ms` or later. With the streams, two in a row:
 /// the candle's pushed price can still be on its way when the first is written (the step a
@@ -290,13 +291,14 @@ async fn wait_quiescent(
     store: &SqlStore,
     market_ms: i64,
     bot: &mut BotProcess,
-) -> Result<(), ExitStatus> {
+) -> Result<Instant, ExitStatus> {
     wait_quiescent_step(store, market_ms, bot).await?;
+    let settled = Instant::now();
     if bot.streams {
         forget_quiescent(store).await;
         wait_quiescent_step(store, market_ms, bot).await?;
     }
-    Ok(())
+    Ok(settled)
 }
 
 /// Waits until the bot recorded a quiescent step at `market_ms` or later (`Ok`), or exited

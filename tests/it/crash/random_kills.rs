@@ -101,12 +101,12 @@ async fn sigkill_at_random_moments(backend: Backend, feed: Feed) {
             bot.spawn(REAL_ROUND_TRIPS);
             since = Instant::now();
         }
-        wait_quiescent(&journal.store, market_ms, &mut bot)
+        let settled = wait_quiescent(&journal.store, market_ms, &mut bot)
             .await
             .unwrap_or_else(|s| panic!("the bot exited ({s}):\n{}", bot.log()));
         if reference.busy[round] {
             span = (span * 9 / 10)
-                .max(since.elapsed())
+                .max(settled.duration_since(since))
                 .max(Duration::from_millis(20));
         }
         sim.server.step(1);
