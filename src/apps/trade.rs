@@ -71,6 +71,11 @@ pub struct TradeArgs {
     /// prices) and sending orders over the WebSocket API.
     #[arg(long)]
     pub no_streams: bool,
+    /// `run` with the streams: the full step's period while they are up, in ms (the safety
+    /// net, a minute by default; for the crash tests, whose replayed market stands still
+    /// until the bot has settled and so pushes nothing that would wake it).
+    #[arg(long, hide = true)]
+    pub full_every_ms: Option<u64>,
 }
 
 /// Everything `run` and `close-all` start from.
@@ -387,8 +392,11 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
             false => {
                 let symbols = vec![bot.settings().strategy.symbol.clone()];
                 let events = spawn_streams(&ws, Some(p.stream_credentials), symbols);
-                live::run_with_events(&mut bot, events, LivePacing::default(), stop, command_rx)
-                    .await
+                let mut pacing = LivePacing::default();
+                if let Some(ms) = args.full_every_ms {
+                    pacing.full_every = Duration::from_millis(ms.max(1));
+                }
+                live::run_with_events(&mut bot, events, pacing, stop, command_rx).await
             }
         };
         let lock_lost = lock_guard.is_finished();

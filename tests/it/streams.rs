@@ -10,7 +10,7 @@ use binance_trader::adapters::binance::ws::{spawn_streams, WsConfig};
 use binance_trader::adapters::binance::Credentials;
 use binance_trader::adapters::memory_store::MemoryStore;
 use binance_trader::apps::bot::live::{run_with_events, LivePacing};
-use binance_trader::apps::bot::Bot;
+use binance_trader::apps::bot::{Bot, QUIESCENT_KEY};
 use binance_trader::core::symbol::Symbol;
 use binance_trader::ports::events::{EventSource, ExchangeEvent, StreamKind, StreamState};
 use binance_trader::ports::exchange::Exchange;
@@ -294,6 +294,9 @@ fn creeping_candles(n: usize) -> Vec<binance_trader::adapters::klines::Candle> {
         .collect()
 }
 
+/// Nor does such a step record quiescence (`QUIESCENT_KEY`): it did not read the exchange,
+/// so a fill still on its way over the user-data stream may be waiting (the crash tests'
+/// lock-step would feed the next candle on it and the run would drift from the reference).
 #[tokio::test]
 async fn with_both_streams_up_a_price_alone_reads_neither_open_orders_nor_trades() {
     use crate::ws_orders::Logged;
@@ -344,6 +347,7 @@ async fn with_both_streams_up_a_price_alone_reads_neither_open_orders_nor_trades
     // The heal on `Up` (one per stream) is a full step; then only prices come.
     tokio::time::sleep(Duration::from_millis(500)).await;
     log.lock().unwrap().clear();
+    let healed_at = sim.server.now_ms();
     let count = |log: &[String], what: &str| log.iter().filter(|l| l.as_str() == what).count();
     for _ in 0..6 {
         sim.server.step(1);
@@ -359,6 +363,19 @@ async fn with_both_streams_up_a_price_alone_reads_neither_open_orders_nor_trades
     assert_eq!(count(&log, "GET /api/v3/openOrders"), 0, "{log:?}");
     assert_eq!(count(&log, "GET /api/v3/myTrades"), 0, "{log:?}");
     assert_eq!(count(&log, "GET /api/v3/ticker/price"), 0, "{log:?}");
+    let quiescent: i64 = bot
+        .store()
+        .config_value(QUIESCENT_KEY)
+        .await
+        .unwrap()
+        .expect("the heal on `Up` was quiescent")
+        .parse()
+        .unwrap();
+    assert!(sim.server.now_ms() > healed_at);
+    assert_eq!(
+        quiescent, healed_at,
+        "a step on the journal recorded quiescence"
+    );
     assert!(bot
         .exchange()
         .my_trades(&symbol, 0)

@@ -5,8 +5,9 @@
 //!   fill record, unique by trade id, that the REST sync would write), then a step runs
 //!   immediately: sync → plan → reconcile → execute for the basket.
 //! - Another **order update** of ours (placed, cancelled, expired) triggers a step too.
-//! - A **price** is kept for the next step, which plans with it instead of reading the ticker;
-//!   a step runs at most every `price_replan` for prices alone (trailing exits, the hard stop
+//! - A **price** is kept for the next price step, which plans with it instead of reading the
+//!   ticker (a full step reads the ticker with the orders and trades it syncs: a pushed price
+//!   may predate them); a step runs at most every `price_replan` for prices alone (trailing exits, the hard stop
 //!   and zone extension are what depend on the price). With both streams up that step plans
 //!   on the journal's open orders (`Bot::step_on_journal`): no REST reads but the server
 //!   time, so request weight does not grow with how often the price moves.
@@ -99,6 +100,10 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
                 let result = if due == Due::Price && up && market_up {
                     bot.step_on_journal().await
                 } else {
+                    // A full step reads its price from the exchange with the orders and
+                    // trades it syncs: a pushed price may predate them (a candle's close
+                    // pushed after the last step, then the next candle's fills synced).
+                    bot.stream_price = None;
                     bot.step().await
                 };
                 if let Some(used) = bot.exchange().used_weight() {

@@ -70,5 +70,6 @@ pub fn precision_key(symbol: &crate::core::symbol::Symbol) -> String {
     format!("precision:{symbol}")
 }
 
-/// `bot_config` key holding the server time of the last step that took no action.
+/// `bot_config` key holding the server time of the last step that took no action and read the
+/// exchange to know it (a step planned on the journal alone does not count: `step.rs`).
 pub const QUIESCENT_KEY: &str = "quiescent_at_ms";

@@ -272,7 +272,10 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 .await?;
         }
         self.snapshot_if_due(last, now).await?;
-        if report.quiescent() {
+        // Only a step that read the exchange may say nothing is left at this market time: a
+        // step on the journal cannot know of a fill still on its way over the user-data
+        // stream (the crash tests' lock-step and `parity` take this mark as "settled").
+        if report.quiescent() && source == OpenFrom::Exchange {
             self.store
                 .set_config_value(QUIESCENT_KEY, &now.to_string(), now)
                 .await?;

@@ -11,7 +11,7 @@
 //!   reuses the last account read: request weight does not grow with how often prices move.
 //! - Every loop evaluates the limits for **every** grid; a grid whose verdict changed steps
 //!   too, so a kill switch met on one grid's fill closes the others in the same loop.
-//! - **Streams up**: the full loop (every grid, REST reads) runs every `full_every`; the
+//! - **Streams up**: the full loop (every grid, REST reads, prices too) runs every `full_every`; the
 //!   fills it finds that no stream had pushed are drift (event `stream_drift`, `/metrics`).
 //!   **Down** (either): the full loop runs every `interval`, as without streams. **Gap**: a
 //!   full loop heals over REST before anything else.
@@ -125,9 +125,11 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
                 }
             }
             _ = tokio::time::sleep_until(next_full) => {
+                // The full loop reads every price from the exchange with the orders and trades
+                // its grids sync (a pushed price may predate them).
                 let plan = LoopPlan {
                     due: None,
-                    pushed: feed.prices(),
+                    pushed: BTreeMap::new(),
                     fresh_account: true,
                 };
                 let result = portfolio.run_loop(&plan).await;

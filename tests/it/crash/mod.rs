@@ -10,6 +10,12 @@
 //! Lockstep: the next candle is fed only once the bot has recorded a quiescent step (nothing
 //! left to do) at the current market time, in both runs, so both see the same candles with the
 //! same orders resting.
+//!
+//! The bot runs `run` on the streams (fills and prices pushed, orders over the WebSocket API),
+//! as in production; `random_kills` keeps one polling case (`--no-streams`). With the streams
+//! only a full step (one that read the exchange) records quiescence, so a fill still on its way
+//! over the user-data stream cannot let the next candle in early; a candle that fills nothing
+//! is settled by the safety net's full step, brought down to [`FULL_EVERY_MS`].
 
 mod points;
 mod random_kills;
@@ -138,6 +144,10 @@ impl Journal {
     }
 }
 
+/// The full step's period with the streams up (`run --full-every-ms`): what a candle that
+/// fills nothing waits for before the lock-step may feed the next one.
+const FULL_EVERY_MS: &str = "50";
+
 /// The bot binary, started and restarted in its own directory.
 struct BotProcess {
     dir: tempfile::TempDir,
@@ -147,6 +157,8 @@ struct BotProcess {
     /// Starts refused because the killed process's PostgreSQL session still held the
     /// instance lock (the server ends it a moment after the client's socket closes).
     lock_refusals: usize,
+    /// `run` on the streams (the default) or `--no-streams` (polling).
+    streams: bool,
 }
 
 impl BotProcess {
@@ -164,7 +176,14 @@ impl BotProcess {
             child: None,
             failpoints: String::new(),
             lock_refusals: 0,
+            streams: true,
         }
+    }
+
+    /// The bot polls (`run --no-streams`) instead of trading on the streams.
+    fn polling(mut self) -> Self {
+        self.streams = false;
+        self
     }
 
     /// Starts the bot; `failpoints` is the `FAILPOINTS` value (crash points, `.spec/bot.md`).
@@ -173,23 +192,30 @@ impl BotProcess {
         self.starts += 1;
         self.failpoints = failpoints.to_string();
         let log = std::fs::File::create(self.log_path()).unwrap();
+        let mut args = vec![
+            "run",
+            "--config",
+            "bot.toml",
+            // Polling, or the streams still connecting: every idle step polls the exchange,
+            // and the replay clock stands still between candles: a short interval would spend
+            // a candle's minute of request weight on polling (the limit the client keeps to
+            // until its start-up has read the raised one).
+            "--interval-ms",
+            "15",
+            "--intent-grace-ms",
+            "0",
+        ];
+        if self.streams {
+            // The lock-step waits for a quiescent step, which only a full step records (a
+            // step on the journal cannot know of a fill still on its way). A candle that
+            // fills nothing pushes a price only (a step on the journal): the safety net's
+            // full step, a minute apart in production, settles it.
+            args.extend(["--full-every-ms", FULL_EVERY_MS]);
+        } else {
+            args.push("--no-streams");
+        }
         let child = Command::new(env!("CARGO_BIN_EXE_binance-trader"))
-            .args([
-                "run",
-                "--config",
-                "bot.toml",
-                "--interval-ms",
-                // Every idle step polls the exchange, and the replay clock stands still
-                // between candles: a short interval would spend a candle's minute of request
-                // weight on polling (the limit the client keeps to until its start-up has read
-                // the raised one).
-                "15",
-                "--intent-grace-ms",
-                "0",
-                // Lock-step on the polling loop's quiescent steps: the streams would move
-                // the idle full step to once a minute (their safety net).
-                "--no-streams",
-            ])
+            .args(args)
             .current_dir(self.dir.path())
             .env("BINANCE_API_KEY", crate::harness::KEY)
             .env("BINANCE_API_SECRET", crate::harness::SECRET)
@@ -251,9 +277,33 @@ async fn forget_quiescent(store: &SqlStore) {
     store.set_config_value(QUIESCENT_KEY, "0", 0).await.unwrap();
 }
 
+/// Waits until the bot has settled at `market_ms` (`Ok` with when its first quiescent step
+/// was seen: the end of its work on the candle), or exited (`Err` with its status).
+///
+/// Polling, that is a quiescent step at `market_ms` or later. With the streams, two in a row:
+/// the candle's pushed price can still be on its way when the first is written (the step a
+/// fill triggered may run before the price is read), and the bot keeps a pushed price for its
+/// next step, which would then plan on the next candle with this candle's price: a new
+/// basket anchored a candle late, the run no longer the reference's (seen once in three runs
+/// with `CRASH_KILLS=200`). The second is a later full step (the safety net's, about
+/// [`FULL_EVERY_MS`] after the first), which has taken that price.
+async fn wait_quiescent(
+    store: &SqlStore,
+    market_ms: i64,
+    bot: &mut BotProcess,
+) -> Result<Instant, ExitStatus> {
+    wait_quiescent_step(store, market_ms, bot).await?;
+    let settled = Instant::now();
+    if bot.streams {
+        forget_quiescent(store).await;
+        wait_quiescent_step(store, market_ms, bot).await?;
+    }
+    Ok(settled)
+}
+
 /// Waits until the bot recorded a quiescent step at `market_ms` or later (`Ok`), or exited
 /// (`Err` with its status).
-async fn wait_quiescent(
+async fn wait_quiescent_step(
     store: &SqlStore,
     market_ms: i64,
     bot: &mut BotProcess,
@@ -275,6 +325,18 @@ async fn wait_quiescent(
         );
         tokio::time::sleep(Duration::from_millis(3)).await;
     }
+}
+
+/// Fills journalled from the user-data stream (their `fill` event says `pushed`), not by a
+/// step's REST sweep: above 0 proves the run traded on the streams.
+async fn pushed_fills(store: &SqlStore) -> usize {
+    store
+        .events(100_000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == "fill" && e.message.ends_with(", pushed)"))
+        .count()
 }
 
 /// The end of every crash run: nothing pending, the journal equal to the exchange, no client

@@ -186,10 +186,13 @@ async fn aborts_at(point: Point, backend: Backend) {
         .unwrap_or_else(|s| panic!("the bot exited: {s}\n{}", bot.log()));
     bot.terminate();
     let (orders, fills) = assert_recovered(&journal, &sim, &expected).await;
+    let pushed = super::pushed_fills(&journal.store).await;
     eprintln!(
-        "crash point {} on {backend:?}: {aborts} aborts, {orders} orders, {fills} fills",
+        "crash point {} on {backend:?}: {aborts} aborts, {orders} orders, {fills} fills \
+         ({pushed} pushed)",
         point.name()
     );
+    assert!(pushed > 0, "no fill came over the user-data stream");
     assert_eq!(aborts, ABORTS, "aborts at {}", point.name());
     if let Some(kind) = point.recovery_event() {
         let events = journal.store.events(100_000).await.unwrap();

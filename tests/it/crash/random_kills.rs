@@ -3,10 +3,15 @@
 //! over the whole of the recent steps' span (start-up, reads, placements, fills, basket ends),
 //! not only over start-up. A kill that leaves a pending intent landed inside an open intent:
 //! they are counted, and there must be some.
+//!
+//! The bot trades on the streams (`run`'s default: fills pushed, orders over the WebSocket
+//! API, prices pushed), on both stores; one SQLite case polls (`run --no-streams`, still a
+//! supported mode).
 
 use super::start_sim;
 use super::{
-    assert_recovered, forget_quiescent, reference_run, wait_quiescent, Backend, BotProcess, Journal,
+    assert_recovered, forget_quiescent, pushed_fills, reference_run, wait_quiescent, Backend,
+    BotProcess, Journal,
 };
 use crate::harness::wave_candles;
 use binance_trader::ports::store::Store;
@@ -44,7 +49,16 @@ fn spread(wanted: usize, busy: &[bool]) -> Vec<usize> {
     kills
 }
 
-async fn sigkill_at_random_moments(backend: Backend) {
+/// How the bot learns of the exchange's changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Feed {
+    /// `run`: the user-data and price streams, orders over the WebSocket API.
+    Streams,
+    /// `run --no-streams`: REST polling.
+    Polling,
+}
+
+async fn sigkill_at_random_moments(backend: Backend, feed: Feed) {
     let dir = tempfile::tempdir().unwrap();
     let Some(journal) = Journal::open(backend, dir.path()).await else {
         eprintln!("{}", crate::store::fixtures::PG_SKIPPED);
@@ -58,6 +72,9 @@ async fn sigkill_at_random_moments(backend: Backend) {
     let expected = reference.balances;
     let sim = start_sim(candles.clone()).await;
     let mut bot = BotProcess::new(dir, &sim.base, &journal.url);
+    if feed == Feed::Polling {
+        bot = bot.polling();
+    }
     bot.spawn(REAL_ROUND_TRIPS);
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
     let kills_per_round = spread(wanted, &reference.busy);
@@ -84,12 +101,12 @@ async fn sigkill_at_random_moments(backend: Backend) {
             bot.spawn(REAL_ROUND_TRIPS);
             since = Instant::now();
         }
-        wait_quiescent(&journal.store, market_ms, &mut bot)
+        let settled = wait_quiescent(&journal.store, market_ms, &mut bot)
             .await
             .unwrap_or_else(|s| panic!("the bot exited ({s}):\n{}", bot.log()));
         if reference.busy[round] {
             span = (span * 9 / 10)
-                .max(since.elapsed())
+                .max(settled.duration_since(since))
                 .max(Duration::from_millis(20));
         }
         sim.server.step(1);
@@ -109,12 +126,17 @@ async fn sigkill_at_random_moments(backend: Backend) {
         .iter()
         .filter(|e| e.kind.starts_with("intent_"))
         .count();
+    let pushed = pushed_fills(&journal.store).await;
     eprintln!(
-        "crash test on {backend:?}: {kills} kills, {inside_intent} inside an open intent, \
-         {recovered} intents recovered after a kill, {orders} orders, {fills} fills, {} \
-         restarts refused while the killed session's lock lingered",
+        "crash test on {backend:?}, {feed:?}: {kills} kills, {inside_intent} inside an open \
+         intent, {recovered} intents recovered after a kill, {orders} orders, {fills} fills \
+         ({pushed} pushed), {} restarts refused while the killed session's lock lingered",
         bot.lock_refusals
     );
+    match feed {
+        Feed::Streams => assert!(pushed > 0, "no fill came over the user-data stream"),
+        Feed::Polling => assert_eq!(pushed, 0, "a polling bot journalled a pushed fill"),
+    }
     assert!(kills >= wanted, "only {kills} kills");
     assert!(inside_intent > 0, "no kill landed inside an open intent");
     assert!(recovered > 0, "no intent recovered after a kill");
@@ -123,10 +145,16 @@ async fn sigkill_at_random_moments(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_sigkill_at_random_moments_loses_nothing_and_ends_like_an_uninterrupted_run() {
-    sigkill_at_random_moments(Backend::Sqlite).await;
+    sigkill_at_random_moments(Backend::Sqlite, Feed::Streams).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_sigkill_at_random_moments_loses_nothing_and_ends_like_an_uninterrupted_run() {
-    sigkill_at_random_moments(Backend::Postgres).await;
+    sigkill_at_random_moments(Backend::Postgres, Feed::Streams).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_sqlite_sigkill_at_random_moments_loses_nothing_and_ends_like_an_uninterrupted_run()
+{
+    sigkill_at_random_moments(Backend::Sqlite, Feed::Polling).await;
 }
