@@ -83,7 +83,11 @@ async fn an_old_journal_opens_and_trades(db: &TestDb, prefix: &str) {
     back_to_the_old_schema(&db.url, &prefix).await;
     let store = SqlStore::connect(&db.url).await.unwrap();
     for b in store.baskets(false).await.unwrap() {
-        assert_eq!(b.prefix, prefix, "basket {} read under another grid", b.basket.id);
+        assert_eq!(
+            b.prefix, prefix,
+            "basket {} read under another grid",
+            b.basket.id
+        );
     }
     assert_eq!(
         store

@@ -87,7 +87,10 @@ async fn two() -> Two {
         exchange_info_json: std::fs::read_to_string(root().join("data/exchange_info.json"))
             .unwrap(),
         markets: vec![(fil(), candles)],
-        balances: vec![(Asset::parse("USDT").unwrap(), Amount::parse("1000").unwrap())],
+        balances: vec![(
+            Asset::parse("USDT").unwrap(),
+            Amount::parse("1000").unwrap(),
+        )],
         speed: Speed::Manual,
         credentials: vec![ApiCredential {
             key: KEY.into(),
@@ -263,7 +266,10 @@ async fn two_grids_trade_one_symbol_each_on_its_own_journal_and_budget() {
             n
         }
     };
-    assert!(filled("ga").await > 0 && filled("gb").await > 0, "both grids filled");
+    assert!(
+        filled("ga").await > 0 && filled("gb").await > 0,
+        "both grids filled"
+    );
     journal_is_per_grid(&t).await;
     // Each grid has its own trade cursor, and each has read every trade of the symbol.
     let last = client(&t.base)
@@ -319,8 +325,15 @@ async fn two_grids_trade_one_symbol_each_on_its_own_journal_and_budget() {
     for _ in 0..3 {
         t.sim.step(1);
         turn(&t, &mut p, true, false).await;
-        assert_eq!(resting(&t.base, "ga").await.2, 0, "a closed grid buys nothing");
-        assert!(!resting(&t.base, "gb").await.0.is_empty(), "grid b trades on");
+        assert_eq!(
+            resting(&t.base, "ga").await.2,
+            0,
+            "a closed grid buys nothing"
+        );
+        assert!(
+            !resting(&t.base, "gb").await.0.is_empty(),
+            "grid b trades on"
+        );
     }
     journal_is_per_grid(&t).await;
 }

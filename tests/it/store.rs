@@ -631,7 +631,13 @@ async fn sqlite_journal_of_the_first_schema_upgrades_in_place() {
     let xy = binance_trader::core::client_id::IdPrefix::parse("xy").unwrap();
     let key = binance_trader::apps::bot::trade_cursor_key(&sol, &xy);
     assert_eq!(key, "trade_cursor:SOLUSDC:xy");
-    assert_eq!(store.config_value(&key).await.unwrap().as_deref(), Some("57"));
+    assert_eq!(
+        store.config_value(&key).await.unwrap().as_deref(),
+        Some("57")
+    );
     let gb = binance_trader::apps::bot::trade_cursor_key(&sol, &Default::default());
-    assert_eq!(store.config_value(&gb).await.unwrap().as_deref(), Some("57"));
+    assert_eq!(
+        store.config_value(&gb).await.unwrap().as_deref(),
+        Some("57")
+    );
 }
