@@ -363,3 +363,36 @@ async fn the_same_symbol_with_the_same_prefix_twice_is_refused_before_any_order(
         .is_empty());
     assert!(t.store.baskets(false).await.unwrap().is_empty());
 }
+
+/// Grid `gb` starting while an open order `gb1-…` rests and basket 1 of the journal is grid
+/// `ga`'s: the order is no basket of `gb` (another database placed it), so the start is
+/// refused naming it; grid `ga`, whose basket it is not either, starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_in_another_grids_basket_number_is_a_stray_at_start() {
+    use binance_trader::apps::trade::check_market;
+    use binance_trader::core::client_id::ClientOrderId;
+    use binance_trader::core::order::{OrderSpec, Slot};
+    use binance_trader::ports::exchange::NewOrder;
+    let t = two().await;
+    let ga = client(&t.base).for_prefix(IdPrefix::parse("ga").unwrap());
+    let mut p = portfolio(&ga, &t.store, plans("ga", "zz")).await.unwrap();
+    p.step().await.unwrap();
+    let first = t.store.basket(1).await.unwrap().expect("basket 1");
+    assert_eq!(first.prefix.as_str(), "ga");
+    drop(p);
+    let gb = client(&t.base);
+    let stray = NewOrder {
+        symbol: fil(),
+        client_id: ClientOrderId::ours(&IdPrefix::default(), 1, Slot::Buy(1), 9),
+        spec: OrderSpec::limit(Slot::Buy(1), Price::new(dec!(3.5)), "3".parse().unwrap()),
+    };
+    gb.place(&stray).await.unwrap();
+    let mut settings = BotSettings::new(strategy(FIL, "300")).with_intent_grace(0);
+    let err = check_market(&gb, &t.store, &settings)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("gb1-B1-9"), "{err}");
+    settings.prefix = IdPrefix::parse("ga").unwrap();
+    check_market(&ga, &t.store, &settings).await.unwrap();
+}
