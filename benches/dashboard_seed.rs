@@ -47,6 +47,7 @@ pub async fn seed<S: Store>(store: &S, config: &StrategyConfig, orders: u64) {
                     trail_root: None,
                 },
                 symbol: symbol.clone(),
+                prefix: Default::default(),
                 closed_ms: (!active).then_some(created + 3_000_000),
                 reason: None,
             })

@@ -215,9 +215,14 @@ pub async fn read_store<S: Store>(store: &S, database: &'static str) -> anyhow::
             open_row(o, price, precision)
         })
         .collect();
-    for symbol in &symbols {
+    // A pending close is kept per grid (symbol and prefix): read each grid's baskets name.
+    let mut grids = std::collections::BTreeSet::new();
+    for r in std::iter::once(&newest).chain(open.iter()) {
+        grids.insert(close_pending_key(&r.symbol, &r.prefix));
+    }
+    for key in grids {
         view.emergency_close_pending |= store
-            .config_value(&close_pending_key(symbol))
+            .config_value(&key)
             .await?
             .is_some_and(|v| !v.is_empty());
     }

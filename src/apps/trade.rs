@@ -201,7 +201,7 @@ pub async fn check_market<E: Exchange, S: Store>(
         .baskets(true)
         .await?
         .iter()
-        .any(|b| &b.symbol == symbol);
+        .any(|b| &b.symbol == symbol && b.prefix == settings.prefix);
     // The rules first: exchangeInfo also carries the rate limits, which the client holds to
     // from then on. Until it is read, the client holds to Binance's default limits against
     // the used weight the exchange reports, which a previous run may have spent past them
@@ -275,7 +275,8 @@ async fn check_no_strays<E: Exchange, S: Store>(
     for order in exchange.open_orders(symbol).await? {
         if let Some(ours) = order.client_id.parse_ours(&settings.prefix) {
             let basket = store.basket(ours.basket).await?;
-            if basket.is_none_or(|b| &b.symbol != symbol) {
+            // A basket of another grid (prefix) would not hold an order of ours either.
+            if basket.is_none_or(|b| &b.symbol != symbol || b.prefix != settings.prefix) {
                 strays.push(order.client_id.to_string());
             }
         }

@@ -10,7 +10,7 @@
 //! Dispatch: native `async fn` used generically, like [`crate::ports::exchange::Exchange`].
 
 use crate::core::basket::{Basket, BasketStatus};
-use crate::core::client_id::ClientOrderId;
+use crate::core::client_id::{ClientOrderId, IdPrefix};
 use crate::core::fill::{Balance, Fill};
 use crate::core::missing_order::MissStreak;
 use crate::core::money::{Price, Qty, Quote};
@@ -29,6 +29,11 @@ pub struct BasketRecord {
     pub basket: Basket,
     /// The pair it trades (equals `basket.config.symbol`).
     pub symbol: Symbol,
+    /// The grid it belongs to: the client-id prefix of the bot that opened it. Two grids of
+    /// a portfolio may trade one symbol with different prefixes; a bot's baskets are those of
+    /// its (symbol, prefix). Journals from before the key read as the default prefix.
+    #[serde(default)]
+    pub prefix: IdPrefix,
     /// When it left `active`, Unix ms.
     pub closed_ms: Option<i64>,
     /// Why it was paused or closed, when there is more to say than the status.

@@ -326,7 +326,7 @@ async fn a_trade_whose_order_cannot_be_read_yet_holds_the_cursor() {
     assert!(failed > 0, "the unreadable order never stopped a step");
     let trades = client(&sim.base).my_trades(&lost.symbol, 0).await.unwrap();
     let b1_trade = trades.first().expect("B1 filled").trade_id;
-    let key = binance_trader::apps::bot::trade_cursor_key(&lost.symbol);
+    let key = binance_trader::apps::bot::trade_cursor_key(&lost.symbol, &bot.settings().prefix);
     let cursor: u64 = bot
         .store()
         .config_value(&key)

@@ -37,7 +37,7 @@ type P = Portfolio<BinanceRest<ReqwestTransport>, SqlStore>;
 pub(crate) const SYMBOLS: [&str; 3] = ["FILUSDT", "AVAXUSDT", "LINKUSDT"];
 const NAMES: [&str; 3] = ["fil", "avax", "link"];
 /// 2023-11-14 23:50 UTC: ten minutes before a UTC midnight.
-const START: i64 = 1_700_006_400_000 - 600_000;
+pub(crate) const START: i64 = 1_700_006_400_000 - 600_000;
 
 /// A price path from 4.000: `(candles, move per candle in ‰)` pieces.
 pub(crate) fn path(pieces: &[(usize, i64)]) -> Vec<Candle> {
@@ -65,7 +65,7 @@ pub(crate) fn path(pieces: &[(usize, i64)]) -> Vec<Candle> {
 
 /// The bundled portfolio grid strategy (`config/portfolio-grid.toml`) on `symbol`, its
 /// ladder sized for `ladder` quote.
-fn strategy(symbol: &str, ladder: &str) -> StrategyConfig {
+pub(crate) fn strategy(symbol: &str, ladder: &str) -> StrategyConfig {
     let text = std::fs::read_to_string(root().join("config/portfolio-grid.toml")).unwrap();
     let text = format!("symbol = \"{symbol}\"\nquote_budget = {ladder}\n{text}");
     StrategyConfig::from_toml_str(&text).unwrap()
@@ -695,77 +695,6 @@ async fn a_grid_is_paused_resumed_and_closed_on_its_own() {
         Some(&BasketStatus::Active),
         "resume reopens"
     );
-}
-
-/// Two grids on one symbol are refused before any order (the live journal keys a symbol's
-/// baskets by symbol); so is a portfolio without grids.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_grids_on_one_symbol_are_refused_before_any_order() {
-    let sim = SimServer::new(SimServerConfig {
-        exchange_info_json: std::fs::read_to_string(root().join("data/exchange_info.json"))
-            .unwrap(),
-        markets: vec![(Symbol::parse("FILUSDT").unwrap(), flat(3))],
-        balances: vec![(
-            Asset::parse("USDT").unwrap(),
-            Amount::parse("1000").unwrap(),
-        )],
-        speed: Speed::Manual,
-        credentials: vec![ApiCredential {
-            key: KEY.into(),
-            secret: SECRET.to_string().into(),
-        }],
-        faults: FaultConfig::default(),
-        start_ms: START,
-    })
-    .unwrap();
-    let (base, _stop) = serve_on_loopback(&sim).await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqlStore::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("p.sqlite").display()
-    ))
-    .await
-    .unwrap();
-    let plan = |name: &str, prefix: &str| GridPlan {
-        name: name.into(),
-        prefix: IdPrefix::parse(prefix).unwrap(),
-        strategy: strategy("FILUSDT", "300"),
-        budget: Quote::new(dec!(400)),
-    };
-    let shared = client(&base);
-    let setup = || Setup {
-        limits: RiskLimits::default(),
-        initial_equity: Quote::new(dec!(1000)),
-        settings: BotSettings::new(strategy("FILUSDT", "300")).with_intent_grace(0),
-        metrics: PortfolioMetrics::default(),
-        bot_metrics: Arc::new(BotMetrics::new()),
-    };
-    let err = Portfolio::new(
-        vec![plan("a", "ga"), plan("b", "gb")],
-        |p| shared.for_prefix(p.clone()),
-        store.clone(),
-        setup(),
-    )
-    .await
-    .err()
-    .expect("refused");
-    assert!(err.to_string().contains("both trade FILUSDT"), "{err}");
-    let err = Portfolio::new(
-        vec![],
-        |p| shared.for_prefix(p.clone()),
-        store.clone(),
-        setup(),
-    )
-    .await
-    .err()
-    .expect("refused");
-    assert!(err.to_string().contains("at least one grid"), "{err}");
-    assert!(client(&base)
-        .open_orders(&Symbol::parse("FILUSDT").unwrap())
-        .await
-        .unwrap()
-        .is_empty());
-    assert!(store.baskets(false).await.unwrap().is_empty());
 }
 
 /// `binance-trader grid NAME ACTION` from another process: refused while no portfolio holds

@@ -70,6 +70,31 @@ async fn baskets_round_trip_and_status(db: &TestDb) {
     ));
 }
 
+/// Each basket keeps the grid (client-id prefix) it was written with, in every read.
+async fn baskets_keep_their_grid(db: &TestDb) {
+    let s = &db.store;
+    let nb = binance_trader::core::client_id::IdPrefix::parse("nb").unwrap();
+    let mut b2 = basket(2);
+    b2.prefix = nb.clone();
+    s.insert_basket(&basket(1)).await.unwrap();
+    s.insert_basket(&b2).await.unwrap();
+    assert_eq!(s.basket(2).await.unwrap().unwrap().prefix, nb);
+    assert_eq!(s.basket(1).await.unwrap().unwrap().prefix.as_str(), "gb");
+    let grids = |v: Vec<binance_trader::ports::store::BasketRecord>| {
+        v.into_iter()
+            .map(|b| (b.basket.id, b.prefix.as_str().to_string()))
+            .collect::<Vec<_>>()
+    };
+    let want = vec![(2, "nb".to_string()), (1, "gb".to_string())];
+    assert_eq!(grids(s.baskets(false).await.unwrap()), want);
+    assert_eq!(grids(s.baskets(true).await.unwrap()), want);
+    assert_eq!(grids(s.open_baskets().await.unwrap()), want);
+    s.set_basket_status(2, BasketStatus::Error, None, Some("paused"))
+        .await
+        .unwrap();
+    assert_eq!(s.basket(2).await.unwrap().unwrap().prefix, nb);
+}
+
 /// Intents: duplicates refused, pending list, resolution, revisions per slot.
 async fn intents_pending_resolve_and_revisions(db: &TestDb) {
     let s = &db.store;
@@ -413,6 +438,7 @@ contract_tests!(
     config_get_set,
     events_newest_first,
     instance_lock_single_holder,
+    baskets_keep_their_grid,
 );
 
 /// SQLite: a plain path creates its directory, and data survives closing and reopening.
@@ -539,7 +565,16 @@ async fn sqlite_journal_of_the_first_schema_upgrades_in_place() {
              '1', NULL, NULL, 'GTC', 1000, 'pending', NULL); \
              INSERT INTO fills (symbol, trade_id, basket_id, exchange_order_id, slot, side, \
              price, qty, quote, commission, commission_asset, is_maker, time_ms) VALUES \
-             ('SOLUSDC', 7, 1, 70, 'B1', 'BUY', '99', '1', '99', '0.0001', 'BNB', 1, 2000);",
+             ('SOLUSDC', 7, 1, 70, 'B1', 'BUY', '99', '1', '99', '0.0001', 'BNB', 1, 2000); \
+             INSERT INTO baskets SELECT 12, symbol, anchor, 'closed', config, carried_qty, \
+             carried_cost, 6, 7, NULL FROM baskets WHERE id = 1; \
+             INSERT INTO baskets SELECT 13, symbol, anchor, 'closed', config, carried_qty, \
+             carried_cost, 8, 9, NULL FROM baskets WHERE id = 1; \
+             INSERT INTO order_intents (client_id, basket_id, symbol, slot, rev, side, \
+             order_type, price, qty, stop_price, trailing_delta, time_in_force, created_ms, \
+             state, note) VALUES ('xy12-TP1-3', 12, 'SOLUSDC', 'TP1', 3, 'SELL', 'LIMIT', \
+             '101', '1', NULL, NULL, 'GTC', 1000, 'absent', NULL); \
+             INSERT INTO bot_config VALUES ('trade_cursor:SOLUSDC', '57', 3);",
         )
         .execute(&mut conn)
         .await
@@ -578,5 +613,31 @@ async fn sqlite_journal_of_the_first_schema_upgrades_in_place() {
             .await
             .unwrap()
     };
-    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // The grid key: each basket takes the prefix its intents carry (basket 12's `xy12-…`,
+    // not fooled by the digits), else the default; the cursor is copied to that grid's key.
+    let prefixes: Vec<(u32, String)> = store
+        .baskets(false)
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| (b.basket.id, b.prefix.as_str().to_string()))
+        .collect();
+    assert_eq!(
+        prefixes,
+        vec![(13, "gb".into()), (12, "xy".into()), (1, "gb".into())]
+    );
+    let sol = symbol();
+    let xy = binance_trader::core::client_id::IdPrefix::parse("xy").unwrap();
+    let key = binance_trader::apps::bot::trade_cursor_key(&sol, &xy);
+    assert_eq!(key, "trade_cursor:SOLUSDC:xy");
+    assert_eq!(
+        store.config_value(&key).await.unwrap().as_deref(),
+        Some("57")
+    );
+    let gb = binance_trader::apps::bot::trade_cursor_key(&sol, &Default::default());
+    assert_eq!(
+        store.config_value(&gb).await.unwrap().as_deref(),
+        Some("57")
+    );
 }

@@ -163,6 +163,7 @@ pub fn basket(id: u32) -> BasketRecord {
             trail_root: (id % 2 == 0).then(|| price("120.1230000")),
         },
         symbol: symbol(),
+        prefix: Default::default(),
         closed_ms: None,
         reason: None,
     }

@@ -19,6 +19,7 @@ async fn active_after_a_stop(trail_down: TrailDown, max_down: Option<Pct>) -> us
     store
         .insert_basket(&BasketRecord {
             symbol: strategy.symbol.clone(),
+            prefix: Default::default(),
             basket: Basket {
                 id: 1,
                 anchor: Price::new(dec!(5.2)),

@@ -3,7 +3,7 @@
 use super::rows::{enum_col, enum_text, json, num, opt_enum_col, parsed, Arg, RowGet};
 use super::SqlStore;
 use crate::core::basket::{Basket, BasketStatus};
-use crate::core::client_id::ClientOrderId;
+use crate::core::client_id::{ClientOrderId, IdPrefix};
 use crate::core::missing_order::MissStreak;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::{OrderSpec, Slot};
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 const BASKET_COLUMNS: &str =
     "id, symbol, anchor, status, config, carried_qty, carried_cost, created_ms, closed_ms, reason, \
-     trail_root";
+     trail_root, prefix";
 
 const INTENT_COLUMNS: &str = "client_id, basket_id, symbol, slot, rev, side, order_type, price, \
      qty, stop_price, trailing_delta, time_in_force, created_ms, state, note";
@@ -33,6 +33,8 @@ fn decode_basket(r: &dyn RowGet) -> Result<BasketRecord, StoreError> {
         symbol: parsed_symbol(r)?,
         closed_ms: r.opt_int("closed_ms")?,
         reason: r.opt_text("reason")?,
+        prefix: IdPrefix::parse(&r.text("prefix")?)
+            .map_err(|e| StoreError::Corrupt(format!("column prefix: {e}")))?,
     })
 }
 
@@ -98,7 +100,7 @@ impl SqlStore {
         let config = serde_json::to_string(&b.config)
             .map_err(|e| StoreError::Database(format!("cannot encode config: {e}")))?;
         let sql = format!(
-            "INSERT INTO baskets ({BASKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO baskets ({BASKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         );
         let args = [
             Arg::int(b.id),
@@ -112,6 +114,7 @@ impl SqlStore {
             Arg::Int(rec.closed_ms),
             Arg::Text(rec.reason.clone()),
             Arg::Dec(b.trail_root.map(Price::get)),
+            Arg::text(rec.prefix.as_str()),
         ];
         self.execute(&sql, &args).await.map(|_| ())
     }

@@ -50,6 +50,7 @@ pub const TABLES: &[TableSpec] = &[
             ("closed_ms", Int),
             ("reason", Text),
             ("trail_root", Dec),
+            ("prefix", Text),
         ],
     ),
     (

@@ -48,6 +48,11 @@ const SQLITE: &[Migration] = &[
         "basket_trail_root",
         include_str!("../../../migrations/sqlite/0008_basket_trail_root.sql"),
     ),
+    (
+        9,
+        "basket_grid",
+        include_str!("../../../migrations/sqlite/0009_basket_grid.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -90,6 +95,11 @@ const POSTGRES: &[Migration] = &[
         8,
         "basket_trail_root",
         include_str!("../../../migrations/postgres/0008_basket_trail_root.sql"),
+    ),
+    (
+        9,
+        "basket_grid",
+        include_str!("../../../migrations/postgres/0009_basket_grid.sql"),
     ),
 ];
 

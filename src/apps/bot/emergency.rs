@@ -254,10 +254,9 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     /// Marks `emergency_closed` every closing basket of the symbol whose latest exit sell has
     /// filled (the step calls it after syncing orders); returns how many.
     pub(super) async fn finish_closing(&mut self, now: i64) -> Result<usize, BotError> {
-        let symbol = self.settings.strategy.symbol.clone();
         let mut done = 0;
         for record in self.store.open_baskets().await? {
-            if record.symbol != symbol || record.basket.status != BasketStatus::Closing {
+            if !self.owns_basket(&record) || record.basket.status != BasketStatus::Closing {
                 continue;
             }
             let id = record.basket.id;
@@ -289,7 +288,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
 
     /// True while an emergency close waits for an unknown outcome (see [`Self::close_all`]).
     pub(super) async fn close_pending(&self) -> Result<bool, BotError> {
-        let key = close_pending_key(&self.settings.strategy.symbol);
+        let key = close_pending_key(&self.settings.strategy.symbol, &self.settings.prefix);
         Ok(self
             .store
             .config_value(&key)
@@ -300,7 +299,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     /// Ends a deferred close: finished, or called off by the operator.
     pub(super) async fn clear_close_pending(&self, now: i64) -> Result<(), BotError> {
         if self.close_pending().await? {
-            let key = close_pending_key(&self.settings.strategy.symbol);
+            let key = close_pending_key(&self.settings.strategy.symbol, &self.settings.prefix);
             self.store.set_config_value(&key, "", now).await?;
         }
         Ok(())
@@ -314,7 +313,11 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     async fn defer_close(&mut self, now: i64, out: &mut CloseReport) -> Result<(), BotError> {
         let symbol = self.settings.strategy.symbol.clone();
         self.store
-            .set_config_value(&close_pending_key(&symbol), &now.to_string(), now)
+            .set_config_value(
+                &close_pending_key(&symbol, &self.settings.prefix),
+                &now.to_string(),
+                now,
+            )
             .await?;
         let open = self.exchange.open_orders(&symbol).await?;
         let buys: Vec<OrderReport> = open.into_iter().filter(|r| r.side == Side::Buy).collect();
@@ -323,7 +326,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         }
         for intent in self.store.pending_intents().await? {
             let on_book = buys.iter().any(|r| r.client_id == intent.client_id);
-            if intent.symbol == symbol && intent.spec.side == Side::Buy && !on_book {
+            if self.owns_intent(&intent) && intent.spec.side == Side::Buy && !on_book {
                 // Not seen on the book (yet): cancel it by id in case it is there after all;
                 // "unknown order" is the expected answer.
                 let by_client = OrderRef::Client(intent.client_id.clone());
@@ -354,16 +357,15 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         Ok(())
     }
 
-    /// Active, paused or closing baskets of the symbol, newest first.
+    /// Active, paused or closing baskets of this grid (symbol and prefix), newest first.
     async fn closable_baskets(&self) -> Result<Vec<u32>, BotError> {
-        let symbol = &self.settings.strategy.symbol;
         Ok(self
             .store
             .baskets(false)
             .await?
             .into_iter()
             .filter(|b| {
-                &b.symbol == symbol
+                self.owns_basket(b)
                     && matches!(
                         b.basket.status,
                         BasketStatus::Active | BasketStatus::Error | BasketStatus::Closing

@@ -67,7 +67,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
 
     /// An intent this bot placed: its symbol, its prefix (on a shared store the other grids'
     /// intents are resolved by them, through a client that reads their prefix).
-    fn owns_intent(&self, intent: &OrderIntent) -> bool {
+    pub(super) fn owns_intent(&self, intent: &OrderIntent) -> bool {
         intent.symbol == self.settings.strategy.symbol
             && intent.client_id.parse_ours(&self.settings.prefix).is_some()
     }

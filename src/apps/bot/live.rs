@@ -284,6 +284,10 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         let Some(order) = self.store.order_by_exchange_id(&symbol, t.order_id).await? else {
             return Ok(false);
         };
+        if !self.owns_order(&order) {
+            // Another grid's on this symbol: that grid journals it.
+            return Ok(false);
+        }
         self.journal_trade(&order, t, ", pushed").await
     }
 }

@@ -46,15 +46,38 @@ pub use metrics::BotMetrics;
 pub use settings::BotSettings;
 pub use step::{Bot, BotError, Gate, StepReport};
 
-/// `bot_config` key holding the next trade id to fetch, per symbol.
-pub fn trade_cursor_key(symbol: &crate::core::symbol::Symbol) -> String {
-    format!("trade_cursor:{symbol}")
+/// `bot_config` key holding the next trade id to fetch, per grid (symbol and prefix): two
+/// grids on one symbol read every trade of it, each journalling its own orders' trades, so
+/// one cursor would let the faster grid skip the other's. The default prefix keeps the key
+/// it had before grids (`trade_cursor:{symbol}`), so existing journals read unchanged.
+pub fn trade_cursor_key(
+    symbol: &crate::core::symbol::Symbol,
+    prefix: &crate::core::client_id::IdPrefix,
+) -> String {
+    grid_key("trade_cursor", symbol, prefix)
 }
 
-/// `bot_config` key set while an emergency close waits for an unknown outcome: the step
-/// finishes the close as soon as every intent is resolved.
-pub fn close_pending_key(symbol: &crate::core::symbol::Symbol) -> String {
-    format!("emergency_close_pending:{symbol}")
+/// `bot_config` key set while a grid's emergency close waits for an unknown outcome: the step
+/// finishes the close as soon as every intent is resolved. Per grid, keyed as
+/// [`trade_cursor_key`].
+pub fn close_pending_key(
+    symbol: &crate::core::symbol::Symbol,
+    prefix: &crate::core::client_id::IdPrefix,
+) -> String {
+    grid_key("emergency_close_pending", symbol, prefix)
+}
+
+/// `{name}:{symbol}` for the default prefix, `{name}:{symbol}:{prefix}` for another.
+fn grid_key(
+    name: &str,
+    symbol: &crate::core::symbol::Symbol,
+    prefix: &crate::core::client_id::IdPrefix,
+) -> String {
+    if *prefix == crate::core::client_id::IdPrefix::default() {
+        format!("{name}:{symbol}")
+    } else {
+        format!("{name}:{symbol}:{}", prefix.as_str())
+    }
 }
 
 /// `bot_config` key holding a symbol's base and quote assets as `BASE/QUOTE`, written when the

@@ -11,7 +11,9 @@ use crate::core::order::OpenOrder;
 use crate::core::strategy::plan::Market;
 use crate::core::symbol::Symbol;
 use crate::ports::exchange::{Exchange, ExchangeError, OrderReport};
-use crate::ports::store::{AccountSnapshot, BasketRecord, Event, EventLevel, Store, StoreError};
+use crate::ports::store::{
+    AccountSnapshot, BasketRecord, Event, EventLevel, OrderRecord, Store, StoreError,
+};
 use std::sync::Arc;
 
 /// Why a step stopped early. Either way nothing is lost: the next step starts over from the
@@ -177,6 +179,19 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         &self.settings
     }
 
+    /// Whether a basket is this bot's: its symbol and its prefix. Two grids of a portfolio
+    /// may trade one symbol on one store; each reads only the baskets its prefix opened.
+    pub fn owns_basket(&self, record: &BasketRecord) -> bool {
+        record.symbol == self.settings.strategy.symbol && record.prefix == self.settings.prefix
+    }
+
+    /// Whether a journalled order is this bot's: its symbol, and its client id carries our
+    /// prefix (every journalled order was placed under its grid's prefix).
+    pub(super) fn owns_order(&self, record: &OrderRecord) -> bool {
+        record.report.symbol == self.settings.strategy.symbol
+            && self.settings.prefix.marks(record.report.client_id.as_str())
+    }
+
     /// The symbol's rules as read at start.
     pub fn rules(&self) -> &SymbolRules {
         &self.rules
@@ -265,7 +280,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         }
         let open: Vec<OpenOrder> = open.into_iter().map(OpenOrder::from).collect();
         for record in self.store.baskets(true).await? {
-            if record.symbol != symbol {
+            if !self.owns_basket(&record) {
                 continue;
             }
             self.basket_cycle(&record.basket, &open, last, now, &mut report)
@@ -290,16 +305,15 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             .open_orders()
             .await?
             .into_iter()
-            .filter(|o| &o.report.symbol == symbol)
+            .filter(|o| &o.report.symbol == symbol && self.owns_order(o))
             .map(|o| o.report)
             .collect())
     }
 
     /// Opens the first basket of the symbol at the last price when none is active.
     async fn ensure_basket(&mut self, last: Price, now: i64) -> Result<bool, BotError> {
-        let symbol = &self.settings.strategy.symbol;
         let active = self.store.baskets(true).await?;
-        if active.iter().any(|b| &b.symbol == symbol) {
+        if active.iter().any(|b| self.owns_basket(b)) {
             return Ok(false);
         }
         let latest = self
@@ -307,7 +321,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             .baskets(false)
             .await?
             .into_iter()
-            .find(|b| &b.symbol == symbol);
+            .find(|b| self.owns_basket(b));
         if let Some(prev) = &latest {
             let reopen = self.reopen && prev.basket.status == BasketStatus::EmergencyClosed;
             if !reopen
@@ -376,6 +390,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         self.store
             .insert_basket(&BasketRecord {
                 symbol: basket.config.symbol.clone(),
+                prefix: self.settings.prefix.clone(),
                 basket,
                 closed_ms: None,
                 reason: None,
@@ -490,7 +505,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 .baskets(true)
                 .await?
                 .iter()
-                .any(|b| b.basket.id > basket.id && b.symbol == basket.config.symbol);
+                .any(|b| b.basket.id > basket.id && self.owns_basket(b));
         if !successor_exists {
             if let Some(next) = cycle::next_basket(basket, end, &self.rules, last, max_id + 1, now)
             {

@@ -34,7 +34,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     /// the cursor stays there, and the step fails: its fill is never skipped.
     pub(super) async fn sync_fills(&mut self, now: i64) -> Result<usize, BotError> {
         let symbol = self.settings.strategy.symbol.clone();
-        let key = trade_cursor_key(&symbol);
+        let key = trade_cursor_key(&symbol, &self.settings.prefix);
         let mut cursor: u64 = match self.store.config_value(&key).await? {
             Some(v) => v.parse().unwrap_or(0),
             None => 0,
@@ -47,6 +47,12 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             for t in trades {
                 let journalled = self.store.order_by_exchange_id(&symbol, t.order_id).await?;
                 let order = match journalled {
+                    // Another grid's order on this symbol (a shared store): its own cursor
+                    // reads the trade and journals it; this grid passes it by.
+                    Some(order) if !self.owns_order(&order) => {
+                        cursor = cursor.max(t.trade_id + 1);
+                        continue;
+                    }
                     Some(order) => order,
                     None => match self.traded_order(&t).await {
                         Ok(Some(order)) => order,
@@ -121,14 +127,14 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     /// someone else's. An error when it cannot be read (the exchange does not know it yet):
     /// whose it is cannot be told, so its trade must wait.
     async fn traded_order(&mut self, t: &ExchangeTrade) -> Result<Option<OrderRecord>, BotError> {
-        // Before this journal's first basket on the symbol nothing can be ours (an account's
+        // Before this grid's first basket on the symbol nothing can be ours (an account's
         // history, read by a new journal): no lookup, which could fail on an old order.
         let first = self
             .store
             .baskets(false)
             .await?
             .into_iter()
-            .filter(|b| b.symbol == t.symbol)
+            .filter(|b| self.owns_basket(b))
             .map(|b| b.basket.created_ms)
             .min();
         if first.is_none_or(|ms| t.time_ms < earliest_created_ms(ms)) {
@@ -155,7 +161,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
     pub(super) async fn sync_orders(&mut self, open: &[OrderReport]) -> Result<(), BotError> {
         let symbol = &self.settings.strategy.symbol;
         for record in self.store.open_orders().await? {
-            if &record.report.symbol != symbol {
+            if !self.owns_order(&record) {
                 continue;
             }
             if let Some(now) = open.iter().find(|r| r.order_id == record.report.order_id) {
@@ -205,7 +211,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             return Ok(false);
         };
         let basket = self.store.basket(parsed.basket).await?;
-        if basket.is_none_or(|b| b.symbol != report.symbol) {
+        if basket.is_none_or(|b| b.symbol != report.symbol || b.prefix != self.settings.prefix) {
             return Ok(false);
         }
         // Only an id this journal wrote an intent for (a placement it gave up on): an order

@@ -3,6 +3,7 @@
 //! grid's, losses shrink what it may buy; another grid's fills never count.
 
 use crate::core::basket::BasketStatus;
+use crate::core::client_id::IdPrefix;
 use crate::core::fill::Fill;
 use crate::core::money::Quote;
 use crate::core::order::Side;
@@ -17,17 +18,18 @@ pub(super) struct CashBook {
 }
 
 impl CashBook {
-    /// The grid's cash now: `budget` plus the quote flow of every basket of `symbol`.
+    /// The grid's cash now: `budget` plus the quote flow of every basket of the grid
+    /// (`symbol`, `prefix`): another grid on the same symbol spends its own cash.
     pub(super) async fn cash<S: Store>(
         &mut self,
         store: &S,
-        symbol: &Symbol,
+        (symbol, prefix): (&Symbol, &IdPrefix),
         quote: &Asset,
         budget: Quote,
     ) -> Result<Quote, StoreError> {
         let mut cash = budget;
         for record in store.baskets(false).await? {
-            if &record.symbol != symbol {
+            if &record.symbol != symbol || &record.prefix != prefix {
                 continue;
             }
             let id = record.basket.id;

@@ -50,13 +50,12 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
         };
         let now = self.exchange.server_time().await.unwrap_or_default();
         let g = &mut self.grids[i];
-        let symbol = g.symbol().clone();
         let baskets: Vec<_> = self
             .store
             .baskets(false)
             .await?
             .into_iter()
-            .filter(|b| b.symbol == symbol)
+            .filter(|b| g.bot.owns_basket(b))
             .collect();
         let text = match command {
             GridCommand::Pause => {
@@ -164,8 +163,14 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
             .ok_or_else(|| format!("no basket {id}"))?;
         self.grids
             .iter()
-            .position(|g| g.symbol() == &record.symbol)
-            .ok_or_else(|| format!("basket {id} trades {}, which no grid trades", record.symbol))
+            .position(|g| g.bot.owns_basket(&record))
+            .ok_or_else(|| {
+                format!(
+                    "basket {id} trades {} under prefix {}, which no grid trades",
+                    record.symbol,
+                    record.prefix.as_str()
+                )
+            })
     }
 
     /// Takes the commands queued in the store: per grid, and the account-wide close-all.

@@ -282,7 +282,9 @@ fn check_plans(plans: &[GridPlan]) -> Result<(), PortfolioError> {
             "a portfolio needs at least one grid".into(),
         ));
     }
-    let mut seen: BTreeMap<&Symbol, &str> = BTreeMap::new();
+    // Two grids may share a symbol, not a (symbol, prefix): the journal tells a grid's baskets,
+    // trade cursor and pending close apart by both, and the exchange its orders by the prefix.
+    let mut seen: BTreeMap<(&Symbol, &str), &str> = BTreeMap::new();
     let mut names = std::collections::BTreeSet::new();
     for p in plans {
         if !names.insert(p.name.as_str()) {
@@ -291,11 +293,14 @@ fn check_plans(plans: &[GridPlan]) -> Result<(), PortfolioError> {
                 p.name
             )));
         }
-        if let Some(other) = seen.insert(&p.strategy.symbol, &p.name) {
+        let key = (&p.strategy.symbol, p.prefix.as_str());
+        if let Some(other) = seen.insert(key, &p.name) {
             return Err(PortfolioError::Config(format!(
-                "grids {other} and {} both trade {}: the live orchestrator runs one grid per \
-                 symbol (the backtest runs several with different prefixes)",
-                p.name, p.strategy.symbol
+                "grids {other} and {} both trade {} with client-id prefix {}: grids on one \
+                 symbol need different prefixes (client_id_prefix)",
+                p.name,
+                p.strategy.symbol,
+                p.prefix.as_str()
             )));
         }
     }
@@ -464,8 +469,10 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
         let quote = self.quote.clone();
         let store_cash = {
             let g = &mut self.grids[i];
-            let symbol = g.symbol().clone();
-            g.cash.cash(&self.store, &symbol, &quote, g.budget).await
+            let (symbol, prefix) = (g.symbol().clone(), g.bot.settings().prefix.clone());
+            g.cash
+                .cash(&self.store, (&symbol, &prefix), &quote, g.budget)
+                .await
         };
         let g = &mut self.grids[i];
         let cash = match store_cash {
@@ -578,6 +585,11 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
         let baskets = self.store.baskets(false).await?;
         for g in &self.grids {
             let rules = g.bot.rules();
+            if symbols.contains_key(&rules.symbol) {
+                // A second grid on the symbol: its base is the same balance, counted once (the
+                // position cap is per symbol across its grids).
+                continue;
+            }
             let price = prices[&rules.symbol];
             let qty: Qty = total(&rules.base_asset).as_qty();
             equity += price * qty;

@@ -112,7 +112,7 @@ impl Point {
             }
             Point::FillInserted => {
                 let cursor: u64 = store
-                    .config_value(&trade_cursor_key(&symbol))
+                    .config_value(&trade_cursor_key(&symbol, &Default::default()))
                     .await
                     .unwrap()
                     .map_or(0, |v| v.parse().unwrap());

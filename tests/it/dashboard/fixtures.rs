@@ -65,6 +65,7 @@ pub fn basket(id: u32, status: BasketStatus, reason: Option<&str>) -> BasketReco
             trail_root: None,
         },
         symbol: pair().symbol,
+        prefix: Default::default(),
         closed_ms: None,
         reason: reason.map(str::to_string),
     }
