@@ -8,8 +8,9 @@
 //! WebSocket: orders on the WebSocket API (python-binance's `ws_*`, ccxt's
 //! `create_order_ws`/`cancel_order_ws`), the User Data Stream as each library subscribes to
 //! it (`userDataStream.subscribe.signature`: python-binance's user socket, ccxt's
-//! `watch_orders`/`watch_balance`), and the market streams (`test_streams.py`: python-binance's
-//! kline, bookTicker and multiplex sockets, ccxt's `watch_ticker`/`watch_ohlcv`/`watch_trades`).
+//! `watch_orders`/`watch_balance`), and the market streams (`test_streams.py`, on a replay
+//! server the script steps: python-binance's kline, bookTicker, depth5 and multiplex
+//! sockets, ccxt's `watch_ticker`/`watch_ohlcv`/`watch_trades`).
 //!
 //! The clients come from PyPI at the versions pinned in `tests/python/requirements.txt`,
 //! into a virtual environment under `target/pyclients` that is reused while the pins do not

@@ -96,6 +96,14 @@ async def python_binance_sockets():
             m = await fed_until(next_message(b, lambda m: "u" in m))
             assert m["s"] == SYMBOL and m["b"] == m["a"] == trade_price(m["u"]), m
             assert float(m["B"]) > 0 and float(m["A"]) > 0, m
+        depth = bsm.depth_socket(SYMBOL, BinanceSocketManager.WEBSOCKET_DEPTH_5)
+        async with fed_close(depth) as d:
+            # Partial book `<s>@depth5`: {"lastUpdateId","bids","asks"}, the top at the price
+            # of that trade (no spread in the model).
+            m = await fed_until(next_message(d, lambda m: "lastUpdateId" in m))
+            assert 0 < len(m["bids"]) <= 5 and 0 < len(m["asks"]) <= 5, m
+            top = trade_price(m["lastUpdateId"])
+            assert m["bids"][0][0] == m["asks"][0][0] == top, m
         streams = [f"{SYMBOL.lower()}@trade", f"{SYMBOL.lower()}@miniTicker"]
         async with fed_close(bsm.multiplex_socket(streams)) as multi:
             seen = {}
@@ -118,7 +126,9 @@ async def ccxt_watches():
     pro.urls["api"]["ws"]["spot"] = WS + "/ws"
     try:
         await pro.load_markets()
-        # `ticker` (ccxt's default is `miniTicker`, which carries no last trade id).
+        mini = await fed_until(pro.watch_ticker("FIL/USDT"))  # ccxt's default: miniTicker
+        assert mini["info"]["e"] == "24hrMiniTicker" and mini["close"] > 0, mini
+        # `ticker`: the full one, whose last trade id `L` REST can confirm.
         t = await fed_until(pro.watch_ticker("FIL/USDT", {"name": "ticker"}))
         assert t["symbol"] == "FIL/USDT" and t["info"]["e"] == "24hrTicker", t
         assert t["last"] == float(trade_price(t["info"]["L"])), t
@@ -133,8 +143,8 @@ async def ccxt_watches():
         await pro.close()
 
 
-run.check("python-binance: kline, bookTicker and multiplex sockets",
+run.check("python-binance: kline, bookTicker, partial depth and multiplex sockets",
           lambda: asyncio.run(python_binance_sockets()))
-run.check("ccxt.pro: watch_ticker, watch_ohlcv, watch_trades",
+run.check("ccxt.pro: watch_ticker (miniTicker and ticker), watch_ohlcv, watch_trades",
           lambda: asyncio.run(ccxt_watches()))
 run.report()
