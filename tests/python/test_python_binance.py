@@ -5,6 +5,7 @@ until it does (the constructor cannot take a URL)."""
 
 import asyncio
 import time
+from decimal import Decimal
 
 from binance.async_client import AsyncClient
 from binance.client import Client
@@ -250,7 +251,7 @@ async def user_data_over_websocket_api():
             assert new["i"] == o["orderId"] and new["p"] == o["price"], (new, o)
             account = await next_event(user, lambda e: e.get("e") == "outboundAccountPosition")
             usdt = {b["a"]: b for b in account["B"]}["USDT"]
-            assert float(usdt["l"]) == 4 * float(price), account
+            assert Decimal(usdt["l"]) == 4 * Decimal(price), account
             await ac.ws_cancel_order(symbol=SYMBOL, origClientOrderId="pybin-uds-b1")
             gone = await next_event(user, lambda e: e.get("e") == "executionReport")
             assert (gone["x"], gone["X"], gone["C"]) == ("CANCELED", "CANCELED",
