@@ -4,8 +4,13 @@
 //! `tests/python/` check time, markets and filters, tickers, the order book, klines,
 //! balances, a limit buy with our client id, look-up by client id, open orders, cancel, the
 //! lot-size / price-filter / min-notional / balance rejections, a market fill then
-//! `myTrades`, the wallet stand-ins, python-binance's WebSocket API orders, and the weight
-//! header on every response.
+//! `myTrades`, the wallet stand-ins, the weight header on every response, and over
+//! WebSocket: orders on the WebSocket API (python-binance's `ws_*`, ccxt's
+//! `create_order_ws`/`cancel_order_ws`), the User Data Stream as each library subscribes to
+//! it (`userDataStream.subscribe.signature`: python-binance's user socket, ccxt's
+//! `watch_orders`/`watch_balance`), and the market streams (`test_streams.py`, on a replay
+//! server the script steps: python-binance's kline, bookTicker, depth5 and multiplex
+//! sockets, ccxt's `watch_ticker`/`watch_ohlcv`/`watch_trades`).
 //!
 //! The clients come from PyPI at the versions pinned in `tests/python/requirements.txt`,
 //! into a virtual environment under `target/pyclients` that is reused while the pins do not
@@ -102,9 +107,11 @@ struct ExchangeSim {
 }
 
 impl ExchangeSim {
-    fn start() -> Self {
+    /// Started with `extra` flags after `--listen`.
+    fn start(extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_binance-trader"))
             .args(["exchange-sim", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .current_dir(root())
             .env_remove("SIM_API_KEY")
             .env_remove("SIM_API_SECRET")
@@ -133,11 +140,12 @@ impl Drop for ExchangeSim {
     }
 }
 
-/// Runs one client script against a fresh server; fails with its whole output.
-fn run_script(script: &str) {
+/// Runs one client script against a fresh server started with `sim_flags`; fails with its
+/// whole output.
+fn run_script(script: &str, sim_flags: &[&str]) {
     let Some(python) = python3() else { return };
     let bin = venv_python(&python);
-    let sim = ExchangeSim::start();
+    let sim = ExchangeSim::start(sim_flags);
     let out = Command::new(bin)
         .arg(script)
         .args([&sim.base, KEY, SECRET])
@@ -156,10 +164,20 @@ fn run_script(script: &str) {
 
 #[test]
 fn ccxt_trades_on_exchange_sim_with_default_settings() {
-    run_script("test_ccxt.py");
+    run_script("test_ccxt.py", &[]);
 }
 
 #[test]
 fn python_binance_trades_on_exchange_sim_with_default_settings() {
-    run_script("test_python_binance.py");
+    run_script("test_python_binance.py", &[]);
+}
+
+/// The market streams: a replay server moved only by the script's `POST /sim/step`, so every
+/// event is one the script caused and can check against REST.
+#[test]
+fn ccxt_and_python_binance_watch_market_streams_of_exchange_sim() {
+    run_script(
+        "test_streams.py",
+        &["--clock", "replay", "--speed", "manual"],
+    );
 }

@@ -4,10 +4,12 @@ ccxt's own client order ids, default market types and currency loading (so `load
 also asks the wallet, margin, futures and options endpoints, which the stand-in answers).
 Only the URLs point at the local server."""
 
+import asyncio
 import json
 from urllib.parse import urlsplit
 
 import ccxt
+import ccxt.pro
 
 from simcheck import Run, expect_error
 
@@ -167,6 +169,67 @@ def market_fill_then_my_trades():
     assert ex.fetch_balance()["FIL"]["free"] == 1.998, "2 FIL less the 0.1 % commission"
 
 
+def pro_client():
+    """ccxt.pro's binance (bundled in ccxt) with every REST and WebSocket URL on the sim."""
+    pro = ccxt.pro.binance({"apiKey": key, "secret": secret})
+    for name, url in ex.urls["api"].items():
+        if isinstance(url, str):
+            pro.urls["api"][name] = url
+    ws = base.replace("http://", "ws://")
+    pro.urls["api"]["ws"]["spot"] = ws + "/ws"
+    pro.urls["api"]["ws"]["ws-api"]["spot"] = ws + "/ws-api/v3"
+    return pro
+
+
+async def until(seconds, watch, want):
+    """Watches until want(result) holds; fails after `seconds`."""
+    async def wait():
+        while True:
+            got = await watch()
+            if want(got):
+                return got
+    return await asyncio.wait_for(wait(), seconds)
+
+
+async def user_data_and_ws_orders():
+    # ccxt 4.5.90: watch_orders / watch_balance subscribe with
+    # `userDataStream.subscribe.signature` on the WebSocket API (no listenKey);
+    # create_order_ws / cancel_order_ws are `order.place` / `order.cancel` on the same host.
+    pro = pro_client()
+    try:
+        await pro.load_markets()
+        first = asyncio.ensure_future(pro.watch_orders(SYMBOL))
+        await asyncio.sleep(0)
+        balance = asyncio.ensure_future(pro.watch_balance())
+        price = float(pro.price_to_precision(SYMBOL, last_price() * 0.9))
+        # Once ccxt has queued its subscribe request, create_order_ws goes out after it on the
+        # same connection, and the server answers a connection's requests in order.
+        for _ in range(200):
+            if "spot" in pro.client(pro.urls["api"]["ws"]["ws-api"]["spot"]).subscriptions:
+                break
+            await asyncio.sleep(0.05)
+        o = await pro.create_order_ws(SYMBOL, "limit", "buy", 4, price,
+                                      {"clientOrderId": "ccxt-ws-b1"})
+        assert o["clientOrderId"] == "ccxt-ws-b1" and o["status"] == "open", o
+        orders = await asyncio.wait_for(first, 10)
+        mine = [x for x in orders if x["clientOrderId"] == "ccxt-ws-b1"]
+        assert mine and mine[-1]["status"] == "open" and mine[-1]["id"] == o["id"], orders
+        assert mine[-1]["price"] == price and mine[-1]["amount"] == 4, mine[-1]
+        b = await asyncio.wait_for(balance, 10)
+        assert b["USDT"]["used"] == round(4 * price, 8), b["USDT"]
+        # Watching before the cancel: ccxt hands out updates that arrive after the call.
+        gone = asyncio.ensure_future(until(
+            10, lambda: pro.watch_orders(SYMBOL),
+            lambda os: any(x["id"] == o["id"] and x["status"] == "canceled" for x in os)))
+        await asyncio.sleep(0)
+        c = await pro.cancel_order_ws(o["id"], SYMBOL)
+        assert c["status"] == "canceled", c
+        await gone
+        assert ex.fetch_open_orders(SYMBOL) == [], "one engine behind both transports"
+    finally:
+        await pro.close()
+
+
 READ_ONLY = {time_is_wall_clock, markets_and_filters, ticker, order_book, klines, balances}
 for label, fn in [
     ("time is wall-clock time", time_is_wall_clock),
@@ -183,6 +246,8 @@ for label, fn in [
     ("cancel", cancel),
     ("rejections: lot size, price filter, min notional, insufficient balance", rejections),
     ("market fill, then myTrades", market_fill_then_my_trades),
+    ("ccxt.pro user data (watch_orders, watch_balance) and create_order_ws / cancel_order_ws",
+     lambda: asyncio.run(user_data_and_ws_orders())),
 ]:
     run.check(label, fn, read_only=fn in READ_ONLY)
 run.check_weight_headers(at_least=15)

@@ -3,10 +3,14 @@ candles). Default client settings (no timestamp offset, no recvWindow); only the
 points at the local server (spot and wallet URLs), and the constructor's ping is deferred
 until it does (the constructor cannot take a URL)."""
 
+import asyncio
 import time
+from decimal import Decimal
 
+from binance.async_client import AsyncClient
 from binance.client import Client
 from binance.exceptions import BinanceAPIException
+from binance.ws.streams import BinanceSocketManager
 from binance.ws.websocket_api import WebsocketAPI
 
 from simcheck import Run, expect_error
@@ -217,6 +221,46 @@ def websocket_api_orders():
     assert client.get_open_orders(symbol=SYMBOL) == []
 
 
+async def next_event(socket, want, seconds=10):
+    """The next event of the user data socket for which want(event) holds (others skipped)."""
+    async def wait():
+        while True:
+            event = await socket.recv()
+            assert event.get("e") != "error", event
+            if want(event):
+                return event
+    return await asyncio.wait_for(wait(), seconds)
+
+
+async def user_data_over_websocket_api():
+    # python-binance 1.0.37's user socket: `userDataStream.subscribe.signature` over the
+    # WebSocket API (no listenKey), events routed by subscriptionId.
+    ac = AsyncClient(key, secret)
+    ac.API_URL = client.API_URL
+    ac.ws_api = WebsocketAPI(url=base.replace("http://", "ws://") + "/ws-api/v3")
+    try:
+        async with BinanceSocketManager(ac).user_socket() as user:
+            price = f"{float(last_price()) * 0.9:.3f}"
+            o = await ac.ws_create_order(
+                symbol=SYMBOL, side="BUY", type="LIMIT", timeInForce="GTC", quantity="4",
+                price=price, newClientOrderId="pybin-uds-b1",
+            )
+            new = await next_event(user, lambda e: e.get("e") == "executionReport")
+            assert (new["s"], new["c"], new["x"], new["X"]) == (
+                SYMBOL, "pybin-uds-b1", "NEW", "NEW"), new
+            assert new["i"] == o["orderId"] and new["p"] == o["price"], (new, o)
+            account = await next_event(user, lambda e: e.get("e") == "outboundAccountPosition")
+            usdt = {b["a"]: b for b in account["B"]}["USDT"]
+            assert Decimal(usdt["l"]) == 4 * Decimal(price), account
+            await ac.ws_cancel_order(symbol=SYMBOL, origClientOrderId="pybin-uds-b1")
+            gone = await next_event(user, lambda e: e.get("e") == "executionReport")
+            assert (gone["x"], gone["X"], gone["C"]) == ("CANCELED", "CANCELED",
+                                                         "pybin-uds-b1"), gone
+    finally:
+        await ac.close_connection()
+        await ac.ws_api.close()
+
+
 READ_ONLY = {time_is_wall_clock, markets_and_filters, ticker, order_book_and_trades, klines}
 for label, fn in [
     ("time is wall-clock time", time_is_wall_clock),
@@ -234,6 +278,8 @@ for label, fn in [
      "unknown symbol, order type, interval, signature", rejections),
     ("market fill, then myTrades", market_fill_then_my_trades),
     ("WebSocket API: time, place, status, cancel", websocket_api_orders),
+    ("user data over the WebSocket API: executionReport NEW, account, CANCELED",
+     lambda: asyncio.run(user_data_over_websocket_api())),
 ]:
     run.check(label, fn, read_only=fn in READ_ONLY)
 run.check_weight_headers(at_least=30)
