@@ -191,13 +191,7 @@ pub async fn read_store<S: Store>(store: &S, database: &'static str) -> anyhow::
         .iter()
         .map(|r| {
             let (precision, price) = at(&r.symbol);
-            basket_view(
-                r,
-                &books.book(&r.basket, &ledger),
-                &orders,
-                price,
-                precision,
-            )
+            basket_view(r, &books.book(r, &ledger), &orders, price, precision)
         })
         .collect();
     let unrealised = view.baskets.iter().map(|b| b.unrealised).sum();

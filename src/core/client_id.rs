@@ -33,7 +33,7 @@ pub enum ClientIdError {
 
 /// The instance prefix that marks our orders (`gb` by default). Letters only, so that the
 /// basket number that follows can never be confused with another instance's prefix.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct IdPrefix(String);
 

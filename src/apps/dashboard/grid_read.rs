@@ -14,6 +14,7 @@ use super::overview::{self, GridInput, OverviewView};
 use super::read::{PriceSource, Reader};
 use super::view::{self, BasketView, LiveView};
 use crate::core::basket::BasketStatus;
+use crate::core::client_id::IdPrefix;
 use crate::core::money::Price;
 use crate::core::symbol::Symbol;
 use crate::ports::store::{BasketRecord, OrderRecord, Store, StoreError};
@@ -40,8 +41,10 @@ impl<S: Store> Reader<S> {
                 overview::grid_row(&GridInput {
                     grid,
                     baskets: &baskets,
-                    newest_closed: newest.get(&grid.pair.symbol).copied(),
-                    totals: books.totals_of(&grid.pair.symbol),
+                    newest_closed: newest
+                        .get(&(grid.pair.symbol.clone(), grid.prefix.clone()))
+                        .copied(),
+                    totals: books.totals_of(&grid.pair.symbol, &grid.prefix),
                     open_orders: open.iter().filter(|o| is_of(grid, o)).count(),
                     last_price: last,
                     held: held.get(&grid.name).map_or(&[][..], Vec::as_slice),
@@ -69,7 +72,7 @@ impl<S: Store> Reader<S> {
         let baskets = self.grid_baskets(grid, &books, &records, &open, last);
         let budget = records
             .iter()
-            .find(|r| r.symbol == grid.pair.symbol)
+            .find(|r| is_grids(grid, r))
             .map(|r| r.basket.config.quote_budget);
         let unrealised = baskets.iter().map(|b| b.unrealised).sum();
         let precision = grid.pair.precision();
@@ -78,7 +81,11 @@ impl<S: Store> Reader<S> {
             symbol: grid.pair.symbol.to_string(),
             last_price: last.map(|p| precision.price(p)),
             streams: self.metrics.stream_status(),
-            summary: view::summary_of(books.totals_of(&grid.pair.symbol), unrealised, budget),
+            summary: view::summary_of(
+                books.totals_of(&grid.pair.symbol, &grid.prefix),
+                unrealised,
+                budget,
+            ),
             open_orders: open
                 .iter()
                 .map(|o| view::open_row(o, last, precision))
@@ -117,20 +124,20 @@ impl<S: Store> Reader<S> {
         let precision = grid.pair.precision();
         records
             .iter()
-            .filter(|r| r.symbol == grid.pair.symbol)
+            .filter(|r| is_grids(grid, r))
             .map(|r| {
-                let book = books.book(&r.basket, &self.ledger);
+                let book = books.book(r, &self.ledger);
                 view::basket_view(r, &book, open, last, precision)
             })
             .collect()
     }
 
-    /// The newest basket's status of each symbol; re-read only when a basket was added or
+    /// The newest basket's status of each grid (symbol and prefix); re-read only when a basket was added or
     /// one left the open ones (see [`super::read::NewestCache`]).
     async fn newest_closed(
         &self,
         open: &[BasketRecord],
-    ) -> Result<Arc<BTreeMap<Symbol, BasketStatus>>, StoreError> {
+    ) -> Result<Arc<BTreeMap<(Symbol, IdPrefix), BasketStatus>>, StoreError> {
         let key = (
             self.store.max_basket_id().await?,
             open.iter().map(|r| r.basket.id).collect::<Vec<_>>(),
@@ -147,12 +154,17 @@ impl<S: Store> Reader<S> {
         }
         let mut map = BTreeMap::new();
         for r in self.store.baskets(false).await? {
-            map.entry(r.symbol).or_insert(r.basket.status);
+            map.entry((r.symbol, r.prefix)).or_insert(r.basket.status);
         }
         let map = Arc::new(map);
         *self.newest.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, map.clone()));
         Ok(map)
     }
+}
+
+/// Whether `record` is a basket of `grid`'s: its symbol, under its prefix.
+fn is_grids(grid: &GridInfo, record: &BasketRecord) -> bool {
+    record.symbol == grid.pair.symbol && record.prefix == grid.prefix
 }
 
 /// Whether `order` is `grid`'s: its symbol, under its client-id prefix.

@@ -5,12 +5,13 @@
 //! and a reload of the changed baskets only. The money math is the core's.
 
 use crate::core::basket::Basket;
+use crate::core::client_id::IdPrefix;
 use crate::core::fill::Fill;
 use crate::core::money::Quote;
 use crate::core::order::Side;
 use crate::core::strategy::position::Position;
 use crate::core::symbol::{Asset, Symbol};
-use crate::ports::store::{FillQuery, Store, StoreError};
+use crate::ports::store::{BasketRecord, FillQuery, Store, StoreError};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tokio::sync::Mutex;
@@ -21,8 +22,10 @@ const BULK_RELOAD: usize = 32;
 /// One basket's replayed fills.
 #[derive(Debug, Clone)]
 pub struct Book {
-    /// The basket's symbol (a portfolio's totals are kept per symbol).
+    /// The basket's symbol (a portfolio's totals are kept per grid: symbol and prefix).
     pub symbol: Symbol,
+    /// The basket's grid's client-id prefix (two grids may trade one symbol).
+    pub prefix: IdPrefix,
     /// Position after all fills.
     pub position: Position,
     /// Realised P&L of each sell, by trade id.
@@ -32,8 +35,14 @@ pub struct Book {
 }
 
 impl Book {
-    /// Replays `fills` of `basket`.
-    pub fn replay(basket: &Basket, fills: &[Fill], base: &Asset, quote: &Asset) -> Self {
+    /// Replays `fills` of `basket`, a basket of the grid with `prefix`.
+    pub fn replay(
+        basket: &Basket,
+        prefix: &IdPrefix,
+        fills: &[Fill],
+        base: &Asset,
+        quote: &Asset,
+    ) -> Self {
         let mut sell_pnl = BTreeMap::new();
         let mut realised = Quote::ZERO;
         let position = Position::replay(basket, fills, base, quote, |fill, pos| {
@@ -44,6 +53,7 @@ impl Book {
         });
         Self {
             symbol: basket.config.symbol.clone(),
+            prefix: prefix.clone(),
             position,
             sell_pnl,
             fills: fills.len() as u64,
@@ -112,9 +122,9 @@ impl Pairs {
     }
 
     /// A basket's book, booked by its pair.
-    pub fn replay(&self, basket: &Basket, fills: &[Fill]) -> Book {
-        let (base, quote) = self.assets(&basket.config.symbol);
-        Book::replay(basket, fills, &base, &quote)
+    pub fn replay(&self, record: &BasketRecord, fills: &[Fill]) -> Book {
+        let (base, quote) = self.assets(&record.basket.config.symbol);
+        Book::replay(&record.basket, &record.prefix, fills, &base, &quote)
     }
 }
 
@@ -135,24 +145,27 @@ pub struct Books {
     pub books: Arc<HashMap<u32, Arc<Book>>>,
     /// Totals over all of them.
     pub totals: Totals,
-    /// Totals per symbol (a portfolio's grids).
-    pub by_symbol: Arc<BTreeMap<Symbol, Totals>>,
+    /// Totals per grid: symbol and client-id prefix (a portfolio's grids).
+    pub by_grid: Arc<BTreeMap<(Symbol, IdPrefix), Totals>>,
     /// Fills in the store when they were built.
     pub fills: u64,
 }
 
 impl Books {
     /// A basket's book, or an empty replay (carried dust only) when it has no fills.
-    pub fn book(&self, basket: &Basket, ledger: &Ledger) -> Arc<Book> {
+    pub fn book(&self, record: &BasketRecord, ledger: &Ledger) -> Arc<Book> {
         self.books
-            .get(&basket.id)
+            .get(&record.basket.id)
             .cloned()
-            .unwrap_or_else(|| Arc::new(ledger.pairs.replay(basket, &[])))
+            .unwrap_or_else(|| Arc::new(ledger.pairs.replay(record, &[])))
     }
 
-    /// The totals of `symbol`'s baskets (zero when it has no fills).
-    pub fn totals_of(&self, symbol: &Symbol) -> Totals {
-        self.by_symbol.get(symbol).copied().unwrap_or_default()
+    /// The totals of one grid's baskets — `symbol` under `prefix` — (zero without fills).
+    pub fn totals_of(&self, symbol: &Symbol, prefix: &IdPrefix) -> Totals {
+        self.by_grid
+            .get(&(symbol.clone(), prefix.clone()))
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Realised P&L of one sell, if it is known.
@@ -218,17 +231,20 @@ impl Ledger {
             self.replay_each(store, &changed).await?
         };
         map.extend(replayed);
-        let mut symbols: BTreeMap<&Symbol, Vec<&Arc<Book>>> = BTreeMap::new();
+        let mut grids: BTreeMap<(&Symbol, &IdPrefix), Vec<&Arc<Book>>> = BTreeMap::new();
         for book in map.values() {
-            symbols.entry(&book.symbol).or_default().push(book);
+            grids
+                .entry((&book.symbol, &book.prefix))
+                .or_default()
+                .push(book);
         }
-        let by_symbol = symbols
+        let by_grid = grids
             .into_iter()
-            .map(|(s, books)| (s.clone(), totals(books.into_iter())))
+            .map(|((s, p), books)| ((s.clone(), p.clone()), totals(books.into_iter())))
             .collect();
         let books = Books {
             totals: totals(map.values()),
-            by_symbol: Arc::new(by_symbol),
+            by_grid: Arc::new(by_grid),
             books: Arc::new(map),
             // Fills that arrived while replaying make the next request look again.
             fills: total,
@@ -248,7 +264,7 @@ impl Ledger {
         for &id in ids {
             if let Some(record) = store.basket(id).await? {
                 let fills = store.basket_fills(id).await?;
-                let book = self.pairs.replay(&record.basket, &fills);
+                let book = self.pairs.replay(&record, &fills);
                 out.push((id, Arc::new(book)));
             }
         }
@@ -265,11 +281,11 @@ impl Ledger {
         for rec in store.fills(&FillQuery::default()).await? {
             fills.entry(rec.basket_id).or_default().push(rec.fill);
         }
-        let baskets: HashMap<u32, Basket> = store
+        let baskets: HashMap<u32, BasketRecord> = store
             .baskets(false)
             .await?
             .into_iter()
-            .map(|r| (r.basket.id, r.basket))
+            .map(|r| (r.basket.id, r))
             .collect();
         Ok(ids
             .iter()

@@ -110,7 +110,12 @@ pub(super) type NewestCache = Arc<
     Mutex<
         Option<(
             (u32, Vec<u32>),
-            Arc<BTreeMap<Symbol, crate::core::basket::BasketStatus>>,
+            Arc<
+                BTreeMap<
+                    (Symbol, crate::core::client_id::IdPrefix),
+                    crate::core::basket::BasketStatus,
+                >,
+            >,
         )>,
     >,
 >;
@@ -278,7 +283,7 @@ impl<S: Store> Reader<S> {
     }
 
     fn book(&self, books: &Books, record: &BasketRecord) -> Arc<Book> {
-        books.book(&record.basket, &self.ledger)
+        books.book(record, &self.ledger)
     }
 
     /// The newest basket's quote budget.

@@ -137,7 +137,7 @@ impl<S: Store + Outbox> Source<S> {
         };
         let fills = self.store.basket_fills(id).await?;
         let pairs = &self.pairs;
-        let book = pairs.replay(&record.basket, &fills);
+        let book = pairs.replay(&record, &fills);
         Ok(Some(BasketFacts {
             status: record.basket.status,
             pnl: book.position.realised_pnl,
@@ -211,7 +211,7 @@ impl<S: Store + Outbox> Source<S> {
             let Some(record) = self.store.basket(*id).await? else {
                 continue;
             };
-            let book = pairs.replay(&record.basket, fills);
+            let book = pairs.replay(&record, fills);
             for f in fills
                 .iter()
                 .filter(|f| f.side == Side::Sell && in_day(f.time_ms))

@@ -343,3 +343,87 @@ async fn one_grid_or_none_keeps_the_one_symbol_page() {
     assert_eq!(http.get("/fragment/overview").await.status, 404);
     running.stop().await;
 }
+
+/// Two grids on FILUSDT under their own prefixes (`ga`, `gb`): each row and each grid page
+/// shows only that grid's baskets, position, P&L and orders, not the symbol's.
+///
+/// Journal: basket 1 (`ga`, closed): buy 1 @ 5, sell 1 @ 6 → realised +1; basket 2 (`ga`,
+/// active): buy 4 @ 5, open buy B2 under `ga`; basket 3 (`gb`, active): buy 10 @ 5, open
+/// buy B2 under `gb`; FILUSDT @ 4.6.
+#[tokio::test]
+async fn two_grids_on_one_symbol_each_show_only_their_own_baskets() {
+    let ga = IdPrefix::parse("ga").unwrap();
+    let gb = IdPrefix::default();
+    let store = MemoryStore::new();
+    for (id, status, prefix) in [
+        (1, BasketStatus::Closed, &ga),
+        (2, BasketStatus::Active, &ga),
+        (3, BasketStatus::Active, &gb),
+    ] {
+        let mut r = basket(id, status, None);
+        r.prefix = prefix.clone();
+        store.insert_basket(&r).await.unwrap();
+    }
+    for f in [
+        fill(1, 1, Slot::Buy(1), "5", "1", "0", "USDT"),
+        fill(1, 2, Slot::Tp1, "6", "1", "0", "USDT"),
+        fill(2, 3, Slot::Buy(1), "5", "4", "0", "USDT"),
+        fill(3, 4, Slot::Buy(1), "5", "10", "0", "USDT"),
+    ] {
+        assert!(store.insert_fill(&f).await.unwrap());
+    }
+    for (basket_id, id, prefix) in [(2, 21, &ga), (3, 31, &gb)] {
+        let mut report = order(
+            basket_id,
+            id,
+            Slot::Buy(2),
+            "4.5",
+            "1",
+            OrderStatus::New,
+            "0",
+        );
+        report.client_id = ClientOrderId::ours(prefix, basket_id, Slot::Buy(2), 1);
+        store.upsert_order(basket_id, &report).await.unwrap();
+    }
+    let mut snap = snapshot(1_000, "1000");
+    snap.price = Price::new(d("4.6"));
+    store.insert_snapshot(&snap).await.unwrap();
+    let grids = vec![
+        GridInfo {
+            name: "fil-a".into(),
+            prefix: ga.clone(),
+            pair: fixtures::pair(),
+        },
+        GridInfo {
+            name: "fil-b".into(),
+            prefix: gb.clone(),
+            pair: fixtures::pair(),
+        },
+    ];
+    let (tx, _) = fixtures::fake_bot();
+    let state = DashboardState::new(store, tx, Mode::Paper, fixtures::pair(), None)
+        .unwrap()
+        .with_grids(grids);
+    let running = dashboard::spawn("127.0.0.1:0".parse().unwrap(), state)
+        .await
+        .unwrap();
+    let mut http = Http::new(&running);
+    let json = http.get("/api/portfolio").await.json();
+    let g = &json["grids"];
+    assert_eq!(g[0]["name"], "fil-a");
+    assert_eq!(dec_of(&g[0]["position"]), d("4"), "{json}");
+    assert_eq!(dec_of(&g[0]["realised"]), d("1"), "{json}");
+    assert_eq!(g[0]["open_orders"], 1);
+    assert_eq!(dec_of(&g[1]["position"]), d("10"), "{json}");
+    assert_eq!(dec_of(&g[1]["realised"]), d("0"), "{json}");
+    assert_eq!(g[1]["open_orders"], 1);
+    assert_eq!(g[0]["status"], "trading");
+    assert_eq!(g[1]["status"], "trading");
+    let a = http.get("/grids/fil-a").await.body;
+    assert!(a.contains("<tr data-basket-id=\"2\">"), "{a}");
+    assert!(!a.contains("data-basket-id=\"3\""), "grid b's basket: {a}");
+    let b = http.get("/grids/fil-b").await.body;
+    assert!(b.contains("<tr data-basket-id=\"3\">"), "{b}");
+    assert!(!b.contains("data-basket-id=\"2\""), "grid a's basket: {b}");
+    running.stop().await;
+}
