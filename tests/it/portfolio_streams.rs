@@ -16,9 +16,11 @@ use binance_trader::adapters::binance::Credentials;
 use binance_trader::adapters::clock::SystemClock;
 use binance_trader::adapters::sim::server::SimServer;
 use binance_trader::apps::bot::live::LivePacing;
-use binance_trader::apps::portfolio::run_with_events;
+use binance_trader::apps::bot::BotMetrics;
+use binance_trader::apps::portfolio::{run_with_events, Portfolio};
 use binance_trader::core::risk::RiskLimits;
 use binance_trader::core::symbol::Symbol;
+use binance_trader::ports::exchange::Exchange;
 use binance_trader::ports::store::{FillQuery, Store};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -59,6 +61,44 @@ async fn fills(store: &impl Store) -> usize {
     store.fills(&query).await.unwrap().len()
 }
 
+/// Runs `portfolio` on the streams of the server at `stream_base` (a full loop a minute,
+/// price loops at most every 100 ms per grid, polling every `interval` while a stream is
+/// down) until the returned sender says stop; returns once the streams are up.
+async fn on_streams<E, S>(
+    mut portfolio: Portfolio<E, S>,
+    metrics: &BotMetrics,
+    stream_base: &str,
+    interval: Duration,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<u64>,
+)
+where
+    E: Exchange + 'static,
+    S: Store + 'static,
+{
+    let events = spawn_streams(&ws_config(stream_base), credentials(), symbols());
+    let pacing = LivePacing {
+        full_every: Duration::from_secs(60),
+        price_replan: Duration::from_millis(100),
+    };
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(async move {
+        let (_commands, command_rx) = tokio::sync::mpsc::channel(1);
+        run_with_events(&mut portfolio, events, interval, pacing, stop, command_rx)
+            .await
+            .unwrap()
+    });
+    eventually("streams up", 10, || async {
+        metrics
+            .stream_status()
+            .unwrap_or_default()
+            .contains("event-driven")
+    })
+    .await;
+    (stop_tx, running)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_grid_trades_on_pushed_fills_over_one_connection_and_heals_a_cut() {
     let wave = || {
@@ -79,26 +119,11 @@ async fn every_grid_trades_on_pushed_fills_over_one_connection_and_heals_a_cut()
     let n = wave().len();
     let proxy = Proxy::start(&rig.base).await;
     let (sim, store) = (rig.sim.clone(), rig.store.clone());
-    let (mut portfolio, metrics) = rig.setup.start_on(client(&rig.base), &store).await;
-    let events = spawn_streams(&ws_config(&proxy.base), credentials(), symbols());
-    let pacing = LivePacing {
-        full_every: Duration::from_secs(60),
-        price_replan: Duration::from_millis(100),
-    };
-    let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let (_commands, command_rx) = tokio::sync::mpsc::channel(1);
+    let (portfolio, metrics) = rig.setup.start_on(client(&rig.base), &store).await;
     // A slow poll: what is journalled within it while the streams are up was pushed.
-    let interval = Duration::from_secs(2);
-    let running = tokio::spawn(async move {
-        run_with_events(&mut portfolio, events, interval, pacing, stop, command_rx)
-            .await
-            .unwrap()
-    });
+    let (stop_tx, running) =
+        on_streams(portfolio, &metrics, &proxy.base, Duration::from_secs(2)).await;
     let status = || metrics.stream_status().unwrap_or_default();
-    eventually("streams up", 10, || async {
-        status().contains("event-driven")
-    })
-    .await;
     assert_eq!(
         sim.ws_connections(),
         2,
@@ -186,25 +211,9 @@ async fn with_both_streams_up_prices_alone_read_nothing_but_the_time() {
         Arc::new(SystemClock),
         Arc::new(TokioPause),
     );
-    let (mut portfolio, metrics) = rig.setup.start_on(shared, &rig.store).await;
-    let events = spawn_streams(&ws_config(&rig.base), credentials(), symbols());
-    let pacing = LivePacing {
-        full_every: Duration::from_secs(60),
-        price_replan: Duration::from_millis(100),
-    };
-    let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let (_commands, command_rx) = tokio::sync::mpsc::channel(1);
-    let interval = Duration::from_secs(60);
-    let running = tokio::spawn(async move {
-        run_with_events(&mut portfolio, events, interval, pacing, stop, command_rx)
-            .await
-            .unwrap()
-    });
-    let status = || metrics.stream_status().unwrap_or_default();
-    eventually("streams up", 10, || async {
-        status().contains("event-driven")
-    })
-    .await;
+    let (portfolio, metrics) = rig.setup.start_on(shared, &rig.store).await;
+    let (stop_tx, running) =
+        on_streams(portfolio, &metrics, &rig.base, Duration::from_secs(60)).await;
     // The heal on `Up` is a full loop (and the baskets' first ladders follow it); then only
     // prices come.
     tokio::time::sleep(Duration::from_millis(800)).await;

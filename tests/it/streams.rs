@@ -667,3 +667,61 @@ async fn a_stalled_user_stream_is_detected_replaced_and_its_fills_healed() {
         "every trade once"
     );
 }
+
+/// The server duplicates every other user-data event and reorders some: the feed passes each
+/// trade on exactly once (de-duplicated by order and trade id), none is lost, and the bot's
+/// journal holds each trade as one fill.
+#[tokio::test]
+async fn duplicated_and_reordered_user_events_are_applied_once() {
+    use binance_trader::adapters::sim::server::{FaultConfig, FaultRate};
+    let candles = wave_candles(1);
+    let n = candles.len();
+    let sim = start_sim(candles).await;
+    let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings())
+        .await
+        .unwrap();
+    settle(&mut bot).await;
+    let cfg = WsConfig::for_rest_base(&sim.base);
+    let mut events = spawn_streams(&cfg, credentials(), vec![]);
+    assert_eq!(next_stream_state(&mut events).await, StreamState::Up);
+    sim.server.set_faults(FaultConfig {
+        ws_duplicate: FaultRate {
+            next: 0,
+            per_mille: 500,
+        },
+        ws_reorder: FaultRate {
+            next: 0,
+            per_mille: 300,
+        },
+        ..FaultConfig::default()
+    });
+    let mut trades = BTreeSet::new();
+    let mut pushed = 0;
+    let mut drain = |e: ExchangeEvent| {
+        if let ExchangeEvent::Order(u) = e {
+            if let Some(t) = &u.trade {
+                pushed += 1;
+                assert!(trades.insert((t.order_id, t.trade_id)), "trade {t:?} twice");
+            }
+        }
+    };
+    for _ in 0..n {
+        sim.server.step(1);
+        settle(&mut bot).await;
+        while let Ok(Some(e)) =
+            tokio::time::timeout(Duration::from_millis(20), events.next_event()).await
+        {
+            drain(e);
+        }
+    }
+    while let Ok(Some(e)) =
+        tokio::time::timeout(Duration::from_millis(300), events.next_event()).await
+    {
+        drain(e);
+    }
+    let symbol = Symbol::parse("FILUSDT").unwrap();
+    let all = bot.exchange().my_trades(&symbol, 0).await.unwrap().len();
+    assert!(all >= 5, "too few trades to mean anything: {all}");
+    assert_eq!(pushed, all, "each trade pushed once, none lost");
+    assert_eq!(fill_count(bot.store()).await, all, "each trade one fill");
+}

@@ -19,15 +19,12 @@
 //!   grid, orders over the WebSocket API (REST while it is down); `--no-streams` polls.
 
 use crate::adapters::binance::ws::orders::WsOrders;
-use crate::adapters::binance::ws::{spawn_streams, WsConfig};
+use crate::adapters::binance::ws::WsConfig;
 use crate::apps::backtest::portfolio::load::grid_strategy;
-use crate::apps::bot::live::LivePacing;
 use crate::apps::bot::{runner, BotMetrics};
 use crate::apps::dashboard::{self, DashboardState, Pair};
 use crate::apps::notify::{compose::Origin, Notifier};
-use crate::apps::portfolio::{
-    run_until_stopped, run_with_events, GridPlan, Portfolio, PortfolioMetrics, Setup,
-};
+use crate::apps::portfolio::{run_portfolio, GridPlan, Portfolio, PortfolioMetrics, Setup};
 use crate::apps::trade::{check_market, journal_stop, preflight, prepare, TradeArgs};
 use crate::core::client_id::IdPrefix;
 use crate::core::money::Quote;
@@ -181,21 +178,8 @@ async fn run_async(args: &TradeArgs, file: &Path) -> anyhow::Result<()> {
     tracing::info!(url = %format!("http://{}", dashboard.addr), "dashboard listening");
     let (stop_tx, stop) = runner::stop_channel();
     let lock_guard = runner::guard_lock(lock, stop_tx);
-    let loops = match args.no_streams {
-        true => run_until_stopped(&mut portfolio, interval, stop, command_rx).await,
-        false => {
-            let events = spawn_streams(&ws, Some(p.stream_credentials), portfolio.symbols());
-            run_with_events(
-                &mut portfolio,
-                events,
-                interval,
-                LivePacing::default(),
-                stop,
-                command_rx,
-            )
-            .await
-        }
-    };
+    let streams = (!args.no_streams).then(|| (&ws, p.stream_credentials.clone()));
+    let loops = run_portfolio(&mut portfolio, streams, interval, stop, command_rx).await;
     let lock_lost = lock_guard.is_finished();
     dashboard.stop().await;
     tracing::info!(loops = loops.as_ref().ok(), "portfolio stopped");

@@ -35,4 +35,4 @@ pub use orchestrator::{
     PEAK_KEY, PORTFOLIO_QUIESCENT_KEY,
 };
 pub use runner::run_until as run_until_stopped;
-pub use streams::run_with_events;
+pub use streams::{run_portfolio, run_with_events};

@@ -15,19 +15,16 @@
 
 use crate::adapters::binance::rest::{BinanceRest, RestConfig};
 use crate::adapters::binance::ws::orders::WsOrders;
-use crate::adapters::binance::ws::{spawn_streams, WsConfig};
+use crate::adapters::binance::ws::WsConfig;
 use crate::adapters::binance::Credentials;
 use crate::adapters::klines::DEFAULT_CACHE_DIR;
 use crate::adapters::sim::server::{serve, ApiCredential, FaultConfig, SimServer, SimServerConfig};
 use crate::apps::backtest::portfolio::load::load;
-use crate::apps::bot::live::LivePacing;
 use crate::apps::bot::{runner, BotMetrics, BotSettings};
 use crate::apps::dashboard::{self, DashboardState, Pair};
 use crate::apps::exchange_sim::parse_speed;
 use crate::apps::paper::{fresh_store, PaperArgs};
-use crate::apps::portfolio::{
-    run_until_stopped, run_with_events, GridPlan, Portfolio, PortfolioMetrics, Setup,
-};
+use crate::apps::portfolio::{run_portfolio, GridPlan, Portfolio, PortfolioMetrics, Setup};
 use crate::apps::trade::{announce, check_market, Mode};
 use crate::core::money::Amount;
 use anyhow::{bail, Context};
@@ -171,25 +168,13 @@ async fn run_async(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
     println!("dashboard: {url}");
     let (stop_tx, stop) = runner::stop_channel();
     let lock_guard = runner::guard_lock(lock, stop_tx);
-    let loops = if args.no_streams {
-        run_until_stopped(&mut portfolio, interval, stop, command_rx).await?
-    } else {
-        // One user-data and one market connection for every grid.
-        let mut ws = WsConfig::for_rest_base(&base);
-        // The feeds' own requests count against the IP's weight, as REST's do.
-        ws.budget = Some(shared.weight_budget());
-        let credentials = Arc::new(Credentials::hmac(&key, &secret)?);
-        let events = spawn_streams(&ws, Some(credentials), portfolio.symbols());
-        run_with_events(
-            &mut portfolio,
-            events,
-            interval,
-            LivePacing::default(),
-            stop,
-            command_rx,
-        )
-        .await?
-    };
+    // One user-data and one market connection for every grid; the feeds' own requests
+    // count against the IP's weight, as REST's do.
+    let mut ws = WsConfig::for_rest_base(&base);
+    ws.budget = Some(shared.weight_budget());
+    let credentials = Arc::new(Credentials::hmac(&key, &secret)?);
+    let streams = (!args.no_streams).then_some((&ws, credentials));
+    let loops = run_portfolio(&mut portfolio, streams, interval, stop, command_rx).await?;
     lock_guard.abort();
     tracing::info!(loops, "portfolio paper trading stopped");
     dashboard.stop().await;

@@ -20,6 +20,8 @@
 
 use super::orchestrator::{GridStep, LoopPlan, LoopReport, Portfolio, PortfolioError};
 use super::runner::{pause_after, record_loop};
+use crate::adapters::binance::ws::{spawn_streams, WsConfig};
+use crate::adapters::binance::Credentials;
 use crate::apps::bot::live::{LivePacing, FOLLOW_UPS};
 use crate::apps::bot::runner::{BotCommand, QUEUE_POLL};
 use crate::core::money::Price;
@@ -28,6 +30,7 @@ use crate::ports::events::{EventSource, ExchangeEvent, StreamKind, StreamState};
 use crate::ports::exchange::Exchange;
 use crate::ports::store::{EventLevel, Store};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
@@ -71,6 +74,26 @@ impl Feed {
         match self.market_up {
             true => self.pushed.clone(),
             false => BTreeMap::new(),
+        }
+    }
+}
+
+/// Runs the portfolio until `stop` turns true: on its streams when `streams` gives their
+/// configuration and the account's credentials (one user-data and one market connection for
+/// every grid symbol), polling every `interval` otherwise (`--no-streams`).
+pub async fn run_portfolio<E: Exchange, S: Store>(
+    portfolio: &mut Portfolio<E, S>,
+    streams: Option<(&WsConfig, Arc<Credentials>)>,
+    interval: Duration,
+    stop: watch::Receiver<bool>,
+    commands: mpsc::Receiver<BotCommand>,
+) -> Result<u64, PortfolioError> {
+    match streams {
+        None => super::runner::run_until(portfolio, interval, stop, commands).await,
+        Some((ws, credentials)) => {
+            let events = spawn_streams(ws, Some(credentials), portfolio.symbols());
+            let pacing = LivePacing::default();
+            run_with_events(portfolio, events, interval, pacing, stop, commands).await
         }
     }
 }
