@@ -3,9 +3,9 @@
 //! bot's last read, shared by the grids, is whichever grid stepped last) and precision.
 //!
 //! Bounded like the one-symbol page: open orders, open baskets, the cached snapshots
-//! ([`Reader::recent`]) and books ([`super::ledger`]), one `bot_config` row for the limits
+//! (`Reader::recent`) and books ([`super::ledger`]), one `bot_config` row for the limits
 //! holding, `MAX(id)`; all baskets are read only when a basket was added or left the open
-//! ones ([`super::read::NewestCache`]).
+//! ones (`read::NewestCache`).
 
 use super::chart::{ChartView, Range};
 use super::grids::GridInfo;
