@@ -112,6 +112,10 @@ const TREATMENTS: &[(&str, Treatment)] = &[
         NotRun("a benchmark (.ci/run runs it with --short)"),
     ),
     (
+        "cargo bench --bench portfolio_weight",
+        NotRun("a benchmark (about 7 minutes; --short about 2, too long for CI)"),
+    ),
+    (
         "cargo bench --bench latency",
         NotRun("a benchmark (about half an hour; --short takes minutes, too long for CI)"),
     ),
