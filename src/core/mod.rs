@@ -2,6 +2,7 @@
 //! randomness: time, prices and ids come in as arguments (enforced by `tests/it/architecture.rs`).
 
 pub mod basket;
+pub mod candle;
 pub mod client_id;
 pub mod cycle;
 pub mod fill;

@@ -27,29 +27,12 @@ pub mod name;
 
 pub use files::{CandleFiles, SymbolError};
 
-use crate::core::money::{Price, Qty};
+use crate::core::money::Qty;
 use crate::core::symbol::Symbol;
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// One candle (kline). Times are Unix milliseconds (microsecond dumps are normalised).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Candle {
-    /// Open time, Unix ms.
-    pub open_time_ms: i64,
-    /// Open price.
-    pub open: Price,
-    /// High price.
-    pub high: Price,
-    /// Low price.
-    pub low: Price,
-    /// Close price.
-    pub close: Price,
-    /// Base volume.
-    pub volume: Qty,
-    /// Close time, Unix ms.
-    pub close_time_ms: i64,
-}
+/// One candle; the type lives in the core, so that strategies and ports can read candles.
+pub use crate::core::candle::Candle;
 
 /// The default cache directory, relative to the working directory.
 pub const DEFAULT_CACHE_DIR: &str = "data/cache";

@@ -1,4 +1,5 @@
 use super::*;
+use crate::core::money::Price;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use rust_decimal::Decimal;
