@@ -263,7 +263,9 @@ async fn latency(way: Way, wanted: usize) -> Latencies {
     };
     while out.ms.len() < wanted {
         let t0 = Instant::now();
+        tracing::debug!("bench: next candle (t0)");
         let step = sim.step(1);
+        tracing::debug!(trades = step.trades, "bench: candle fed");
         if step.stepped == 0 {
             break;
         }

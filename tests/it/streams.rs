@@ -384,6 +384,89 @@ async fn with_both_streams_up_a_price_alone_reads_neither_open_orders_nor_trades
         .is_empty());
 }
 
+/// A pushed fill is answered on the journal: the replacement order goes out after a ticker
+/// read alone, before the full step (open orders, trades) that confirms it — the way from a
+/// fill to its replacement holds no REST read of the account (issue 14's latency).
+#[tokio::test]
+async fn with_both_streams_up_a_pushed_fill_is_answered_before_the_rest_sync() {
+    use crate::ws_orders::Logged;
+    use binance_trader::adapters::binance::rest::{BinanceRest, RestConfig, TokioPause};
+    use binance_trader::adapters::binance::transport::ReqwestTransport;
+    use binance_trader::adapters::clock::SystemClock;
+    use std::sync::Mutex;
+
+    let sim = start_sim(wave_candles(1)).await;
+    let log = Arc::new(Mutex::new(Vec::<String>::new()));
+    let transport = Logged {
+        inner: ReqwestTransport::new(Duration::from_secs(5), Duration::from_secs(5)).unwrap(),
+        log: log.clone(),
+    };
+    let rest = BinanceRest::with_parts(
+        RestConfig::new(&sim.base),
+        Some(Credentials::hmac(KEY, SECRET).unwrap()),
+        transport,
+        Arc::new(SystemClock),
+        Arc::new(TokioPause),
+    );
+    let mut bot = Bot::new(rest, MemoryStore::new(), settings())
+        .await
+        .unwrap();
+    settle(&mut bot).await;
+    let metrics = bot.metrics().clone();
+    let symbol = Symbol::parse("FILUSDT").unwrap();
+    let mut cfg = WsConfig::for_rest_base(&sim.base);
+    cfg.reconnect_min = Duration::from_millis(20);
+    let events = spawn_streams(&cfg, credentials(), vec![symbol.clone()]);
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let (_commands, command_rx) = tokio::sync::mpsc::channel(1);
+    let running = tokio::spawn(async move {
+        run_with_events(&mut bot, events, LivePacing::default(), stop, command_rx)
+            .await
+            .unwrap();
+        bot
+    });
+    eventually("streams up", 10, || async {
+        metrics
+            .stream_status()
+            .unwrap_or_default()
+            .contains("event-driven")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let watcher = client(&sim.base);
+    let mut filled = false;
+    for _ in 0..60 {
+        log.lock().unwrap().clear();
+        sim.server.step(1);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        if !watcher.my_trades(&symbol, 0).await.unwrap().is_empty() {
+            filled = true;
+            break;
+        }
+    }
+    assert!(filled, "no candle filled an order");
+    stop_tx.send(true).unwrap();
+    running.await.unwrap();
+    let log = log.lock().unwrap().clone();
+    let first = |what: &str| log.iter().position(|l| l.as_str() == what);
+    let placed = first("POST /api/v3/order").expect("no replacement order");
+    let synced = first("GET /api/v3/openOrders").expect("no confirming full step");
+    assert!(
+        placed < synced,
+        "the replacement waited for the REST sync: {log:?}"
+    );
+    let before: Vec<&String> = log[..placed]
+        .iter()
+        .filter(|l| l.starts_with("GET"))
+        .collect();
+    assert_eq!(
+        before,
+        ["GET /api/v3/ticker/price"],
+        "reads before the replacement: {log:?}"
+    );
+    assert!(first("GET /api/v3/myTrades").is_some_and(|t| t > placed));
+}
+
 /// The event-driven loop is operable as the polling one is: it records each step and the
 /// pair for `status`, and runs a `close-all` queued in the store by another process.
 #[tokio::test]

@@ -2,8 +2,11 @@
 //! net and the fallback (`.spec/bot.md`, "Event-driven").
 //!
 //! - A **fill** of ours (an `executionReport` with a trade) is journalled at once (the same
-//!   fill record, unique by trade id, that the REST sync would write), then a step runs
-//!   immediately: sync → plan → reconcile → execute for the basket.
+//!   fill record, unique by trade id, that the REST sync would write) with its order's new
+//!   state. With both streams up the bot then reacts on the journal at once (plan →
+//!   reconcile → execute with the event's time as the server's and the ticker read as a full
+//!   step reads it: no other REST read on the way to the replacement order), and a full step
+//!   (REST sync) follows right after to confirm it. Otherwise a full step runs immediately.
 //! - Another **order update** of ours (placed, cancelled, expired) triggers a step too.
 //! - A **price** is kept for the next price step, which plans with it instead of reading the
 //!   ticker (a full step reads the ticker with the orders and trades it syncs: a pushed price
@@ -27,7 +30,7 @@ use super::runner::{
     backoff, handle, record_pair, record_step, serve_queue, BotCommand, QUEUE_POLL,
 };
 use super::{Bot, BotError};
-use crate::ports::events::{EventSource, ExchangeEvent, StreamKind, StreamState};
+use crate::ports::events::{EventSource, ExchangeEvent, OrderUpdate, StreamKind, StreamState};
 use crate::ports::exchange::{Exchange, ExchangeTrade};
 use crate::ports::store::{EventLevel, Store};
 use std::time::Duration;
@@ -61,6 +64,9 @@ enum Due {
     Event,
     /// A price alone asked for it: planned on the journal while both streams are up.
     Price,
+    /// A pushed fill, already journalled with its order's state: planned on the journal
+    /// while both streams are up, then confirmed by a full step.
+    Fill,
 }
 
 /// Most steps run back to back while each still acts (a basket closing and the next one
@@ -96,8 +102,16 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
         tokio::select! {
             _ = tokio::time::sleep_until(next) => {
                 let started = std::time::Instant::now();
-                // A price alone needs no REST heal while every account change is pushed.
-                let result = if due == Due::Price && up && market_up {
+                // A price alone needs no REST heal while every account change is pushed; a
+                // pushed fill is reacted to on the journal first and confirmed right after.
+                let on_journal = matches!(due, Due::Price | Due::Fill) && up && market_up;
+                let reacted_to_fill = due == Due::Fill && on_journal;
+                if reacted_to_fill {
+                    // The price as a full step would see it: a pushed price may predate the
+                    // fill (and the fill's own price is one order's limit, not the market).
+                    bot.stream_price = None;
+                }
+                let result = if on_journal {
                     bot.step_on_journal().await
                 } else {
                     // A full step reads its price from the exchange with the orders and
@@ -136,7 +150,10 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
                         // basket's grid, a replace's create): run it now, not at the next
                         // event or period.
                         let acted = report.actions > 0 || report.lifecycle > 0;
-                        if acted && failures == 0 && follow_ups < FOLLOW_UPS {
+                        if reacted_to_fill {
+                            // The REST truth for what the fill changed, now.
+                            pause = Duration::ZERO;
+                        } else if acted && failures == 0 && follow_ups < FOLLOW_UPS {
                             follow_ups += 1;
                             pause = Duration::ZERO;
                         } else {
@@ -193,6 +210,15 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
                         next = now;
                         due = Due::Event;
                     }
+                    Wants::FillStep => {
+                        // A full step already due (a gap, an unknown order, a follow-up)
+                        // stays full: it syncs this fill too.
+                        let full_due = next <= now && matches!(due, Due::Event | Due::Periodic);
+                        if !full_due {
+                            due = Due::Fill;
+                        }
+                        next = now;
+                    }
                     Wants::PriceStep if now >= last_price_step + pacing.price_replan => {
                         last_price_step = now;
                         if next > now {
@@ -219,6 +245,8 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
 /// What an event asks of the loop.
 enum Wants {
     StepNow,
+    /// A fill of a journalled order of ours, journalled with the order's new state.
+    FillStep,
     PriceStep,
     Poll,
     Nothing,
@@ -257,12 +285,14 @@ async fn on_event<E: Exchange, S: Store>(
                 Wants::Poll
             }
         },
-        ExchangeEvent::Order(u) if u.report.symbol == symbol => {
-            if let Some(t) = &u.trade {
-                bot.journal_pushed_fill(t).await?;
+        ExchangeEvent::Order(u) if u.report.symbol == symbol => match &u.trade {
+            Some(_) if bot.journal_pushed_order(&u).await? => {
+                // The event carries the server's time: the reaction reads no clock.
+                bot.set_time_hint(u.event_ms);
+                Wants::FillStep
             }
-            Wants::StepNow
-        }
+            _ => Wants::StepNow,
+        },
         ExchangeEvent::Price(p) if p.symbol() == &symbol => {
             bot.stream_price = Some(p.price());
             Wants::PriceStep
@@ -289,5 +319,43 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             return Ok(false);
         }
         self.journal_trade(&order, t, ", pushed").await
+    }
+
+    /// Journals a pushed update of a journalled order of ours: its trade (as
+    /// [`Self::journal_pushed_fill`]) and the order's new status, executed quantity and
+    /// amount, when they are newer than the journal's (events may come reordered or twice:
+    /// an update that would take the order back is ignored). The order's spec stays as
+    /// journalled. False when the order is not in the journal or not this grid's.
+    pub(crate) async fn journal_pushed_order(
+        &mut self,
+        update: &OrderUpdate,
+    ) -> Result<bool, BotError> {
+        let symbol = self.settings.strategy.symbol.clone();
+        let pushed = &update.report;
+        let Some(order) = self
+            .store
+            .order_by_exchange_id(&symbol, pushed.order_id)
+            .await?
+        else {
+            return Ok(false);
+        };
+        if !self.owns_order(&order) {
+            return Ok(false);
+        }
+        if let Some(t) = &update.trade {
+            self.journal_trade(&order, t, ", pushed").await?;
+        }
+        let stored = &order.report;
+        let newer = pushed.executed_qty > stored.executed_qty
+            || (!pushed.status.is_open() && stored.status.is_open());
+        if newer {
+            let mut report = stored.clone();
+            report.status = pushed.status;
+            report.executed_qty = pushed.executed_qty.max(stored.executed_qty);
+            report.cumulative_quote = pushed.cumulative_quote.max(stored.cumulative_quote);
+            report.update_ms = pushed.update_ms.max(stored.update_ms);
+            self.store.upsert_order(order.basket_id, &report).await?;
+        }
+        Ok(true)
     }
 }

@@ -97,6 +97,10 @@ pub struct Bot<E, S> {
     /// The server time a portfolio read for this loop, for a step planned on the journal
     /// (a price alone): one time read per loop instead of one per grid.
     time_hint: Option<i64>,
+    /// The server time a step on the journal runs at and when (local clock) it was known: an
+    /// order placed while it is fresh journals its intent at that time without reading it
+    /// again.
+    pub(super) step_clock: Option<(i64, std::time::Instant)>,
     /// What a portfolio lets this bot buy (`apps::portfolio`); a lone bot is never gated.
     pub(super) gate: Gate,
     /// A portfolio cleared the limit that emergency-closed this grid: the next step may open
@@ -143,6 +147,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             stream_price: None,
             account_hint: None,
             time_hint: None,
+            step_clock: None,
             gate: Gate::default(),
             reopen: false,
         })
@@ -248,6 +253,9 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             (OpenFrom::Journal, Some(t)) => t,
             _ => self.exchange.server_time().await?,
         };
+        // Only a step on the journal is short enough to trust its time for the intents it
+        // writes (a full step reads open orders and trades first, and may wait on them).
+        self.step_clock = (source == OpenFrom::Journal).then(|| (now, std::time::Instant::now()));
         let mut report = StepReport {
             server_ms: now,
             ..StepReport::default()
