@@ -31,6 +31,7 @@ mod portfolio_same_symbol;
 mod portfolio_streams;
 mod python_clients;
 mod range_bot;
+mod range_chart;
 mod range_optimize;
 mod rules_and_funds;
 mod sim_server;
