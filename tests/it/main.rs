@@ -24,6 +24,8 @@ mod lookup_lag;
 mod notify;
 mod operations;
 mod parity;
+mod parity_faults;
+mod parity_portfolio;
 mod portfolio;
 mod portfolio_crash;
 mod portfolio_live;

@@ -146,4 +146,7 @@ fn a_range_grid_below_its_stop_loss_draws_the_exit_and_no_buy() {
     assert_eq!((exit.kind, exit.state), ("stop", "planned"));
     assert!(exit.price.get() < dec!(2.4));
     assert!(drawn.iter().all(|l| l.kind != "buy" && l.kind != "sell"));
+    // Still the range grid's lines, not the basket grid's.
+    assert!(find(&drawn, "Stop loss").is_some() && find(&drawn, "Lower").is_some());
+    assert!(find(&drawn, "Hard stop").is_none(), "{drawn:#?}");
 }

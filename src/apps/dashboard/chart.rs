@@ -1,11 +1,13 @@
 //! The price chart's data (`GET /api/chart`): candles of a time range and the active
 //! basket drawn on them — anchor, every buy level (filled, resting or only planned), TP1,
 //! TP2, the hard stop, the trailing sell and the zone extension — with its fills as markers.
-//! A range grid draws its own lines instead (`range_chart`: lower, upper, levels, its
+//! A range grid draws its own lines instead (`chart/range.rs`: lower, upper, levels, its
 //! resting buys and sells, the stop loss).
 //! Pure: the reader fetches candles, orders and fills; the levels come from the core's own
 //! plan ([`plan`], [`planned_levels`]), so the chart shows exactly what the bot would do.
 //! Decimals are strings (exact); the page's script turns them into chart numbers.
+
+mod range;
 
 use super::format::Precision;
 use crate::adapters::klines::Candle;
@@ -168,7 +170,7 @@ pub fn markers(fills: &[Fill], range: Range, p: Precision) -> Vec<ChartMarker> {
 }
 
 /// The basket's lines at `last`: anchor, hard stop, every planned and extension buy, and
-/// the sells the plan wants (TP1, TP2, trailing, exit); a range grid's are `range_chart`'s.
+/// the sells the plan wants (TP1, TP2, trailing, exit); a range grid's are `chart/range.rs`'s.
 pub fn lines(
     basket: &Basket,
     fills: &[Fill],
@@ -179,7 +181,7 @@ pub fn lines(
 ) -> Vec<ChartLine> {
     let config = &basket.config;
     if let StrategyKind::Range(range) = &config.kind {
-        return super::range_chart::lines(range, basket, fills, open, last, rules, p);
+        return range::lines(range, basket, fills, open, last, rules, p);
     }
     let resting = |slot: Slot| {
         open.iter()

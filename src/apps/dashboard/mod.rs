@@ -39,7 +39,6 @@ pub mod market;
 pub mod overview;
 mod pages;
 pub mod pair;
-mod range_chart;
 pub mod read;
 pub mod state;
 pub mod stats;

@@ -5,8 +5,8 @@
 //! a plain `level` line, so the whole grid stays visible when the price is outside it.
 //! The range grid has no anchor line and no hard stop: its prices are absolute.
 
-use super::chart::ChartLine;
-use super::format::Precision;
+use super::ChartLine;
+use crate::apps::dashboard::format::Precision;
 use crate::core::basket::Basket;
 use crate::core::fill::Fill;
 use crate::core::filters::SymbolRules;
