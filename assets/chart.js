@@ -11,7 +11,7 @@
 
   var COLORS = {
     anchor: "#64748b", buy: "#059669", ext: "#0d9488", tp1: "#2563eb", tp2: "#7c3aed",
-    stop: "#dc2626", trail: "#d97706"
+    stop: "#dc2626", trail: "#d97706", range: "#475569", level: "#94a3b8", sell: "#2563eb"
   };
   function dark() { return document.documentElement.classList.contains("dark") ||
     (!document.documentElement.classList.contains("light") &&
@@ -39,6 +39,9 @@
   var words = {
     Anchor: el.getAttribute("data-label-anchor") || "Anchor",
     "Hard stop": el.getAttribute("data-label-stop") || "Hard stop",
+    Lower: el.getAttribute("data-label-lower") || "Lower",
+    Upper: el.getAttribute("data-label-upper") || "Upper",
+    "Stop loss": el.getAttribute("data-label-stop-loss") || "Stop loss",
     fee: el.getAttribute("data-label-fee") || "fee"
   };
   var state = { chart: chart, series: series, markers: markers, lines: [], data: null, range: null };
@@ -70,7 +73,7 @@
     state.lines.forEach(function (l) { series.removePriceLine(l); });
     state.lines = data.lines.map(function (l) {
       return series.createPriceLine({
-        price: Number(l.price), color: COLORS[l.kind] || "#64748b", lineWidth: l.kind === "anchor" ? 2 : 1,
+        price: Number(l.price), color: COLORS[l.kind] || "#64748b", lineWidth: (l.kind === "anchor" || l.kind === "range") ? 2 : 1,
         lineStyle: l.state === "planned" ? LC.LineStyle.Dashed : (l.state === "filled" ? LC.LineStyle.Solid : LC.LineStyle.Dotted),
         axisLabelVisible: true, title: (words[l.label] || l.label) + (l.state === "filled" ? " ✓" : "")
       });

@@ -42,6 +42,9 @@ range-group = Zeitraum
 chart-legend = Linien: Anker, Kaufstufen (durchgezogen = gefüllt, gepunktet = im Orderbuch, gestrichelt = geplant), Zonenerweiterung, TP1, TP2, Trailing, harter Stopp. Ziehen zum Verschieben, Mausrad oder Zwei-Finger-Geste zum Zoomen.
 chart-anchor = Anker
 chart-stop = Harter Stopp
+chart-lower = Untergrenze
+chart-upper = Obergrenze
+chart-stop-loss = Stop-Loss
 chart-fee = Gebühr
 close-all-intro = Damit wird für { $symbol } sofort der Notausstieg ausgeführt:
 close-all-cancels = jede offene Order jedes aktiven oder pausierten Korbs wird <strong>storniert</strong>;

@@ -42,6 +42,9 @@ range-group = Time range
 chart-legend = Lines: anchor, buy levels (solid = filled, dotted = resting, dashed = planned), zone extension, TP1, TP2, trailing, hard stop. Drag to pan, wheel or pinch to zoom.
 chart-anchor = Anchor
 chart-stop = Hard stop
+chart-lower = Lower
+chart-upper = Upper
+chart-stop-loss = Stop loss
 chart-fee = fee
 close-all-intro = This runs the emergency close on { $symbol }, right now:
 close-all-cancels = every open order of every active or paused basket is <strong>cancelled</strong>;

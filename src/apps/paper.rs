@@ -249,6 +249,7 @@ pub async fn record_session<S: crate::ports::store::Store>(
         candle_files,
         initial_quote: Some(quote.as_quote()),
         speed: Some(speed.to_string()),
+        grids: Vec::new(),
     };
     session::record(store, &session, start_ms)
         .await

@@ -7,6 +7,7 @@
 //! session written to its journal (a restart continues the same session).
 
 use crate::apps::mode::Mode;
+use crate::core::client_id::IdPrefix;
 use crate::core::money::Quote;
 use crate::core::symbol::Symbol;
 use crate::ports::store::{Store, StoreError};
@@ -35,6 +36,26 @@ pub struct Session {
     /// Paper: the replay's pacing as given to `--speed` (`step` is the backtester's timing).
     #[serde(default)]
     pub speed: Option<String>,
+    /// A portfolio session (`paper --portfolio`): its grids, each replayed on its own by
+    /// `parity`; empty for one grid. `symbol` is then the first grid's, `candle_files` every
+    /// file and `initial_quote` the account's starting equity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grids: Vec<SessionGrid>,
+}
+
+/// One grid of a portfolio session: what `parity` needs to replay it alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionGrid {
+    /// The grid's name in the portfolio file.
+    pub name: String,
+    /// Its pair.
+    pub symbol: Symbol,
+    /// Its client-id prefix (its baskets in the shared journal carry it).
+    pub prefix: IdPrefix,
+    /// Its budget: the quote the backtest of it starts with.
+    pub budget: Quote,
+    /// The candle files of its symbol (absolute paths).
+    pub candle_files: Vec<PathBuf>,
 }
 
 /// Writes `session` (replacing any earlier one).
@@ -80,6 +101,7 @@ mod tests {
             candle_files: vec![PathBuf::from("/data/FILUSDT-1m-2023-04.csv.gz")],
             initial_quote: Some(Quote::new(rust_decimal::Decimal::from(10_000))),
             speed: Some("step".into()),
+            grids: Vec::new(),
         }
     }
 

@@ -367,6 +367,7 @@ pub fn run(args: &TradeArgs) -> anyhow::Result<()> {
             candle_files: Vec::new(),
             initial_quote: None,
             speed: None,
+            grids: Vec::new(),
         };
         crate::apps::session::record_first(&p.store, &session, started).await?;
         let upkeep = crate::apps::backup::spawn_retention(p.store.clone(), p.retention.clone());

@@ -16,7 +16,7 @@ use crate::fresh_clone::root;
 /// Candles of the session: three days (the first amend comes on the third).
 const CANDLES: usize = 3 * 1440;
 
-fn binary(dir: &Path) -> Command {
+pub(crate) fn binary(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_binance-trader"));
     cmd.current_dir(dir)
         .env_remove("DATABASE_URL")
@@ -65,7 +65,7 @@ fn paper_session(dir: &Path, candles: &Path) -> PathBuf {
     }
 }
 
-fn parity(dir: &Path, journal: &Path) -> (Output, Value) {
+pub(crate) fn parity(dir: &Path, journal: &Path) -> (Output, Value) {
     let out = binary(dir)
         .args(["parity", "--json", "--journal"])
         .arg(journal)
@@ -82,7 +82,7 @@ fn parity(dir: &Path, journal: &Path) -> (Output, Value) {
 }
 
 /// Differences of `kind` in a parity document.
-fn of_kind<'a>(doc: &'a Value, kind: &str) -> Vec<&'a Value> {
+pub(crate) fn of_kind<'a>(doc: &'a Value, kind: &str) -> Vec<&'a Value> {
     doc["differences"]
         .as_array()
         .unwrap()
@@ -92,7 +92,7 @@ fn of_kind<'a>(doc: &'a Value, kind: &str) -> Vec<&'a Value> {
 }
 
 /// Kinds other than `allowed` (a changed buy moves its basket's realised P&L too).
-fn others<'a>(doc: &'a Value, allowed: &[&str]) -> Vec<&'a Value> {
+pub(crate) fn others<'a>(doc: &'a Value, allowed: &[&str]) -> Vec<&'a Value> {
     doc["differences"]
         .as_array()
         .unwrap()

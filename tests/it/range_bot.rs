@@ -1,11 +1,11 @@
 //! The range grid in the bot (the `paper`/`run` loop) through the strategy seam: the real
 //! Binance client against the simulated exchange, a restart of the bot half-way on a SQLite
-//! journal (the range config round-trips through it), then the store checked against the
-//! exchange.
+//! or PostgreSQL journal (the range config round-trips through it), then the store checked
+//! against the exchange.
 
 use crate::bot::settle;
 use crate::harness::{assert_store_matches_exchange, client, start_sim, wave_candles};
-use crate::store::fixtures::TestDb;
+use crate::store::fixtures::{TestDb, PG_SKIPPED};
 use binance_trader::apps::bot::{Bot, BotSettings};
 use binance_trader::core::basket::BasketStatus;
 use binance_trader::core::order::{Side, Slot};
@@ -33,6 +33,22 @@ fn range_strategy() -> StrategyConfig {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_range_grid_buys_and_sells_level_by_level_in_the_bot_across_a_restart() {
     let db = TestDb::sqlite().await;
+    level_by_level_across_a_restart(&db).await;
+    db.cleanup().await;
+}
+
+/// The same on PostgreSQL (`TEST_DATABASE_URL`; skipped without it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_range_grid_buys_and_sells_level_by_level_on_postgres_across_a_restart() {
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("{PG_SKIPPED}");
+        return;
+    };
+    level_by_level_across_a_restart(&db).await;
+    db.cleanup().await;
+}
+
+async fn level_by_level_across_a_restart(db: &TestDb) {
     let settings = || BotSettings::new(range_strategy()).with_intent_grace(0);
     let candles = wave_candles(3);
     let n = candles.len();
@@ -102,5 +118,4 @@ async fn a_range_grid_buys_and_sells_level_by_level_in_the_bot_across_a_restart(
         "no third revision of B4"
     );
     assert_store_matches_exchange(store, &client(&sim.base)).await;
-    db.cleanup().await;
 }

@@ -94,6 +94,12 @@ impl SimExchange {
         self.index.get(symbol).map(|&i| SymbolId(i))
     }
 
+    /// Caps each candle's fills of a symbol at `share` of its volume (partial fills), or
+    /// lifts the cap.
+    pub fn set_max_fill_share(&mut self, share: Option<Decimal>) {
+        self.max_fill_share = share;
+    }
+
     /// Replaces a symbol's rules (Binance changes filters now and then); open orders stay.
     /// False when the symbol is not listed.
     pub fn set_rules(&mut self, rules: crate::core::filters::SymbolRules) -> bool {

@@ -1,9 +1,13 @@
 //! The price chart's data (`GET /api/chart`): candles of a time range and the active
 //! basket drawn on them — anchor, every buy level (filled, resting or only planned), TP1,
 //! TP2, the hard stop, the trailing sell and the zone extension — with its fills as markers.
+//! A range grid draws its own lines instead (`chart/range.rs`: lower, upper, levels, its
+//! resting buys and sells, the stop loss).
 //! Pure: the reader fetches candles, orders and fills; the levels come from the core's own
 //! plan ([`plan`], [`planned_levels`]), so the chart shows exactly what the bot would do.
 //! Decimals are strings (exact); the page's script turns them into chart numbers.
+
+mod range;
 
 use super::format::Precision;
 use crate::adapters::klines::Candle;
@@ -12,6 +16,7 @@ use crate::core::fill::Fill;
 use crate::core::filters::SymbolRules;
 use crate::core::money::{Price, Qty};
 use crate::core::order::{Side, Slot};
+use crate::core::strategy::kind::StrategyKind;
 use crate::core::strategy::levels::{extension_levels, planned_levels, Level};
 use crate::core::strategy::plan::{plan, Market};
 use crate::ports::store::OrderRecord;
@@ -77,7 +82,8 @@ pub struct ChartCandle {
 /// A horizontal line of the basket.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ChartLine {
-    /// `anchor`, `buy`, `ext`, `tp1`, `tp2`, `stop`, `trail`.
+    /// `anchor`, `buy`, `ext`, `tp1`, `tp2`, `stop`, `trail`; a range grid's `range` (lower,
+    /// upper), `level`, `buy`, `sell`, `stop`.
     pub kind: &'static str,
     /// What the line says on the axis (`B2`, `TP1`, `Anchor`…).
     pub label: String,
@@ -164,7 +170,7 @@ pub fn markers(fills: &[Fill], range: Range, p: Precision) -> Vec<ChartMarker> {
 }
 
 /// The basket's lines at `last`: anchor, hard stop, every planned and extension buy, and
-/// the sells the plan wants (TP1, TP2, trailing, exit).
+/// the sells the plan wants (TP1, TP2, trailing, exit); a range grid's are `chart/range.rs`'s.
 pub fn lines(
     basket: &Basket,
     fills: &[Fill],
@@ -174,6 +180,9 @@ pub fn lines(
     p: Precision,
 ) -> Vec<ChartLine> {
     let config = &basket.config;
+    if let StrategyKind::Range(range) = &config.kind {
+        return range::lines(range, basket, fills, open, last, rules, p);
+    }
     let resting = |slot: Slot| {
         open.iter()
             .any(|o| o.basket_id == basket.id && o.slot == slot && o.report.status.is_open())

@@ -8,17 +8,22 @@
 //! candle the bot can have seen (its latest journalled exchange time), so a session stopped
 //! half-way compares with the same half of the backtest.
 //!
+//! A portfolio session (`paper --portfolio`) is compared grid by grid: each grid's baskets
+//! (its symbol and prefix) against the backtest of its symbol's candles with its budget.
+//!
 //! Exit status: 0 no difference, 1 differences, 2 the comparison could not be made.
 
 pub mod compare;
 pub mod report;
 
+use crate::adapters::klines::files::group_by_symbol;
 use crate::adapters::klines::{load_candles, CandleFiles, DEFAULT_CACHE_DIR};
 use crate::adapters::store::SqlStore;
 use crate::apps::backtest::run::{run_with_orders, BacktestSpec};
 use crate::apps::backtest::{BacktestRecord, Ledger, TradeMark};
 use crate::apps::bot::QUIESCENT_KEY;
 use crate::apps::mode::Mode;
+use crate::apps::portfolio::PORTFOLIO_QUIESCENT_KEY;
 use crate::apps::session::{self, Session};
 use crate::core::client_id::IdPrefix;
 use crate::core::fill::Fill;
@@ -52,11 +57,17 @@ pub struct ParityArgs {
     pub json: bool,
 }
 
-/// Everything one comparison found.
+/// Everything one comparison found (one grid: the session's, or one of a portfolio's).
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// The journalled session.
+    /// The journalled session (for a portfolio grid: narrowed to that grid — its symbol,
+    /// candle files and budget).
     pub session: Session,
+    /// The portfolio grid compared, `None` for a one-grid session.
+    pub grid: Option<String>,
+    /// Basket numbers of the comparison → the journal's basket ids, where they differ (a
+    /// portfolio's grids share one journal's ids; the backtest of one grid counts from 1).
+    pub basket_ids: BTreeMap<u32, u32>,
     /// Candles replayed, and the span they cover (first open, last close), Unix ms.
     pub candles: (u64, i64, i64),
     /// The journal's rows.
@@ -70,24 +81,69 @@ pub struct Outcome {
 /// Runs `parity`; `Ok(true)` when there are differences (exit status 1).
 pub fn run(args: &ParityArgs) -> anyhow::Result<bool> {
     let rt = tokio::runtime::Runtime::new().context("starting tokio")?;
-    let outcome = rt.block_on(check(args))?;
+    let outcomes = rt.block_on(check(args))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report::json(&outcome))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report::json_all(&outcomes))?
+        );
     } else {
-        print!("{}", report::text(&outcome));
+        for o in &outcomes {
+            print!("{}", report::text(o));
+        }
     }
-    Ok(!outcome.differences.is_empty())
+    Ok(outcomes.iter().any(|o| !o.differences.is_empty()))
 }
 
-/// Reads the journal, replays its market and compares.
-pub async fn check(args: &ParityArgs) -> anyhow::Result<Outcome> {
+/// Reads the journal, replays its market and compares: one outcome for a one-grid session,
+/// one per grid for a portfolio session (each grid replayed alone with its budget).
+pub async fn check(args: &ParityArgs) -> anyhow::Result<Vec<Outcome>> {
     let store = open(&args.journal).await?;
     let session = session::read(&store).await?.context(
         "the journal records no session (written at start by paper and run since parity exists); \
          nothing says what it traded against",
     )?;
     let baskets = store.baskets(false).await?;
-    let Some(first) = baskets.iter().min_by_key(|b| b.basket.id) else {
+    let end_ms = journal_end(&store).await?;
+    if session.grids.is_empty() {
+        return Ok(vec![
+            check_grid(&store, args, session, None, baskets, end_ms).await?,
+        ]);
+    }
+    let mut out = Vec::new();
+    for g in &session.grids {
+        let mine: Vec<BasketRecord> = baskets
+            .iter()
+            .filter(|b| b.symbol == g.symbol && b.prefix == g.prefix)
+            .cloned()
+            .collect();
+        let view = Session {
+            symbol: g.symbol.clone(),
+            candle_files: g.candle_files.clone(),
+            initial_quote: Some(g.budget),
+            grids: Vec::new(),
+            ..session.clone()
+        };
+        let o = check_grid(&store, args, view, Some(&g.name), mine, end_ms)
+            .await
+            .with_context(|| format!("grid {}", g.name))?;
+        out.push(o);
+    }
+    Ok(out)
+}
+
+/// Compares one grid: its baskets in the journal against the backtest of its symbol's
+/// candles with the configuration they froze.
+async fn check_grid(
+    store: &SqlStore,
+    args: &ParityArgs,
+    session: Session,
+    grid: Option<&str>,
+    mut baskets: Vec<BasketRecord>,
+    end_ms: i64,
+) -> anyhow::Result<Outcome> {
+    baskets.sort_by_key(|b| b.basket.id);
+    let Some(first) = baskets.first() else {
         bail!("the journal has no basket: nothing to compare");
     };
     let config = first.basket.config.clone();
@@ -108,8 +164,15 @@ pub async fn check(args: &ParityArgs) -> anyhow::Result<Outcome> {
                 args.exchange_info.display()
             )
         })?;
-    let end_ms = journal_end(&store).await?;
-    let files = match (&args.data[..], &session.candle_files[..]) {
+    let given = match grid {
+        // A portfolio's --data holds every symbol's files: this grid's are its symbol's.
+        Some(_) if !args.data.is_empty() => group_by_symbol(&args.data, None)
+            .context("grouping the --data files by symbol")?
+            .remove(&session.symbol)
+            .unwrap_or_default(),
+        _ => args.data.clone(),
+    };
+    let files = match (&given[..], &session.candle_files[..]) {
         ([], []) => bail!(
             "a {} journal does not name its candles: pass --data with the {} candles of its span",
             mode_name(session.mode),
@@ -141,16 +204,43 @@ pub async fn check(args: &ParityArgs) -> anyhow::Result<Outcome> {
         initial_quote: session.initial_quote.unwrap_or(args.quote),
     };
     let (record, orders) = run_with_orders(&spec, &candles, &|_| {})?;
-    let journal = journal_rows(&store, &baskets, &rules).await?;
+    let mut journal = journal_rows(store, &baskets, &rules).await?;
+    // The backtest of one grid numbers its baskets from 1; a portfolio journal's ids are
+    // shared by its grids, so the grid's baskets are numbered 1, 2, … in id order.
+    let basket_ids: BTreeMap<u32, u32> = match grid {
+        None => BTreeMap::new(),
+        Some(_) => (1..)
+            .zip(baskets.iter().map(|b| b.basket.id))
+            .filter(|(n, id)| n != id)
+            .collect(),
+    };
+    if !basket_ids.is_empty() {
+        renumber(&mut journal, &basket_ids);
+    }
     let backtest = backtest_rows(&record, &orders);
     let differences = compare::compare(&journal, &backtest);
     Ok(Outcome {
         session,
+        grid: grid.map(str::to_string),
+        basket_ids,
         candles: span,
         journal,
         backtest,
         differences,
     })
+}
+
+/// Renames the journal rows' basket ids to the comparison's numbers (`number → id`).
+fn renumber(rows: &mut RunRows, numbers: &BTreeMap<u32, u32>) {
+    let of: BTreeMap<u32, u32> = numbers.iter().map(|(n, id)| (*id, *n)).collect();
+    let map = |id: u32| of.get(&id).copied().unwrap_or(id);
+    for o in &mut rows.orders {
+        o.basket = map(o.basket);
+    }
+    for f in &mut rows.fills {
+        f.basket = map(f.basket);
+    }
+    rows.pnl = rows.pnl.iter().map(|(id, q)| (map(*id), *q)).collect();
 }
 
 /// The session's mode as the report names it.
@@ -179,10 +269,13 @@ async fn open(journal: &str) -> anyhow::Result<SqlStore> {
 /// The latest exchange time the bot journalled: its last quiet step, order update, fill or
 /// account snapshot. Candles closing after it were never seen by the bot.
 async fn journal_end<S: Store>(store: &S) -> anyhow::Result<i64> {
-    let mut end = match store.config_value(QUIESCENT_KEY).await? {
-        Some(v) => v.parse::<i64>().unwrap_or(i64::MIN),
-        None => i64::MIN,
-    };
+    let mut end = i64::MIN;
+    // The single bot's quiet step, or a portfolio's quiet loop.
+    for key in [QUIESCENT_KEY, PORTFOLIO_QUIESCENT_KEY] {
+        if let Some(v) = store.config_value(key).await? {
+            end = end.max(v.parse::<i64>().unwrap_or(i64::MIN));
+        }
+    }
     for b in store.baskets(false).await? {
         for o in store.orders(b.basket.id).await? {
             end = end.max(o.report.update_ms).max(o.report.time_ms);

@@ -30,12 +30,28 @@ fn verdict(o: &Outcome) -> &'static str {
 pub fn text(o: &Outcome) -> String {
     let mut s = String::new();
     let (count, from, to) = o.candles;
+    let grid = o
+        .grid
+        .as_ref()
+        .map_or(String::new(), |g| format!(", grid {g}"));
     let _ = writeln!(
         s,
-        "parity: {} session on {}, {count} candles from {from} to {to} (Unix ms)",
+        "parity: {} session on {}{grid}, {count} candles from {from} to {to} (Unix ms)",
         mode_name(o.session.mode),
         o.session.symbol
     );
+    if !o.basket_ids.is_empty() {
+        let ids: Vec<String> = o
+            .basket_ids
+            .iter()
+            .map(|(n, id)| format!("{n}={id}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "baskets numbered in the grid (number=journal id): {}",
+            ids.join(" ")
+        );
+    }
     let _ = writeln!(
         s,
         "{:<10} {:>7} {:>7} {:>16}",
@@ -90,6 +106,10 @@ pub fn json(o: &Outcome) -> Value {
     };
     let (count, from, to) = o.candles;
     json!({
+        "grid": o.grid,
+        "basket_ids": o.basket_ids.iter()
+            .map(|(n, id)| (n.to_string(), Value::from(*id)))
+            .collect::<serde_json::Map<_, _>>(),
         "mode": o.session.mode,
         "speed": o.session.speed,
         "symbol": o.session.symbol.to_string(),
@@ -101,4 +121,19 @@ pub fn json(o: &Outcome) -> Value {
         "verdict": verdict(o),
         "differences": o.differences,
     })
+}
+
+/// The `--json` document of a whole journal: one grid's document as it is; a portfolio's
+/// grids under `grids`, with every grid's differences also counted at the top.
+pub fn json_all(outcomes: &[Outcome]) -> Value {
+    match outcomes {
+        [one] if one.grid.is_none() => json(one),
+        many => {
+            let count: usize = many.iter().map(|o| o.differences.len()).sum();
+            json!({
+                "grids": many.iter().map(json).collect::<Vec<_>>(),
+                "differences": count,
+            })
+        }
+    }
 }

@@ -12,19 +12,29 @@
 //!   grids stay near half of the account's 6000 a minute, whatever the pause asked.
 //! - The streams by default (`apps::portfolio::streams`): one user-data and one market
 //!   connection for every grid, orders over the WebSocket API; `--no-streams` polls.
+//! - `--speed step` is lock-step as for one grid (`apps::bot::lockstep`): the exchange feeds
+//!   the next minute of every symbol only once every grid's step was quiescent, REST only,
+//!   and the run ends with the candles. The journal records the session with its grids
+//!   (`apps::session`), so `parity` replays each grid on its own.
 
 use crate::adapters::binance::rest::{BinanceRest, RestConfig};
 use crate::adapters::binance::ws::orders::WsOrders;
 use crate::adapters::binance::ws::WsConfig;
 use crate::adapters::binance::Credentials;
 use crate::adapters::klines::DEFAULT_CACHE_DIR;
-use crate::adapters::sim::server::{serve, ApiCredential, FaultConfig, SimServer, SimServerConfig};
+use crate::adapters::sim::server::{
+    serve, ApiCredential, FaultConfig, SimServer, SimServerConfig, Speed,
+};
 use crate::apps::backtest::portfolio::load::load;
 use crate::apps::bot::{runner, BotMetrics, BotSettings};
 use crate::apps::dashboard::{self, DashboardState, Pair};
 use crate::apps::exchange_sim::parse_speed;
 use crate::apps::paper::{fresh_store, PaperArgs};
+use crate::apps::portfolio::runner::run_lockstep;
 use crate::apps::portfolio::{run_portfolio, GridPlan, Portfolio, PortfolioMetrics, Setup};
+use crate::apps::session::{self, Session, SessionGrid};
+
+use crate::apps::backtest::portfolio::load::LoadedPortfolio;
 use crate::apps::trade::{announce, check_market, Mode};
 use crate::core::money::Amount;
 use anyhow::{bail, Context};
@@ -68,6 +78,7 @@ async fn run_async(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
         bail!("no candles to replay");
     };
     let quote_asset = loaded.grids[0].spec.rules.quote_asset.clone();
+    let lockstep = args.speed == "step";
     let info = std::fs::read_to_string(info_path).context("reading data/exchange_info.json")?;
     let key = Alphanumeric.sample_string(&mut rand::rng(), 64);
     let secret = Alphanumeric.sample_string(&mut rand::rng(), 64);
@@ -76,7 +87,10 @@ async fn run_async(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
         start_ms,
         markets: loaded.candles.clone().into_iter().collect(),
         balances: vec![(quote_asset, Amount::new(quote.get()))],
-        speed: parse_speed(&args.speed)?,
+        speed: match lockstep {
+            true => Speed::Manual,
+            false => parse_speed(&args.speed)?,
+        },
         credentials: vec![ApiCredential {
             key: key.clone(),
             secret: secret.clone().into(),
@@ -92,13 +106,14 @@ async fn run_async(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
     }));
 
     let store = fresh_store(&args.database).await?;
+    record_session(&store, &loaded, start_ms, &args.speed).await?;
     let mut rest = RestConfig::new(&base);
     rest.time_resync_ms = 0;
     let market = BinanceRest::new(rest.clone(), None)?;
     let shared = BinanceRest::new(rest, Some(Credentials::hmac(&key, &secret)?))?;
     // With the streams, orders go over the WebSocket API too (REST while it is down): one
     // connection for every grid (each order names its own client id).
-    let shared = match args.no_streams {
+    let shared = match args.no_streams || lockstep {
         true => shared,
         false => shared.with_ws_orders(WsOrders::spawn(&WsConfig::for_rest_base(&base))),
     };
@@ -174,11 +189,60 @@ async fn run_async(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
     ws.budget = Some(shared.weight_budget());
     let credentials = Arc::new(Credentials::hmac(&key, &secret)?);
     let streams = (!args.no_streams).then_some((&ws, credentials));
-    let loops = run_portfolio(&mut portfolio, streams, interval, stop, command_rx).await?;
+    let loops = if lockstep {
+        let feed = || server.step_minute().stepped > 0;
+        let loops = run_lockstep(&mut portfolio, feed, stop, command_rx).await?;
+        println!("replay finished: {loops} loops");
+        loops
+    } else {
+        run_portfolio(&mut portfolio, streams, interval, stop, command_rx).await?
+    };
     lock_guard.abort();
     tracing::info!(loops, "portfolio paper trading stopped");
     dashboard.stop().await;
     let _ = stop_server.send(());
     let _ = served.await;
     Ok(())
+}
+
+/// Journals what this portfolio session replays (`apps::session`): the account's start and
+/// equity, and per grid its symbol, prefix, budget and candle files, so `parity` can replay
+/// each grid.
+async fn record_session<S: crate::ports::store::Store>(
+    store: &S,
+    loaded: &LoadedPortfolio,
+    start_ms: i64,
+    speed: &str,
+) -> anyhow::Result<()> {
+    let absolute = |files: &[std::path::PathBuf]| {
+        files
+            .iter()
+            .map(|f| std::path::absolute(f).with_context(|| format!("resolving {}", f.display())))
+            .collect::<anyhow::Result<Vec<_>>>()
+    };
+    let mut grids = Vec::new();
+    for g in &loaded.grids {
+        let symbol = g.spec.config.symbol.clone();
+        let files = loaded.files.get(&symbol).map_or(&[][..], Vec::as_slice);
+        grids.push(SessionGrid {
+            name: g.name.clone(),
+            symbol,
+            prefix: g.prefix.clone(),
+            budget: g.spec.initial_quote,
+            candle_files: absolute(files)?,
+        });
+    }
+    let all: Vec<_> = loaded.files.values().flatten().cloned().collect();
+    let session = Session {
+        mode: Mode::Paper,
+        symbol: grids[0].symbol.clone(),
+        start_ms,
+        candle_files: absolute(&all)?,
+        initial_quote: Some(loaded.initial_equity),
+        speed: Some(speed.to_string()),
+        grids,
+    };
+    session::record(store, &session, start_ms)
+        .await
+        .context("journalling the portfolio paper session")
 }

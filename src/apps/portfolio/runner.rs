@@ -4,6 +4,7 @@
 
 use super::orchestrator::LoopReport;
 use super::orchestrator::{Portfolio, PortfolioError};
+use crate::apps::bot::lockstep::MAX_SETTLE_STEPS;
 use crate::apps::bot::runner::{
     backoff_after, wall_ms, BotCommand, LastStep, LAST_STEP_KEY, QUEUE_POLL,
 };
@@ -96,5 +97,37 @@ pub(super) async fn record_loop<S: Store>(store: &S, result: &Result<LoopReport,
         if let Err(e) = store.set_config_value(LAST_STEP_KEY, &text, now).await {
             tracing::debug!(error = %e, "recording the last loop failed");
         }
+    }
+}
+
+/// Lock-step pacing for a replayed market (`paper --portfolio --speed step`), as
+/// `apps::bot::lockstep` for one bot: loops until every grid's step is quiescent (at most
+/// `MAX_SETTLE_STEPS` loops a minute), then `feed` feeds the next minute of every symbol.
+/// Ends when the candles run out or `stop` turns true; returns the loops run. A failed loop
+/// ends the run: in a replay nothing transient can explain it.
+pub async fn run_lockstep<E: Exchange, S: Store>(
+    portfolio: &mut Portfolio<E, S>,
+    mut feed: impl FnMut() -> bool,
+    stop: watch::Receiver<bool>,
+    mut commands: mpsc::Receiver<BotCommand>,
+) -> Result<u64, PortfolioError> {
+    let mut loops = 0;
+    loop {
+        for _ in 0..MAX_SETTLE_STEPS {
+            let result = portfolio.step().await;
+            record_loop(portfolio.store(), &result).await;
+            loops += 1;
+            if result?.quiescent() {
+                break;
+            }
+        }
+        while let Ok(command) = commands.try_recv() {
+            portfolio.handle(command).await;
+        }
+        portfolio.serve_commands().await;
+        if *stop.borrow() || !feed() {
+            return Ok(loops);
+        }
+        tokio::task::yield_now().await;
     }
 }

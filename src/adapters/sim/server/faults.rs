@@ -1,6 +1,6 @@
 //! Fault injection: latency, 5xx before or after execution, responses dropped after an order
-//! was executed, 429 bursts, clock skew, which namesake a client-id lookup answers with, and a
-//! lagging order store. Deterministic: each fault fires first for the next `next` eligible
+//! was executed, 429 bursts, clock skew, which namesake a client-id lookup answers with, a
+//! lagging order store, and partial fills (a share of each candle's volume). Deterministic: each fault fires first for the next `next` eligible
 //! requests, then with probability `per_mille`/1000 drawn from an RNG seeded with `seed`, so
 //! the same request sequence sees the same faults.
 
@@ -52,6 +52,10 @@ pub struct FaultConfig {
     pub ws_duplicate: FaultRate,
     /// A WebSocket event is held back and sent after the next one.
     pub ws_reorder: FaultRate,
+    /// Partial fills: each candle fills the account's orders of a symbol with at most this
+    /// share of the candle's volume (0.001 = 0.1 %); the rest fills on later candles.
+    /// `None`: orders fill completely, as the backtester's fill model assumes.
+    pub fill_share: Option<rust_decimal::Decimal>,
 }
 
 impl FaultConfig {

@@ -191,7 +191,8 @@ impl SimServer {
                 rules: rules.clone(),
             })
             .collect();
-        let exchange = SimExchange::new(SimConfig::standard(symbols, cfg.balances));
+        let mut exchange = SimExchange::new(SimConfig::standard(symbols, cfg.balances));
+        exchange.set_max_fill_share(cfg.faults.fill_share);
         let info: Value = serde_json::from_str(&cfg.exchange_info_json)
             .map_err(|e| SimServerError::Json(e.to_string()))?;
         let control = Control {
@@ -246,6 +247,27 @@ impl SimServer {
     /// The matching engine (for inspection; never hold the lock across an `.await`).
     pub fn exchange(&self) -> Arc<Mutex<SimExchange>> {
         Arc::clone(&self.exchange)
+    }
+
+    /// Feeds every candle opening at the next open time, of every symbol: one minute of the
+    /// whole market (a lock-step replay of many symbols, `paper --portfolio --speed step`,
+    /// moves all of them together, as the backtester replays each on its own candles).
+    pub fn step_minute(&self) -> StepReport {
+        let Some(open) = lock(&self.control).feed.next_open_ms() else {
+            return self.step(0);
+        };
+        let mut report = self.step(1);
+        while lock(&self.control).feed.next_open_ms() == Some(open) {
+            let next = self.step(1);
+            if next.stepped == 0 {
+                break;
+            }
+            report.stepped += next.stepped;
+            report.trades += next.trades;
+            report.remaining = next.remaining;
+            report.server_time = next.server_time;
+        }
+        report
     }
 
     /// Feeds up to `n` candles into the engine, advancing the replay clock (on the live clock
@@ -340,6 +362,7 @@ impl SimServer {
 
     /// Replaces the fault configuration (reseeding its RNG).
     pub fn set_faults(&self, cfg: FaultConfig) {
+        lock(&self.exchange).set_max_fill_share(cfg.fill_share);
         lock(&self.control).faults = Faults::new(cfg);
     }
 

@@ -152,6 +152,12 @@ impl Feed {
             .map(|(_, i)| i)
     }
 
+    /// Open time of the next candle to feed (of any symbol), `None` when none is left.
+    pub fn next_open_ms(&self) -> Option<i64> {
+        let i = self.earliest()?;
+        Some(self.series[i].candles[self.series[i].next].open_time_ms)
+    }
+
     /// The next candle to feed and its symbol, advancing the clock past it (replay); in live
     /// mode only a candle whose close time has passed. `None` when there is none (yet).
     pub fn take_next(&mut self) -> Option<(Symbol, Candle)> {

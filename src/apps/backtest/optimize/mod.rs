@@ -17,7 +17,7 @@
 //!   counted, never fatal.
 //! - Defaults work on the bundled data: `config/backtest.toml` on the FILUSDT crash quarter,
 //!   rolling 30-day training and 15-day test spans (four windows), P&L over max drawdown,
-//!   and a small grid over the first step, its spacing and TP1.
+//!   and a small grid of the strategy's own keys (`DEFAULT_PARAMS`).
 
 pub mod report;
 pub mod space;
@@ -29,6 +29,7 @@ use crate::apps::backtest::command::{count_bar, load_rules, parse_config};
 use crate::apps::backtest::sweep::{self, parse_axes, points_from};
 use crate::apps::candle_data::{ensure_trades_candles, files_for, DataArgs, StrategyFile};
 use crate::core::money::Quote;
+use crate::core::strategy::config::StrategyConfig;
 use crate::core::symbol::{Asset, Symbol};
 use anyhow::{bail, Context};
 use clap::Args;
@@ -37,12 +38,38 @@ use space::{Objective, Search};
 use std::path::PathBuf;
 use windows::WindowMode;
 
-/// The parameter grid `optimize` searches when no `--param` is given.
-pub const DEFAULT_PARAMS: [&str; 3] = [
-    "levels.first_step_pct=0.8,1,1.5",
-    "levels.step_scale=1.2,1.4",
-    "tp1_pct=1,1.5,2",
+/// The parameter grid `optimize` searches when no `--param` is given, per strategy kind
+/// (`StrategyKind::name`): each strategy's own keys, since another kind's keys are unknown
+/// keys in its file and every point would be skipped.
+pub const DEFAULT_PARAMS: [(&str, &[&str]); 2] = [
+    (
+        "basket",
+        &[
+            "levels.first_step_pct=0.8,1,1.5",
+            "levels.step_scale=1.2,1.4",
+            "tp1_pct=1,1.5,2",
+        ],
+    ),
+    // Not `lower`/`upper`/`stop_loss`: they are prices, meaningful for one symbol only.
+    (
+        "range",
+        &[
+            "range.levels=11,21,41",
+            "range.spacing=arithmetic,geometric",
+            "range.reinvest=false,true",
+        ],
+    ),
 ];
+
+/// The default `--param` axes for a strategy file's kind.
+pub fn default_params(config: &StrategyConfig) -> anyhow::Result<Vec<String>> {
+    let kind = config.kind.name();
+    DEFAULT_PARAMS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, axes)| axes.iter().map(|s| s.to_string()).collect())
+        .with_context(|| format!("no default parameter grid for a {kind} strategy: pass --param"))
+}
 
 /// Flags of `optimize`.
 #[derive(Debug, Clone, Args)]
@@ -60,7 +87,8 @@ pub struct OptimizeArgs {
     #[arg(long, default_value = "10000")]
     pub quote: Quote,
     /// A parameter axis: `key=v1,v2,…` or `key=lo..hi/step` (dotted keys reach into tables).
-    /// Repeat for more keys. Default: a small grid over the first step, spacing and TP1.
+    /// Repeat for more keys. Default: a small grid of the strategy's own keys (basket: first
+    /// step, spacing and TP1; range: levels, spacing, reinvest).
     #[arg(long = "param")]
     pub params: Vec<String>,
     /// Grid (every combination) or random (`--samples` of them).
@@ -135,7 +163,7 @@ pub fn execute(args: &OptimizeArgs) -> anyhow::Result<()> {
     };
     let set = files_for(&base.symbol, strategy, &args.data)?;
     let params: Vec<String> = if args.params.is_empty() {
-        DEFAULT_PARAMS.iter().map(|s| s.to_string()).collect()
+        default_params(&base)?
     } else {
         args.params.clone()
     };

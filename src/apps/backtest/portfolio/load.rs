@@ -39,6 +39,8 @@ pub struct LoadedPortfolio {
     pub candles: BTreeMap<Symbol, Vec<Candle>>,
     /// Starting equity, all in the quote asset.
     pub initial_equity: Quote,
+    /// The candle files each symbol's candles came from (as given), for the session journal.
+    pub files: BTreeMap<Symbol, Vec<PathBuf>>,
 }
 
 /// Reads and validates the portfolio file at `path`. `data` overrides the file's `data`
@@ -87,6 +89,7 @@ pub fn load_text(
     let info = exchange_info(&json)
         .with_context(|| format!("parsing {}", exchange_info_path.display()))?;
     let mut candles = BTreeMap::new();
+    let mut symbol_files = BTreeMap::new();
     let mut grids = Vec::new();
     for (i, g) in config.grids.iter().enumerate() {
         let symbol = Symbol::parse(&g.symbol).context("symbol validated")?;
@@ -98,6 +101,7 @@ pub fn load_text(
                     g.name
                 );
             };
+            symbol_files.insert(symbol.clone(), files.clone());
             let set = CandleFiles {
                 symbol: symbol.clone(),
                 files,
@@ -147,6 +151,7 @@ pub fn load_text(
         limits: config.risk.limits(),
         candles,
         initial_equity: equity,
+        files: symbol_files,
     })
 }
 
