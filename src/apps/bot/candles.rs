@@ -271,7 +271,8 @@ impl CandleFeed {
         let due = self
             .last_open_ms()
             .is_none_or(|last| server_now_ms >= last + 2 * MINUTE_MS + grace);
-        if !self.stale && !(due && self.read_minute != Some(minute)) {
+        let read_now = self.stale || (due && self.read_minute != Some(minute));
+        if !read_now {
             return Ok(Fresh::default());
         }
         self.read_minute = Some(minute);
