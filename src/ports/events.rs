@@ -13,6 +13,7 @@
 //! Invariant of [`Dedup`]: an event is passed on at most once per key; trades are keyed by
 //! (order id, trade id), order updates without a trade by (order id, status, executed qty).
 
+use crate::core::candle::Candle;
 use crate::core::fill::Balance;
 use crate::core::money::{Amount, Price};
 use crate::core::symbol::{Asset, Symbol};
@@ -70,14 +71,13 @@ pub enum PriceUpdate {
         /// Bid and ask.
         ticker: BookTicker,
     },
-    /// A one-minute candle closed (`kline_1m` with `x` true).
+    /// A one-minute candle closed (`kline_1m` with `x` true): the whole candle, so the
+    /// candle feed (`apps::bot::candles`) appends it as a REST `klines` row would.
     KlineClosed {
         /// The pair.
         symbol: Symbol,
-        /// The candle's open time, Unix ms.
-        open_ms: i64,
-        /// Its close.
-        close: Price,
+        /// The closed candle.
+        candle: Candle,
     },
 }
 
@@ -95,7 +95,7 @@ impl PriceUpdate {
             PriceUpdate::Book { ticker, .. } => {
                 Price::new((ticker.bid.get() + ticker.ask.get()) / rust_decimal::Decimal::TWO)
             }
-            PriceUpdate::KlineClosed { close, .. } => *close,
+            PriceUpdate::KlineClosed { candle, .. } => candle.close,
         }
     }
 }

@@ -8,6 +8,7 @@
 //! rejected, or resolve an *unknown outcome* by querying the client order id before anything
 //! is re-sent.
 
+use crate::core::candle::Candle;
 use crate::core::client_id::ClientOrderId;
 use crate::core::fill::Balance;
 use crate::core::filters::account::AccountFilters;
@@ -319,6 +320,17 @@ pub trait Exchange: Send + Sync {
         symbol: &Symbol,
         time_ms: i64,
     ) -> impl Future<Output = Result<Price, ExchangeError>> + Send;
+    /// Closed one-minute candles of `symbol`, oldest first, at most `limit` (1–1000): with
+    /// `from_open_ms` those opening at or after it, else the most recent. Closed means closed
+    /// at the server's time: Binance's last row is the minute still open (its close so far),
+    /// which an indicator must never read, so it is never returned. A minute with no candle
+    /// on the exchange (a halt, maintenance) is simply absent.
+    fn closed_candles(
+        &self,
+        symbol: &Symbol,
+        from_open_ms: Option<i64>,
+        limit: u16,
+    ) -> impl Future<Output = Result<Vec<Candle>, ExchangeError>> + Send;
     /// Best bid and ask.
     fn book_ticker(
         &self,

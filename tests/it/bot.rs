@@ -355,6 +355,14 @@ impl<E: Exchange> Exchange for CandleBeforeCancel<E> {
     async fn ticker_price(&self, s: &Symbol) -> Result<Price, ExchangeError> {
         self.inner.ticker_price(s).await
     }
+    async fn closed_candles(
+        &self,
+        s: &Symbol,
+        from_open_ms: Option<i64>,
+        limit: u16,
+    ) -> Result<Vec<binance_trader::core::candle::Candle>, ExchangeError> {
+        self.inner.closed_candles(s, from_open_ms, limit).await
+    }
     async fn book_ticker(&self, s: &Symbol) -> Result<BookTicker, ExchangeError> {
         self.inner.book_ticker(s).await
     }

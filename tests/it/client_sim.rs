@@ -65,6 +65,35 @@ async fn market_data_and_exchange_info() {
     assert_eq!(rest.ticker_price(&fil()).await.unwrap(), price("4.050"));
 }
 
+#[tokio::test]
+async fn closed_candles_are_the_minutes_closed_at_the_server_time() {
+    let sim = spawn().await;
+    let rest = sim.client();
+    sim.server.step(5);
+    let all = candles(5);
+    assert_eq!(
+        rest.closed_candles(&fil(), None, 3).await.unwrap(),
+        all[2..]
+    );
+    assert_eq!(
+        rest.closed_candles(&fil(), Some(T0 + 60_000), 2)
+            .await
+            .unwrap(),
+        all[1..3]
+    );
+    let next = all[4].open_time_ms + 60_000;
+    assert_eq!(
+        rest.closed_candles(&fil(), Some(next), 10).await.unwrap(),
+        [],
+        "the next minute has not closed"
+    );
+    sim.server.step(1);
+    assert_eq!(
+        rest.closed_candles(&fil(), Some(next), 10).await.unwrap(),
+        candles(6)[5..]
+    );
+}
+
 fn chrono_now_ms() -> i64 {
     let d = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -5,6 +5,7 @@ mod backtest;
 mod backup;
 mod bot;
 mod browser;
+mod candle_feed;
 mod candle_symbols;
 mod check_config;
 mod client_faults;

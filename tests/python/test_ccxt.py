@@ -89,6 +89,16 @@ def klines():
     assert rows[-1][4] == last_price(), "last close is the last price"
     hours = ex.fetch_ohlcv(SYMBOL, "1h", since=now - 48 * 3_600_000, limit=24)
     assert len(hours) == 24 and hours[0][0] % 3_600_000 == 0, hours[:1]
+    # Paging by `since`: the second page starts right after the first, nothing repeated.
+    since = now - 1_500 * 60_000
+    first = ex.fetch_ohlcv(SYMBOL, "1m", since=since, limit=1000)
+    second = ex.fetch_ohlcv(SYMBOL, "1m", since=first[-1][0] + 60_000, limit=1000)
+    bars = first + second
+    assert len(first) == 1000 and 498 <= len(second) <= 502, (len(first), len(second))
+    assert all(b[0] - a[0] == 60_000 for a, b in zip(bars, bars[1:])), "no gap, no repeat"
+    # Binance's timeZone passes through ccxt's params: days from midnight UTC+8.
+    days = ex.fetch_ohlcv(SYMBOL, "1d", limit=2, params={"timeZone": "8"})
+    assert all(d[0] % 86_400_000 == 16 * 3_600_000 for d in days), days
 
 
 def balances():

@@ -97,6 +97,26 @@ def klines():
     assert len(days) == 7 and days[0][0] % 86_400_000 == 0, days[0]
     ui = client._get("uiKlines", data={"symbol": SYMBOL, "interval": "1m", "limit": 60})
     assert ui == client.get_klines(symbol=SYMBOL, interval="1m", limit=60)
+    # timeZone: days start at midnight UTC+8, i.e. 16:00 UTC; open and close times stay UTC.
+    zoned = client.get_klines(symbol=SYMBOL, interval="1d", limit=3, timeZone="8")
+    assert all(r[0] % 86_400_000 == 16 * 3_600_000 for r in zoned), [r[0] for r in zoned]
+    assert all(r[6] - r[0] == 86_400_000 - 1 for r in zoned), zoned[0]
+
+
+def historical_klines():
+    # get_historical_klines pages by startTime, 1000 a request: 1500 minutes, two pages,
+    # every minute once, in order, all closed.
+    end = now_ms() - 120_000
+    start = end - 1_500 * 60_000
+    rows = client.get_historical_klines(SYMBOL, Client.KLINE_INTERVAL_1MINUTE,
+                                        start_str=str(start), end_str=str(end))
+    assert 1_499 <= len(rows) <= 1_501, len(rows)
+    assert all(b[0] - a[0] == 60_000 for a, b in zip(rows, rows[1:])), "no gap, no repeat"
+    assert rows[0][0] >= start and rows[-1][0] <= end, (rows[0][0], rows[-1][0])
+    assert all(r[6] < now_ms() for r in rows)
+    window = client.get_klines(symbol=SYMBOL, interval="1m", startTime=rows[10][0],
+                               endTime=rows[14][0])
+    assert window == rows[10:15], "startTime and endTime bound open times, inclusive"
 
 
 def balances():
@@ -179,6 +199,10 @@ def rejections():
     )
     expect_error(lambda: client.get_klines(symbol=SYMBOL, interval="7m"), BinanceAPIException,
                  -1120, "Invalid interval.")
+    expect_error(lambda: client.get_klines(symbol=SYMBOL, interval="1h", timeZone="15"),
+                 BinanceAPIException, -1100,
+                 "Illegal characters found in parameter 'timeZone'; legal range is "
+                 "'[-12:00 to +14:00]'.")
     unsigned = Client(key, "wrong-secret", ping=False)
     unsigned.API_URL = client.API_URL
     unsigned.session.hooks["response"].append(run.record)
@@ -261,13 +285,15 @@ async def user_data_over_websocket_api():
         await ac.ws_api.close()
 
 
-READ_ONLY = {time_is_wall_clock, markets_and_filters, ticker, order_book_and_trades, klines}
+READ_ONLY = {time_is_wall_clock, markets_and_filters, ticker, order_book_and_trades, klines,
+             historical_klines}
 for label, fn in [
     ("time is wall-clock time", time_is_wall_clock),
     ("markets and filters", markets_and_filters),
     ("ticker (24hr, MINI, rolling, price, book, avgPrice)", ticker),
     ("order book and public trades", order_book_and_trades),
-    ("klines and uiKlines (history before now)", klines),
+    ("klines and uiKlines (history before now, timeZone)", klines),
+    ("historical klines paged by startTime", historical_klines),
     ("balances, commission, test order, order count, order lists", balances),
     ("wallet stand-ins: system status, trade fee, coins", wallet_stand_ins),
     ("limit buy with our client id", limit_buy_with_client_id),

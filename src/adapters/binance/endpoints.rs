@@ -77,6 +77,8 @@ pub const TICKER_PRICE: Endpoint = public("/api/v3/ticker/price", 2);
 pub const BOOK_TICKER: Endpoint = public("/api/v3/ticker/bookTicker", 2);
 /// `GET /api/v3/klines`.
 pub const KLINES: Endpoint = public("/api/v3/klines", 2);
+/// Most rows one [`KLINES`] request returns (`limit`, default 500).
+pub const KLINES_MAX_LIMIT: u16 = 1000;
 /// `GET /api/v3/account`.
 pub const ACCOUNT: Endpoint = signed(Method::Get, "/api/v3/account", 20, 0);
 /// `GET /api/v3/account/commission`.

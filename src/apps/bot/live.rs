@@ -196,6 +196,7 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
                 bot.metrics().stream_event();
                 if let ExchangeEvent::Stream { kind: StreamKind::Market, state } = &event {
                     market_up = !matches!(state, StreamState::Down { .. });
+                    bot.candle_stream(state);
                 }
                 let wants_step = match on_event(bot, event, &mut up).await {
                     Ok(w) => w,
@@ -294,6 +295,7 @@ async fn on_event<E: Exchange, S: Store>(
             _ => Wants::StepNow,
         },
         ExchangeEvent::Price(p) if p.symbol() == &symbol => {
+            bot.push_streamed_candle(&p).await;
             bot.stream_price = Some(p.price());
             Wants::PriceStep
         }

@@ -26,6 +26,7 @@ macro_rules! crash_point {
     };
 }
 
+pub mod candles;
 pub mod control;
 pub mod emergency;
 mod execute;

@@ -33,6 +33,10 @@ pub struct BotSettings {
     /// Other bots journal into the same store (a portfolio's grids): this one resolves only
     /// the pending intents of its symbol under its prefix, the others' are theirs.
     pub shares_store: bool,
+    /// Closed one-minute candles kept for the strategy's indicators (`candles.rs`): filled
+    /// over REST at start, then from the kline stream or one read a minute. 0 (the default,
+    /// every strategy without indicators): no candle is read.
+    pub candle_window: usize,
 }
 
 impl BotSettings {
@@ -59,6 +63,7 @@ impl BotSettings {
             emergency_margin: Pct::new(rust_decimal::Decimal::from(3)),
             rules_refresh_ms: 600_000,
             shares_store: false,
+            candle_window: 0,
         }
     }
 }

@@ -107,6 +107,11 @@ pub struct Bot<E, S> {
     /// a basket after the `emergency_closed` one (once; in memory, so a restart keeps the grid
     /// closed until the operator resumes it).
     pub(super) reopen: bool,
+    /// The closed one-minute candles of the symbol, when the settings keep any
+    /// ([`BotSettings::candle_window`]).
+    pub(super) candles: Option<super::candles::CandleFeed>,
+    /// Candles added since [`Self::take_fresh_candles`] last ran.
+    pub(super) fresh_candles: super::candles::Fresh,
 }
 
 /// The risk and budget gate a portfolio puts on one grid before the reconciler runs
@@ -135,7 +140,6 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         Ok(Self {
             exchange,
             store,
-            settings,
             rules,
             metrics: Arc::new(BotMetrics::new()),
             last_snapshot_ms: None,
@@ -150,6 +154,14 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             step_clock: None,
             gate: Gate::default(),
             reopen: false,
+            candles: (settings.candle_window > 0).then(|| {
+                super::candles::CandleFeed::new(
+                    settings.strategy.symbol.clone(),
+                    settings.candle_window,
+                )
+            }),
+            fresh_candles: super::candles::Fresh::default(),
+            settings,
         })
     }
 
@@ -272,6 +284,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         }
         self.refresh_rules_if_due(now);
         self.check_trading_status(now).await?;
+        self.poll_candles(now).await?;
         let (fills, open) = match source {
             OpenFrom::Exchange => self.sync(now).await?,
             OpenFrom::Journal => (0, self.journal_open_orders(&symbol).await?),

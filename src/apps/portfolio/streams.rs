@@ -254,6 +254,9 @@ async fn on_event<E: Exchange, S: Store>(
                     if !up {
                         feed.pushed.clear();
                     }
+                    for grid in &mut portfolio.grids {
+                        grid.bot.candle_stream(&state);
+                    }
                 }
             }
             let text = match (&state, feed.both_up()) {
@@ -290,6 +293,9 @@ async fn on_event<E: Exchange, S: Store>(
             Heal::No
         }
         ExchangeEvent::Price(p) => {
+            for i in portfolio.grids_on(p.symbol()) {
+                portfolio.grids[i].bot.push_streamed_candle(&p).await;
+            }
             let now = Instant::now();
             feed.pushed.insert(p.symbol().clone(), p.price());
             if !feed.both_up() {

@@ -177,6 +177,42 @@ async fn tickers_trades_and_klines_come_from_one_candle_tape() {
 }
 
 #[tokio::test]
+async fn klines_read_their_buckets_in_the_time_zone_given() {
+    let sim = spawn().await;
+    sim.step(4).await;
+    let get = |q: &'static str| sim.get("/api/v3/klines", q);
+    let utc = get("symbol=FILUSDT&interval=1h").await.body;
+    assert_eq!(
+        utc.as_array().unwrap().len(),
+        1,
+        "22:13–22:16 UTC: one hour"
+    );
+    // At UTC+05:45 hours start at :15 past a UTC hour: 22:13–22:14 and 22:15–22:16.
+    let zoned = get("symbol=FILUSDT&interval=1h&timeZone=05:45").await.body;
+    let bars = zoned.as_array().unwrap();
+    assert_eq!(bars.len(), 2, "{zoned}");
+    assert_eq!(bars[1][0], T0 + 2 * 60_000);
+    assert_eq!(bars[0][0], T0 + 2 * 60_000 - 3_600_000);
+    assert_eq!(bars[1][8], 8, "two candles' trades");
+    // 2023-11-14 22:13 UTC is 06:13 on the 15th at UTC+8: that day began at 16:00 UTC.
+    let day = get("symbol=FILUSDT&interval=1d&timeZone=8").await.body;
+    assert_eq!(day[0][0], 1_699_977_600_000_i64);
+    assert_eq!(day[0][6], 1_699_977_600_000_i64 + 86_400_000 - 1);
+    let minutes = get("symbol=FILUSDT&interval=1m&timeZone=-1:00").await.body;
+    assert_eq!(minutes, get("symbol=FILUSDT&interval=1m").await.body);
+    for bad in ["15", "-12:30", "8:5", "UTC"] {
+        let q = format!("symbol=FILUSDT&interval=1h&timeZone={bad}");
+        let a = sim.get("/api/v3/klines", &q).await;
+        assert_error(
+            &a,
+            400,
+            -1100,
+            "Illegal characters found in parameter 'timeZone'; legal range is '[-12:00 to +14:00]'.",
+        );
+    }
+}
+
+#[tokio::test]
 async fn depth_is_the_last_price_with_the_candle_volume_plus_our_resting_orders() {
     let sim = spawn().await;
     sim.step(4).await;

@@ -204,6 +204,14 @@ impl<E: Exchange> Exchange for LostAmendAnswer<E> {
     async fn price_at(&self, s: &Symbol, time_ms: i64) -> Result<Price, ExchangeError> {
         self.inner.price_at(s, time_ms).await
     }
+    async fn closed_candles(
+        &self,
+        s: &Symbol,
+        from_open_ms: Option<i64>,
+        limit: u16,
+    ) -> Result<Vec<binance_trader::core::candle::Candle>, ExchangeError> {
+        self.inner.closed_candles(s, from_open_ms, limit).await
+    }
     async fn book_ticker(&self, s: &Symbol) -> Result<BookTicker, ExchangeError> {
         self.inner.book_ticker(s).await
     }

@@ -83,6 +83,40 @@ impl<T: HttpTransport> BinanceRest<T> {
         }
     }
 
+    /// Closed one-minute candles ([`crate::ports::exchange::Exchange::closed_candles`]).
+    ///
+    /// The server time is read first (weight 1, beside the klines' 2): a candle whose close
+    /// time is before it had closed when `klines` answered, whatever our clock's offset. The
+    /// request's `endTime` (open times up to `now − 1 min`) leaves the open minute out, so
+    /// `limit` rows are `limit` closed candles; rows closing at or after `now` are dropped
+    /// all the same, should a server disagree.
+    pub(super) async fn closed_minutes(
+        &self,
+        symbol: &Symbol,
+        from_open_ms: Option<i64>,
+        limit: u16,
+    ) -> Result<Vec<Candle>, ExchangeError> {
+        let time: wire::ServerTime = self.read_json(&endpoints::TIME, &Params::new()).await?;
+        let now = time.server_time;
+        let last_closed_open = now - 60_000;
+        if from_open_ms.is_some_and(|from| from > last_closed_open) {
+            // Nothing from there has closed yet (and `startTime` > `endTime` asks for nothing).
+            return Ok(Vec::new());
+        }
+        let limit = limit.clamp(1, endpoints::KLINES_MAX_LIMIT);
+        let mut rows = self
+            .klines(
+                symbol,
+                "1m",
+                from_open_ms,
+                Some(last_closed_open),
+                Some(limit),
+            )
+            .await?;
+        rows.retain(|c| c.close_time_ms < now);
+        Ok(rows)
+    }
+
     /// Klines of `interval` (`1m`, `1h`, …), oldest first; `limit` at most 1000.
     pub async fn klines(
         &self,

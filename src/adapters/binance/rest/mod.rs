@@ -523,6 +523,15 @@ impl<T: HttpTransport> Exchange for BinanceRest<T> {
         self.minute_close(symbol, time_ms).await
     }
 
+    async fn closed_candles(
+        &self,
+        symbol: &Symbol,
+        from_open_ms: Option<i64>,
+        limit: u16,
+    ) -> Result<Vec<crate::core::candle::Candle>, ExchangeError> {
+        self.closed_minutes(symbol, from_open_ms, limit).await
+    }
+
     async fn book_ticker(&self, symbol: &Symbol) -> Result<BookTicker, ExchangeError> {
         self.best_bid_ask(symbol).await
     }

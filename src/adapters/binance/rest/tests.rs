@@ -782,3 +782,4 @@ fn debug_output_redacts_credentials() {
 }
 
 mod hardening;
+mod klines;

@@ -127,11 +127,20 @@ struct KlineEvent {
     k: KlineBody,
 }
 
+/// The kline of a `kline` event: the fields a [`Candle`](crate::core::candle::Candle) needs,
+/// read by the same rules as a `klines` row ([`parse::candle`]).
 #[derive(Debug, Deserialize)]
 struct KlineBody {
     t: i64,
+    #[serde(rename = "T")]
+    close_ms: i64,
     s: String,
+    i: String,
+    o: String,
+    h: String,
+    l: String,
     c: String,
+    v: String,
     x: bool,
 }
 
@@ -293,8 +302,9 @@ fn order_update(w: &ExecutionReport, prefix: &IdPrefix) -> Result<OrderUpdate, E
     })
 }
 
-/// One payload of a combined market stream: `bookTicker` and closed `kline_*` candles;
-/// open candles are ignored (their close is not a close yet).
+/// One payload of a combined market stream: `bookTicker` and closed `kline_1m` candles;
+/// open candles are ignored (their close is not a close yet), and so are other intervals
+/// ([`PriceUpdate::KlineClosed`] is a one-minute candle, what the candle feed keeps).
 pub fn market(stream: &str, data: Value) -> Result<Frame, EventError> {
     if stream.ends_with("@bookTicker") {
         let w: BookTickerEvent =
@@ -310,14 +320,25 @@ pub fn market(stream: &str, data: Value) -> Result<Frame, EventError> {
     }
     if stream.contains("@kline_") {
         let w: KlineEvent = serde_json::from_value(data).map_err(|e| shape("kline", e))?;
-        if !w.k.x {
+        let k = w.k;
+        if !k.x || k.i != "1m" {
             return Ok(Frame::Ignored);
         }
+        let row = crate::adapters::binance::wire::Kline {
+            open_time: k.t,
+            open: k.o,
+            high: k.h,
+            low: k.l,
+            close: k.c,
+            volume: k.v,
+            close_time: k.close_ms,
+            quote_volume: String::new(),
+            trades: 0,
+        };
         return Ok(Frame::Event(ExchangeEvent::Price(
             PriceUpdate::KlineClosed {
-                symbol: symbol(&w.k.s)?,
-                open_ms: w.k.t,
-                close: field("c", &w.k.c, Price::parse_non_negative(&w.k.c))?,
+                symbol: symbol(&k.s)?,
+                candle: parse::candle(&row)?,
             },
         )));
     }

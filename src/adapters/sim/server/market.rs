@@ -111,12 +111,20 @@ pub fn book_ticker(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
 }
 
 /// `GET /api/v3/klines` and `uiKlines`: the candles seen so far aggregated to `interval`
-/// (every Binance interval but `1s`; the interval in progress is included, as on Binance).
-/// With `startTime` the first `limit` from it; otherwise the last `limit` up to `endTime`.
+/// (every Binance interval but `1s`; the interval in progress is included, as on Binance),
+/// in the `timeZone` given (default UTC). A one-minute candle is only seen once closed, so
+/// `1m` rows are all closed. With `startTime` the first `limit` from it; otherwise the last
+/// `limit` up to `endTime`.
 pub fn klines(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     let symbol = p.symbol()?;
     let interval =
         Interval::parse(p.req("interval")?).ok_or_else(|| Fail::bad(-1120, "Invalid interval."))?;
+    let interval = match p.opt("timeZone") {
+        None => interval,
+        Some(text) => interval.in_time_zone(
+            time_zone_ms(text).ok_or_else(|| Fail::illegal("timeZone", "[-12:00 to +14:00]"))?,
+        ),
+    };
     ctx.ex.last_price(&symbol)?;
     let limit: i64 = p.opt_int("limit")?.unwrap_or(500);
     if !(1..=1000).contains(&limit) {
@@ -133,6 +141,30 @@ pub fn klines(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
         usize::try_from(limit).unwrap_or(500),
     );
     Ok(Value::Array(rows.iter().map(wire::kline).collect()))
+}
+
+/// A `timeZone` as Binance takes it (`rest-api.md`, klines): hours (`8`, `-1`) or hours and
+/// minutes (`05:45`, `-1:00`), optionally signed, from -12:00 to +14:00 inclusive; its offset
+/// ahead of UTC in ms.
+pub(super) fn time_zone_ms(text: &str) -> Option<i64> {
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(r) => (-1, r),
+        None => (1, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "00"));
+    let digits = |s: &str, max_len| {
+        (!s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<i64>().ok())
+            .flatten()
+    };
+    let (h, m) = (digits(hours, 2)?, digits(minutes, 2)?);
+    if minutes.len() != 2 || m >= 60 {
+        return None;
+    }
+    let total = sign * (h * 60 + m);
+    (-12 * 60..=14 * 60)
+        .contains(&total)
+        .then_some(total * 60_000)
 }
 
 /// `GET /api/v3/avgPrice`: volume-weighted mean close of the last 5 candles seen (plain last
@@ -154,4 +186,33 @@ pub fn avg_price(ctx: &mut Ctx, p: &Params) -> Result<Value, Fail> {
     };
     let close_time = recent.last().map_or(ctx.now_ms, |c| c.close_time_ms);
     Ok(json!({"mins": 5, "price": dec(price), "closeTime": close_time}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::time_zone_ms;
+
+    #[test]
+    fn time_zones_are_hours_or_hours_and_minutes_within_minus_12_and_plus_14() {
+        let h = 3_600_000;
+        for (text, want) in [
+            ("0", Some(0)),
+            ("8", Some(8 * h)),
+            ("+8", Some(8 * h)),
+            ("-1:00", Some(-h)),
+            ("05:45", Some(5 * h + 45 * 60_000)),
+            ("14:00", Some(14 * h)),
+            ("-12:00", Some(-12 * h)),
+            ("14:01", None),
+            ("-12:30", None),
+            ("15", None),
+            ("8:5", None),
+            ("8:60", None),
+            ("", None),
+            ("UTC", None),
+            ("+-1", None),
+        ] {
+            assert_eq!(time_zone_ms(text), want, "{text:?}");
+        }
+    }
 }

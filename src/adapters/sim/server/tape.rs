@@ -119,8 +119,8 @@ pub fn totals(seen: &[Candle], range: std::ops::Range<usize>) -> Totals {
 pub enum Interval {
     /// A fixed length, aligned to the Unix epoch plus `offset_ms` (weeks start on Monday).
     Fixed { len_ms: i64, offset_ms: i64 },
-    /// `1M`: calendar months, UTC.
-    Month,
+    /// `1M`: calendar months in the time zone `tz_ms` ahead of UTC.
+    Month { tz_ms: i64 },
 }
 
 const MIN: i64 = 60_000;
@@ -154,8 +154,20 @@ impl Interval {
                 len_ms: 7 * DAY,
                 offset_ms: 4 * DAY,
             }),
-            "1M" => Some(Self::Month),
+            "1M" => Some(Self::Month { tz_ms: 0 }),
             _ => None,
+        }
+    }
+
+    /// This interval read in a time zone `tz_ms` ahead of UTC (`timeZone`): buckets start at
+    /// that zone's midnight (and Monday, month start); open and close times stay UTC.
+    pub fn in_time_zone(self, tz_ms: i64) -> Self {
+        match self {
+            Self::Fixed { len_ms, offset_ms } => Self::Fixed {
+                len_ms,
+                offset_ms: offset_ms - tz_ms,
+            },
+            Self::Month { tz_ms: old } => Self::Month { tz_ms: old + tz_ms },
         }
     }
 
@@ -166,11 +178,11 @@ impl Interval {
                 let open = t - (t - offset_ms).rem_euclid(len_ms);
                 (open, open + len_ms - 1)
             }
-            Self::Month => {
-                let (y, m, _) = civil_from_days(t.div_euclid(DAY));
-                let open = days_from_civil(y, m, 1) * DAY;
+            Self::Month { tz_ms } => {
+                let (y, m, _) = civil_from_days((t + tz_ms).div_euclid(DAY));
+                let open = days_from_civil(y, m, 1) * DAY - tz_ms;
                 let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-                (open, days_from_civil(ny, nm, 1) * DAY - 1)
+                (open, days_from_civil(ny, nm, 1) * DAY - tz_ms - 1)
             }
         }
     }
@@ -350,8 +362,39 @@ mod tests {
         let t = 1_704_283_200_000;
         let (open, _) = Interval::parse("1w").unwrap().bucket(t);
         assert_eq!(open, 1_704_067_200_000, "Monday 2024-01-01");
-        let (open, close) = Interval::Month.bucket(1_709_208_000_000); // 2024-02-29 12:00
+        let (open, close) = Interval::parse("1M").unwrap().bucket(1_709_208_000_000); // 2024-02-29 12:00
         assert_eq!((open, close + 1), (1_706_745_600_000, 1_709_251_200_000));
         assert_eq!(Interval::parse("1s"), None);
+    }
+
+    #[test]
+    fn a_time_zone_moves_day_week_and_month_starts_to_its_midnight() {
+        const H: i64 = 3_600_000;
+        // 2024-02-29 20:00 UTC is 2024-03-01 04:00 at UTC+8.
+        let t = 1_709_208_000_000 + 8 * H;
+        let day = Interval::parse("1d").unwrap().in_time_zone(8 * H);
+        let (open, close) = day.bucket(t);
+        assert_eq!(open, 1_709_251_200_000 - 8 * H, "2024-03-01 00:00 at UTC+8");
+        assert_eq!(close + 1 - open, DAY);
+        let month = Interval::parse("1M").unwrap().in_time_zone(8 * H);
+        assert_eq!(
+            month.bucket(t).0,
+            1_709_251_200_000 - 8 * H,
+            "March at UTC+8"
+        );
+        assert_eq!(
+            Interval::parse("1M").unwrap().bucket(t).0,
+            1_706_745_600_000,
+            "still February in UTC"
+        );
+        let week = Interval::parse("1w").unwrap().in_time_zone(-H);
+        // Monday 2024-01-01 00:00 at UTC−1 is 01:00 UTC.
+        assert_eq!(week.bucket(1_704_283_200_000).0, 1_704_067_200_000 + H);
+        let minute = Interval::parse("1m").unwrap();
+        assert_eq!(
+            minute.in_time_zone(5 * H + 45 * MIN).bucket(t),
+            minute.bucket(t),
+            "whole-minute zones leave minutes alone"
+        );
     }
 }

@@ -110,13 +110,34 @@ fn market_streams_give_book_tickers_and_closed_candles_only() {
         frame(&kline(false).to_string(), &prefix()).unwrap(),
         Frame::Ignored
     );
-    assert!(matches!(
-        frame(&kline(true).to_string(), &prefix()).unwrap(),
-        Frame::Event(ExchangeEvent::Price(PriceUpdate::KlineClosed {
-            open_ms: 60000,
-            ..
-        }))
-    ));
+    let Frame::Event(ExchangeEvent::Price(PriceUpdate::KlineClosed { symbol, candle })) =
+        frame(&kline(true).to_string(), &prefix()).unwrap()
+    else {
+        panic!("a closed 1m kline is an event")
+    };
+    let p = |s: &str| Price::parse(s).unwrap();
+    assert_eq!(symbol.as_str(), "FILUSDT");
+    assert_eq!(
+        candle,
+        crate::core::candle::Candle {
+            open_time_ms: 60000,
+            open: p("4.0"),
+            high: p("4.2"),
+            low: p("3.9"),
+            close: p("4.1"),
+            volume: crate::core::money::Qty::parse("1").unwrap(),
+            close_time_ms: 119999,
+        },
+        "the whole candle, as a klines row gives it"
+    );
+    let mut five = kline(true);
+    five["stream"] = "filusdt@kline_5m".into();
+    five["data"]["k"]["i"] = "5m".into();
+    assert_eq!(
+        frame(&five.to_string(), &prefix()).unwrap(),
+        Frame::Ignored,
+        "the candle feed keeps one-minute candles only"
+    );
 }
 
 #[test]
