@@ -214,6 +214,11 @@ async fn the_bot_trades_on_pushed_fills_falls_back_to_polling_and_heals() {
         status().contains("event-driven")
     })
     .await;
+    // The stream may come up before the first step has placed the grid.
+    eventually("the grid placed", 10, || async {
+        !journal.open_orders().await.unwrap().is_empty()
+    })
+    .await;
     for i in 0..n {
         if i == n / 3 {
             proxy.cut();

@@ -12,11 +12,33 @@ use crate::ports::store::{EventLevel, IntentState, OrderIntent, Store};
 pub(super) struct Executed {
     /// Actions that took effect.
     pub done: usize,
-    /// Actions that failed; execution stopped at the first.
+    /// Actions that failed; execution stopped at the first (after the leading cancels,
+    /// which are sent together).
     pub failed: usize,
     /// A cancelled order turned out to have (part) filled since the plan was made: execution
     /// stopped there, so that the next step plans with that fill.
     pub changed: bool,
+}
+
+impl Executed {
+    /// Counts one action's outcome; true when execution must stop there.
+    fn count(&mut self, outcome: Outcome, on_change: OnChange) -> bool {
+        match outcome {
+            Outcome::Done => {
+                self.done += 1;
+                false
+            }
+            Outcome::Changed => {
+                self.done += 1;
+                self.changed = true;
+                on_change == OnChange::Stop
+            }
+            Outcome::Failed => {
+                self.failed += 1;
+                true
+            }
+        }
+    }
 }
 
 /// How one action went.
@@ -52,6 +74,30 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         on_change: OnChange,
     ) -> Result<Executed, BotError> {
         let mut out = Executed::default();
+        let mut actions = actions.into_iter().peekable();
+        // The leading cancels go out together: none relies on another, and the creates after
+        // them wait for one round trip instead of one per cancel (a fill's replacement
+        // sells wait for the old sells' cancels). Their answers are journalled in order.
+        let mut cancels = Vec::new();
+        while let Some(Action::Cancel(c)) = actions.next_if(|a| matches!(a, Action::Cancel(_))) {
+            cancels.push(c);
+        }
+        let symbol = self.settings.strategy.symbol.clone();
+        let refs: Vec<OrderRef> = cancels.iter().map(Cancel::order_ref).collect();
+        let answers =
+            futures_util::future::join_all(refs.iter().map(|r| self.exchange.cancel(&symbol, r)))
+                .await;
+        if !cancels.is_empty() {
+            crash_point!("bot::cancel_sent");
+        }
+        let mut stop = false;
+        for (c, answer) in cancels.iter().zip(answers) {
+            let outcome = self.cancel_answered(basket_id, c, answer, now).await?;
+            stop |= out.count(outcome, on_change);
+        }
+        if stop {
+            return Ok(out);
+        }
         for action in actions {
             let outcome = match action {
                 Action::Cancel(c) => self.cancel(basket_id, &c, now).await?,
@@ -66,19 +112,8 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                     }
                 }
             };
-            match outcome {
-                Outcome::Done => out.done += 1,
-                Outcome::Changed => {
-                    out.done += 1;
-                    out.changed = true;
-                    if on_change == OnChange::Stop {
-                        break;
-                    }
-                }
-                Outcome::Failed => {
-                    out.failed += 1;
-                    break;
-                }
+            if out.count(outcome, on_change) {
+                break;
             }
         }
         Ok(out)
@@ -88,6 +123,18 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         let symbol = self.settings.strategy.symbol.clone();
         let answer = self.exchange.cancel(&symbol, &c.order_ref()).await;
         crash_point!("bot::cancel_sent");
+        self.cancel_answered(basket_id, c, answer, now).await
+    }
+
+    /// Journals a cancel's answer.
+    async fn cancel_answered(
+        &mut self,
+        basket_id: u32,
+        c: &Cancel,
+        answer: Result<crate::ports::exchange::OrderReport, ExchangeError>,
+        now: i64,
+    ) -> Result<Outcome, BotError> {
+        let symbol = self.settings.strategy.symbol.clone();
         match answer {
             Ok(mut report) => {
                 report.spec.slot = c.slot;

@@ -100,7 +100,55 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
             return Ok(steps);
         }
         tokio::select! {
-            _ = tokio::time::sleep_until(next) => {
+            // Every event already delivered is applied before a step runs: a fill waiting
+            // behind a price step's timer turns it into the fill's reaction.
+            biased;
+            event = events.next_event(), if events_open => {
+                let Some(event) = event else {
+                    events_open = false;
+                    up = false;
+                    bot.metrics().set_streams(false, "polling: the event source ended".into());
+                    continue;
+                };
+                bot.metrics().stream_event();
+                if let ExchangeEvent::Stream { kind: StreamKind::Market, state } = &event {
+                    market_up = !matches!(state, StreamState::Down { .. });
+                    bot.candle_stream(state);
+                }
+                let wants_step = match on_event(bot, event, &mut up).await {
+                    Ok(w) => w,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "stream event not applied; the next step heals");
+                        Wants::StepNow
+                    }
+                };
+                let now = Instant::now();
+                match wants_step {
+                    Wants::StepNow => {
+                        next = now;
+                        due = Due::Event;
+                    }
+                    Wants::FillStep => {
+                        // A full step already due (a gap, an unknown order, a follow-up)
+                        // stays full: it syncs this fill too.
+                        let full_due = next <= now && matches!(due, Due::Event | Due::Periodic);
+                        if !full_due {
+                            due = Due::Fill;
+                        }
+                        next = now;
+                    }
+                    Wants::PriceStep if now >= last_price_step + pacing.price_replan => {
+                        last_price_step = now;
+                        if next > now {
+                            next = now;
+                            due = Due::Price;
+                        }
+                    }
+                    Wants::Poll => next = next.min(now + interval),
+                    Wants::PriceStep | Wants::Nothing => {}
+                }
+            }
+            _ = due_at(next) => {
                 let started = std::time::Instant::now();
                 // A price alone needs no REST heal while every account change is pushed; a
                 // pushed fill is reacted to on the journal first and confirmed right after.
@@ -185,51 +233,6 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
                 }
                 next = Instant::now() + pause;
                 due = if pause.is_zero() { Due::Event } else { Due::Periodic };
-            }
-            event = events.next_event(), if events_open => {
-                let Some(event) = event else {
-                    events_open = false;
-                    up = false;
-                    bot.metrics().set_streams(false, "polling: the event source ended".into());
-                    continue;
-                };
-                bot.metrics().stream_event();
-                if let ExchangeEvent::Stream { kind: StreamKind::Market, state } = &event {
-                    market_up = !matches!(state, StreamState::Down { .. });
-                    bot.candle_stream(state);
-                }
-                let wants_step = match on_event(bot, event, &mut up).await {
-                    Ok(w) => w,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "stream event not applied; the next step heals");
-                        Wants::StepNow
-                    }
-                };
-                let now = Instant::now();
-                match wants_step {
-                    Wants::StepNow => {
-                        next = now;
-                        due = Due::Event;
-                    }
-                    Wants::FillStep => {
-                        // A full step already due (a gap, an unknown order, a follow-up)
-                        // stays full: it syncs this fill too.
-                        let full_due = next <= now && matches!(due, Due::Event | Due::Periodic);
-                        if !full_due {
-                            due = Due::Fill;
-                        }
-                        next = now;
-                    }
-                    Wants::PriceStep if now >= last_price_step + pacing.price_replan => {
-                        last_price_step = now;
-                        if next > now {
-                            next = now;
-                            due = Due::Price;
-                        }
-                    }
-                    Wants::Poll => next = next.min(now + interval),
-                    Wants::PriceStep | Wants::Nothing => {}
-                }
             }
             changed = stop.changed() => {
                 if changed.is_err() || *stop.borrow() {
@@ -359,5 +362,12 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             self.store.upsert_order(order.basket_id, &report).await?;
         }
         Ok(true)
+    }
+}
+
+/// Sleeps until `at`; a step already due runs now, not at the timer's next millisecond tick.
+async fn due_at(at: Instant) {
+    if at > Instant::now() {
+        tokio::time::sleep_until(at).await;
     }
 }
