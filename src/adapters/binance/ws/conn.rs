@@ -53,7 +53,10 @@ pub struct Conn {
 impl Conn {
     /// Opens `url` (`ws://` or `wss://`).
     pub async fn open(url: &str, prefix: IdPrefix, timeout: Duration) -> Result<Self, ConnError> {
-        let (socket, _) = tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url))
+        // No Nagle: an order request written right after another (cancels sent together)
+        // must not wait for the first one's ACK, which a delayed ACK holds up to 40 ms.
+        let connect = tokio_tungstenite::connect_async_with_config(url, None, true);
+        let (socket, _) = tokio::time::timeout(timeout, connect)
             .await
             .map_err(|_| ConnError::Connect("timeout".into()))?
             .map_err(|e| ConnError::Connect(e.to_string()))?;

@@ -450,6 +450,11 @@ pub async fn serve(
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     };
+    // No Nagle, as Binance's own front ends: answers and pushed events written back to back
+    // must not wait for the client's delayed ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(announced)
         .await;
