@@ -13,6 +13,8 @@ pub mod position;
 pub(crate) mod preflight;
 pub mod range;
 pub(crate) mod round;
+#[cfg(test)]
+pub(crate) mod round_walk;
 pub mod trail;
 pub mod trend;
 pub mod validate;
