@@ -32,6 +32,7 @@ mod portfolio_streams;
 mod python_clients;
 mod range_bot;
 mod rules_and_funds;
+mod signal_strategies;
 mod sim_server;
 mod store;
 mod stream_keys;

@@ -158,7 +158,11 @@ fn check(
         .filter(|o| o.side == Side::Sell)
         .map(|o| o.qty)
         .sum();
-    prop_assert!(sold <= p.meta.position.max(Qty::ZERO), "{sold} > {}", p.meta.position);
+    prop_assert!(
+        sold <= p.meta.position.max(Qty::ZERO),
+        "{sold} > {}",
+        p.meta.position
+    );
     // 3. No buy at or above last, none above the budget.
     for o in p.orders.iter().filter(|o| o.side == Side::Buy) {
         prop_assert!(o.price.unwrap() < last, "{o:?} at {last}");

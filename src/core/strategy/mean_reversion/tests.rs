@@ -46,7 +46,13 @@ fn plan_at(
         indicators: s,
     };
     let rules = rules(3, 2, 5);
-    kind::plan(config, &basket(config, Price::new(dec!(4))), fills, &market, &rules)
+    kind::plan(
+        config,
+        &basket(config, Price::new(dec!(4))),
+        fills,
+        &market,
+        &rules,
+    )
 }
 
 fn orders(p: &Plan) -> Vec<(String, Decimal, Decimal)> {
@@ -121,7 +127,10 @@ fn validation_names_each_broken_rule() {
             ("mean_reversion.window".to_string(), Rule::AtLeastTwo),
             ("mean_reversion.entry_z".to_string(), Rule::Positive),
             ("mean_reversion.stop_loss_pct".to_string(), Rule::Below100),
-            ("mean_reversion.take_profit_pct".to_string(), Rule::ClearsTwoFees),
+            (
+                "mean_reversion.take_profit_pct".to_string(),
+                Rule::ClearsTwoFees
+            ),
         ]
     );
     // 0.21 % clears two fees of 0.1 % (1.0021 × 0.999 > 1.001).
@@ -142,9 +151,16 @@ fn the_preflight_refuses_a_budget_whose_stop_exit_is_below_the_notional_minimum(
     // FIL is 4.78 < 5.
     let errs = kind::validate_for_market(&c, Some(&rules), anchor, None).unwrap_err();
     assert_eq!(errs.len(), 1, "{errs:?}");
-    assert!(errs[0].to_string().contains("stop exit at 3.686"), "{}", errs[0]);
+    assert!(
+        errs[0].to_string().contains("stop exit at 3.686"),
+        "{}",
+        errs[0]
+    );
     c.quote_budget = Quote::new(dec!(6));
-    assert_eq!(kind::validate_for_market(&c, Some(&rules), anchor, None), Ok(()));
+    assert_eq!(
+        kind::validate_for_market(&c, Some(&rules), anchor, None),
+        Ok(())
+    );
     let short = Some(Quote::new(dec!(5)));
     let errs = kind::validate_for_market(&c, Some(&rules), anchor, short).unwrap_err();
     assert_eq!(errs[0].rule(), Some(Rule::BudgetExceedsBalance));
@@ -161,7 +177,10 @@ fn flat_it_buys_the_budget_on_the_lower_band_while_the_price_is_above_it() {
     assert!(plan_at(&c, &[], dec!(3.8), 60_000, s).orders.is_empty());
     // Closed below the band: one tick below the close.
     let s = Some(snap(dec!(4), dec!(0.1), dec!(3.7)));
-    assert_eq!(orders(&plan_at(&c, &[], dec!(3.75), 60_000, s))[0].1, dec!(3.699));
+    assert_eq!(
+        orders(&plan_at(&c, &[], dec!(3.75), 60_000, s))[0].1,
+        dec!(3.699)
+    );
 }
 
 #[test]
@@ -175,7 +194,9 @@ fn without_indicators_it_opens_nothing_and_says_why() {
 fn no_entry_when_the_way_back_to_the_mean_does_not_pay_two_fees() {
     // Band 3.998: 4 / 3.998 = 1.0005, below (1.001 / 0.999).
     let s = Some(snap(dec!(4), dec!(0.001), dec!(4)));
-    assert!(plan_at(&mr_config(), &[], dec!(4), 60_000, s).orders.is_empty());
+    assert!(plan_at(&mr_config(), &[], dec!(4), 60_000, s)
+        .orders
+        .is_empty());
 }
 
 #[test]
@@ -214,7 +235,9 @@ fn the_stop_sells_everything_and_stays_until_flat_then_cools_down() {
     // Flat: no entry for 600 s after the last exit fill, then the band again.
     fills.push(fill(3, Slot::Exit, dec!(3.783), dec!(162.88), 150_000));
     let stretched = Some(snap(dec!(4), dec!(0.1), dec!(3.85)));
-    assert!(plan_at(&c, &fills, dec!(3.85), 749_999, stretched).orders.is_empty());
+    assert!(plan_at(&c, &fills, dec!(3.85), 749_999, stretched)
+        .orders
+        .is_empty());
     let p = plan_at(&c, &fills, dec!(3.85), 750_000, stretched);
     assert_eq!(orders(&p)[0].0, "B1");
 }

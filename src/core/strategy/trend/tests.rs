@@ -33,14 +33,25 @@ fn snap(close: Decimal, prior_high: Decimal) -> IndicatorSnapshot {
     }
 }
 
-fn plan_at(config: &StrategyConfig, fills: &[Fill], last: Decimal, s: Option<IndicatorSnapshot>) -> Plan {
+fn plan_at(
+    config: &StrategyConfig,
+    fills: &[Fill],
+    last: Decimal,
+    s: Option<IndicatorSnapshot>,
+) -> Plan {
     let market = Market {
         last: Price::new(last),
         now_ms: 60_000,
         reference: None,
         indicators: s,
     };
-    kind::plan(config, &basket(config, Price::new(dec!(5))), fills, &market, &rules(3, 2, 5))
+    kind::plan(
+        config,
+        &basket(config, Price::new(dec!(5))),
+        fills,
+        &market,
+        &rules(3, 2, 5),
+    )
 }
 
 fn orders(p: &Plan) -> Vec<(String, Decimal, Decimal)> {
@@ -90,7 +101,10 @@ fn a_trend_file_reads_its_table_and_checks_its_moving_averages() {
         .iter()
         .map(|e| e.rule().unwrap())
         .collect();
-    assert_eq!(rules, [Rule::AtLeastTwo, Rule::Positive, Rule::TrendMovingAverages]);
+    assert_eq!(
+        rules,
+        [Rule::AtLeastTwo, Rule::Positive, Rule::TrendMovingAverages]
+    );
     // Breakout reads no moving average: one given is a mistake, not ignored.
     let mut stray = c.clone();
     trend_mut(&mut stray).fast = Some(5);
@@ -103,7 +117,9 @@ fn a_breakout_buys_what_risks_risk_pct_down_to_the_stop_one_tick_below_the_close
     let p = plan_at(&c, &[], dec!(5), Some(snap(dec!(5), dec!(4.9))));
     assert_eq!(orders(&p), [row("B1", dec!(4.999), dec!(66.66))]);
     // No breakout: nothing.
-    assert!(plan_at(&c, &[], dec!(5), Some(snap(dec!(4.9), dec!(4.9)))).orders.is_empty());
+    assert!(plan_at(&c, &[], dec!(5), Some(snap(dec!(4.9), dec!(4.9))))
+        .orders
+        .is_empty());
     // The risk is capped by the budget: 50 % would be 1666 FIL, the budget buys 200.04.
     let mut big = c.clone();
     trend_mut(&mut big).risk_pct = Pct::new(dec!(50));
