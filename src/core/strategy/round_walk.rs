@@ -117,6 +117,12 @@ pub(crate) fn walk(
             reference: None,
             indicators: indicators.snapshot(),
         };
+        // Live, `last` moves inside the next candle with the snapshot fixed: check there too.
+        for last in [c.low, c.high] {
+            let inside = Market { last, ..market };
+            let q = plan(config, &basket, &fills, &inside, rules);
+            check(config, &basket, &fills, &inside, rules, &q)?;
+        }
         let p = plan(config, &basket, &fills, &market, rules);
         check(config, &basket, &fills, &market, rules, &p)?;
         let (_, _, _, mask, share, bnb) = *step;
