@@ -6,9 +6,10 @@
 //! min_notional)` built from the flags, and the table shows prices, quantities and notionals.
 
 use crate::core::filters::{SymbolFilters, SymbolRules};
+use crate::core::indicators::Indicators;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::strategy::config::{ConfigError, StrategyConfig};
-use crate::core::strategy::kind::{validate, validate_for_market, StrategyKind};
+use crate::core::strategy::kind::{indicator_spec, validate, validate_for_market, StrategyKind};
 use crate::core::strategy::levels::{drops_and_weights, extension_levels, planned_levels, Level};
 use crate::core::strategy::range::{level_prices, RangeConfig};
 use crate::core::symbol::{Asset, Symbol};
@@ -100,10 +101,27 @@ pub fn check(text: &str, market: Option<&Market>) -> Result<String, Vec<ConfigEr
     if let StrategyKind::Range(range) = &config.kind {
         return Ok(range_report(&config, range, market));
     }
+    if let Some(spec) = indicator_spec(&config) {
+        return Ok(signal_report(&config, &Indicators::new(spec)));
+    }
     Ok(match market {
         Some(m) => market_report(&config, m),
         None => static_report(&config),
     })
+}
+
+/// A strategy that trades on indicators has no levels to show: its table and the candles it
+/// needs before its first entry.
+fn signal_report(config: &StrategyConfig, indicators: &Indicators) -> String {
+    format!(
+        "{}: {} strategy, budget {}, fee {} %\n{:?}\nneeds {} closed candles before its first entry\n",
+        config.symbol,
+        config.kind.name(),
+        config.quote_budget,
+        config.fee_pct,
+        config.kind,
+        indicators.warmup_candles(),
+    )
 }
 
 /// A range grid's levels: price, and with `--anchor` the slice each buy level holds at start
@@ -248,6 +266,23 @@ fn header(config: &StrategyConfig) -> String {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn a_signal_strategy_is_reported_with_its_warm_up() {
+        let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/config/trend.toml"));
+        let poor = Market {
+            free_quote: Some(Quote::new(dec!(10))),
+            ..sol_market()
+        };
+        let errors = check(text, Some(&poor)).unwrap_err();
+        assert!(errors[0].to_string().contains("free 10"), "{errors:?}");
+        let report = check(text, None).unwrap();
+        assert!(
+            report.starts_with("FILUSDT: trend strategy, budget 1000"),
+            "{report}"
+        );
+        assert!(report.contains("needs 1441 closed candles"), "{report}");
+    }
 
     #[test]
     fn a_range_grid_is_reported_level_by_level_with_its_buys_below_the_anchor() {

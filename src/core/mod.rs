@@ -7,6 +7,7 @@ pub mod client_id;
 pub mod cycle;
 pub mod fill;
 pub mod filters;
+pub mod indicators;
 pub mod missing_order;
 pub mod money;
 pub mod order;

@@ -84,6 +84,14 @@ const TREATMENTS: &[(&str, Treatment)] = &[
         Runs("Backtest FILUSDT"),
     ),
     (
+        "binance-trader backtest --config config/mean-reversion.toml",
+        Runs("Backtest FILUSDT"),
+    ),
+    (
+        "binance-trader backtest --config config/trend.toml",
+        Runs("Backtest FILUSDT"),
+    ),
+    (
         "cargo run --release -- backtest --config config/backtest-near.toml",
         Runs("Backtest NEARUSDT"),
     ),

@@ -37,6 +37,7 @@ mod range_bot;
 mod range_chart;
 mod range_optimize;
 mod rules_and_funds;
+mod signal_strategies;
 mod sim_server;
 mod store;
 mod stream_keys;

@@ -12,6 +12,11 @@
 //! provably unchanged (invariant 5 of `core::strategy::plan`), which is what lets a year of
 //! 1-minute candles run in a fraction of a second.
 //!
+//! A strategy that reads indicators (`kind::indicator_spec`) gets them fed here: each candle,
+//! once its fills are booked, is pushed into the grid's `core::indicators::Indicators` and
+//! the plan at its close reads the snapshot — a closed candle, so no look-ahead. Its plan
+//! changes with every candle, so such a grid replans at every close; the others pay nothing.
+//!
 //! Balances are booked from the trades and checked against the engine's at the end: a
 //! mismatch is a bug and fails the run.
 
@@ -25,11 +30,13 @@ use crate::core::client_id::{ClientOrderId, IdPrefix};
 use crate::core::cycle::{self, CycleInput, Lifecycle};
 use crate::core::fill::Fill;
 use crate::core::filters::SymbolRules;
+use crate::core::indicators::Indicators;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::{OpenOrder, OrderSpec, OrderType, Side, Slot};
 use crate::core::reconcile::{Action, Create};
 use crate::core::risk::Verdict;
 use crate::core::strategy::config::StrategyConfig;
+use crate::core::strategy::kind::indicator_spec;
 use crate::core::strategy::plan::Market;
 use crate::ports::exchange::{ExchangeTrade, NewOrder, OrderReport};
 use anyhow::{anyhow, bail, Context};
@@ -130,6 +137,8 @@ pub(crate) struct Runner<'a> {
     halted: bool,
     /// When a basket last ended by its hard stop.
     last_hard_stop_ms: Option<i64>,
+    /// The strategy's indicators, fed with every candle (`None`: it reads none).
+    indicators: Option<Indicators>,
 }
 
 impl<'a> Runner<'a> {
@@ -164,6 +173,7 @@ impl<'a> Runner<'a> {
             gate: Verdict::Allow,
             halted: false,
             last_hard_stop_ms: None,
+            indicators: indicator_spec(&spec.config).map(Indicators::new),
         };
         let anchor = rules.filters.round_price_down(first.open);
         runner.open_basket(anchor, Qty::ZERO, Quote::ZERO, first.open_time_ms, None);
@@ -234,6 +244,10 @@ impl<'a> Runner<'a> {
         gate: Verdict,
     ) -> anyhow::Result<()> {
         let (last, now) = (c.close, c.close_time_ms);
+        if let Some(indicators) = &mut self.indicators {
+            indicators.push(c);
+            self.dirty = true;
+        }
         if gate != self.gate {
             self.gate = gate;
             self.dirty = true;
@@ -295,6 +309,7 @@ impl<'a> Runner<'a> {
                     last,
                     now_ms: now,
                     reference: None,
+                    indicators: self.indicators.as_ref().and_then(Indicators::snapshot),
                 },
                 rules,
                 // The backtest replaces: its fill model has no queue for an amend to keep.

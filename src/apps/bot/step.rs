@@ -447,6 +447,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                     last,
                     now_ms: now,
                     reference: None,
+                    indicators: None,
                 },
                 rules: &self.rules,
                 amend_allowed: self.rules.amend_allowed,

@@ -219,6 +219,7 @@ pub fn lines(
         last,
         now_ms: fills.last().map_or(basket.created_ms, |f| f.time_ms),
         reference: None,
+        indicators: None,
     };
     for order in plan(config, basket, fills, &market, rules).orders {
         let kind = match order.slot {

@@ -15,8 +15,10 @@
 
 mod error;
 mod levels_serde;
+pub mod mean_reversion;
 pub mod range;
 pub(crate) mod toml_text;
+pub mod trend;
 
 pub use error::{ConfigError, Rule};
 
@@ -168,6 +170,11 @@ pub enum StrategyKind {
     Basket,
     /// The classic range grid (`core::strategy::range`).
     Range(range::RangeConfig),
+    /// Mean reversion on a rolling band of closes (`core::strategy::mean_reversion`).
+    MeanReversion(mean_reversion::MeanReversionConfig),
+    /// Trend following: breakout or moving-average cross, trailing stop
+    /// (`core::strategy::trend`).
+    Trend(trend::TrendConfig),
 }
 
 impl StrategyKind {
@@ -181,6 +188,8 @@ impl StrategyKind {
         match self {
             StrategyKind::Basket => "basket",
             StrategyKind::Range(_) => range::KIND,
+            StrategyKind::MeanReversion(_) => mean_reversion::KIND,
+            StrategyKind::Trend(_) => trend::KIND,
         }
     }
 }
@@ -197,12 +206,56 @@ fn from_toml_str(text: &str) -> Result<StrategyConfig, ConfigError> {
     match peek.kind.as_deref() {
         None | Some("basket") => toml_text::from_str(text),
         Some(range::KIND) => range::from_toml_str(text),
+        Some(mean_reversion::KIND) => mean_reversion::from_toml_str(text),
+        Some(trend::KIND) => trend::from_toml_str(text),
         Some(other) => Err(ConfigError::Toml {
             path: "kind".into(),
-            message: format!("unknown strategy `{other}`, expected `basket` or `range`"),
+            message: format!(
+                "unknown strategy `{other}`, expected `basket`, `range`, `mean_reversion` or \
+                 `trend`"
+            ),
             line: None,
             column: None,
         }),
+    }
+}
+
+/// The configuration of a strategy other than the basket grid: its shared keys, and the
+/// basket grid's keys at inert values — no levels, and no reanchor, restart or follow, so
+/// `core::cycle` never moves or restarts it (only its own `done` ends it).
+pub(crate) fn with_inert_grid_keys(
+    symbol: Symbol,
+    quote_budget: Quote,
+    fee_pct: Pct,
+    exit_slippage_pct: Pct,
+    kind: StrategyKind,
+) -> StrategyConfig {
+    StrategyConfig {
+        symbol,
+        quote_budget,
+        levels: LevelsConfig::Explicit(Vec::new()),
+        max_open_buys: None,
+        tp1_pct: defaults::tp1_pct(),
+        tp1_share: defaults::tp1_share(),
+        tp2_pct: defaults::tp2_pct(),
+        tp2_share: defaults::tp2_share(),
+        tp_decay_pct_per_level: defaults::tp_decay_pct_per_level(),
+        tp_min_pct: defaults::tp_min_pct(),
+        trail_activation_pct: defaults::trail_activation_pct(),
+        trail_delta_pct: defaults::trail_delta_pct(),
+        breakeven_after_tp1: false,
+        hard_stop_pct: defaults::hard_stop_pct(),
+        extension: None,
+        reanchor_up_pct: defaults::reanchor_up_pct(),
+        reanchor_cooldown_secs: defaults::reanchor_cooldown_secs(),
+        auto_reanchor: false,
+        trail_up_max_pct: None,
+        trail_down: TrailDown::Stop,
+        trail_down_max_pct: None,
+        auto_restart: false,
+        exit_slippage_pct,
+        fee_pct,
+        kind,
     }
 }
 

@@ -1,5 +1,5 @@
-//! The strategy seam (`.spec/strategies.md`): the three entry points every caller goes
-//! through — [`plan`], [`validate`], [`validate_for_market`] — dispatched on the config's
+//! The strategy seam (`.spec/strategies.md`): the entry points every caller goes
+//! through — [`plan`], [`validate`], [`validate_for_market`], [`indicator_spec`] — dispatched on the config's
 //! [`StrategyKind`] (defined with the config in `config.rs`, read by
 //! `StrategyConfig::from_toml_str`, so reading a file needs no strategy code).
 //!
@@ -17,12 +17,13 @@
 use crate::core::basket::Basket;
 use crate::core::fill::Fill;
 use crate::core::filters::SymbolRules;
+use crate::core::indicators::IndicatorSpec;
 use crate::core::money::{Price, Quote};
 pub use crate::core::strategy::config::StrategyKind;
 use crate::core::strategy::config::{ConfigError, StrategyConfig};
 use crate::core::strategy::plan::{self as basket_plan, Market, Plan};
-use crate::core::strategy::range;
 use crate::core::strategy::validate as basket_validate;
+use crate::core::strategy::{mean_reversion, range, trend};
 
 /// Plans one basket with its strategy (see `core::strategy::plan::plan` for the contract
 /// every strategy keeps: pure, deterministic, orders inside the filters, sells within the
@@ -37,6 +38,10 @@ pub fn plan(
     match &config.kind {
         StrategyKind::Basket => basket_plan::plan(config, basket, fills, market, rules),
         StrategyKind::Range(r) => range::plan(config, r, basket, fills, market, rules),
+        StrategyKind::MeanReversion(m) => {
+            mean_reversion::plan(config, m, basket, fills, market, rules)
+        }
+        StrategyKind::Trend(t) => trend::plan(config, t, basket, fills, market, rules),
     }
 }
 
@@ -45,6 +50,8 @@ pub fn validate(config: &StrategyConfig) -> Result<(), Vec<ConfigError>> {
     match &config.kind {
         StrategyKind::Basket => basket_validate::validate(config),
         StrategyKind::Range(r) => range::validate(config, r),
+        StrategyKind::MeanReversion(m) => mean_reversion::validate(config, m),
+        StrategyKind::Trend(t) => trend::validate(config, t),
     }
 }
 
@@ -61,5 +68,20 @@ pub fn validate_for_market(
             basket_validate::validate_for_market(config, rules, anchor, free_quote)
         }
         StrategyKind::Range(r) => range::validate_for_market(config, r, rules, anchor, free_quote),
+        StrategyKind::MeanReversion(m) => {
+            mean_reversion::validate_for_market(config, m, rules, anchor, free_quote)
+        }
+        StrategyKind::Trend(t) => trend::validate_for_market(config, t, rules, anchor, free_quote),
+    }
+}
+
+/// The indicators the strategy reads from `Market::indicators`; `None` for a strategy that
+/// reads none (the grids), whose callers then feed nothing and replan only on their band.
+/// How a caller feeds them: `core::indicators` and `.spec/strategies.md` §6.
+pub fn indicator_spec(config: &StrategyConfig) -> Option<IndicatorSpec> {
+    match &config.kind {
+        StrategyKind::Basket | StrategyKind::Range(_) => None,
+        StrategyKind::MeanReversion(m) => Some(mean_reversion::indicator_spec(m)),
+        StrategyKind::Trend(t) => Some(trend::indicator_spec(t)),
     }
 }

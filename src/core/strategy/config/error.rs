@@ -90,6 +90,12 @@ pub enum Rule {
     RangeStopBelowLower,
     /// Two range levels round to the same tick.
     RangeLevelsDistinct,
+    /// A window of candles must hold at least two.
+    AtLeastTwo,
+    /// A take profit must clear two fees.
+    ClearsTwoFees,
+    /// `entry = "ma_cross"` needs `fast < slow`; only it reads them.
+    TrendMovingAverages,
 }
 
 impl Rule {
@@ -153,6 +159,12 @@ impl Rule {
             }
             RangeStopBelowLower => "the stop loss must lie below lower",
             RangeLevelsDistinct => "two levels round to the same tick: fewer levels or a wider range",
+            AtLeastTwo => "must be at least 2 candles",
+            ClearsTwoFees => "must clear two fees (a buy and its sell must profit)",
+            TrendMovingAverages => {
+                "entry = \"ma_cross\" needs fast and slow with 1 <= fast < slow; breakout reads \
+                 neither"
+            }
         }
     }
 }

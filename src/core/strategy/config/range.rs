@@ -3,9 +3,7 @@
 //! enum), so that reading a configuration needs no strategy code; the strategy itself is
 //! `core::strategy::range`.
 
-use super::{
-    defaults, toml_text, ConfigError, LevelsConfig, StrategyConfig, StrategyKind, TrailDown,
-};
+use super::{defaults, toml_text, with_inert_grid_keys, ConfigError, StrategyConfig, StrategyKind};
 use crate::core::money::{Pct, Price, Quote};
 use crate::core::symbol::Symbol;
 use serde::{Deserialize, Serialize};
@@ -65,33 +63,11 @@ struct RangeFile {
 /// is an unknown key here.
 pub fn from_toml_str(text: &str) -> Result<StrategyConfig, ConfigError> {
     let f: RangeFile = toml_text::from_str(text)?;
-    Ok(StrategyConfig {
-        symbol: f.symbol,
-        quote_budget: f.quote_budget,
-        // The basket grid's keys, inert: no levels, and no reanchor, restart or follow, so
-        // `core::cycle` never moves or restarts a range grid (a stop loss ends it).
-        levels: LevelsConfig::Explicit(Vec::new()),
-        max_open_buys: None,
-        tp1_pct: defaults::tp1_pct(),
-        tp1_share: defaults::tp1_share(),
-        tp2_pct: defaults::tp2_pct(),
-        tp2_share: defaults::tp2_share(),
-        tp_decay_pct_per_level: defaults::tp_decay_pct_per_level(),
-        tp_min_pct: defaults::tp_min_pct(),
-        trail_activation_pct: defaults::trail_activation_pct(),
-        trail_delta_pct: defaults::trail_delta_pct(),
-        breakeven_after_tp1: false,
-        hard_stop_pct: defaults::hard_stop_pct(),
-        extension: None,
-        reanchor_up_pct: defaults::reanchor_up_pct(),
-        reanchor_cooldown_secs: defaults::reanchor_cooldown_secs(),
-        auto_reanchor: false,
-        trail_up_max_pct: None,
-        trail_down: TrailDown::Stop,
-        trail_down_max_pct: None,
-        auto_restart: false,
-        exit_slippage_pct: f.exit_slippage_pct,
-        fee_pct: f.fee_pct,
-        kind: StrategyKind::Range(f.range),
-    })
+    Ok(with_inert_grid_keys(
+        f.symbol,
+        f.quote_budget,
+        f.fee_pct,
+        f.exit_slippage_pct,
+        StrategyKind::Range(f.range),
+    ))
 }

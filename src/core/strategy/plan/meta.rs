@@ -50,6 +50,9 @@ pub enum PlanWarning {
         /// The position.
         position: Qty,
     },
+    /// The strategy reads indicators and the market carried none yet (no closed candle fed,
+    /// or not enough of them): it opens nothing until they come.
+    NoIndicators,
 }
 
 impl PlanWarning {
@@ -72,6 +75,9 @@ impl fmt::Display for PlanWarning {
             }
             PlanWarning::ExitTooSmall { position } => {
                 write!(f, "hard stop: position {position} too small to sell")
+            }
+            PlanWarning::NoIndicators => {
+                f.write_str("no indicators yet: waiting for enough closed candles")
             }
         }
     }

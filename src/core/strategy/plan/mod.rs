@@ -30,6 +30,7 @@ pub use meta::{Phase, PlanMeta, PlanWarning};
 use crate::core::basket::Basket;
 use crate::core::fill::Fill;
 use crate::core::filters::{SymbolFilters, SymbolRules};
+use crate::core::indicators::IndicatorSnapshot;
 use crate::core::money::Price;
 use crate::core::order::{OrderSpec, OrderType, Side, Slot};
 use crate::core::strategy::config::StrategyConfig;
@@ -48,6 +49,10 @@ pub struct Market {
     /// Price `PERCENT_PRICE_BY_SIDE` is measured against (Binance's reference or average
     /// price); `None` uses `last`.
     pub reference: Option<Price>,
+    /// The indicators the strategy asked for (`kind::indicator_spec`), after the newest
+    /// closed candle; `None` for the grids, and before the caller fed any candle.
+    #[serde(default)]
+    pub indicators: Option<IndicatorSnapshot>,
 }
 
 /// The plan: desired orders (buys nearest first, then TP1, TP2, TR or the EXIT) and meta.

@@ -120,6 +120,7 @@ impl World {
             last,
             now_ms,
             reference: self.reference,
+            indicators: None,
         }
     }
 

@@ -75,6 +75,7 @@ pub(super) fn at(last: Decimal) -> Market {
         last: Price::new(last),
         now_ms: 2_000_000,
         reference: None,
+        indicators: None,
     }
 }
 
@@ -487,6 +488,7 @@ fn reanchor_needs_no_fill_the_threshold_and_the_cooldown() {
             last: Price::new(last),
             now_ms,
             reference: None,
+            indicators: None,
         };
         let p = plan(&cfg, &basket(&cfg, dec!(150)), &fills, &market, &sol());
         assert_eq!(p.meta.reanchor, expect, "{label}");

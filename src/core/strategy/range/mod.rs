@@ -54,7 +54,7 @@ pub(crate) mod fixtures {
     pub(crate) fn range_of(config: &StrategyConfig) -> &RangeConfig {
         match &config.kind {
             StrategyKind::Range(r) => r,
-            StrategyKind::Basket => panic!("not a range grid"),
+            _ => panic!("not a range grid"),
         }
     }
 
@@ -62,7 +62,7 @@ pub(crate) mod fixtures {
     pub(crate) fn range_mut(config: &mut StrategyConfig) -> &mut RangeConfig {
         match &mut config.kind {
             StrategyKind::Range(r) => r,
-            StrategyKind::Basket => panic!("not a range grid"),
+            _ => panic!("not a range grid"),
         }
     }
 

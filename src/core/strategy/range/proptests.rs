@@ -77,6 +77,7 @@ impl World {
             last,
             now_ms: 0,
             reference: self.reference,
+            indicators: None,
         };
         super::plan(
             &self.config,

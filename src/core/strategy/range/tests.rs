@@ -70,6 +70,7 @@ fn plan_at(config: &StrategyConfig, fills: &[Fill], last: Decimal) -> Plan {
         last: Price::new(last),
         now_ms: 5_000,
         reference: None,
+        indicators: None,
     };
     super::plan(
         config,
