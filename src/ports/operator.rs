@@ -90,6 +90,11 @@ pub const GRID_RECEIPT_PREFIX: &str = "portfolio_receipt:";
 /// read it, and a restart neither announces a limit again nor forgets that it cleared.
 pub const HELD_KEY: &str = "portfolio_risk_held";
 
+/// `bot_config` key of the grid symbols' correlation matrix, as JSON
+/// (`core::correlation::CorrelationMatrix`): the running portfolio writes it when a return's
+/// bucket closes, the dashboard's overview shows it.
+pub const CORRELATION_KEY: &str = "portfolio_correlation";
+
 /// What the operator asks of one grid of a portfolio. Lives here, below both the
 /// portfolio (which runs it) and the dashboard (which queues it), so neither imports the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
