@@ -673,7 +673,11 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
             changed |= self.correlation.observe(symbol, now, state.price);
         }
         if changed {
-            let json = serde_json::to_string(self.correlation.matrix())
+            let stored = crate::ports::operator::StoredCorrelation {
+                threshold: self.limits.correlated_exposure.map(|c| c.min_correlation),
+                matrix: self.correlation.matrix().clone(),
+            };
+            let json = serde_json::to_string(&stored)
                 .map_err(|e| StoreError::Corrupt(format!("correlation matrix: {e}")))?;
             self.store
                 .set_config_value(CORRELATION_KEY, &json, now)
