@@ -160,6 +160,8 @@ pub struct Portfolio<E, S> {
     last_open_counts: BTreeMap<Symbol, (u32, u32)>,
     /// The grid symbols' correlation, fed the loop's prices (`.spec/portfolio.md`).
     correlation: CorrelationTracker,
+    /// Whether this process wrote the matrix yet (the first loop writes it, warming).
+    correlation_written: bool,
 }
 
 /// What one loop does (see [`Portfolio::run_loop`]).
@@ -276,6 +278,7 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
             last_account: None,
             last_open_counts: BTreeMap::new(),
             correlation: CorrelationTracker::new(CorrelationWindow::default(), symbols),
+            correlation_written: false,
         })
     }
 
@@ -672,7 +675,8 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
         for (symbol, state) in symbols {
             changed |= self.correlation.observe(symbol, now, state.price);
         }
-        if changed {
+        if changed || !self.correlation_written {
+            self.correlation_written = true;
             let stored = crate::ports::operator::StoredCorrelation {
                 threshold: self.limits.correlated_exposure.map(|c| c.min_correlation),
                 matrix: self.correlation.matrix().clone(),
