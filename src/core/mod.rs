@@ -4,6 +4,7 @@
 pub mod basket;
 pub mod candle;
 pub mod client_id;
+pub mod correlation;
 pub mod cycle;
 pub mod fill;
 pub mod filters;

@@ -90,6 +90,31 @@ pub const GRID_RECEIPT_PREFIX: &str = "portfolio_receipt:";
 /// read it, and a restart neither announces a limit again nor forgets that it cleared.
 pub const HELD_KEY: &str = "portfolio_risk_held";
 
+/// `bot_config` key of the grid symbols' correlation matrix, as JSON
+/// (`core::correlation::CorrelationMatrix`): the running portfolio writes it when a return's
+/// bucket closes, the dashboard's overview shows it.
+pub const CORRELATION_KEY: &str = "portfolio_correlation";
+
+/// What [`CORRELATION_KEY`] holds: the matrix and the correlated-group cap's threshold (if
+/// the portfolio sets the cap), so the dashboard can show which pairs group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredCorrelation {
+    /// `risk.correlated_exposure.threshold`, if the cap is on.
+    pub threshold: Option<rust_decimal::Decimal>,
+    /// The matrix at its last change.
+    pub matrix: crate::core::correlation::CorrelationMatrix,
+}
+
+/// The stored correlation, if a portfolio wrote one (an unreadable row reads as none).
+pub async fn load_correlation<S: crate::ports::store::Store>(
+    store: &S,
+) -> Result<Option<StoredCorrelation>, crate::ports::store::StoreError> {
+    Ok(store
+        .config_value(CORRELATION_KEY)
+        .await?
+        .and_then(|json| serde_json::from_str(&json).ok()))
+}
+
 /// What the operator asks of one grid of a portfolio. Lives here, below both the
 /// portfolio (which runs it) and the dashboard (which queues it), so neither imports the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -80,7 +80,17 @@ fn core_has_no_io_clock_randomness_or_floats() {
 /// form no circle and the views never reach up into the routes.
 const DASHBOARD_LAYERS: &[&[&str]] = &[
     &[
-        "error", "format", "pair", "limiter", "auth", "flash", "i18n", "ledger", "filters", "grids",
+        "error",
+        "format",
+        "pair",
+        "limiter",
+        "auth",
+        "flash",
+        "i18n",
+        "ledger",
+        "filters",
+        "grids",
+        "correlation",
     ],
     &["view", "journal", "detail", "chart", "stats", "overview"],
     &["market", "read", "grid_read", "events"],

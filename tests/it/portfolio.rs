@@ -355,3 +355,60 @@ fn the_html_report_shows_both_replays_side_by_side_without_scripts() {
     assert_eq!(page.matches("<polyline").count(), 5);
     assert!(!page.contains("<script"));
 }
+
+#[test]
+fn the_correlated_group_cap_holds_the_groups_buys_and_lowers_the_peak_exposure() {
+    let cap = r#"correlated_exposure = { threshold = 0.8, max_pct = 10 }"#;
+    let (p, r) = replay(cap);
+    assert_eq!(
+        p.limits.correlated_exposure.map(|c| c.action),
+        Some(TripAction::NoNewBuys)
+    );
+    let s = stretches(&r, LimitKind::CorrelatedExposure);
+    assert_no_buys_inside(&r, &s);
+    let (_, off) = replay("");
+    assert!(buys(&r) < buys(&off));
+    let max = |r: &PortfolioRecord| {
+        r.curve
+            .iter()
+            .map(|p| p.exposure.get() / p.equity.get())
+            .max()
+            .unwrap()
+    };
+    assert!(max(&r) < max(&off), "{} vs {}", max(&r), max(&off));
+    // The February coins move together: at the end every pair is measured, none warming.
+    let m = &r.correlation;
+    assert_eq!(m.symbols.len(), 5);
+    assert!(m
+        .pairs
+        .iter()
+        .all(|x| x.returns == 168 && x.correlation.is_some()));
+}
+
+#[test]
+fn the_report_shows_the_group_caps_effect_against_the_same_limits_without_it() {
+    use binance_trader::apps::backtest::portfolio::report::PortfolioReport;
+    let (p, with) = replay(r#"correlated_exposure = { threshold = 0.8, max_pct = 10 }"#);
+    let without = run(&p, &RiskLimits::default()).unwrap();
+    let no_cap = run(
+        &p,
+        &RiskLimits {
+            correlated_exposure: None,
+            ..p.limits.clone()
+        },
+    )
+    .unwrap();
+    let report = PortfolioReport::new(&with, &without)
+        .unwrap()
+        .with_group_cap_effect(&no_cap)
+        .unwrap();
+    let text = report.terminal();
+    assert!(
+        text.contains("correlated-group cap (correlation ≥ 0.8"),
+        "{text}"
+    );
+    assert!(text.contains("correlation of 60-minute returns"), "{text}");
+    let n = report.without_group_cap.as_ref().unwrap();
+    assert!(n.trips.is_empty());
+    assert_ne!(n.max_drawdown, report.with_limits.max_drawdown);
+}

@@ -958,3 +958,45 @@ fn answer_cookies(answer: &crate::dashboard::fixtures::Answer) -> Vec<(String, S
         })
         .collect()
 }
+
+/// The correlated-group cap in the live loop: while the correlation is warming (the first
+/// day), the three grids are one group, so the group's share holds every grid's buys as FIL
+/// alone fills it; the loop writes the matrix and the cap's threshold for the dashboard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_correlated_group_cap_holds_the_whole_warming_group() {
+    use binance_trader::core::risk::CorrelatedExposure;
+    use binance_trader::ports::operator::{load_correlation, CORRELATION_KEY};
+    let fil = path(&[(2, 0), (12, -10), (8, 0)]);
+    let flat = || path(&[(22, 0)]);
+    let limits = RiskLimits {
+        correlated_exposure: Some(CorrelatedExposure {
+            min_correlation: dec!(0.8),
+            max: Pct::new(dec!(8)),
+            action: TripAction::NoNewBuys,
+        }),
+        ..RiskLimits::default()
+    };
+    let mut rig = rig([fil, flat(), flat()], "10000", "3000", "2300", limits).await;
+    let mut held = std::collections::BTreeSet::new();
+    for _ in 0..22 {
+        let (views, resting) = rig.turn().await;
+        for (v, r) in views.iter().zip(&resting) {
+            if v.holding.contains(&LimitKind::CorrelatedExposure) {
+                held.insert(v.name.clone());
+                assert_eq!(r.buys, 0, "{}: buys rest while the group cap holds", v.name);
+            }
+        }
+        rig.minute();
+    }
+    assert_eq!(held.len(), NAMES.len(), "every grid of the group: {held:?}");
+    assert!(rig
+        .store
+        .config_value(CORRELATION_KEY)
+        .await
+        .unwrap()
+        .is_some());
+    let stored = load_correlation(&rig.store).await.unwrap().unwrap();
+    assert_eq!(stored.threshold, Some(dec!(0.8)));
+    assert_eq!(stored.matrix.symbols.len(), 3);
+    assert!(stored.matrix.pairs.iter().all(|p| p.correlation.is_none()));
+}

@@ -54,6 +54,16 @@ impl OverviewPart<'_> {
         self.lang.named("grid-status", g.status)
     }
 
+    /// The correlation's window line.
+    fn tm(&self, key: &str, minutes: &i64) -> String {
+        self.lang.t1(key, "minutes", minutes)
+    }
+
+    /// The correlation groups' heading with the cap's threshold.
+    fn tt(&self, key: &str, threshold: &rust_decimal::Decimal) -> String {
+        self.lang.t1(key, "threshold", threshold.normalize())
+    }
+
     /// A held limit's action in the page's language.
     fn action(&self, action: &str) -> String {
         self.lang.named("risk-action", action)

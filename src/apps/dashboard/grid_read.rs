@@ -51,7 +51,17 @@ impl<S: Store> Reader<S> {
                 })
             })
             .collect();
-        Ok(overview::overview(rows))
+        let mut view = overview::overview(rows);
+        if let Some(stored) = crate::ports::operator::load_correlation(&*self.store).await? {
+            let labels = self
+                .grids
+                .all()
+                .iter()
+                .map(|g| (g.pair.symbol.clone(), g.pair.base.to_string()))
+                .collect();
+            view.correlation = Some(super::correlation::view(&stored, &labels));
+        }
+        Ok(view)
     }
 
     /// One grid's live part: its baskets and open orders, its P&L, at its own price; the

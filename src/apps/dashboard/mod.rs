@@ -20,6 +20,7 @@ mod actions;
 mod api;
 pub mod auth;
 pub mod chart;
+pub mod correlation;
 pub mod detail;
 pub mod error;
 pub mod events;

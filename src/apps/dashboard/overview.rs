@@ -28,6 +28,8 @@ pub struct OverviewView {
     pub totals: OverviewTotals,
     /// One row per grid, in the portfolio file's order.
     pub grids: Vec<GridRow>,
+    /// The grid symbols' correlation, once the running portfolio wrote it.
+    pub correlation: Option<super::correlation::CorrelationView>,
 }
 
 /// The totals at the top of the overview (all grids' quote is the portfolio's one quote).
@@ -139,7 +141,11 @@ pub fn overview(grids: Vec<GridRow>) -> OverviewView {
         t.limited += usize::from(!g.held.is_empty());
     }
     t.combined = t.realised + t.unrealised;
-    OverviewView { totals: t, grids }
+    OverviewView {
+        totals: t,
+        grids,
+        correlation: None,
+    }
 }
 
 fn status(input: &GridInput<'_>) -> &'static str {

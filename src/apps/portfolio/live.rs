@@ -133,7 +133,8 @@ async fn run_async(args: &TradeArgs, file: &Path) -> anyhow::Result<()> {
             bot_metrics: bot_metrics.clone(),
         },
     )
-    .await?;
+    .await?
+    .with_correlation(config.correlation.window());
     let notifier = Notifier::start(
         p.store.clone(),
         p.notify,

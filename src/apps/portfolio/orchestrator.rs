@@ -8,6 +8,7 @@ use crate::apps::bot::{pair_key, Bot, BotError, BotSettings, Gate, StepReport};
 use crate::apps::notify::compose::{RISK_CLEARED, RISK_LIMIT};
 use crate::core::basket::BasketStatus;
 use crate::core::client_id::IdPrefix;
+use crate::core::correlation::{CorrelationTracker, CorrelationWindow};
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::risk::{
     evaluate, AccountSnapshot, LimitKind, RiskLimits, SymbolState, Trip, Verdict,
@@ -21,7 +22,7 @@ use std::collections::BTreeMap;
 /// `bot_config` key of the equity's peak: the kill switch's reference survives a restart.
 pub const PEAK_KEY: &str = "portfolio_peak_equity";
 
-pub use crate::ports::operator::{load_held, HELD_KEY};
+pub use crate::ports::operator::{load_held, CORRELATION_KEY, HELD_KEY};
 
 /// `bot_config` key holding the server time of the last loop in which no grid acted (the
 /// grids' bots share the single bot's key, which any one grid's quiet step would set).
@@ -157,6 +158,10 @@ pub struct Portfolio<E, S> {
     last_account: Option<Account>,
     /// Open and open algo orders per symbol at the last read (the open-order cap).
     last_open_counts: BTreeMap<Symbol, (u32, u32)>,
+    /// The grid symbols' correlation, fed the loop's prices (`.spec/portfolio.md`).
+    correlation: CorrelationTracker,
+    /// Whether this process wrote the matrix yet (the first loop writes it, warming).
+    correlation_written: bool,
 }
 
 /// What one loop does (see [`Portfolio::run_loop`]).
@@ -257,6 +262,7 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
                 last_verdict: Verdict::Allow,
             });
         }
+        let symbols: Vec<Symbol> = grids.iter().map(|g| g.bot.rules().symbol.clone()).collect();
         let peak = match store.config_value(PEAK_KEY).await? {
             Some(v) => v.parse().map(Quote::new).unwrap_or(initial_equity),
             None => initial_equity,
@@ -271,7 +277,16 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
             metrics,
             last_account: None,
             last_open_counts: BTreeMap::new(),
+            correlation: CorrelationTracker::new(CorrelationWindow::default(), symbols),
+            correlation_written: false,
         })
+    }
+
+    /// Measures the correlation over `window` (the portfolio file's `[correlation]`) instead
+    /// of the default 60-minute returns over 7 days.
+    pub fn with_correlation(mut self, window: CorrelationWindow) -> Self {
+        self.correlation = CorrelationTracker::new(window, self.symbols());
+        self
     }
 }
 
@@ -630,6 +645,7 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
                 },
             );
         }
+        self.observe_prices(now, &symbols).await?;
         let before = self.history.peak;
         let seen = self.history.observe(now, equity);
         if seen.peak > before {
@@ -644,7 +660,34 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
             day_start_equity: seen.day_start,
             equity_24h_ago: seen.ago_24h,
             symbols,
+            correlation: self.correlation.matrix().clone(),
         })
+    }
+
+    /// Feeds each symbol's price at the loop's server time to the correlation; when a bucket
+    /// closed, the matrix is written for the dashboard (`CORRELATION_KEY`).
+    async fn observe_prices(
+        &mut self,
+        now: i64,
+        symbols: &BTreeMap<Symbol, SymbolState>,
+    ) -> Result<(), StoreError> {
+        let mut changed = false;
+        for (symbol, state) in symbols {
+            changed |= self.correlation.observe(symbol, now, state.price);
+        }
+        if changed || !self.correlation_written {
+            self.correlation_written = true;
+            let stored = crate::ports::operator::StoredCorrelation {
+                threshold: self.limits.correlated_exposure.map(|c| c.min_correlation),
+                matrix: self.correlation.matrix().clone(),
+            };
+            let json = serde_json::to_string(&stored)
+                .map_err(|e| StoreError::Corrupt(format!("correlation matrix: {e}")))?;
+            self.store
+                .set_config_value(CORRELATION_KEY, &json, now)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Books the limits that started or stopped holding for grid `i`: an event each (store

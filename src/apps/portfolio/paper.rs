@@ -155,7 +155,8 @@ async fn run_async(args: &PaperArgs, file: &Path) -> anyhow::Result<()> {
             bot_metrics: bot_metrics.clone(),
         },
     )
-    .await?;
+    .await?
+    .with_correlation(loaded.correlation);
     tracing::info!(
         exchange = %base,
         database = %args.database.display(),

@@ -13,9 +13,11 @@ mod validate;
 
 pub use validate::PortfolioError;
 
+use crate::core::correlation::CorrelationWindow;
 use crate::core::money::{Pct, Quote};
-use crate::core::risk::{DailyLoss, Limit, LossWindow, RiskLimits, TripAction};
+use crate::core::risk::{CorrelatedExposure, DailyLoss, Limit, LossWindow, RiskLimits, TripAction};
 use crate::core::strategy::config::{toml_text, ConfigError};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
 /// The whole file.
@@ -31,6 +33,62 @@ pub struct PortfolioConfig {
     /// Account-wide risk limits; absent = all off.
     #[serde(default)]
     pub risk: RiskConfig,
+    /// How the traded symbols' correlation is measured (always kept; shown on the dashboard,
+    /// used by `risk.correlated_exposure`).
+    #[serde(default)]
+    pub correlation: CorrelationConfig,
+}
+
+/// `[correlation]`: the returns and the window; every key optional.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelationConfig {
+    /// Minutes per return (default 60).
+    pub return_minutes: Option<u32>,
+    /// Hours in the rolling window (default 168, 7 days).
+    pub window_hours: Option<u32>,
+    /// Joint returns a pair needs before its correlation counts (default 24); until then
+    /// the pair counts as correlated.
+    pub min_returns: Option<u32>,
+}
+
+impl CorrelationConfig {
+    /// Minutes per return.
+    pub fn return_minutes(&self) -> u32 {
+        self.return_minutes.unwrap_or(60)
+    }
+
+    /// Hours in the window.
+    pub fn window_hours(&self) -> u32 {
+        self.window_hours.unwrap_or(168)
+    }
+
+    /// Joint returns a pair needs.
+    pub fn min_returns(&self) -> u32 {
+        self.min_returns.unwrap_or(24)
+    }
+
+    /// The tracker's window (call after validation: a zero `return_minutes` is refused there).
+    pub fn window(&self) -> CorrelationWindow {
+        let minutes = self.return_minutes().max(1);
+        CorrelationWindow {
+            return_ms: i64::from(minutes) * 60_000,
+            window_returns: (u64::from(self.window_hours()) * 60 / u64::from(minutes)) as usize,
+            min_returns: self.min_returns() as usize,
+        }
+    }
+}
+
+/// `[risk.correlated_exposure]` as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelatedExposureConfig {
+    /// Pairwise correlation at or above which two symbols are one group (0 < t ≤ 1).
+    pub threshold: Decimal,
+    /// The group's share of equity, percent.
+    pub max_pct: Pct,
+    /// What a trip does (default `no_new_buys`).
+    pub action: Option<ActionText>,
 }
 
 /// One grid.
@@ -142,6 +200,8 @@ pub struct RiskConfig {
     pub max_exposure: Option<PctLimit>,
     /// Open orders across the account.
     pub max_open_orders: Option<CountLimit>,
+    /// Share of equity in a correlated group of symbols.
+    pub correlated_exposure: Option<CorrelatedExposureConfig>,
 }
 
 impl RiskConfig {
@@ -172,6 +232,11 @@ impl RiskConfig {
             max_open_orders: self.max_open_orders.map(|l| Limit {
                 threshold: l.count,
                 action: l.action.into(),
+            }),
+            correlated_exposure: self.correlated_exposure.map(|l| CorrelatedExposure {
+                min_correlation: l.threshold,
+                max: l.max_pct,
+                action: l.action.unwrap_or(ActionText::NoNewBuys).into(),
             }),
         }
     }

@@ -141,3 +141,64 @@ fn a_grid_without_strategy_file_or_overrides_is_refused() {
     let prefix = GOOD.replace("budget = 2000", "budget = 2000\nclient_id_prefix = \"g-1\"");
     assert_eq!(keys(&prefix, None), ["grid[0].client_id_prefix"]);
 }
+
+#[test]
+fn the_correlated_group_cap_and_its_window_convert_with_defaults() {
+    let text = format!(
+        "{GOOD}correlated_exposure = {{ threshold = 0.85, max_pct = 40 }}\n\n[correlation]\n\
+         window_hours = 72\n"
+    );
+    let c = PortfolioConfig::from_toml_str(&text).unwrap();
+    c.validate(None).unwrap();
+    let l = c.risk.limits().correlated_exposure.unwrap();
+    assert_eq!(
+        (l.min_correlation, l.max.get(), l.action),
+        (dec!(0.85), dec!(40), TripAction::NoNewBuys)
+    );
+    let w = c.correlation.window();
+    assert_eq!(
+        (w.return_ms, w.window_returns, w.min_returns),
+        (3_600_000, 72, 24)
+    );
+    assert_eq!(
+        PortfolioConfig::from_toml_str(GOOD)
+            .unwrap()
+            .correlation
+            .window(),
+        crate::core::correlation::CorrelationWindow::default()
+    );
+}
+
+#[test]
+fn the_correlated_group_cap_and_its_window_are_validated() {
+    let text = format!(
+        "{GOOD}correlated_exposure = {{ threshold = 1.2, max_pct = 0, action = \"close\" }}\n\n\
+         [correlation]\nreturn_minutes = 45\nwindow_hours = 1\n"
+    );
+    let errors = PortfolioConfig::from_toml_str(&text)
+        .unwrap()
+        .validate(None)
+        .unwrap_err();
+    let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "risk.correlated_exposure.threshold",
+            "risk.correlated_exposure.max_pct",
+            "correlation.window_hours",
+        ]
+    );
+    let few = format!("{GOOD}\n[correlation]\nwindow_hours = 12\nmin_returns = 13\n");
+    assert_eq!(keys_of(&few), ["correlation.min_returns"]);
+    let zero = format!("{GOOD}\n[correlation]\nreturn_minutes = 0\n");
+    assert_eq!(keys_of(&zero), ["correlation.return_minutes"]);
+    let typo = format!("{GOOD}\n[correlation]\nwindow_hour = 12\n");
+    let e = PortfolioConfig::from_toml_str(&typo)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("window_hour"), "{e}");
+}
+
+fn keys_of(text: &str) -> Vec<String> {
+    keys(text, None)
+}

@@ -124,6 +124,57 @@ impl PortfolioConfig {
                 errors.push(err("risk.max_open_orders.count", 0, "must be > 0"));
             }
         }
+        if let Some(l) = &r.correlated_exposure {
+            let t = l.threshold;
+            if t <= Decimal::ZERO || t > Decimal::ONE {
+                errors.push(err(
+                    "risk.correlated_exposure.threshold",
+                    t,
+                    "a correlation: must be > 0 and at most 1",
+                ));
+            }
+            pct(
+                errors,
+                "risk.correlated_exposure.max_pct",
+                l.max_pct.get(),
+                dec100(),
+            );
+        }
+        self.check_correlation(errors);
+    }
+
+    /// `[correlation]`: whole returns in the window, enough of them to correlate.
+    fn check_correlation(&self, errors: &mut Vec<PortfolioError>) {
+        let c = &self.correlation;
+        let minutes = c.return_minutes();
+        if minutes == 0 || minutes > 1440 {
+            errors.push(err(
+                "correlation.return_minutes",
+                minutes,
+                "must be 1 to 1440 (a day)",
+            ));
+            return;
+        }
+        let window = u64::from(c.window_hours()) * 60;
+        if window == 0 || window % u64::from(minutes) != 0 {
+            errors.push(err(
+                "correlation.window_hours",
+                c.window_hours(),
+                format!("must be > 0 and hold a whole number of {minutes}-minute returns"),
+            ));
+            return;
+        }
+        let returns = window / u64::from(minutes);
+        if c.min_returns() < 3 || u64::from(c.min_returns()) > returns {
+            errors.push(err(
+                "correlation.min_returns",
+                c.min_returns(),
+                format!(
+                    "must be at least 3 (two returns always correlate ±1) and at most the \
+                     {returns} returns the window holds"
+                ),
+            ));
+        }
     }
 }
 

@@ -72,6 +72,23 @@ pub fn evaluate(limits: &RiskLimits, snap: &AccountSnapshot, symbol: &Symbol) ->
         let max = l.threshold.get();
         trip(LimitKind::MaxExposure, pct, max, l.action, pct >= max);
     }
+    if let Some(l) = limits.correlated_exposure {
+        let group = snap.correlation.group_of(symbol, l.min_correlation);
+        let held: Quote = group
+            .iter()
+            .filter_map(|s| snap.symbols.get(s))
+            .map(|s| s.value())
+            .sum();
+        let pct = share_pct(held, snap.equity);
+        let max = l.max.get();
+        trip(
+            LimitKind::CorrelatedExposure,
+            pct,
+            max,
+            l.action,
+            pct >= max,
+        );
+    }
     if let Some(l) = limits.max_open_orders {
         let total: u32 = snap.symbols.values().map(|s| s.open_orders).sum();
         let max = l.threshold;

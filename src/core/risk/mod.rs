@@ -23,6 +23,7 @@ mod tests;
 
 pub use evaluate::{evaluate, utc_day_start_ms};
 
+use crate::core::correlation::CorrelationMatrix;
 use crate::core::money::{Pct, Price, Qty, Quote};
 use crate::core::symbol::Symbol;
 use rust_decimal::Decimal;
@@ -92,6 +93,19 @@ pub struct DailyLoss {
     pub action: TripAction,
 }
 
+/// The correlated-group exposure cap: the symbols whose returns correlate at or above
+/// `min_correlation` (single linkage, `core::correlation`) are one group, and the group's
+/// positions together may not reach `max` of the equity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CorrelatedExposure {
+    /// Pairwise correlation at or above which two symbols are one group (0 < c ≤ 1).
+    pub min_correlation: Decimal,
+    /// The group's share of equity, in percent, at which it trips.
+    pub max: Pct,
+    /// What a trip does.
+    pub action: TripAction,
+}
+
 /// Every account-wide limit; `None` is off.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RiskLimits {
@@ -106,6 +120,8 @@ pub struct RiskLimits {
     pub max_position_value: Option<Limit<Quote>>,
     /// Share of equity not in the quote asset, in percent.
     pub max_exposure: Option<Limit<Pct>>,
+    /// Share of equity held in the grid's correlated group.
+    pub correlated_exposure: Option<CorrelatedExposure>,
     /// Open orders across the account; when set, each symbol's `MAX_NUM_ORDERS` and
     /// `MAX_NUM_ALGO_ORDERS` are checked with the same action.
     pub max_open_orders: Option<Limit<u32>>,
@@ -152,6 +168,8 @@ pub struct AccountSnapshot {
     pub equity_24h_ago: Quote,
     /// Every symbol with a position, an open order or a hard stop.
     pub symbols: BTreeMap<Symbol, SymbolState>,
+    /// The traded symbols' correlations (the correlated-exposure cap's groups).
+    pub correlation: CorrelationMatrix,
 }
 
 /// The limits, in their order of evaluation.
@@ -168,6 +186,8 @@ pub enum LimitKind {
     MaxPositionValue,
     /// Share of equity outside the quote asset (%).
     MaxExposure,
+    /// Share of equity in this symbol's correlated group (%).
+    CorrelatedExposure,
     /// Open orders across the account.
     MaxOpenOrders,
     /// This symbol's open orders against its `MAX_NUM_ORDERS`.

@@ -1,6 +1,7 @@
 //! Properties of [`evaluate`] over random accounts and limits.
 
 use super::*;
+use crate::core::correlation::CorrelationMatrix;
 use proptest::prelude::*;
 
 fn quote() -> impl Strategy<Value = Quote> {
@@ -19,8 +20,9 @@ fn limits() -> impl Strategy<Value = RiskLimits> {
         proptest::option::of((quote(), action())),
         proptest::option::of((1i64..200, action())),
         proptest::option::of((0u32..50, action())),
+        proptest::option::of((1i64..=100, 1i64..200, action())),
     )
-        .prop_map(|(dd, loss, cool, pos, exp, orders)| RiskLimits {
+        .prop_map(|(dd, loss, cool, pos, exp, orders, corr)| RiskLimits {
             max_drawdown: dd.map(|(p, action)| Limit {
                 threshold: Pct::new(p.into()),
                 action,
@@ -41,6 +43,11 @@ fn limits() -> impl Strategy<Value = RiskLimits> {
                 action,
             }),
             max_open_orders: orders.map(|(threshold, action)| Limit { threshold, action }),
+            correlated_exposure: corr.map(|(c, p, action)| CorrelatedExposure {
+                min_correlation: Decimal::new(c, 2),
+                max: Pct::new(p.into()),
+                action,
+            }),
         })
 }
 
@@ -75,8 +82,9 @@ fn snapshot() -> impl Strategy<Value = AccountSnapshot> {
         quote(),
         proptest::collection::vec(state, 3),
         10_000_000i64..30_000_000,
+        proptest::collection::vec((proptest::option::of(-100i64..=100), 0usize..48), 3),
     )
-        .prop_map(|(cash, peak, day, ago, states, now)| {
+        .prop_map(|(cash, peak, day, ago, states, now, corr)| {
             let symbols: BTreeMap<_, _> = symbols().into_iter().zip(states).collect();
             let equity = cash + symbols.values().map(SymbolState::value).sum::<Quote>();
             AccountSnapshot {
@@ -85,12 +93,78 @@ fn snapshot() -> impl Strategy<Value = AccountSnapshot> {
                 peak_equity: peak.max(equity),
                 day_start_equity: day,
                 equity_24h_ago: ago,
+                correlation: matrix(corr),
                 symbols,
             }
         })
 }
 
+/// A matrix over the three symbols with the given `(correlation, returns)` per pair.
+fn matrix(pairs: Vec<(Option<i64>, usize)>) -> CorrelationMatrix {
+    let s = symbols();
+    let keys = [(0, 1), (0, 2), (1, 2)];
+    CorrelationMatrix {
+        return_minutes: 60,
+        window_returns: 168,
+        min_returns: 24,
+        symbols: s.clone(),
+        pairs: keys
+            .iter()
+            .zip(pairs)
+            .map(
+                |(&(a, b), (c, returns))| crate::core::correlation::PairCorrelation {
+                    a: s[a].clone().min(s[b].clone()),
+                    b: s[a].clone().max(s[b].clone()),
+                    returns,
+                    correlation: c.map(|c| Decimal::new(c, 2)),
+                },
+            )
+            .collect(),
+    }
+}
+
 proptest! {
+    /// The correlated group's share never exceeds the total exposure's, and a higher grouping
+    /// threshold (smaller groups) never tightens the cap.
+    #[test]
+    fn the_group_cap_is_bounded_by_exposure_and_loosens_with_the_threshold(
+        l in limits(), s in snapshot(), raise in 0i64..50,
+    ) {
+        let Some(c) = l.correlated_exposure else { return Ok(()) };
+        let only = RiskLimits { correlated_exposure: Some(c), ..RiskLimits::default() };
+        let all = RiskLimits {
+            correlated_exposure: Some(CorrelatedExposure {
+                min_correlation: Decimal::NEGATIVE_ONE,
+                ..c
+            }),
+            ..RiskLimits::default()
+        };
+        let stricter = RiskLimits {
+            correlated_exposure: Some(CorrelatedExposure {
+                min_correlation: c.min_correlation + Decimal::new(raise, 2),
+                ..c
+            }),
+            ..RiskLimits::default()
+        };
+        let exposure = RiskLimits {
+            max_exposure: Some(Limit { threshold: c.max, action: c.action }),
+            ..RiskLimits::default()
+        };
+        for sym in symbols() {
+            let group = evaluate(&only, &s, &sym).verdict;
+            prop_assert!(group <= evaluate(&exposure, &s, &sym).verdict);
+            prop_assert!(evaluate(&stricter, &s, &sym).verdict <= group);
+            // A threshold of −1 links every pair but a flat one: without flat pairs the group
+            // is the whole account.
+            let flat = s.correlation.pairs.iter().any(|p| {
+                p.correlation.is_none() && p.returns >= s.correlation.min_returns
+            });
+            prop_assert!(flat || evaluate(&all, &s, &sym).verdict
+                == evaluate(&exposure, &s, &sym).verdict);
+            prop_assert!(evaluate(&all, &s, &sym).verdict >= group);
+        }
+    }
+
     /// The verdict is exactly the most severe action among the trips, and the trips come in
     /// evaluation order, each at or past its threshold.
     #[test]
@@ -122,6 +196,7 @@ proptest! {
             RiskLimits { max_position_value: None, ..l.clone() },
             RiskLimits { max_exposure: None, ..l.clone() },
             RiskLimits { max_open_orders: None, ..l.clone() },
+            RiskLimits { correlated_exposure: None, ..l.clone() },
         ];
         for f in &fewer {
             prop_assert!(evaluate(f, &s, sym).verdict <= full);
@@ -133,7 +208,12 @@ proptest! {
     /// symbol the same trips.
     #[test]
     fn account_wide_limits_hit_every_grid_alike(l in limits(), s in snapshot()) {
-        let l = RiskLimits { hard_stop_cooldown_ms: None, max_position_value: None, ..l };
+        let l = RiskLimits {
+            hard_stop_cooldown_ms: None,
+            max_position_value: None,
+            correlated_exposure: None,
+            ..l
+        };
         let account = |sym: &Symbol| -> Vec<Trip> {
             evaluate(&l, &s, sym).trips.into_iter().filter(|t| !matches!(
                 t.limit,

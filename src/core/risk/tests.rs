@@ -1,6 +1,7 @@
 //! Each limit at its boundary: one unit below does not trip, the threshold does.
 
 use super::*;
+use crate::core::correlation::{CorrelationMatrix, PairCorrelation};
 use rust_decimal_macros::dec;
 
 fn sym(name: &str) -> Symbol {
@@ -28,6 +29,7 @@ fn snap(equity: Decimal) -> AccountSnapshot {
         day_start_equity: q,
         equity_24h_ago: q,
         symbols: BTreeMap::new(),
+        correlation: CorrelationMatrix::default(),
     }
 }
 
@@ -280,4 +282,98 @@ fn utc_day_start_floors_to_midnight() {
     assert_eq!(utc_day_start_ms(feb1), feb1);
     assert_eq!(utc_day_start_ms(feb1 + 86_399_999), feb1);
     assert_eq!(utc_day_start_ms(feb1 - 1), feb1 - 86_400_000);
+}
+
+/// FIL and NEAR correlate at `fil_near`, LTC with neither; 20 returns of 24 needed unless
+/// `warming`.
+fn matrix(fil_near: Decimal, warming: bool) -> CorrelationMatrix {
+    let pair = |a: &str, b: &str, c: Decimal| PairCorrelation {
+        a: sym(a),
+        b: sym(b),
+        returns: if warming { 20 } else { 100 },
+        correlation: (!warming).then_some(c),
+    };
+    CorrelationMatrix {
+        return_minutes: 60,
+        window_returns: 168,
+        min_returns: 24,
+        symbols: vec![sym("FILUSDT"), sym("LTCUSDT"), sym("NEARUSDT")],
+        pairs: vec![
+            pair("FILUSDT", "LTCUSDT", dec!(0.1)),
+            pair("FILUSDT", "NEARUSDT", fil_near),
+            pair("LTCUSDT", "NEARUSDT", dec!(0.2)),
+        ],
+    }
+}
+
+fn group_cap() -> RiskLimits {
+    RiskLimits {
+        correlated_exposure: Some(CorrelatedExposure {
+            min_correlation: dec!(0.8),
+            max: Pct::new(dec!(40)),
+            action: TripAction::NoNewBuys,
+        }),
+        ..RiskLimits::default()
+    }
+}
+
+/// Equity 1000: FIL 250 and NEAR 150 held (40 % together), LTC 300 (30 %).
+fn grouped_snap(fil_near: Decimal, warming: bool) -> AccountSnapshot {
+    let mut s = snap(dec!(1000));
+    s.symbols.insert(sym("FILUSDT"), state(dec!(250), dec!(1)));
+    s.symbols.insert(sym("NEARUSDT"), state(dec!(150), dec!(1)));
+    s.symbols.insert(sym("LTCUSDT"), state(dec!(300), dec!(1)));
+    s.correlation = matrix(fil_near, warming);
+    s
+}
+
+#[test]
+fn the_group_cap_holds_every_symbol_of_the_group_at_its_threshold() {
+    let limits = group_cap();
+    let s = grouped_snap(dec!(0.8), false);
+    for name in ["FILUSDT", "NEARUSDT"] {
+        let v = evaluate(&limits, &s, &sym(name));
+        assert_eq!(v.verdict, Verdict::NoNewBuys, "{name}");
+        assert_eq!(
+            v.trips,
+            vec![Trip {
+                limit: LimitKind::CorrelatedExposure,
+                value: dec!(40),
+                threshold: dec!(40),
+                action: TripAction::NoNewBuys,
+            }]
+        );
+    }
+    // LTC is its own group at 30 %.
+    assert_eq!(
+        evaluate(&limits, &s, &sym("LTCUSDT")).verdict,
+        Verdict::Allow
+    );
+    // One unit below the threshold, nothing trips.
+    let mut below = s.clone();
+    below
+        .symbols
+        .insert(sym("NEARUSDT"), state(dec!(149.99), dec!(1)));
+    assert_eq!(
+        evaluate(&limits, &below, &sym("FILUSDT")).verdict,
+        Verdict::Allow
+    );
+}
+
+#[test]
+fn symbols_below_the_correlation_threshold_are_capped_alone() {
+    let s = grouped_snap(dec!(0.7999), false);
+    assert_eq!(
+        evaluate(&group_cap(), &s, &sym("FILUSDT")).verdict,
+        Verdict::Allow
+    );
+}
+
+#[test]
+fn while_the_correlation_is_warming_every_symbol_is_one_group() {
+    let s = grouped_snap(dec!(0), true);
+    // 250 + 150 + 300 = 70 % of equity, the whole account as one group.
+    let v = evaluate(&group_cap(), &s, &sym("LTCUSDT"));
+    assert_eq!(v.verdict, Verdict::NoNewBuys);
+    assert_eq!(v.trips[0].value, dec!(70));
 }

@@ -427,3 +427,66 @@ async fn two_grids_on_one_symbol_each_show_only_their_own_baskets() {
     assert!(!b.contains("data-basket-id=\"2\""), "grid a's basket: {b}");
     running.stop().await;
 }
+
+#[tokio::test]
+async fn the_overview_shows_the_correlation_matrix_once_the_portfolio_wrote_it() {
+    use binance_trader::core::correlation::{CorrelationMatrix, PairCorrelation};
+    use binance_trader::ports::operator::{StoredCorrelation, CORRELATION_KEY};
+    let (running, state) = start(grids()).await;
+    let mut http = Http::new(&running);
+    let json = http.get("/api/portfolio").await.json();
+    assert!(json["correlation"].is_null(), "nothing written yet");
+    assert!(!http
+        .get("/")
+        .await
+        .body
+        .contains("id=\"correlation-matrix\""));
+
+    let (avax, fil) = (avax().symbol, fixtures::pair().symbol);
+    let stored = StoredCorrelation {
+        threshold: Some(d("0.8")),
+        matrix: CorrelationMatrix {
+            return_minutes: 60,
+            window_returns: 168,
+            min_returns: 24,
+            symbols: vec![avax.clone(), fil.clone()],
+            pairs: vec![PairCorrelation {
+                a: avax,
+                b: fil,
+                returns: 100,
+                correlation: Some(d("0.8312")),
+            }],
+        },
+    };
+    state
+        .store()
+        .set_config_value(CORRELATION_KEY, &serde_json::to_string(&stored).unwrap(), 2)
+        .await
+        .unwrap();
+    let json = http.get("/api/portfolio").await.json();
+    let c = &json["correlation"];
+    assert_eq!(c["labels"], serde_json::json!(["AVAX", "FIL"]));
+    assert_eq!(dec_of(&c["rows"][0]["cells"][1]["value"]), d("0.83"));
+    assert_eq!(c["rows"][0]["cells"][1]["linked"], true);
+    assert_eq!(c["rows"][1]["cells"][1]["state"], "self");
+    assert_eq!(c["groups"], serde_json::json!(["AVAX+FIL"]));
+
+    let page = http.get("/").await.body;
+    let at = page.find("id=\"correlation\"").expect("the section");
+    let section = &page[at..];
+    // Narrow screens scroll the matrix, never the page; labels are short base assets.
+    assert!(section.contains(
+        "class=\"overflow-x-auto\"><table class=\"tbl text-sm\" id=\"correlation-matrix\""
+    ));
+    assert!(
+        section.contains("<th class=\"num\">AVAX</th><th class=\"num\">FIL</th>"),
+        "{section}"
+    );
+    assert!(section.contains("data-linked=\"1\">0.83<"), "{section}");
+    assert!(section.contains(">AVAX+FIL<"), "{section}");
+    let mut german = Http::new(&running);
+    german.headers.push(("accept-language".into(), "de".into()));
+    let de = german.get("/").await.body;
+    assert!(de.contains("Korrelation der Renditen"));
+    running.stop().await;
+}

@@ -5,6 +5,7 @@ use crate::adapters::klines::{self, files::group_by_symbol, Candle, CandleFiles}
 use crate::apps::backtest::command::parse_config;
 use crate::apps::backtest::run::BacktestSpec;
 use crate::core::client_id::IdPrefix;
+use crate::core::correlation::CorrelationWindow;
 use crate::core::filters::parse::exchange_info;
 use crate::core::money::Quote;
 use crate::core::portfolio::{GridConfig, PortfolioConfig};
@@ -35,6 +36,8 @@ pub struct LoadedPortfolio {
     pub grids: Vec<GridSpec>,
     /// The file's risk limits.
     pub limits: RiskLimits,
+    /// How the symbols' correlation is measured (`[correlation]`).
+    pub correlation: CorrelationWindow,
     /// Each traded symbol's candles.
     pub candles: BTreeMap<Symbol, Vec<Candle>>,
     /// Starting equity, all in the quote asset.
@@ -149,6 +152,7 @@ pub fn load_text(
     Ok(LoadedPortfolio {
         grids,
         limits: config.risk.limits(),
+        correlation: config.correlation.window(),
         candles,
         initial_equity: equity,
         files: symbol_files,

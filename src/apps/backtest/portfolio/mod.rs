@@ -6,6 +6,7 @@
 //! (one replay), [`report::PortfolioReport`] (with and without limits, side by side),
 //! [`sweep::execute`] (`--sweep` over portfolio and risk keys).
 
+pub mod group_cap;
 pub mod html;
 pub mod load;
 pub mod report;
@@ -13,12 +14,14 @@ pub mod run;
 pub mod sweep;
 
 use crate::apps::backtest::command::BacktestArgs;
+use crate::core::risk::RiskLimits;
 use anyhow::Context;
 use std::path::Path;
 use std::time::Instant;
 
 /// Runs `backtest --portfolio FILE`: the replay with the file's limits and with every limit
-/// off, then the side-by-side report (terminal, `portfolio.json`, `portfolio.html`).
+/// off (and, when the file sets the correlated-group cap, with its limits but that cap off),
+/// then the side-by-side report (terminal, `portfolio.json`, `portfolio.html`).
 pub fn execute(file: &Path, args: &BacktestArgs) -> anyhow::Result<()> {
     let loaded = load::load(
         file,
@@ -33,7 +36,14 @@ pub fn execute(file: &Path, args: &BacktestArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let without = run::run(&loaded, &Default::default())?;
     let without_ms = started.elapsed().as_millis();
-    let report = report::PortfolioReport::new(&with, &without)?;
+    let mut report = report::PortfolioReport::new(&with, &without)?;
+    if loaded.limits.correlated_exposure.is_some() {
+        let no_cap = RiskLimits {
+            correlated_exposure: None,
+            ..loaded.limits.clone()
+        };
+        report = report.with_group_cap_effect(&run::run(&loaded, &no_cap)?)?;
+    }
     print!("{}", report.terminal());
     eprintln!("replay time: {with_ms} ms with limits, {without_ms} ms without");
     std::fs::create_dir_all(&args.out)

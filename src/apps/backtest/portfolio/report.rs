@@ -1,10 +1,12 @@
 //! The portfolio report: the replay with the file's limits and the one with every limit off,
 //! side by side (terminal table and deterministic JSON). Exact decimals only.
 
+use super::group_cap;
 use super::run::{equity_points, PortfolioRecord, TripEvent};
 use crate::apps::backtest::metrics::{max_drawdown, Summary};
 use crate::apps::backtest::report::utc_minute;
 use crate::core::basket::BasketStatus;
+use crate::core::correlation::CorrelationMatrix;
 use crate::core::money::Quote;
 use crate::core::risk::RiskLimits;
 use crate::core::symbol::Symbol;
@@ -100,6 +102,10 @@ pub struct PortfolioReport {
     pub with_limits: PortfolioSummary,
     /// With every limit off.
     pub without_limits: PortfolioSummary,
+    /// With the file's limits but `risk.correlated_exposure` off (when the file sets it).
+    pub without_group_cap: Option<PortfolioSummary>,
+    /// The symbols' correlation at the last close.
+    pub correlation: CorrelationMatrix,
 }
 
 impl PortfolioReport {
@@ -111,7 +117,15 @@ impl PortfolioReport {
             period_ms: (first, last),
             with_limits: summarise(with)?,
             without_limits: summarise(without)?,
+            without_group_cap: None,
+            correlation: with.correlation.clone(),
         })
+    }
+
+    /// Adds the replay with the file's limits but the correlated-group cap off.
+    pub fn with_group_cap_effect(mut self, without_cap: &PortfolioRecord) -> anyhow::Result<Self> {
+        self.without_group_cap = Some(summarise(without_cap)?);
+        Ok(self)
     }
 
     /// Writes the JSON report.
@@ -199,6 +213,10 @@ impl PortfolioReport {
                 g.buy_and_hold.pnl.get().round_dp(2),
             ));
         }
+        if let Some(n) = &self.without_group_cap {
+            out.push_str(&group_cap::terminal_effect(&w.limits, w, n));
+        }
+        out.push_str(&group_cap::terminal_matrix(&self.correlation));
         if !w.trips.is_empty() {
             out.push_str("\nlimit trips (with limits, first ones; all are in the JSON):\n");
             for e in w.trips.iter().filter(|e| e.tripped).take(TERMINAL_TRIPS) {

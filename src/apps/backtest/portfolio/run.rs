@@ -13,6 +13,9 @@
 //! - A minute runs in three steps: every grid's resting orders fill along its candle; the
 //!   account snapshot (equity, peak, day start, 24 h ago, positions at the closes, open
 //!   orders, hard stops) gives each grid its verdict; each grid cycles under its verdict.
+//! - The symbols' correlation (`core::correlation`) is fed every candle's close at its close
+//!   time, after the minute's fills and before the snapshot: the group cap sees the hour's
+//!   return once the hour's last close is in, as a trader would.
 //! - The day's start equity is the equity at the last close before 00:00 UTC; "24 h ago" is
 //!   the latest close at least 24 h old (the earliest one during the first day).
 
@@ -21,6 +24,7 @@ use crate::adapters::klines::Candle;
 use crate::adapters::sim::{SimConfig, SimExchange, SimSymbol, SymbolId};
 use crate::apps::backtest::record::{BacktestRecord, EquityPoint};
 use crate::apps::backtest::run::Runner;
+use crate::core::correlation::{CorrelationMatrix, CorrelationTracker};
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::risk::{
     evaluate, utc_day_start_ms, AccountSnapshot, LimitKind, RiskLimits, SymbolState, Trip, Verdict,
@@ -92,6 +96,8 @@ pub struct PortfolioRecord {
     pub curve: Vec<PortfolioPoint>,
     /// Every trip and clearing, in time order.
     pub trips: Vec<TripEvent>,
+    /// The symbols' correlation at the last close.
+    pub correlation: CorrelationMatrix,
 }
 
 /// Replays `p` under `limits` (pass `RiskLimits::default()` for none).
@@ -134,6 +140,7 @@ pub fn run(p: &LoadedPortfolio, limits: &RiskLimits) -> anyhow::Result<Portfolio
     let mut ptr = vec![0usize; series.len()];
     let mut price: Vec<Price> = series.iter().map(|s| s[0].open).collect();
     let mut verdicts = vec![Verdict::Allow; p.grids.len()];
+    let mut tracker = CorrelationTracker::new(p.correlation, symbols.iter().map(|s| (*s).clone()));
     while let Some(t) = series
         .iter()
         .zip(&ptr)
@@ -167,13 +174,17 @@ pub fn run(p: &LoadedPortfolio, limits: &RiskLimits) -> anyhow::Result<Portfolio
         for (s, c) in now.iter().enumerate() {
             if let Some(c) = c {
                 price[s] = c.close;
+                tracker.observe(symbols[s], c.close_time_ms, c.close);
             }
         }
         if limits_on {
             let equity = equity_of(&runners, &grid_sym, &price, unallocated);
-            let snap = acc.snapshot(
+            let mut snap = acc.snapshot(
                 close_ms, equity, &runners, &grid_sym, &price, &symbols, &sim, limits,
             );
+            if limits.correlated_exposure.is_some() {
+                snap.correlation = tracker.matrix().clone();
+            }
             for (g, grid) in p.grids.iter().enumerate() {
                 let v = evaluate(limits, &snap, &grid.spec.rules.symbol);
                 note_trips(close_ms, &grid.name, &v.trips, &mut tripped[g], &mut trips);
@@ -233,6 +244,7 @@ pub fn run(p: &LoadedPortfolio, limits: &RiskLimits) -> anyhow::Result<Portfolio
         grids,
         curve,
         trips,
+        correlation: tracker.matrix().clone(),
     })
 }
 
@@ -437,6 +449,7 @@ impl Account {
             day_start_equity: self.day_start,
             equity_24h_ago: ago,
             symbols: states,
+            correlation: CorrelationMatrix::default(),
         }
     }
 

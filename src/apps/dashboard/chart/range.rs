@@ -37,6 +37,7 @@ pub(super) fn lines(
         last,
         now_ms: fills.last().map_or(basket.created_ms, |f| f.time_ms),
         reference: None,
+        indicators: None,
     };
     let orders = kind::plan(&basket.config, basket, fills, &market, rules).orders;
     let mut out = Vec::new();
