@@ -299,19 +299,25 @@ fn creeping_candles(n: usize) -> Vec<binance_trader::adapters::klines::Candle> {
         .collect()
 }
 
-/// Nor does such a step record quiescence (`QUIESCENT_KEY`): it did not read the exchange,
-/// so a fill still on its way over the user-data stream may be waiting (the crash tests'
-/// lock-step would feed the next candle on it and the run would drift from the reference).
-#[tokio::test]
-async fn with_both_streams_up_a_price_alone_reads_neither_open_orders_nor_trades() {
+/// A settled bot whose REST requests are logged ("GET /api/v3/time", …), running on the
+/// streams of `sim` with `pacing`.
+struct LoggedRun {
+    log: Arc<std::sync::Mutex<Vec<String>>>,
+    metrics: Arc<binance_trader::apps::bot::metrics::BotMetrics>,
+    symbol: Symbol,
+    stop_tx: tokio::sync::watch::Sender<bool>,
+    running: tokio::task::JoinHandle<Bot<LoggedRest, MemoryStore>>,
+}
+
+type LoggedRest = binance_trader::adapters::binance::rest::BinanceRest<crate::ws_orders::Logged>;
+
+async fn logged_run(sim: &crate::harness::Sim, pacing: LivePacing) -> LoggedRun {
     use crate::ws_orders::Logged;
     use binance_trader::adapters::binance::rest::{BinanceRest, RestConfig, TokioPause};
     use binance_trader::adapters::binance::transport::ReqwestTransport;
     use binance_trader::adapters::clock::SystemClock;
-    use std::sync::Mutex;
 
-    let sim = start_sim(creeping_candles(12)).await;
-    let log = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let transport = Logged {
         inner: ReqwestTransport::new(Duration::from_secs(5), Duration::from_secs(5)).unwrap(),
         log: log.clone(),
@@ -332,18 +338,40 @@ async fn with_both_streams_up_a_price_alone_reads_neither_open_orders_nor_trades
     let mut cfg = WsConfig::for_rest_base(&sim.base);
     cfg.reconnect_min = Duration::from_millis(20);
     let events = spawn_streams(&cfg, credentials(), vec![symbol.clone()]);
-    let pacing = LivePacing {
-        full_every: Duration::from_secs(60),
-        price_replan: Duration::from_millis(100),
-    };
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let (_commands, command_rx) = tokio::sync::mpsc::channel(1);
     let running = tokio::spawn(async move {
+        let (_commands, command_rx) = tokio::sync::mpsc::channel(1);
         run_with_events(&mut bot, events, pacing, stop, command_rx)
             .await
             .unwrap();
         bot
     });
+    LoggedRun {
+        log,
+        metrics,
+        symbol,
+        stop_tx,
+        running,
+    }
+}
+
+/// Nor does such a step record quiescence (`QUIESCENT_KEY`): it did not read the exchange,
+/// so a fill still on its way over the user-data stream may be waiting (the crash tests'
+/// lock-step would feed the next candle on it and the run would drift from the reference).
+#[tokio::test]
+async fn with_both_streams_up_a_price_alone_reads_neither_open_orders_nor_trades() {
+    let sim = start_sim(creeping_candles(12)).await;
+    let pacing = LivePacing {
+        full_every: Duration::from_secs(60),
+        price_replan: Duration::from_millis(100),
+    };
+    let LoggedRun {
+        log,
+        metrics,
+        symbol,
+        stop_tx,
+        running,
+    } = logged_run(&sim, pacing).await;
     let status = || metrics.stream_status().unwrap_or_default();
     eventually("streams up", 10, || async {
         status().contains("event-driven")
@@ -394,42 +422,14 @@ async fn with_both_streams_up_a_price_alone_reads_neither_open_orders_nor_trades
 /// fill to its replacement holds no REST read of the account (issue 14's latency).
 #[tokio::test]
 async fn with_both_streams_up_a_pushed_fill_is_answered_before_the_rest_sync() {
-    use crate::ws_orders::Logged;
-    use binance_trader::adapters::binance::rest::{BinanceRest, RestConfig, TokioPause};
-    use binance_trader::adapters::binance::transport::ReqwestTransport;
-    use binance_trader::adapters::clock::SystemClock;
-    use std::sync::Mutex;
-
     let sim = start_sim(wave_candles(1)).await;
-    let log = Arc::new(Mutex::new(Vec::<String>::new()));
-    let transport = Logged {
-        inner: ReqwestTransport::new(Duration::from_secs(5), Duration::from_secs(5)).unwrap(),
-        log: log.clone(),
-    };
-    let rest = BinanceRest::with_parts(
-        RestConfig::new(&sim.base),
-        Some(Credentials::hmac(KEY, SECRET).unwrap()),
-        transport,
-        Arc::new(SystemClock),
-        Arc::new(TokioPause),
-    );
-    let mut bot = Bot::new(rest, MemoryStore::new(), settings())
-        .await
-        .unwrap();
-    settle(&mut bot).await;
-    let metrics = bot.metrics().clone();
-    let symbol = Symbol::parse("FILUSDT").unwrap();
-    let mut cfg = WsConfig::for_rest_base(&sim.base);
-    cfg.reconnect_min = Duration::from_millis(20);
-    let events = spawn_streams(&cfg, credentials(), vec![symbol.clone()]);
-    let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let (_commands, command_rx) = tokio::sync::mpsc::channel(1);
-    let running = tokio::spawn(async move {
-        run_with_events(&mut bot, events, LivePacing::default(), stop, command_rx)
-            .await
-            .unwrap();
-        bot
-    });
+    let LoggedRun {
+        log,
+        metrics,
+        symbol,
+        stop_tx,
+        running,
+    } = logged_run(&sim, LivePacing::default()).await;
     eventually("streams up", 10, || async {
         metrics
             .stream_status()
