@@ -32,7 +32,7 @@ use super::runner::{
 use super::{Bot, BotError};
 use crate::ports::events::{EventSource, ExchangeEvent, OrderUpdate, StreamKind, StreamState};
 use crate::ports::exchange::{Exchange, ExchangeTrade};
-use crate::ports::store::{EventLevel, Store};
+use crate::ports::store::{EventLevel, OrderRecord, Store};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
@@ -154,18 +154,17 @@ pub async fn run_with_events<E: Exchange, S: Store, V: EventSource>(
                 // pushed fill is reacted to on the journal first and confirmed right after.
                 let on_journal = matches!(due, Due::Price | Due::Fill) && up && market_up;
                 let reacted_to_fill = due == Due::Fill && on_journal;
-                if reacted_to_fill {
-                    // The price as a full step would see it: a pushed price may predate the
-                    // fill (and the fill's own price is one order's limit, not the market).
+                // Only a step for a price alone plans with the pushed price. A full step reads
+                // its price from the exchange with the orders and trades it syncs, and a
+                // fill's reaction reads it as a full step would: a pushed price may predate
+                // the fills (a candle's close pushed after the last step, then the next
+                // candle's fills), and a fill's own price is one order's limit.
+                if !(on_journal && due == Due::Price) {
                     bot.stream_price = None;
                 }
                 let result = if on_journal {
                     bot.step_on_journal().await
                 } else {
-                    // A full step reads its price from the exchange with the orders and
-                    // trades it syncs: a pushed price may predate them (a candle's close
-                    // pushed after the last step, then the next candle's fills synced).
-                    bot.stream_price = None;
                     bot.step().await
                 };
                 if let Some(used) = bot.exchange().used_weight() {
@@ -315,15 +314,19 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         &mut self,
         t: &ExchangeTrade,
     ) -> Result<bool, BotError> {
-        let symbol = self.settings.strategy.symbol.clone();
-        let Some(order) = self.store.order_by_exchange_id(&symbol, t.order_id).await? else {
+        let Some(order) = self.own_journalled_order(t.order_id).await? else {
             return Ok(false);
         };
-        if !self.owns_order(&order) {
-            // Another grid's on this symbol: that grid journals it.
-            return Ok(false);
-        }
         self.journal_trade(&order, t, ", pushed").await
+    }
+
+    /// The journal's record of this grid's order `order_id` on its symbol: `None` when the
+    /// journal lacks it (the next REST sync adopts it) or it is another grid's on this symbol
+    /// (that grid journals what it pushes).
+    async fn own_journalled_order(&self, order_id: u64) -> Result<Option<OrderRecord>, BotError> {
+        let symbol = &self.settings.strategy.symbol;
+        let order = self.store.order_by_exchange_id(symbol, order_id).await?;
+        Ok(order.filter(|o| self.owns_order(o)))
     }
 
     /// Journals a pushed update of a journalled order of ours: its trade (as
@@ -335,18 +338,10 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         &mut self,
         update: &OrderUpdate,
     ) -> Result<bool, BotError> {
-        let symbol = self.settings.strategy.symbol.clone();
         let pushed = &update.report;
-        let Some(order) = self
-            .store
-            .order_by_exchange_id(&symbol, pushed.order_id)
-            .await?
-        else {
+        let Some(order) = self.own_journalled_order(pushed.order_id).await? else {
             return Ok(false);
         };
-        if !self.owns_order(&order) {
-            return Ok(false);
-        }
         if let Some(t) = &update.trade {
             self.journal_trade(&order, t, ", pushed").await?;
         }
