@@ -10,8 +10,10 @@ use crate::core::basket::Basket;
 use crate::core::fill::Fill;
 use crate::core::filters::{SymbolFilters, SymbolRules};
 use crate::core::money::{Price, Qty};
-use crate::core::order::{Side, Slot};
-use crate::core::strategy::plan::{Band, Phase, PlanMeta, PlanWarning};
+use crate::core::order::{OrderSpec, Side, Slot};
+use crate::core::strategy::config::StrategyConfig;
+use crate::core::strategy::plan::sells::exit_order;
+use crate::core::strategy::plan::{Band, Market, Phase, PlanMeta, PlanWarning};
 use crate::core::strategy::position::Position;
 
 /// The entry buy's slot.
@@ -63,6 +65,28 @@ impl Rounds {
         let qty = filters.round_qty_down(self.pos.qty);
         sellable(qty, vwap, filters).then_some((qty, vwap))
     }
+}
+
+/// The stop's exit of a one-position strategy: one `EXIT` limit sell of the whole position
+/// (`plan::sells::exit_order`), its price following `last` (the band collapses), with a
+/// warning when the position cannot form one.
+pub(crate) fn stop_exit(
+    config: &StrategyConfig,
+    rounds: &Rounds,
+    filters: &SymbolFilters,
+    market: &Market,
+    band: &mut Band,
+    warnings: &mut Vec<PlanWarning>,
+) -> Vec<OrderSpec> {
+    band.collapse();
+    let reference = market.reference.unwrap_or(market.last);
+    let exit = exit_order(config, &rounds.pos, filters, market.last, reference);
+    if exit.is_none() {
+        warnings.push(PlanWarning::ExitTooSmall {
+            position: rounds.pos.qty,
+        });
+    }
+    exit.into_iter().collect()
 }
 
 /// True when `qty` (floored to the step) can be an order at `price`.

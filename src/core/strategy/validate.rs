@@ -75,6 +75,19 @@ impl Checks {
         ok
     }
 
+    /// `fee_pct` in [0, 100) (a rebate would be negative: refused too); returns whether it is.
+    pub(crate) fn fee(&mut self, fee: Pct) -> bool {
+        let rule = if fee.get() < Decimal::ZERO {
+            Rule::NotNegative
+        } else if fee.get() >= Decimal::ONE_HUNDRED {
+            Rule::Below100
+        } else {
+            return true;
+        };
+        self.push("fee_pct", rule, format!("fee_pct = {fee}"), None);
+        false
+    }
+
     pub(crate) fn finish(self) -> Result<(), Vec<ConfigError>> {
         if self.errors.is_empty() {
             Ok(())
@@ -234,17 +247,7 @@ fn check_misc(c: &mut Checks, config: &StrategyConfig) {
             None,
         );
     }
-    let fee = config.fee_pct;
-    if fee.get() < Decimal::ZERO {
-        c.push(
-            "fee_pct",
-            Rule::NotNegative,
-            format!("fee_pct = {fee}"),
-            None,
-        );
-    } else if fee.get() >= Decimal::ONE_HUNDRED {
-        c.push("fee_pct", Rule::Below100, format!("fee_pct = {fee}"), None);
-    }
+    c.fee(config.fee_pct);
 }
 
 /// The trail keys (`core::strategy::trail`): a positive up limit that can act, and a follow

@@ -9,7 +9,6 @@ use crate::core::indicators::IndicatorSnapshot;
 use crate::core::money::{Price, Qty};
 use crate::core::order::OrderSpec;
 use crate::core::strategy::config::StrategyConfig;
-use crate::core::strategy::plan::sells::exit_order;
 use crate::core::strategy::plan::{apply_filters, Band, Market, Plan, PlanWarning};
 use crate::core::strategy::round::{self, sellable, Rounds, ENTRY, TARGET};
 use crate::core::strategy::validate::clears_two_fees;
@@ -39,15 +38,7 @@ pub fn plan(
             band.split_le(stop);
             if rounds.stopping || last <= stop {
                 exiting = true;
-                band.collapse();
-                let reference = market.reference.unwrap_or(last);
-                let exit = exit_order(config, &rounds.pos, filters, last, reference);
-                if exit.is_none() {
-                    warnings.push(PlanWarning::ExitTooSmall {
-                        position: rounds.pos.qty,
-                    });
-                }
-                exit.into_iter().collect()
+                round::stop_exit(config, &rounds, filters, market, &mut band, &mut warnings)
             } else {
                 let price = target(config, mr, snap, vwap, filters);
                 sellable(qty, price, filters)

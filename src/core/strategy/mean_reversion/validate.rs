@@ -9,8 +9,7 @@ use crate::core::filters::SymbolRules;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::strategy::config::{ConfigError, Rule, StrategyConfig};
 use crate::core::strategy::preflight::{order_fits, symbol_and_budget};
-use crate::core::strategy::validate::{clears_two_fees, fee_ok, two_fee_detail, Checks};
-use rust_decimal::Decimal;
+use crate::core::strategy::validate::{clears_two_fees, two_fee_detail, Checks};
 
 /// Checks every static rule and returns all broken ones.
 pub fn validate(config: &StrategyConfig, mr: &MeanReversionConfig) -> Result<(), Vec<ConfigError>> {
@@ -24,14 +23,8 @@ pub fn validate(config: &StrategyConfig, mr: &MeanReversionConfig) -> Result<(),
     c.pct_between_0_and_100("mean_reversion.stop_loss_pct", mr.stop_loss_pct);
     c.pct_between_0_and_100("exit_slippage_pct", config.exit_slippage_pct);
     let fee = config.fee_pct;
-    if !fee_ok(fee) {
-        let rule = if fee.get() < Decimal::ZERO {
-            Rule::NotNegative
-        } else {
-            Rule::Below100
-        };
-        c.push("fee_pct", rule, format!("fee_pct = {fee}"), None);
-    } else if let Some(tp) = mr.take_profit_pct {
+    // The take profit against two fees only once the fee itself is valid.
+    if let (true, Some(tp)) = (c.fee(fee), mr.take_profit_pct) {
         let key = "mean_reversion.take_profit_pct";
         if c.positive(key, tp.get()) && clears_two_fees(tp.up_factor(), fee) != Some(true) {
             let subject = format!("{key} = {tp}, fee_pct = {fee}");

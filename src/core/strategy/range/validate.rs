@@ -55,23 +55,19 @@ pub fn validate(config: &StrategyConfig, range: &RangeConfig) -> Result<(), Vec<
     }
     c.pct_between_0_and_100("exit_slippage_pct", config.exit_slippage_pct);
     let fee = config.fee_pct;
-    if !fee_ok(fee) {
-        let rule = if fee.get() < Decimal::ZERO {
-            Rule::NotNegative
-        } else {
-            Rule::Below100
-        };
-        c.push("fee_pct", rule, format!("fee_pct = {fee}"), None);
-    } else if let Some(raw) = raw_prices(range) {
-        let prices: Vec<Price> = raw.into_iter().map(Price::new).collect();
-        check_step(&mut c, &prices, fee);
-    } else if range.levels >= 2 && lower_ok && upper_ok && range.lower < range.upper {
-        c.push(
-            "range.levels",
-            Rule::TooLarge,
-            format!("range.levels = {}", range.levels),
-            None,
-        );
+    // The step against two fees only once the fee itself is valid.
+    if c.fee(fee) {
+        if let Some(raw) = raw_prices(range) {
+            let prices: Vec<Price> = raw.into_iter().map(Price::new).collect();
+            check_step(&mut c, &prices, fee);
+        } else if range.levels >= 2 && lower_ok && upper_ok && range.lower < range.upper {
+            c.push(
+                "range.levels",
+                Rule::TooLarge,
+                format!("range.levels = {}", range.levels),
+                None,
+            );
+        }
     }
     c.finish()
 }

@@ -8,7 +8,7 @@ use crate::core::filters::SymbolRules;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::strategy::config::{ConfigError, Rule, StrategyConfig};
 use crate::core::strategy::preflight::{order_fits, symbol_and_budget};
-use crate::core::strategy::validate::{fee_ok, Checks};
+use crate::core::strategy::validate::Checks;
 use rust_decimal::Decimal;
 
 /// Checks every static rule and returns all broken ones.
@@ -38,15 +38,7 @@ pub fn validate(config: &StrategyConfig, t: &TrendConfig) -> Result<(), Vec<Conf
         );
         c.push("trend.fast", Rule::TrendMovingAverages, subject, None);
     }
-    let fee = config.fee_pct;
-    if !fee_ok(fee) {
-        let rule = if fee.get() < Decimal::ZERO {
-            Rule::NotNegative
-        } else {
-            Rule::Below100
-        };
-        c.push("fee_pct", rule, format!("fee_pct = {fee}"), None);
-    }
+    c.fee(config.fee_pct);
     c.finish()
 }
 
