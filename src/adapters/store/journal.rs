@@ -143,7 +143,7 @@ impl SqlStore {
             Arg::text(e.kind.as_str()),
             Arg::text(e.message.as_str()),
         ];
-        self.execute(&sql, &args).await.map(|_| ())
+        self.execute_event(&sql, &args).await.map(|_| ())
     }
 
     pub(super) async fn event_rows(&self, limit: u64) -> Result<Vec<Event>, StoreError> {

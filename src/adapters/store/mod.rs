@@ -53,6 +53,11 @@ impl std::fmt::Debug for SqlStore {
 enum Backend {
     Sqlite {
         pool: SqlitePool,
+        /// One connection at `synchronous=NORMAL` for the event log (`None` in memory: the
+        /// database is the main pool's one connection). An event row costs no fsync of its
+        /// own and becomes durable with the next journal commit, which fsyncs the whole WAL
+        /// (`.spec/store.md`, "Event rows").
+        events: Option<SqlitePool>,
         /// `<dbfile>.lock`; `None` for an in-memory database.
         lock_path: Option<PathBuf>,
     },
@@ -145,10 +150,24 @@ impl SqlStore {
             // An in-memory database lives as long as its one connection.
             .idle_timeout(None)
             .max_lifetime(None)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(db_err)?;
-        Ok(Backend::Sqlite { pool, lock_path })
+        let events = match in_memory {
+            true => None,
+            false => Some(
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options.synchronous(SqliteSynchronous::Normal))
+                    .await
+                    .map_err(db_err)?,
+            ),
+        };
+        Ok(Backend::Sqlite {
+            pool,
+            events,
+            lock_path,
+        })
     }
 
     /// The SQLite file a database URL names (`None` for PostgreSQL and in-memory databases),
@@ -188,9 +207,54 @@ impl SqlStore {
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { pool, .. } => pool.close().await,
+            Backend::Sqlite { pool, events, .. } => {
+                if let Some(events) = events {
+                    events.close().await;
+                }
+                pool.close().await
+            }
             Backend::Postgres { pool, .. } => pool.close().await,
         }
+    }
+
+    /// Appends a row to the event log: on SQLite files over the event connection
+    /// (`synchronous=NORMAL`), elsewhere as [`Self::execute`].
+    pub(crate) async fn execute_event(&self, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
+        match &self.backend {
+            Backend::Sqlite {
+                events: Some(events),
+                ..
+            } => bind_sqlite(sqlx::query(sql), args)
+                .execute(events)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(db_err),
+            _ => self.execute(sql, args).await,
+        }
+    }
+
+    /// `PRAGMA synchronous` of the journal's connections and of the event connection (SQLite
+    /// files only): 2 is FULL, 1 NORMAL.
+    #[cfg(test)]
+    pub(crate) async fn sqlite_sync_levels(&self) -> Option<(i64, i64)> {
+        let Backend::Sqlite {
+            pool,
+            events: Some(events),
+            ..
+        } = &self.backend
+        else {
+            return None;
+        };
+        let level = |p: &SqlitePool| {
+            let p = p.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("PRAGMA synchronous")
+                    .fetch_one(&p)
+                    .await
+                    .unwrap()
+            }
+        };
+        Some((level(pool).await, level(events).await))
     }
 
     /// Runs one statement; returns the number of rows it changed.
@@ -306,4 +370,31 @@ fn bind_pg<'q>(
         };
     }
     query
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SqlStore;
+    use crate::ports::store::{Event, EventLevel, Store};
+
+    /// The journal's commits fsync (an intent must survive a power cut before its order is
+    /// sent); the event log's do not, and its rows are read back through the journal's pool.
+    #[tokio::test]
+    async fn a_sqlite_file_journals_at_full_and_logs_events_at_normal() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        let store = SqlStore::connect(&url).await.unwrap();
+        assert_eq!(store.sqlite_sync_levels().await, Some((2, 1)));
+        let event = Event {
+            time_ms: 7,
+            basket_id: None,
+            level: EventLevel::Info,
+            kind: "fill".into(),
+            message: "B1 BUY".into(),
+        };
+        store.append_event(&event).await.unwrap();
+        store.close().await;
+        let again = SqlStore::connect(&url).await.unwrap();
+        assert_eq!(again.events(10).await.unwrap(), vec![event]);
+    }
 }
