@@ -333,3 +333,58 @@ fn a_range_grid_trades_level_by_level_on_real_candles_and_stops_below_its_floor(
     let lot = spec.rules.filters.lot.step_size;
     assert!(crash.final_base < binance_trader::core::money::Qty::new(lot.get()));
 }
+
+/// `config/backtest.toml` with volatility sizing: hourly ATR against 0.2 % a minute, a widest
+/// factor its 25 % hard stop leaves room for.
+fn with_volatility() -> String {
+    let text = std::fs::read_to_string(root().join("config/backtest.toml")).unwrap();
+    text + "\n[volatility]\nwindow = 60\nreference_pct = 0.2\nmax_factor = 1.1\n"
+}
+
+#[test]
+fn a_volatility_grid_anchors_once_its_window_is_full_and_trades_differently() {
+    let candles = crash_month();
+    let plain = spec();
+    let sized = BacktestSpec {
+        config: parse_config(&with_volatility()).unwrap(),
+        ..spec()
+    };
+    let off = run(&plain, &candles, &|_| {}).unwrap();
+    let on = run(&sized, &candles, &|_| {}).unwrap();
+    assert_eq!(off.baskets[0].opened_ms, candles[0].open_time_ms);
+    // No look-ahead: the first factor reads the first 60 closed candles, so the grid opens
+    // at the 60th close.
+    assert_eq!(on.baskets[0].opened_ms, candles[59].close_time_ms);
+    assert_ne!(off.trades, on.trades);
+    assert_eq!(on, run(&sized, &candles, &|_| {}).unwrap());
+}
+
+#[test]
+fn sweep_and_optimize_keys_reach_the_volatility_table() {
+    let points = expand_sweep(
+        &with_volatility(),
+        &[
+            "volatility.max_factor=1,1.1".to_string(),
+            "volatility.window=30".to_string(),
+        ],
+    )
+    .unwrap()
+    .points;
+    let got: Vec<_> = points
+        .iter()
+        .map(|p| {
+            let v = p.config.volatility.as_ref().unwrap();
+            (v.max_factor, v.window)
+        })
+        .collect();
+    assert_eq!(got, [(dec!(1), 30), (dec!(1.1), 30)]);
+    // A point whose widest spacing crosses the hard stop is skipped with its reason.
+    let skipped = expand_sweep(&with_volatility(), &["volatility.max_factor=3".to_string()])
+        .unwrap()
+        .skipped;
+    assert!(
+        skipped[0].reasons[0].contains("volatility.max_factor = 3"),
+        "{:?}",
+        skipped
+    );
+}

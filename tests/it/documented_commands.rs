@@ -124,6 +124,10 @@ const TREATMENTS: &[(&str, Treatment)] = &[
         NotRun("a benchmark (about 7 minutes; --short about 2, too long for CI)"),
     ),
     (
+        "cargo bench --bench volatility",
+        NotRun("a benchmark (64 backtests over the bundled regimes, minutes)"),
+    ),
+    (
         "cargo bench --bench latency",
         NotRun("a benchmark (about half an hour; --short takes minutes, too long for CI)"),
     ),

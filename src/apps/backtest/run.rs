@@ -38,6 +38,7 @@ use crate::core::risk::Verdict;
 use crate::core::strategy::config::StrategyConfig;
 use crate::core::strategy::kind::indicator_spec;
 use crate::core::strategy::plan::Market;
+use crate::core::strategy::volatility;
 use crate::ports::exchange::{ExchangeTrade, NewOrder, OrderReport};
 use anyhow::{anyhow, bail, Context};
 use std::collections::BTreeMap;
@@ -139,6 +140,9 @@ pub(crate) struct Runner<'a> {
     last_hard_stop_ms: Option<i64>,
     /// The strategy's indicators, fed with every candle (`None`: it reads none).
     indicators: Option<Indicators>,
+    /// A grid with volatility sizing waits for its measure's window before its first basket
+    /// anchors (so the factor it freezes is known): the candle close that opens it.
+    waiting_for_volatility: bool,
 }
 
 impl<'a> Runner<'a> {
@@ -174,9 +178,13 @@ impl<'a> Runner<'a> {
             halted: false,
             last_hard_stop_ms: None,
             indicators: indicator_spec(&spec.config).map(Indicators::new),
+            waiting_for_volatility: spec.config.volatility.is_some()
+                && volatility::freezes(&spec.config.kind),
         };
-        let anchor = rules.filters.round_price_down(first.open);
-        runner.open_basket(anchor, Qty::ZERO, Quote::ZERO, first.open_time_ms, None);
+        if !runner.waiting_for_volatility {
+            let anchor = rules.filters.round_price_down(first.open);
+            runner.open_basket(anchor, Qty::ZERO, Quote::ZERO, first.open_time_ms, None);
+        }
         runner
     }
 
@@ -194,7 +202,14 @@ impl<'a> Runner<'a> {
         let basket = Basket {
             id,
             anchor,
-            config: self.spec.config.clone(),
+            // A grid freezes its volatility factor as it anchors (`strategy::volatility`).
+            config: volatility::anchor(
+                &self.spec.config,
+                self.indicators
+                    .as_ref()
+                    .and_then(Indicators::snapshot)
+                    .as_ref(),
+            ),
             status: BasketStatus::Active,
             carried_qty,
             carried_cost,
@@ -246,7 +261,14 @@ impl<'a> Runner<'a> {
         let (last, now) = (c.close, c.close_time_ms);
         if let Some(indicators) = &mut self.indicators {
             indicators.push(c);
-            self.dirty = true;
+            // A grid's plan reads its frozen factor, not the candle: it keeps its band.
+            self.dirty |= !volatility::freezes(&self.spec.config.kind);
+            let warm = indicators.snapshot().and_then(|s| s.volatility).is_some();
+            if self.waiting_for_volatility && warm {
+                self.waiting_for_volatility = false;
+                let anchor = rules_round(&self.spec.rules, last);
+                self.open_basket(anchor, Qty::ZERO, Quote::ZERO, now, None);
+            }
         }
         if gate != self.gate {
             self.gate = gate;

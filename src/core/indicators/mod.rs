@@ -38,6 +38,22 @@ pub struct IndicatorSpec {
     /// Donchian channel: highest high and lowest low of the last `n` candles, and the highest
     /// high of the `n` candles before the newest (a breakout's level).
     pub channel_window: Option<u16>,
+    /// Relative volatility for volatility sizing (`core::strategy::volatility`): which
+    /// measure, over how many candles.
+    #[serde(default)]
+    pub volatility: Option<(VolMeasure, u16)>,
+}
+
+/// How volatility is measured (both per candle, relative to the price, so one reference
+/// fits any price level).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VolMeasure {
+    /// Average true range over the window divided by the newest close.
+    #[default]
+    Atr,
+    /// Population standard deviation of the close-to-close returns over the window.
+    Stdev,
 }
 
 /// The indicators after the newest fed candle. `Copy`: it rides in `Market`.
@@ -66,6 +82,9 @@ pub struct IndicatorSnapshot {
     /// Highest high of the `channel_window` candles before the newest: a close above it is
     /// a breakout.
     pub prior_high: Option<Price>,
+    /// The spec's `volatility` as a fraction per candle (0.01 = 1 %).
+    #[serde(default)]
+    pub volatility: Option<Decimal>,
 }
 
 impl IndicatorSnapshot {
@@ -91,6 +110,8 @@ pub struct Indicators {
     highs: Option<RollingExtreme>,
     lows: Option<RollingExtreme>,
     prior_high: Option<Decimal>,
+    /// The volatility measure's window: true ranges (ATR) or returns (stdev).
+    vol: Option<(VolMeasure, RollingSum)>,
 }
 
 impl Indicators {
@@ -111,6 +132,7 @@ impl Indicators {
                 .channel_window
                 .map(|n| RollingExtreme::new(n, Extreme::Lowest)),
             prior_high: None,
+            vol: spec.volatility.map(|(m, n)| (m, RollingSum::new(n))),
         }
     }
 
@@ -127,6 +149,11 @@ impl Indicators {
             s.moving_averages.map(|(f, s)| f.max(s)),
             s.atr_window,
             s.channel_window.map(|n| n.saturating_add(1)),
+            // Returns need one candle more than there are returns.
+            s.volatility.map(|(m, n)| match m {
+                VolMeasure::Atr => n,
+                VolMeasure::Stdev => n.saturating_add(1),
+            }),
         ]
         .into_iter()
         .flatten()
@@ -138,6 +165,22 @@ impl Indicators {
     /// Feeds one closed candle (oldest first, each once). O(1) amortised.
     pub fn push(&mut self, c: &Candle) {
         let close = c.close.get();
+        let true_range = {
+            // The candle's range widened to the previous close (a gap).
+            let (mut high, mut low) = (c.high.get(), c.low.get());
+            if let Some(prev) = &self.last {
+                high = high.max(prev.close.get());
+                low = low.min(prev.close.get());
+            }
+            high - low
+        };
+        match (&mut self.vol, &self.last) {
+            (Some((VolMeasure::Atr, sum)), _) => sum.push(true_range),
+            (Some((VolMeasure::Stdev, sum)), Some(prev)) if prev.close.is_positive() => {
+                sum.push((close - prev.close.get()) / prev.close.get());
+            }
+            _ => {}
+        }
         for sum in [&mut self.closes, &mut self.fast, &mut self.slow]
             .into_iter()
             .flatten()
@@ -145,13 +188,7 @@ impl Indicators {
             sum.push(close);
         }
         if let Some(tr) = &mut self.true_ranges {
-            // The true range: the candle's range widened to the previous close (a gap).
-            let (mut high, mut low) = (c.high.get(), c.low.get());
-            if let Some(prev) = &self.last {
-                high = high.max(prev.close.get());
-                low = low.min(prev.close.get());
-            }
-            tr.push(high - low);
+            tr.push(true_range);
         }
         if let Some(highs) = &mut self.highs {
             self.prior_high = highs.get();
@@ -180,7 +217,17 @@ impl Indicators {
             channel_high: price(self.highs.as_ref().and_then(RollingExtreme::get)),
             channel_low: price(self.lows.as_ref().and_then(RollingExtreme::get)),
             prior_high: price(self.prior_high),
+            volatility: self.volatility(last.close),
         })
+    }
+
+    /// The relative volatility after the newest candle (`None` before its window is full).
+    fn volatility(&self, close: Price) -> Option<Decimal> {
+        match &self.vol {
+            Some((VolMeasure::Atr, trs)) if close.is_positive() => Some(trs.mean()? / close.get()),
+            Some((VolMeasure::Stdev, returns)) => returns.std_dev(),
+            _ => None,
+        }
     }
 }
 

@@ -55,6 +55,7 @@ proptest! {
             moving_averages: Some((fast, slow)),
             atr_window: Some(atr_w),
             channel_window: Some(chan),
+            volatility: None,
         };
         let series = candles(&raw);
         let mut ind = Indicators::new(spec);
@@ -137,4 +138,51 @@ fn the_z_score_measures_the_close_in_standard_deviations() {
     let s = ind.snapshot().unwrap();
     assert_eq!(s.mean, Some(Price::new(Decimal::TWO)));
     assert_eq!(s.z_score(), Some(Decimal::ONE));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The relative volatility equals its naive recomputation: ATR over the newest close, or
+    /// the population standard deviation of the close-to-close returns.
+    #[test]
+    fn the_volatility_equals_its_naive_recomputation(
+        raw in prop::collection::vec((100i64..100_000, 0i64..500, 0i64..500, 0i64..1000), 1..60),
+        w in 1u16..10, stdev in any::<bool>(),
+    ) {
+        let measure = if stdev { VolMeasure::Stdev } else { VolMeasure::Atr };
+        // Positive prices only: the measures are relative to them.
+        let raw: Vec<_> = raw.into_iter().map(|(o, u, d, c)| (o + d + 1, u, d, c)).collect();
+        let series = candles(&raw);
+        let mut ind = Indicators::new(IndicatorSpec {
+            volatility: Some((measure, w)),
+            ..IndicatorSpec::default()
+        });
+        for k in 0..series.len() {
+            ind.push(&series[k]);
+            let got = ind.snapshot().unwrap().volatility;
+            let seen = &series[..=k];
+            let warm = k as u64 + 1 >= ind.warmup_candles();
+            prop_assert_eq!(got.is_some(), warm);
+            let Some(got) = got else { continue };
+            match measure {
+                VolMeasure::Atr => {
+                    let trs: Vec<Decimal> = seen.windows(2).map(|p| {
+                        p[1].high.get().max(p[0].close.get()) - p[1].low.get().min(p[0].close.get())
+                    }).collect();
+                    let first = seen[0].high.get() - seen[0].low.get();
+                    let all: Vec<Decimal> = std::iter::once(first).chain(trs).collect();
+                    let want = mean(last_n(&all, w.into()).unwrap()) / seen[k].close.get();
+                    prop_assert_eq!(got, want);
+                }
+                VolMeasure::Stdev => {
+                    let rets: Vec<Decimal> = seen.windows(2)
+                        .map(|p| (p[1].close.get() - p[0].close.get()) / p[0].close.get())
+                        .collect();
+                    let var = variance(last_n(&rets, w.into()).unwrap());
+                    prop_assert!((got * got - var).abs() < Decimal::new(1, 12), "{} {}", got, var);
+                }
+            }
+        }
+    }
 }

@@ -19,6 +19,7 @@ pub mod mean_reversion;
 pub mod range;
 pub(crate) mod toml_text;
 pub mod trend;
+pub mod volatility;
 
 pub use error::{ConfigError, Rule};
 
@@ -151,6 +152,10 @@ pub struct StrategyConfig {
     /// another one with its own configuration.
     #[serde(default, skip_serializing_if = "StrategyKind::is_basket")]
     pub kind: StrategyKind,
+    /// Volatility sizing and spacing (`strategy::volatility`); `None` (default): off, and
+    /// left out of the serialized form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volatility: Option<volatility::VolatilityConfig>,
 }
 
 impl StrategyConfig {
@@ -229,6 +234,7 @@ pub(crate) fn with_inert_grid_keys(
     fee_pct: Pct,
     exit_slippage_pct: Pct,
     kind: StrategyKind,
+    volatility: Option<volatility::VolatilityConfig>,
 ) -> StrategyConfig {
     StrategyConfig {
         symbol,
@@ -256,6 +262,7 @@ pub(crate) fn with_inert_grid_keys(
         exit_slippage_pct,
         fee_pct,
         kind,
+        volatility,
     }
 }
 
@@ -378,6 +385,7 @@ pub(crate) mod fixtures {
             exit_slippage_pct: Pct::new(dec!(3)),
             fee_pct: Pct::new(dec!(0.1)),
             kind: StrategyKind::Basket,
+            volatility: None,
         }
     }
 }

@@ -23,7 +23,7 @@ pub use crate::core::strategy::config::StrategyKind;
 use crate::core::strategy::config::{ConfigError, StrategyConfig};
 use crate::core::strategy::plan::{self as basket_plan, Market, Plan};
 use crate::core::strategy::validate as basket_validate;
-use crate::core::strategy::{mean_reversion, range, trend};
+use crate::core::strategy::{mean_reversion, range, trend, volatility};
 
 /// Plans one basket with its strategy (see `core::strategy::plan::plan` for the contract
 /// every strategy keeps: pure, deterministic, orders inside the filters, sells within the
@@ -35,6 +35,8 @@ pub fn plan(
     market: &Market,
     rules: &SymbolRules,
 ) -> Plan {
+    let effective = volatility::effective(config, market);
+    let config = effective.as_ref();
     match &config.kind {
         StrategyKind::Basket => basket_plan::plan(config, basket, fills, market, rules),
         StrategyKind::Range(r) => range::plan(config, r, basket, fills, market, rules),
@@ -45,8 +47,19 @@ pub fn plan(
     }
 }
 
-/// Every static rule of the config's strategy.
+/// Every static rule of the config's strategy, and of its `[volatility]` table (the
+/// strategy's rules again at both extreme factors).
 pub fn validate(config: &StrategyConfig) -> Result<(), Vec<ConfigError>> {
+    let mut errors = strategy_validate(config).err().unwrap_or_default();
+    errors.extend(volatility::validate(config, strategy_validate));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn strategy_validate(config: &StrategyConfig) -> Result<(), Vec<ConfigError>> {
     match &config.kind {
         StrategyKind::Basket => basket_validate::validate(config),
         StrategyKind::Range(r) => range::validate(config, r),
@@ -56,8 +69,27 @@ pub fn validate(config: &StrategyConfig) -> Result<(), Vec<ConfigError>> {
 }
 
 /// The strategy's feasibility preflight against the symbol's rules, a start price and the
-/// free quote balance.
+/// free quote balance; with `[volatility]`, at both extreme factors too (the smallest orders
+/// must still pass the filters).
 pub fn validate_for_market(
+    config: &StrategyConfig,
+    rules: Option<&SymbolRules>,
+    anchor: Price,
+    free_quote: Option<Quote>,
+) -> Result<(), Vec<ConfigError>> {
+    let preflight = |c: &StrategyConfig| strategy_for_market(c, rules, anchor, free_quote);
+    let mut errors = preflight(config).err().unwrap_or_default();
+    if let Some(v) = &config.volatility {
+        errors.extend(volatility::at_extremes(config, v, preflight));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn strategy_for_market(
     config: &StrategyConfig,
     rules: Option<&SymbolRules>,
     anchor: Price,
@@ -75,13 +107,17 @@ pub fn validate_for_market(
     }
 }
 
-/// The indicators the strategy reads from `Market::indicators`; `None` for a strategy that
-/// reads none (the grids), whose callers then feed nothing and replan only on their band.
+/// The indicators the strategy reads from `Market::indicators` (with `[volatility]`, its
+/// measure too); `None` for a strategy that reads none (the grids without it), whose callers then feed nothing and replan only on their band.
 /// How a caller feeds them: `core::indicators` and `.spec/strategies.md` §6.
 pub fn indicator_spec(config: &StrategyConfig) -> Option<IndicatorSpec> {
-    match &config.kind {
+    let own = match &config.kind {
         StrategyKind::Basket | StrategyKind::Range(_) => None,
         StrategyKind::MeanReversion(m) => Some(mean_reversion::indicator_spec(m)),
         StrategyKind::Trend(t) => Some(trend::indicator_spec(t)),
+    };
+    match (own, &config.volatility) {
+        (own, Some(_)) => Some(volatility::with_volatility(config, own.unwrap_or_default())),
+        (own, None) => own,
     }
 }

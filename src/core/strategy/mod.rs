@@ -18,3 +18,4 @@ pub(crate) mod round_walk;
 pub mod trail;
 pub mod trend;
 pub mod validate;
+pub mod volatility;

@@ -96,6 +96,10 @@ pub enum Rule {
     ClearsTwoFees,
     /// `entry = "ma_cross"` needs `fast < slow`; only it reads them.
     TrendMovingAverages,
+    /// Volatility factors need `0 < min_factor ≤ 1 ≤ max_factor`.
+    VolFactorBounds,
+    /// `volatility.factor` is written when a basket anchors, never by hand.
+    VolFactorIsFrozen,
 }
 
 impl Rule {
@@ -164,6 +168,10 @@ impl Rule {
             TrendMovingAverages => {
                 "entry = \"ma_cross\" needs fast and slow with 1 <= fast < slow; breakout reads \
                  neither"
+            }
+            VolFactorBounds => "needs 0 < min_factor <= 1 <= max_factor (factor 1 trades as configured)",
+            VolFactorIsFrozen => {
+                "is written when a basket anchors (the frozen factor); leave it out of the file"
             }
         }
     }

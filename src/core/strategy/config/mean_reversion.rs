@@ -43,6 +43,8 @@ struct MeanReversionFile {
     #[serde(default = "defaults::exit_slippage_pct")]
     exit_slippage_pct: Pct,
     mean_reversion: MeanReversionConfig,
+    #[serde(default)]
+    volatility: Option<super::volatility::VolatilityConfig>,
 }
 
 /// Reads a `kind = "mean_reversion"` file strictly: the shared keys and the
@@ -55,5 +57,6 @@ pub fn from_toml_str(text: &str) -> Result<StrategyConfig, ConfigError> {
         f.fee_pct,
         f.exit_slippage_pct,
         StrategyKind::MeanReversion(f.mean_reversion),
+        f.volatility,
     ))
 }

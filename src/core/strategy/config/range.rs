@@ -56,6 +56,8 @@ struct RangeFile {
     #[serde(default = "defaults::exit_slippage_pct")]
     exit_slippage_pct: Pct,
     range: RangeConfig,
+    #[serde(default)]
+    volatility: Option<super::volatility::VolatilityConfig>,
 }
 
 /// Reads a `kind = "range"` strategy file strictly: the shared keys (`symbol`,
@@ -69,5 +71,6 @@ pub fn from_toml_str(text: &str) -> Result<StrategyConfig, ConfigError> {
         f.fee_pct,
         f.exit_slippage_pct,
         StrategyKind::Range(f.range),
+        f.volatility,
     ))
 }

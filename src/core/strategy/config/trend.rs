@@ -64,6 +64,8 @@ struct TrendFile {
     #[serde(default = "defaults::exit_slippage_pct")]
     exit_slippage_pct: Pct,
     trend: TrendConfig,
+    #[serde(default)]
+    volatility: Option<super::volatility::VolatilityConfig>,
 }
 
 /// Reads a `kind = "trend"` file strictly: the shared keys and the `[trend]` table; any
@@ -76,5 +78,6 @@ pub fn from_toml_str(text: &str) -> Result<StrategyConfig, ConfigError> {
         f.fee_pct,
         f.exit_slippage_pct,
         StrategyKind::Trend(f.trend),
+        f.volatility,
     ))
 }

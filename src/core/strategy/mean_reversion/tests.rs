@@ -29,6 +29,7 @@ fn snap(mean: Decimal, sd: Decimal, close: Decimal) -> IndicatorSnapshot {
         channel_high: None,
         channel_low: None,
         prior_high: None,
+        volatility: None,
     }
 }
 

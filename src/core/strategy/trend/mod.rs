@@ -37,6 +37,7 @@ pub fn indicator_spec(t: &TrendConfig) -> IndicatorSpec {
         },
         atr_window: Some(t.atr),
         channel_window: Some(t.channel),
+        volatility: None,
     }
 }
 

@@ -30,6 +30,7 @@ fn snap(close: Decimal, prior_high: Decimal) -> IndicatorSnapshot {
         channel_high: Some(Price::new(dec!(5.05))),
         channel_low: Some(Price::new(dec!(4.5))),
         prior_high: Some(Price::new(prior_high)),
+        volatility: None,
     }
 }
 
