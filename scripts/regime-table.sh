@@ -5,6 +5,8 @@
 #
 #   scripts/regime-table.sh [--config F] [--bin PATH] [--sweep key=v1,v2 …]
 #
+# The binary: --bin, else `binance-trader` on the PATH, else target/release/binance-trader
+# (`cargo build --release` first).
 # The file's symbol is replaced by each regime's. With --sweep, every combination runs on every
 # regime (one row per regime and point), so a neighbourhood of the defaults can be checked.
 # Prints Markdown rows: regime | parameters | P&L | max DD | P&L/DD | hold P&L | hold max DD |
@@ -13,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 config=config/backtest.toml
-bin=target/release/binance-trader
+bin=$(command -v binance-trader || echo target/release/binance-trader)
 sweep=()
 label=""
 while [ $# -gt 0 ]; do
