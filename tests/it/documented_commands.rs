@@ -72,8 +72,12 @@ const TREATMENTS: &[(&str, Treatment)] = &[
         Runs("Backtest FILUSDT"),
     ),
     (
-        "cargo run --release -- backtest --sweep trail_up_max_pct=5,20,100 --sweep trail_down=stop,follow",
-        Runs("trail_up_max_pct=5 trail_down=stop"),
+        "cargo run --release -- backtest --sweep hard_stop_pct=25 --sweep trail_up_max_pct=5,20,100 --sweep trail_down=stop,follow",
+        Runs("hard_stop_pct=25 trail_up_max_pct=5 trail_down=stop"),
+    ),
+    (
+        "scripts/regime-table.sh",
+        Runs("| crash FILUSDT 2023-04..06 | as in config/backtest.toml |"),
     ),
     (
         "cargo run --release -- backtest --config config/range.toml",
