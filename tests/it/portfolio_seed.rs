@@ -68,13 +68,20 @@ async fn a_restarted_portfolio_has_the_same_correlation_and_its_cap_acts_at_once
     let hours = HOURS_BEFORE_START + 4;
     let together = |h: i64| (h * 7919) % 21 - 10;
     let alone = |h: i64| (h * 104_729 + 13) % 17 - 8;
-    let paths = [hourly(hours, together), hourly(hours, together), hourly(hours, alone)];
+    let paths = [
+        hourly(hours, together),
+        hourly(hours, together),
+        hourly(hours, alone),
+    ];
     let info = std::fs::read_to_string(root().join("data/exchange_info.json")).unwrap();
     let sim = SimServer::new(SimServerConfig {
         exchange_info_json: info,
         markets: SYMBOLS.iter().map(|s| sym(s)).zip(paths).collect(),
         balances: vec![
-            (Asset::parse("USDT").unwrap(), Amount::parse("10000").unwrap()),
+            (
+                Asset::parse("USDT").unwrap(),
+                Amount::parse("10000").unwrap(),
+            ),
             (Asset::parse("FIL").unwrap(), Amount::parse("100").unwrap()),
             (Asset::parse("AVAX").unwrap(), Amount::parse("100").unwrap()),
         ],
@@ -89,9 +96,12 @@ async fn a_restarted_portfolio_has_the_same_correlation_and_its_cap_acts_at_once
     .unwrap();
     let (base, _stop) = serve_on_loopback(&sim).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = SqlStore::connect(&format!("sqlite://{}", dir.path().join("p.sqlite").display()))
-        .await
-        .unwrap();
+    let store = SqlStore::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("p.sqlite").display()
+    ))
+    .await
+    .unwrap();
     // FIL and AVAX are each about 3.7 % of the equity, 7.4 % together; the cap is 5 %.
     let setup = RigSetup {
         quote: "10800".into(),
@@ -120,7 +130,10 @@ async fn a_restarted_portfolio_has_the_same_correlation_and_its_cap_acts_at_once
     portfolio.step().await.unwrap();
     let first = load_correlation(&store).await.unwrap().unwrap().matrix;
     let fil_avax = first.pair(&sym("FILUSDT"), &sym("AVAXUSDT")).unwrap();
-    assert_eq!(fil_avax.returns, 168, "a full window from the candles: {first:?}");
+    assert_eq!(
+        fil_avax.returns, 168,
+        "a full window from the candles: {first:?}"
+    );
     assert_eq!(fil_avax.correlation, Some(Decimal::ONE));
     for other in ["FILUSDT", "AVAXUSDT"] {
         let p = first.pair(&sym("LINKUSDT"), &sym(other)).unwrap();
@@ -134,7 +147,11 @@ async fn a_restarted_portfolio_has_the_same_correlation_and_its_cap_acts_at_once
         BTreeSet::from([sym("LINKUSDT")]),
     ];
     assert_eq!(groups(&first), expected_groups);
-    assert_eq!(held(&portfolio.grids()), ["fil", "avax"], "the cap acts at the first loop");
+    assert_eq!(
+        held(&portfolio.grids()),
+        ["fil", "avax"],
+        "the cap acts at the first loop"
+    );
 
     // Three hours live, a loop every half hour: the loop's own prices close the buckets.
     for _ in 0..6 {
@@ -150,5 +167,9 @@ async fn a_restarted_portfolio_has_the_same_correlation_and_its_cap_acts_at_once
     let after = load_correlation(&store).await.unwrap().unwrap().matrix;
     assert_eq!(after, before, "the restart keeps the matrix");
     assert_eq!(groups(&after), expected_groups);
-    assert_eq!(held(&restarted.grids()), ["fil", "avax"], "and the cap acts at once");
+    assert_eq!(
+        held(&restarted.grids()),
+        ["fil", "avax"],
+        "and the cap acts at once"
+    );
 }
