@@ -65,7 +65,7 @@ fn groups(m: &CorrelationMatrix) -> Vec<BTreeSet<Symbol>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_portfolio_has_the_same_correlation_and_its_cap_acts_at_once() {
-    let hours = HOURS_BEFORE_START + 4;
+    let hours = HOURS_BEFORE_START + 8;
     let together = |h: i64| (h * 7919) % 21 - 10;
     let alone = |h: i64| (h * 104_729 + 13) % 17 - 8;
     let paths = [
@@ -172,4 +172,15 @@ async fn a_restarted_portfolio_has_the_same_correlation_and_its_cap_acts_at_once
         ["fil", "avax"],
         "and the cap acts at once"
     );
+
+    // Three hours without a loop (a stream or network outage): the next loop seeds again,
+    // so the window stays full instead of losing the hours it missed.
+    sim.step(SYMBOLS.len() * 3 * 60);
+    restarted.step().await.unwrap();
+    let gap = load_correlation(&store).await.unwrap().unwrap().matrix;
+    drop(restarted);
+    let (mut fresh, _) = setup.start_on(client(&base), &store).await;
+    fresh.step().await.unwrap();
+    let seeded = load_correlation(&store).await.unwrap().unwrap().matrix;
+    assert_eq!(gap, seeded, "the gap's hours are in the window as the candles have them");
 }
