@@ -182,5 +182,8 @@ async fn a_restarted_portfolio_has_the_same_correlation_and_its_cap_acts_at_once
     let (mut fresh, _) = setup.start_on(client(&base), &store).await;
     fresh.step().await.unwrap();
     let seeded = load_correlation(&store).await.unwrap().unwrap().matrix;
-    assert_eq!(gap, seeded, "the gap's hours are in the window as the candles have them");
+    assert_eq!(
+        gap, seeded,
+        "the gap's hours are in the window as the candles have them"
+    );
 }
