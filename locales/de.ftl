@@ -40,6 +40,8 @@ theme-title = Farben: System, hell oder dunkel
 title-login = Anmelden
 range-group = Zeitraum
 chart-legend = Linien: Anker, Kaufstufen (durchgezogen = gefüllt, gepunktet = im Orderbuch, gestrichelt = geplant), Zonenerweiterung, TP1, TP2, Trailing, harter Stopp. Ziehen zum Verschieben, Mausrad oder Zwei-Finger-Geste zum Zoomen.
+chart-legend-range = Linien: Bereichsgrenzen, Rasterstufen, Kauf- und Verkaufsorders (durchgezogen = gefüllt, gepunktet = im Orderbuch, gestrichelt = geplant), Stop-Loss. Ziehen zum Verschieben, Mausrad oder Zwei-Finger-Geste zum Zoomen.
+chart-legend-signal = Linien: Einstieg, die geplanten Ausstiegsorders (gepunktet = im Orderbuch, gestrichelt = geplant) und der Stopp; diese Strategie hat keine Rasterstufen. Ziehen zum Verschieben, Mausrad oder Zwei-Finger-Geste zum Zoomen.
 chart-anchor = Anker
 chart-stop = Harter Stopp
 chart-lower = Untergrenze

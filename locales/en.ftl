@@ -40,6 +40,8 @@ theme-title = Colours: system, light or dark
 title-login = Log in
 range-group = Time range
 chart-legend = Lines: anchor, buy levels (solid = filled, dotted = resting, dashed = planned), zone extension, TP1, TP2, trailing, hard stop. Drag to pan, wheel or pinch to zoom.
+chart-legend-range = Lines: range bounds, grid levels, buy and sell orders (solid = filled, dotted = resting, dashed = planned), stop loss. Drag to pan, wheel or pinch to zoom.
+chart-legend-signal = Lines: entry, the exit orders the strategy plans (dotted = resting, dashed = planned) and the stop; this strategy has no grid levels. Drag to pan, wheel or pinch to zoom.
 chart-anchor = Anchor
 chart-stop = Hard stop
 chart-lower = Lower

@@ -91,6 +91,7 @@ const DASHBOARD_LAYERS: &[&[&str]] = &[
         "filters",
         "grids",
         "correlation",
+        "legend",
     ],
     &["view", "journal", "detail", "chart", "stats", "overview"],
     &["market", "read", "grid_read", "events"],

@@ -31,6 +31,7 @@ mod portfolio;
 mod portfolio_crash;
 mod portfolio_live;
 mod portfolio_same_symbol;
+mod portfolio_seed;
 mod portfolio_streams;
 mod python_clients;
 mod range_bot;

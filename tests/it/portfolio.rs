@@ -335,7 +335,7 @@ fn the_html_report_shows_both_replays_side_by_side_without_scripts() {
     let (p, with) = replay("max_drawdown = { pct = 1, action = \"close\" }");
     let without = run(&p, &RiskLimits::default()).unwrap();
     let report = PortfolioReport::new(&with, &without).unwrap();
-    let page = html::render(&report, &with, &without).unwrap();
+    let page = html::render(&report, &with, &without, None).unwrap();
     for part in [
         "id=\"summary-table\"",
         "with limits",
@@ -351,8 +351,9 @@ fn the_html_report_shows_both_replays_side_by_side_without_scripts() {
     for g in &p.grids {
         assert!(page.contains(&format!("<td>{}</td>", g.name)), "{}", g.name);
     }
-    // Three curves on the equity chart, two on the exposure chart.
+    // Three curves on the equity chart, two on the exposure chart; no cap, no cap section.
     assert_eq!(page.matches("<polyline").count(), 5);
+    assert!(!page.contains("id=\"group-cap\""));
     assert!(!page.contains("<script"));
 }
 
@@ -387,7 +388,7 @@ fn the_correlated_group_cap_holds_the_groups_buys_and_lowers_the_peak_exposure()
 
 #[test]
 fn the_report_shows_the_group_caps_effect_against_the_same_limits_without_it() {
-    use binance_trader::apps::backtest::portfolio::report::PortfolioReport;
+    use binance_trader::apps::backtest::portfolio::{html, report::PortfolioReport};
     let (p, with) = replay(r#"correlated_exposure = { threshold = 0.8, max_pct = 10 }"#);
     let without = run(&p, &RiskLimits::default()).unwrap();
     let no_cap = run(
@@ -411,4 +412,39 @@ fn the_report_shows_the_group_caps_effect_against_the_same_limits_without_it() {
     let n = report.without_group_cap.as_ref().unwrap();
     assert!(n.trips.is_empty());
     assert_ne!(n.max_drawdown, report.with_limits.max_drawdown);
+
+    // The HTML page: the cap's table and both equity curves (3 + 2 + 2 polylines).
+    let page = html::render(&report, &with, &without, Some(&no_cap)).unwrap();
+    let section = &page[page.find("id=\"group-cap\"").expect("the cap's section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    let dd = |s: &binance_trader::apps::backtest::portfolio::report::PortfolioSummary| {
+        let mut r = s
+            .max_drawdown_pct
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        r.rescale(2);
+        r.to_string()
+    };
+    for part in [
+        "id=\"group-cap-table\"".to_string(),
+        "with the cap".into(),
+        "without the cap".into(),
+        "max drawdown %".into(),
+        "ROI %".into(),
+        "group cap trips".into(),
+        format!("<td class=\"num\">{}</td>", dd(&report.with_limits)),
+        format!("<td class=\"num\">{}</td>", dd(n)),
+    ] {
+        assert!(section.contains(&part), "no {part} in the cap's section");
+    }
+    assert_eq!(section.matches("<polyline").count(), 2);
+    assert_eq!(page.matches("<polyline").count(), 7);
+    // The JSON: the same comparison, row by row.
+    let json = serde_json::to_value(&report).unwrap();
+    let rows = json["group_cap_effect"].as_array().unwrap();
+    let row = |m: &str| rows.iter().find(|r| r["metric"] == m).unwrap().clone();
+    assert_eq!(
+        row("max drawdown %")["without_cap"],
+        serde_json::to_value(n.max_drawdown_pct).unwrap()
+    );
+    assert!(row("group cap trips")["with_cap"] != serde_json::json!("0"));
 }

@@ -139,10 +139,10 @@ pub(crate) async fn rig(
 
 /// What a rig's portfolio is built from (again, for a restart).
 pub(crate) struct RigSetup {
-    quote: String,
-    budget: String,
-    ladder: String,
-    limits: RiskLimits,
+    pub(crate) quote: String,
+    pub(crate) budget: String,
+    pub(crate) ladder: String,
+    pub(crate) limits: RiskLimits,
 }
 
 impl RigSetup {

@@ -79,6 +79,8 @@ struct GridPage<'a> {
     path: String,
     live: LiveHtml<'a>,
     refresh_ms: u64,
+    /// Locale key of the chart's legend (the grid's strategy kind).
+    legend: &'static str,
 }
 
 /// A grid page's live part (`/grids/{name}/fragment`).
@@ -158,12 +160,14 @@ pub(super) async fn grid<S: Store + 'static>(
     let mut chrome = state.chrome(&headers, flash, |l| l.t1("grid-title", "name", &grid.name));
     chrome.symbol = grid.pair.symbol.to_string();
     let view = state.read.grid_live_view(&grid).await?;
+    let legend = super::legend::legend_for(&*state.read.store, &grid.pair.symbol).await?;
     let page = GridPage {
         live: LiveHtml::new(&view, chrome.lang),
         chrome,
         name: grid.name.clone(),
         path: grid_path(&grid.name),
         refresh_ms: REFRESH_MS,
+        legend,
     };
     Ok((clear, Html(render(&page, page.chrome.lang)?)).into_response())
 }

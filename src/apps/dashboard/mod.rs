@@ -35,6 +35,7 @@ pub mod grids;
 pub mod i18n;
 pub mod journal;
 pub mod ledger;
+pub mod legend;
 pub mod limiter;
 pub mod market;
 pub mod overview;

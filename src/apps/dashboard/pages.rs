@@ -122,6 +122,8 @@ struct IndexPage<'a> {
     chrome: Chrome,
     parts: &'a LiveParts,
     refresh_ms: u64,
+    /// Locale key of the chart's legend (the pair's strategy kind).
+    legend: &'static str,
 }
 
 #[derive(Template)]
@@ -293,10 +295,12 @@ pub(super) async fn index<S: Store + 'static>(
     let chrome = state.chrome(&headers, flash, |l| l.t("nav-dashboard"));
     let live = state.read.live().await?;
     let parts = live_parts(&state, &live, chrome.lang)?;
+    let legend = super::legend::legend_for(&*state.read.store, &state.read.pair.symbol).await?;
     let page = IndexPage {
         chrome,
         parts: &parts,
         refresh_ms: REFRESH_MS,
+        legend,
     };
     Ok((clear, Html(render(&page, page.chrome.lang)?)).into_response())
 }

@@ -18,6 +18,7 @@
 
 mod cash;
 pub mod control;
+mod correlation_seed;
 mod dashboard;
 pub mod grid_cli;
 mod history;

@@ -159,9 +159,11 @@ pub struct Portfolio<E, S> {
     /// Open and open algo orders per symbol at the last read (the open-order cap).
     last_open_counts: BTreeMap<Symbol, (u32, u32)>,
     /// The grid symbols' correlation, fed the loop's prices (`.spec/portfolio.md`).
-    correlation: CorrelationTracker,
-    /// Whether this process wrote the matrix yet (the first loop writes it, warming).
+    pub(super) correlation: CorrelationTracker,
+    /// Whether this process wrote the matrix yet (the first loop writes it).
     correlation_written: bool,
+    /// When the correlation was fed and seeded from candles (`correlation_seed`).
+    pub(super) correlation_seed: super::correlation_seed::SeedState,
 }
 
 /// What one loop does (see [`Portfolio::run_loop`]).
@@ -279,6 +281,7 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
             last_open_counts: BTreeMap::new(),
             correlation: CorrelationTracker::new(CorrelationWindow::default(), symbols),
             correlation_written: false,
+            correlation_seed: Default::default(),
         })
     }
 
@@ -671,7 +674,7 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
         now: i64,
         symbols: &BTreeMap<Symbol, SymbolState>,
     ) -> Result<(), StoreError> {
-        let mut changed = false;
+        let mut changed = self.keep_correlation_seeded(now).await;
         for (symbol, state) in symbols {
             changed |= self.correlation.observe(symbol, now, state.price);
         }

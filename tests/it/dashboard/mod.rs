@@ -7,6 +7,7 @@ mod auth;
 mod cache;
 pub(crate) mod fixtures;
 mod german;
+mod legend;
 mod live;
 mod pages;
 mod portfolio;

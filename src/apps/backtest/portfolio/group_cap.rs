@@ -8,6 +8,17 @@ use crate::core::risk::{LimitKind, RiskLimits};
 use rust_decimal::Decimal;
 use std::fmt::Write;
 
+/// One row of the cap's effect in the JSON report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EffectRow {
+    /// What is compared (`total P&L`, `max drawdown %`, `group cap trips`, …).
+    pub metric: &'static str,
+    /// With the file's limits, the cap included.
+    pub with_cap: Decimal,
+    /// With the same limits but the cap off.
+    pub without_cap: Decimal,
+}
+
 /// The rows of the cap's effect: (label, with the cap, without it).
 pub fn effect_rows(
     with: &PortfolioSummary,

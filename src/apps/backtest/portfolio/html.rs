@@ -2,7 +2,9 @@
 //! rendered by askama from `templates/portfolio_report.html` with the backtest report's chart
 //! geometry (`report::chart`). The with-limits and without-limits curves share one scale so
 //! the page shows the limits' effect at a glance; grid names and limit names go through
-//! askama's escaping, only numbers computed here reach SVG attributes.
+//! askama's escaping, only numbers computed here reach SVG attributes. With the
+//! correlated-group cap set, a section compares the replay with the file's limits against the
+//! same limits without the cap: a table and both equity curves on one scale.
 
 use super::report::{count_trips, PortfolioReport};
 use super::run::PortfolioRecord;
@@ -43,6 +45,14 @@ struct TripRow {
     action: String,
 }
 
+/// The correlated-group cap's section: with the cap and without it.
+struct GroupCapSection {
+    note: String,
+    rows: Vec<SummaryRow>,
+    equity: Chart,
+    equity_without: String,
+}
+
 #[derive(Template)]
 #[template(path = "portfolio_report.html")]
 struct Page {
@@ -59,6 +69,7 @@ struct Page {
     grids: Vec<GridRow>,
     trips: Vec<TripRow>,
     trips_note: Option<String>,
+    group_cap: Option<GroupCapSection>,
 }
 
 fn money(d: Decimal) -> String {
@@ -85,11 +96,13 @@ fn exposure_pct(p: &super::run::PortfolioPoint) -> Decimal {
     }
 }
 
-/// Renders the page for `report` and the two replays it summarises.
+/// Renders the page for `report` and the replays it summarises (`without_cap`: the file's
+/// limits without the correlated-group cap, when the file sets it).
 pub fn render(
     report: &PortfolioReport,
     with: &PortfolioRecord,
     without: &PortfolioRecord,
+    without_cap: Option<&PortfolioRecord>,
 ) -> anyhow::Result<String> {
     let idx = downsample_indices(with.curve.len().min(without.curve.len()), MAX_POINTS, &[]);
     let (t0, t1) = report.period_ms;
@@ -177,6 +190,39 @@ pub fn render(
             )
         }),
         trips,
+        group_cap: group_cap_section(report, with, without_cap),
     };
     Ok(page.render()?)
+}
+
+/// The cap's section, when the report has the replay without the cap.
+fn group_cap_section(
+    report: &PortfolioReport,
+    with: &PortfolioRecord,
+    without_cap: Option<&PortfolioRecord>,
+) -> Option<GroupCapSection> {
+    let (no_cap, rows) = (without_cap?, report.group_cap_effect.as_ref()?);
+    let cap = report.with_limits.limits.correlated_exposure?;
+    let idx = downsample_indices(with.curve.len().min(no_cap.curve.len()), MAX_POINTS, &[]);
+    let eq_with = series(with, &idx, |p| p.equity.get());
+    let eq_without = series(no_cap, &idx, |p| p.equity.get());
+    let (t0, t1) = report.period_ms;
+    let scale = Scale::new(t0, t1, eq_with.iter().chain(&eq_without).map(|p| p.1));
+    Some(GroupCapSection {
+        note: format!(
+            "Symbols whose correlation reaches {} form a group; a group holds less than {} % of \
+             the equity. The other limits are as in the file in both replays.",
+            cap.min_correlation, cap.max
+        ),
+        rows: rows
+            .iter()
+            .map(|r| SummaryRow {
+                label: r.metric,
+                with: fixed(r.with_cap, 2),
+                without: fixed(r.without_cap, 2),
+            })
+            .collect(),
+        equity: chart::line_chart(&scale, &eq_with),
+        equity_without: chart::line_chart(&scale, &eq_without).line,
+    })
 }

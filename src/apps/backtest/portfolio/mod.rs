@@ -37,12 +37,15 @@ pub fn execute(file: &Path, args: &BacktestArgs) -> anyhow::Result<()> {
     let without = run::run(&loaded, &Default::default())?;
     let without_ms = started.elapsed().as_millis();
     let mut report = report::PortfolioReport::new(&with, &without)?;
+    let mut without_cap = None;
     if loaded.limits.correlated_exposure.is_some() {
         let no_cap = RiskLimits {
             correlated_exposure: None,
             ..loaded.limits.clone()
         };
-        report = report.with_group_cap_effect(&run::run(&loaded, &no_cap)?)?;
+        let record = run::run(&loaded, &no_cap)?;
+        report = report.with_group_cap_effect(&record)?;
+        without_cap = Some(record);
     }
     print!("{}", report.terminal());
     eprintln!("replay time: {with_ms} ms with limits, {without_ms} ms without");
@@ -51,8 +54,11 @@ pub fn execute(file: &Path, args: &BacktestArgs) -> anyhow::Result<()> {
     let json = args.out.join("portfolio.json");
     report.write_json(&json)?;
     let html = args.out.join("portfolio.html");
-    std::fs::write(&html, html::render(&report, &with, &without)?)
-        .with_context(|| format!("writing {}", html.display()))?;
+    std::fs::write(
+        &html,
+        html::render(&report, &with, &without, without_cap.as_ref())?,
+    )
+    .with_context(|| format!("writing {}", html.display()))?;
     println!("reports: {} {}", json.display(), html.display());
     Ok(())
 }

@@ -104,6 +104,8 @@ pub struct PortfolioReport {
     pub without_limits: PortfolioSummary,
     /// With the file's limits but `risk.correlated_exposure` off (when the file sets it).
     pub without_group_cap: Option<PortfolioSummary>,
+    /// The cap's effect, row by row: with the cap (`with_limits`) against `without_group_cap`.
+    pub group_cap_effect: Option<Vec<group_cap::EffectRow>>,
     /// The symbols' correlation at the last close.
     pub correlation: CorrelationMatrix,
 }
@@ -118,13 +120,25 @@ impl PortfolioReport {
             with_limits: summarise(with)?,
             without_limits: summarise(without)?,
             without_group_cap: None,
+            group_cap_effect: None,
             correlation: with.correlation.clone(),
         })
     }
 
     /// Adds the replay with the file's limits but the correlated-group cap off.
     pub fn with_group_cap_effect(mut self, without_cap: &PortfolioRecord) -> anyhow::Result<Self> {
-        self.without_group_cap = Some(summarise(without_cap)?);
+        let without = summarise(without_cap)?;
+        self.group_cap_effect = Some(
+            group_cap::effect_rows(&self.with_limits, &without)
+                .into_iter()
+                .map(|(metric, with_cap, without_cap)| group_cap::EffectRow {
+                    metric,
+                    with_cap,
+                    without_cap,
+                })
+                .collect(),
+        );
+        self.without_group_cap = Some(without);
         Ok(self)
     }
 
