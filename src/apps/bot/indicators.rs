@@ -50,13 +50,20 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         self.fresh_candles.append(fresh);
     }
 
+    /// The candles added since the last call, in order, for indicators kept by the caller
+    /// (with `reloaded`: start them over first). Empty for a strategy that reads
+    /// indicators: its step feeds them the candles itself.
+    pub fn take_fresh_candles(&mut self) -> Fresh {
+        std::mem::take(&mut self.fresh_candles)
+    }
+
     /// Pushes the candles added since the last step into the indicators (starting them over
-    /// on a reload). Without indicators they are dropped.
+    /// on a reload). Without indicators they stay for [`Self::take_fresh_candles`].
     pub(super) fn feed_indicators(&mut self) {
-        let fresh = std::mem::take(&mut self.fresh_candles);
         let Some(indicators) = self.indicators.as_mut() else {
             return;
         };
+        let fresh = std::mem::take(&mut self.fresh_candles);
         if fresh.reloaded {
             *indicators = Indicators::new(indicators.spec());
         }
