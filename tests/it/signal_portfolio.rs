@@ -95,7 +95,8 @@ async fn grids_reading_indicators_trade_on_one_candle_read_per_symbol() {
         .iter()
         .filter(|l| *l == "GET /api/v3/klines")
         .count();
-    // The start, then one read per new minute: two grids on one symbol, one feed.
-    assert!(reads <= n + 1, "{reads} candle reads for {n} candles");
+    // The start, then about one read per new minute (a minute's read may come early and
+    // find nothing yet): two grids on one symbol, one feed. A feed per grid reads 2n.
+    assert!(reads <= n + 3, "{reads} candle reads for {n} candles");
     db.cleanup().await;
 }

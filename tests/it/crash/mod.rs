@@ -82,12 +82,13 @@ impl Traded {
         binance_trader::core::strategy::config::StrategyConfig::from_toml_str(&self.text()).unwrap()
     }
 
-    /// Baskets a run must have opened: the grid closes and reopens a basket every wave; the
-    /// signal strategies trade their rounds in one.
-    fn min_baskets(self) -> usize {
+    /// Baskets and fills a run must have: the grid closes and reopens a basket every wave;
+    /// the signal strategies trade their rounds in one, the trend one round a wave.
+    fn min_baskets_and_fills(self) -> (usize, u64) {
         match self {
-            Traded::Basket => 3,
-            Traded::MeanReversion | Traded::Trend => 1,
+            Traded::Basket => (3, 10),
+            Traded::MeanReversion => (1, 10),
+            Traded::Trend => (1, 6),
         }
     }
 }
@@ -421,8 +422,9 @@ async fn assert_recovered(
     let fills = store.count_fills(&Default::default()).await.unwrap();
     let baskets = store.baskets(false).await.unwrap();
     assert!(
-        fills >= 10 && baskets.len() >= traded.min_baskets(),
-        "too little trading to prove anything"
+        baskets.len() >= traded.min_baskets_and_fills().0
+            && fills >= traded.min_baskets_and_fills().1,
+        "too little trading to prove anything: {fills} fills"
     );
     let balances = ex.account().await.unwrap().balances;
     assert_eq!(
