@@ -18,7 +18,7 @@
 //! truth, so a streamed candle after a hole REST cannot fill yet waits for the next read.
 //!
 //! Every call returns [`Fresh`]: the candles just added, in order, for the caller to push into
-//! its incremental indicators; `reloaded` says the window was refilled from scratch (first
+//! its incremental indicators (`indicators.rs`); `reloaded` says the window was refilled from scratch (first
 //! start, or a stream outage longer than the window) and the indicators must start over.
 
 use crate::core::candle::Candle;
@@ -70,7 +70,8 @@ pub struct Fresh {
 }
 
 impl Fresh {
-    fn append(&mut self, more: Fresh) {
+    /// `more` after `self`: a reload in `more` replaces what came before it.
+    pub(crate) fn append(&mut self, more: Fresh) {
         if more.reloaded {
             *self = more;
         } else {
@@ -338,12 +339,6 @@ impl<E: Exchange, S: crate::ports::store::Store> super::Bot<E, S> {
     /// settings keep none ([`super::BotSettings::candle_window`]).
     pub fn candles(&self) -> Option<&[Candle]> {
         self.candles.as_ref().map(CandleFeed::window)
-    }
-
-    /// The candles added since the last call, in order, for incremental indicators (with
-    /// `reloaded`: start them over first). The step updates the feed before it plans.
-    pub fn take_fresh_candles(&mut self) -> Fresh {
-        std::mem::take(&mut self.fresh_candles)
     }
 
     /// A step's candle read: the start, a stream gap's heal, or the once-a-minute poll.

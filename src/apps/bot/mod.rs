@@ -31,6 +31,7 @@ pub mod control;
 pub mod emergency;
 mod execute;
 mod holds;
+pub mod indicators;
 mod intents;
 pub mod live;
 pub mod lockstep;

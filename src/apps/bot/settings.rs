@@ -34,8 +34,10 @@ pub struct BotSettings {
     /// the pending intents of its symbol under its prefix, the others' are theirs.
     pub shares_store: bool,
     /// Closed one-minute candles kept for the strategy's indicators (`candles.rs`): filled
-    /// over REST at start, then from the kline stream or one read a minute. 0 (the default,
-    /// every strategy without indicators): no candle is read.
+    /// over REST at start, then from the kline stream or one read a minute. The default is
+    /// the strategy's warm-up and one (`indicators::candle_window`); 0 (every strategy
+    /// without indicators, or a portfolio's grid, fed its symbol's candles by the
+    /// portfolio): no candle is read.
     pub candle_window: usize,
 }
 
@@ -54,7 +56,6 @@ impl BotSettings {
     /// (weight 20: 2 a minute of the 6000).
     pub fn new(strategy: StrategyConfig) -> Self {
         Self {
-            strategy,
             prefix: IdPrefix::default(),
             interval: Duration::from_secs(5),
             intent_send_window_ms: 11_000,
@@ -63,7 +64,8 @@ impl BotSettings {
             emergency_margin: Pct::new(rust_decimal::Decimal::from(3)),
             rules_refresh_ms: 600_000,
             shares_store: false,
-            candle_window: 0,
+            candle_window: super::indicators::candle_window(&strategy),
+            strategy,
         }
     }
 }

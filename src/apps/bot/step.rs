@@ -110,8 +110,10 @@ pub struct Bot<E, S> {
     /// The closed one-minute candles of the symbol, when the settings keep any
     /// ([`BotSettings::candle_window`]).
     pub(super) candles: Option<super::candles::CandleFeed>,
-    /// Candles added since [`Self::take_fresh_candles`] last ran.
+    /// Candles added since the last step fed the indicators.
     pub(super) fresh_candles: super::candles::Fresh,
+    /// The strategy's indicators (`indicators.rs`); `None` when it reads none.
+    pub(super) indicators: Option<crate::core::indicators::Indicators>,
 }
 
 /// The risk and budget gate a portfolio puts on one grid before the reconciler runs
@@ -154,13 +156,17 @@ impl<E: Exchange, S: Store> Bot<E, S> {
             step_clock: None,
             gate: Gate::default(),
             reopen: false,
+            // Never fewer than the strategy's warm-up needs (settings built by hand).
             candles: (settings.candle_window > 0).then(|| {
                 super::candles::CandleFeed::new(
                     settings.strategy.symbol.clone(),
-                    settings.candle_window,
+                    settings
+                        .candle_window
+                        .max(super::indicators::candle_window(&settings.strategy)),
                 )
             }),
             fresh_candles: super::candles::Fresh::default(),
+            indicators: super::indicators::for_strategy(&settings.strategy),
             settings,
         })
     }
@@ -285,6 +291,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         self.refresh_rules_if_due(now);
         self.check_trading_status(now).await?;
         self.poll_candles(now).await?;
+        self.feed_indicators();
         let (fills, open) = match source {
             OpenFrom::Exchange => self.sync(now).await?,
             OpenFrom::Journal => (0, self.journal_open_orders(&symbol).await?),
@@ -447,7 +454,7 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                     last,
                     now_ms: now,
                     reference: None,
-                    indicators: None,
+                    indicators: self.indicator_snapshot(),
                 },
                 rules: &self.rules,
                 amend_allowed: self.rules.amend_allowed,

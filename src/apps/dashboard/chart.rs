@@ -8,6 +8,7 @@
 //! Decimals are strings (exact); the page's script turns them into chart numbers.
 
 mod range;
+mod signal;
 
 use super::format::Precision;
 use crate::adapters::klines::Candle;
@@ -170,7 +171,8 @@ pub fn markers(fills: &[Fill], range: Range, p: Precision) -> Vec<ChartMarker> {
 }
 
 /// The basket's lines at `last`: anchor, hard stop, every planned and extension buy, and
-/// the sells the plan wants (TP1, TP2, trailing, exit); a range grid's are `chart/range.rs`'s.
+/// the sells the plan wants (TP1, TP2, trailing, exit); a range grid's are `chart/range.rs`'s,
+/// a mean reversion's or trend's `chart/signal.rs`'s.
 pub fn lines(
     basket: &Basket,
     fills: &[Fill],
@@ -180,8 +182,14 @@ pub fn lines(
     p: Precision,
 ) -> Vec<ChartLine> {
     let config = &basket.config;
-    if let StrategyKind::Range(range) = &config.kind {
-        return range::lines(range, basket, fills, open, last, rules, p);
+    match &config.kind {
+        StrategyKind::Range(range) => {
+            return range::lines(range, basket, fills, open, last, rules, p)
+        }
+        StrategyKind::MeanReversion(_) | StrategyKind::Trend(_) => {
+            return signal::lines(basket, open, p)
+        }
+        StrategyKind::Basket => {}
     }
     let resting = |slot: Slot| {
         open.iter()

@@ -16,6 +16,7 @@
 //!
 //! A grid that fails its step is logged and retried next loop; the others carry on.
 
+mod candles;
 mod cash;
 pub mod control;
 mod correlation_seed;

@@ -164,6 +164,8 @@ pub struct Portfolio<E, S> {
     correlation_written: bool,
     /// When the correlation was fed and seeded from candles (`correlation_seed`).
     pub(super) correlation_seed: super::correlation_seed::SeedState,
+    /// The closed candles of the symbols whose grids read indicators, one feed per symbol.
+    pub(super) candles: super::candles::SymbolCandles,
 }
 
 /// What one loop does (see [`Portfolio::run_loop`]).
@@ -220,11 +222,14 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
         } = setup;
         let mut grids = Vec::new();
         let mut quote: Option<Asset> = None;
+        let candles = super::candles::SymbolCandles::new(plans.iter().map(|p| &p.strategy));
         for plan in plans {
             let mut s = settings.clone();
             s.strategy = plan.strategy.clone();
             s.prefix = plan.prefix.clone();
             s.shares_store = true;
+            // The portfolio reads each symbol's candles once for all its grids.
+            s.candle_window = 0;
             let bot = Bot::new(exchange_for(&plan.prefix), store.clone(), s)
                 .await?
                 .with_metrics(bot_metrics.clone());
@@ -282,6 +287,7 @@ impl<E: Exchange, S: Store + Clone> Portfolio<E, S> {
             correlation: CorrelationTracker::new(CorrelationWindow::default(), symbols),
             correlation_written: false,
             correlation_seed: Default::default(),
+            candles,
         })
     }
 
@@ -400,6 +406,23 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
         self.grids[i].bot.journal_pushed_fill(trade).await
     }
 
+    /// Hands candles of `symbol` to every grid on it (each bot feeds its indicators from
+    /// them at its next step).
+    pub(super) fn add_candles(
+        &mut self,
+        symbol: &Symbol,
+        fresh: &crate::apps::bot::candles::Fresh,
+    ) {
+        if fresh.candles.is_empty() && !fresh.reloaded {
+            return;
+        }
+        for g in &mut self.grids {
+            if g.symbol() == symbol {
+                g.bot.add_candles(fresh.clone());
+            }
+        }
+    }
+
     /// The first grid's bot (the dashboard's pair).
     pub fn first_bot(&self) -> &Bot<E, S> {
         &self.grids[0].bot
@@ -434,6 +457,9 @@ impl<E: Exchange, S: Store> Portfolio<E, S> {
     pub(super) async fn run_loop(&mut self, plan: &LoopPlan) -> Result<LoopReport, PortfolioError> {
         self.serve_commands().await;
         let now = self.exchange.server_time().await?;
+        for (symbol, fresh) in self.candles.poll(&self.exchange, now).await {
+            self.add_candles(&symbol, &fresh);
+        }
         let prices = self.prices(&plan.pushed).await?;
         let snap = self.snapshot(now, &prices, plan.fresh_account).await?;
         self.metrics.account(snap.equity, snap.peak_equity);

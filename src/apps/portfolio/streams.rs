@@ -254,9 +254,7 @@ async fn on_event<E: Exchange, S: Store>(
                     if !up {
                         feed.pushed.clear();
                     }
-                    for grid in &mut portfolio.grids {
-                        grid.bot.candle_stream(&state);
-                    }
+                    portfolio.candles.on_stream(&state);
                 }
             }
             let text = match (&state, feed.both_up()) {
@@ -293,8 +291,9 @@ async fn on_event<E: Exchange, S: Store>(
             Heal::No
         }
         ExchangeEvent::Price(p) => {
-            for i in portfolio.grids_on(p.symbol()) {
-                portfolio.grids[i].bot.push_streamed_candle(&p).await;
+            if let Some((symbol, fresh)) = portfolio.candles.on_price(&portfolio.exchange, &p).await
+            {
+                portfolio.add_candles(&symbol, &fresh);
             }
             let now = Instant::now();
             feed.pushed.insert(p.symbol().clone(), p.price());

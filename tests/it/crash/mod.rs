@@ -7,6 +7,10 @@
 //! - `points`: the process aborts at each crash point (a journal boundary, `.spec/bot.md`).
 //! - `random_kills`: SIGKILL at random moments spread over start-up and whole steps.
 //!
+//! Both run the basket grid (`config/backtest.toml`), and, shorter, the strategies that read
+//! indicators ([`Traded`]): their restarts must rebuild the indicators from the closed candles
+//! over REST and trade on as the uninterrupted run did.
+//!
 //! Lockstep: the next candle is fed only once the bot has recorded a quiescent step (nothing
 //! left to do) at the current market time, in both runs, so both see the same candles with the
 //! same orders resting.
@@ -53,6 +57,42 @@ async fn start_sim(candles: Vec<Candle>) -> Sim {
     Sim::new(base, server, stop)
 }
 
+/// What a crash run trades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Traded {
+    /// The basket grid of `config/backtest.toml`.
+    Basket,
+    /// Mean reversion on a 5-candle window (`signal_bot::MEAN_REVERSION`).
+    MeanReversion,
+    /// Trend following on a 3-candle channel and an 8-candle ATR (`signal_bot::TREND`).
+    Trend,
+}
+
+impl Traded {
+    /// The strategy file's text.
+    fn text(self) -> String {
+        match self {
+            Traded::Basket => std::fs::read_to_string(root().join("config/backtest.toml")).unwrap(),
+            Traded::MeanReversion => crate::signal_bot::MEAN_REVERSION.to_string(),
+            Traded::Trend => crate::signal_bot::TREND.to_string(),
+        }
+    }
+
+    fn strategy(self) -> binance_trader::core::strategy::config::StrategyConfig {
+        binance_trader::core::strategy::config::StrategyConfig::from_toml_str(&self.text()).unwrap()
+    }
+
+    /// Baskets and fills a run must have: the grid closes and reopens a basket every wave;
+    /// the signal strategies trade their rounds in one, the trend one round a wave.
+    fn min_baskets_and_fills(self) -> (usize, u64) {
+        match self {
+            Traded::Basket => (3, 10),
+            Traded::MeanReversion => (1, 10),
+            Traded::Trend => (1, 6),
+        }
+    }
+}
+
 /// An uninterrupted in-process run over `candles`, in lockstep.
 struct Reference {
     /// The account at the end.
@@ -61,9 +101,9 @@ struct Reference {
     busy: Vec<bool>,
 }
 
-async fn reference_run(candles: Vec<Candle>) -> Reference {
+async fn reference_run(candles: Vec<Candle>, traded: Traded) -> Reference {
     let sim = start_sim(candles.clone()).await;
-    let settings = BotSettings::new(fil_strategy()).with_intent_grace(0);
+    let settings = BotSettings::new(traded.strategy()).with_intent_grace(0);
     let mut bot = Bot::new(client(&sim.base), MemoryStore::new(), settings)
         .await
         .unwrap();
@@ -162,10 +202,12 @@ struct BotProcess {
 }
 
 impl BotProcess {
-    fn new(dir: tempfile::TempDir, base: &str, database_url: &str) -> Self {
+    fn new(dir: tempfile::TempDir, base: &str, database_url: &str, traded: Traded) -> Self {
+        let strategy = dir.path().join("strategy.toml");
+        std::fs::write(&strategy, traded.text()).unwrap();
         let text = format!(
             "strategy = \"{}\"\ndatabase_url = \"{}\"\n\n[exchange]\nbase_url = \"{}\"\n\n[dashboard]\nlisten = \"127.0.0.1:0\"\n",
-            root().join("config/backtest.toml").display(),
+            strategy.display(),
             database_url,
             base
         );
@@ -342,7 +384,12 @@ async fn pushed_fills(store: &SqlStore) -> usize {
 /// The end of every crash run: nothing pending, the journal equal to the exchange, no client
 /// order id placed twice, every exchange order journalled, and the account where the
 /// uninterrupted run left it. Returns the count of orders and fills for the summary.
-async fn assert_recovered(journal: &Journal, sim: &Sim, expected: &[Balance]) -> (usize, u64) {
+async fn assert_recovered(
+    journal: &Journal,
+    sim: &Sim,
+    expected: &[Balance],
+    traded: Traded,
+) -> (usize, u64) {
     let store = &journal.store;
     assert!(
         store.pending_intents().await.unwrap().is_empty(),
@@ -375,8 +422,9 @@ async fn assert_recovered(journal: &Journal, sim: &Sim, expected: &[Balance]) ->
     let fills = store.count_fills(&Default::default()).await.unwrap();
     let baskets = store.baskets(false).await.unwrap();
     assert!(
-        fills >= 10 && baskets.len() >= 3,
-        "too little trading to prove anything"
+        baskets.len() >= traded.min_baskets_and_fills().0
+            && fills >= traded.min_baskets_and_fills().1,
+        "too little trading to prove anything: {fills} fills"
     );
     let balances = ex.account().await.unwrap().balances;
     assert_eq!(

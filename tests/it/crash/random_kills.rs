@@ -11,18 +11,19 @@
 use super::start_sim;
 use super::{
     assert_recovered, forget_quiescent, pushed_fills, reference_run, wait_quiescent, Backend,
-    BotProcess, Journal,
+    BotProcess, Journal, Traded,
 };
 use crate::harness::wave_candles;
 use binance_trader::ports::store::Store;
 use rand::{Rng, SeedableRng};
 use std::time::{Duration, Instant};
 
-fn kills_wanted() -> usize {
+/// `CRASH_KILLS`, else `default`.
+fn kills_wanted(default: usize) -> usize {
     std::env::var("CRASH_KILLS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(50)
+        .unwrap_or(default)
 }
 
 /// On loopback a placement's round trip takes well under a millisecond; on Binance it takes
@@ -58,20 +59,26 @@ enum Feed {
     Polling,
 }
 
-async fn sigkill_at_random_moments(backend: Backend, feed: Feed) {
+/// Kills `traded`'s bot at least `default_kills` times (`CRASH_KILLS` overrides).
+async fn sigkill_at_random_moments(
+    backend: Backend,
+    feed: Feed,
+    traded: Traded,
+    default_kills: usize,
+) {
     let dir = tempfile::tempdir().unwrap();
     let Some(journal) = Journal::open(backend, dir.path()).await else {
         eprintln!("{}", crate::store::fixtures::PG_SKIPPED);
         return;
     };
-    let wanted = kills_wanted();
+    let wanted = kills_wanted(default_kills);
     // About 30 kills a wave: more waves for more kills, so that the restarts of one candle
     // stay within its minute of request weight.
     let candles = wave_candles(wanted.div_ceil(30).max(3));
-    let reference = reference_run(candles.clone()).await;
+    let reference = reference_run(candles.clone(), traded).await;
     let expected = reference.balances;
     let sim = start_sim(candles.clone()).await;
-    let mut bot = BotProcess::new(dir, &sim.base, &journal.url);
+    let mut bot = BotProcess::new(dir, &sim.base, &journal.url, traded);
     if feed == Feed::Polling {
         bot = bot.polling();
     }
@@ -117,7 +124,7 @@ async fn sigkill_at_random_moments(backend: Backend, feed: Feed) {
         .unwrap_or_else(|s| panic!("the bot exited ({s}):\n{}", bot.log()));
     bot.terminate();
 
-    let (orders, fills) = assert_recovered(&journal, &sim, &expected).await;
+    let (orders, fills) = assert_recovered(&journal, &sim, &expected, traded).await;
     let recovered = journal
         .store
         .events(100_000)
@@ -128,7 +135,7 @@ async fn sigkill_at_random_moments(backend: Backend, feed: Feed) {
         .count();
     let pushed = pushed_fills(&journal.store).await;
     eprintln!(
-        "crash test on {backend:?}, {feed:?}: {kills} kills, {inside_intent} inside an open \
+        "crash test on {backend:?}, {feed:?}, {traded:?}: {kills} kills, {inside_intent} inside an open \
          intent, {recovered} intents recovered after a kill, {orders} orders, {fills} fills \
          ({pushed} pushed), {} restarts refused while the killed session's lock lingered",
         bot.lock_refusals
@@ -145,16 +152,29 @@ async fn sigkill_at_random_moments(backend: Backend, feed: Feed) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_sigkill_at_random_moments_loses_nothing_and_ends_like_an_uninterrupted_run() {
-    sigkill_at_random_moments(Backend::Sqlite, Feed::Streams).await;
+    sigkill_at_random_moments(Backend::Sqlite, Feed::Streams, Traded::Basket, 50).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_sigkill_at_random_moments_loses_nothing_and_ends_like_an_uninterrupted_run() {
-    sigkill_at_random_moments(Backend::Postgres, Feed::Streams).await;
+    sigkill_at_random_moments(Backend::Postgres, Feed::Streams, Traded::Basket, 50).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn polling_sqlite_sigkill_at_random_moments_loses_nothing_and_ends_like_an_uninterrupted_run()
 {
-    sigkill_at_random_moments(Backend::Sqlite, Feed::Polling).await;
+    sigkill_at_random_moments(Backend::Sqlite, Feed::Polling, Traded::Basket, 50).await;
+}
+
+/// The strategies that read indicators, with fewer kills (the suite's time): every restart
+/// rebuilds them from the closed candles over REST, and the run must end as the
+/// uninterrupted one did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mean_reversion_sigkill_at_random_moments_ends_like_an_uninterrupted_run() {
+    sigkill_at_random_moments(Backend::Sqlite, Feed::Streams, Traded::MeanReversion, 20).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_trend_sigkill_at_random_moments_ends_like_an_uninterrupted_run() {
+    sigkill_at_random_moments(Backend::Postgres, Feed::Streams, Traded::Trend, 20).await;
 }

@@ -25,7 +25,7 @@ async fn a_start_after_the_default_limit_was_spent_reads_the_raised_limit_first(
     for _ in 0..=DEFAULT_WEIGHT_LIMIT / ACCOUNT_WEIGHT {
         ex.account().await.unwrap();
     }
-    let mut bot = BotProcess::new(dir, &sim.base, &journal.url);
+    let mut bot = BotProcess::new(dir, &sim.base, &journal.url, super::Traded::Basket);
     forget_quiescent(&journal.store).await;
     bot.spawn("");
     let market_ms = sim.server.now_ms();
