@@ -19,6 +19,7 @@ use crate::core::basket::{Basket, BasketStatus};
 use crate::core::client_id::IdPrefix;
 use crate::core::fill::Fill;
 use crate::core::filters::SymbolRules;
+use crate::core::indicators::IndicatorSnapshot;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::{OpenOrder, OrderSpec, Side, Slot};
 use crate::core::portfolio::budget::fit_buys;
@@ -27,6 +28,7 @@ use crate::core::strategy::kind::plan;
 use crate::core::strategy::plan::{Market, Plan};
 use crate::core::strategy::position::Position;
 use crate::core::strategy::trail::{self, TrailDown};
+use crate::core::strategy::volatility;
 use std::collections::BTreeMap;
 
 /// Everything one cycle of one basket looks at.
@@ -214,6 +216,9 @@ fn lifecycle(input: &CycleInput<'_>, plan: &Plan) -> Lifecycle {
 ///
 /// The successor's `trail_root`: a trail (up, or down after a stop) keeps the chain's root, so
 /// its limits are measured from where the chain started; a close by TP/TR starts afresh.
+///
+/// A grid with volatility sizing freezes the factor of `snapshot` (the plan's warm
+/// indicators) at the successor's anchor (`volatility::anchor`), as the first basket did.
 pub fn next_basket(
     prev: &Basket,
     lifecycle: &Lifecycle,
@@ -221,6 +226,7 @@ pub fn next_basket(
     last: Price,
     id: u32,
     now_ms: i64,
+    snapshot: Option<&IndicatorSnapshot>,
 ) -> Option<Basket> {
     let config = &prev.config;
     let chained = Some(trail::root(prev));
@@ -262,7 +268,7 @@ pub fn next_basket(
     Some(Basket {
         id,
         anchor,
-        config: config.clone(),
+        config: volatility::anchor(config, snapshot),
         status: BasketStatus::Active,
         carried_qty,
         carried_cost,
@@ -423,8 +429,53 @@ mod tests {
         let d = decide_at(&basket(), high, 600_000);
         assert_eq!(d.lifecycle, Lifecycle::Reanchor { anchor: high });
         assert!(d.reconciliation.creates.is_empty());
-        let next = next_basket(&basket(), &d.lifecycle, &rules(), high, 8, 600_000).unwrap();
+        let next = next_basket(&basket(), &d.lifecycle, &rules(), high, 8, 600_000, None).unwrap();
         assert_eq!((next.id, next.anchor, next.created_ms), (8, high, 600_000));
+    }
+
+    #[test]
+    fn a_successor_grid_freezes_the_volatility_factor_of_its_own_anchor() {
+        use crate::core::indicators::VolMeasure;
+        use crate::core::strategy::config::volatility::VolatilityConfig;
+        let mut b = basket();
+        b.config.volatility = Some(VolatilityConfig {
+            measure: VolMeasure::Atr,
+            window: 14,
+            reference_pct: crate::core::money::Pct::new(dec!(1)),
+            min_factor: dec!(0.5),
+            max_factor: dec!(2),
+            factor: Some(dec!(0.5)),
+        });
+        let high = Price::new(dec!(153.10));
+        let d = decide_at(&b, high, 600_000);
+        let wild = IndicatorSnapshot {
+            volatility: Some(dec!(0.015)),
+            ..snapshot_at(high)
+        };
+        let next = next_basket(&b, &d.lifecycle, &rules(), high, 8, 600_000, Some(&wild));
+        let factor = |n: &Basket| n.config.volatility.as_ref().and_then(|v| v.factor);
+        assert_eq!(next.as_ref().and_then(factor), Some(dec!(1.5)));
+        // Unknown now (a cold feed): factor 1, never the predecessor's stale one.
+        let cold = next_basket(&b, &d.lifecycle, &rules(), high, 8, 600_000, None);
+        assert_eq!(cold.as_ref().map(factor), Some(None));
+    }
+
+    /// A snapshot with every indicator unknown, closing at `close`.
+    fn snapshot_at(close: Price) -> IndicatorSnapshot {
+        IndicatorSnapshot {
+            candles: 100,
+            close_time_ms: 0,
+            close,
+            mean: None,
+            std_dev: None,
+            fast_ma: None,
+            slow_ma: None,
+            atr: None,
+            channel_high: None,
+            channel_low: None,
+            prior_high: None,
+            volatility: None,
+        }
     }
 
     #[test]
@@ -436,7 +487,7 @@ mod tests {
         // 160 / 0.99 = 161.6161…: B1 of the new grid at 160.00 (= last, placed once below).
         let anchor = Price::new(dec!(161.61));
         assert_eq!(d.lifecycle, Lifecycle::Reanchor { anchor });
-        let next = next_basket(&b, &d.lifecycle, &rules(), high, 8, 600_000).unwrap();
+        let next = next_basket(&b, &d.lifecycle, &rules(), high, 8, 600_000, None).unwrap();
         assert_eq!((next.anchor, next.trail_root), (anchor, Some(b.anchor)));
         // The chain keeps its root: the limit is 150 × 1.5 = 225, not 161.61 × 1.5.
         let far = decide_at(&next, Price::new(dec!(400)), 1_200_000);
@@ -449,7 +500,15 @@ mod tests {
         // Without trailing the reanchor is the plain one and the basket stays fresh.
         let plain = decide_at(&basket(), high, 600_000);
         assert_eq!(plain.lifecycle, Lifecycle::Reanchor { anchor: high });
-        let fresh = next_basket(&basket(), &plain.lifecycle, &rules(), high, 8, 600_000);
+        let fresh = next_basket(
+            &basket(),
+            &plain.lifecycle,
+            &rules(),
+            high,
+            8,
+            600_000,
+            None,
+        );
         assert_eq!(fresh.unwrap().trail_root, None);
     }
 
@@ -461,27 +520,38 @@ mod tests {
             dust_cost: Quote::ZERO,
         };
         let low = Price::new(dec!(127.005));
-        let follow = next_basket(&basket(), &stopped, &rules(), low, 8, 1).unwrap();
+        let follow = next_basket(&basket(), &stopped, &rules(), low, 8, 1, None).unwrap();
         assert_eq!(follow.anchor, Price::new(dec!(127.00)));
         assert_eq!(follow.trail_root, Some(Price::new(dec!(150))));
         assert!(restarts_after_stop(&basket()));
 
         let mut limited = basket();
         limited.config.trail_down_max_pct = Some(crate::core::money::Pct::new(dec!(20)));
-        assert!(next_basket(&limited, &stopped, &rules(), low, 8, 1).is_some());
+        assert!(next_basket(&limited, &stopped, &rules(), low, 8, 1, None).is_some());
         // The second stop of the chain, 25 % below its root of 150: beyond the 20 % limit.
         let mut second = limited.clone();
         second.trail_root = Some(Price::new(dec!(150)));
         second.anchor = Price::new(dec!(127));
         assert_eq!(
-            next_basket(&second, &stopped, &rules(), Price::new(dec!(112.5)), 9, 2),
+            next_basket(
+                &second,
+                &stopped,
+                &rules(),
+                Price::new(dec!(112.5)),
+                9,
+                2,
+                None
+            ),
             None
         );
         assert!(!restarts_after_stop(&limited));
 
         let mut stop = basket();
         stop.config.trail_down = TrailDown::Stop;
-        assert_eq!(next_basket(&stop, &stopped, &rules(), low, 8, 1), None);
+        assert_eq!(
+            next_basket(&stop, &stopped, &rules(), low, 8, 1, None),
+            None
+        );
         assert!(!restarts_after_stop(&stop));
         // A close by take-profit is not a fall through the bottom: a fresh successor.
         let closed = Lifecycle::Close {
@@ -489,7 +559,7 @@ mod tests {
             dust_qty: Qty::ZERO,
             dust_cost: Quote::ZERO,
         };
-        let next = next_basket(&stop, &closed, &rules(), low, 8, 1).unwrap();
+        let next = next_basket(&stop, &closed, &rules(), low, 8, 1, None).unwrap();
         assert_eq!(next.trail_root, None);
     }
 
@@ -503,11 +573,12 @@ mod tests {
             dust_cost: Quote::new(dec!(0.06)),
         };
         assert_eq!(
-            next_basket(&b, &close, &rules(), Price::new(dec!(151)), 8, 1),
+            next_basket(&b, &close, &rules(), Price::new(dec!(151)), 8, 1, None),
             None
         );
         b.config.auto_restart = true;
-        let next = next_basket(&b, &close, &rules(), Price::new(dec!(151.005)), 8, 1).unwrap();
+        let next =
+            next_basket(&b, &close, &rules(), Price::new(dec!(151.005)), 8, 1, None).unwrap();
         assert_eq!(next.anchor, Price::new(dec!(151.00)));
         assert_eq!(next.carried_qty, Qty::new(dec!(0.0004)));
     }

@@ -25,24 +25,37 @@ pub(crate) fn binary(dir: &Path) -> Command {
     cmd
 }
 
-/// The first days of the bundled April file, named as Binance names a daily dump.
-fn one_day(dir: &Path) -> PathBuf {
+/// The first `n` candles of the bundled April file, named as Binance names a daily dump.
+pub(crate) fn first_candles(dir: &Path, n: usize) -> PathBuf {
     let gz = std::fs::File::open(root().join("data/klines/FILUSDT-1m-2023-04.csv.gz")).unwrap();
     let path = dir.join("FILUSDT-1m-2023-04-01.csv");
     let mut out = std::fs::File::create(&path).unwrap();
-    for line in BufReader::new(GzDecoder::new(gz)).lines().take(CANDLES + 1) {
+    for line in BufReader::new(GzDecoder::new(gz)).lines().take(n + 1) {
         writeln!(out, "{}", line.unwrap()).unwrap();
     }
     path
 }
 
-/// Runs `paper --speed step` to the end of the candles (it stops by itself).
-fn paper_session(dir: &Path, candles: &Path) -> PathBuf {
+/// A directory for a paper session: `data/exchange_info.json` as the demo has it.
+pub(crate) fn session_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::copy(
+        root().join("data/exchange_info.json"),
+        dir.path().join("data/exchange_info.json"),
+    )
+    .unwrap();
+    dir
+}
+
+/// Runs `paper --speed step` with `strategy` to the end of the candles (it stops by
+/// itself); the journal's path.
+pub(crate) fn paper_session(dir: &Path, candles: &Path, strategy: &Path) -> PathBuf {
     let journal = dir.join("paper.sqlite");
     let mut child = binary(dir)
         .args(["paper", "--speed", "step", "--dashboard", "127.0.0.1:0"])
         .arg("--strategy")
-        .arg(root().join("config/backtest.toml"))
+        .arg(strategy)
         .arg("--data")
         .arg(candles)
         .arg("--database")
@@ -59,7 +72,10 @@ fn paper_session(dir: &Path, candles: &Path) -> PathBuf {
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("paper --speed step did not finish {CANDLES} candles in time");
+            panic!(
+                "paper --speed step did not finish {} in time",
+                candles.display()
+            );
         }
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -103,15 +119,9 @@ pub(crate) fn others<'a>(doc: &'a Value, allowed: &[&str]) -> Vec<&'a Value> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_paper_session_matches_its_backtest_and_a_tampered_journal_does_not() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("data")).unwrap();
-    std::fs::copy(
-        root().join("data/exchange_info.json"),
-        dir.path().join("data/exchange_info.json"),
-    )
-    .unwrap();
-    let candles = one_day(dir.path());
-    let journal = paper_session(dir.path(), &candles);
+    let dir = session_dir();
+    let candles = first_candles(dir.path(), CANDLES);
+    let journal = paper_session(dir.path(), &candles, &root().join("config/backtest.toml"));
 
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", journal.display()))
         .await
@@ -228,4 +238,43 @@ fn a_missing_journal_is_refused_with_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such journal file"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_volatility_grid_anchors_live_as_in_its_backtest() {
+    // The shipped grid with volatility sizing: the bot must wait for the factor and freeze
+    // it in each basket exactly as the backtester does, or parity finds the difference.
+    let dir = session_dir();
+    let strategy = dir.path().join("vol.toml");
+    let shipped = std::fs::read_to_string(root().join("config/backtest.toml")).unwrap();
+    let vol = "\n[volatility]\nmeasure = \"atr\"\nwindow = 60\nreference_pct = 0.1\n\
+               min_factor = 0.5\nmax_factor = 1.5\n";
+    std::fs::write(&strategy, shipped + vol).unwrap();
+    let candles = first_candles(dir.path(), 1440);
+    let journal = paper_session(dir.path(), &candles, &strategy);
+
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", journal.display()))
+        .await
+        .unwrap();
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT config, created_ms FROM baskets ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    let first = rows.first().expect("a basket opened");
+    // Opened at the close of the 60th candle, not at the first step.
+    assert!(first.1 >= 1_680_307_200_000 + 60 * 60_000 - 1, "{first:?}");
+    for (config, _) in &rows {
+        let config: Value = serde_json::from_str(config).unwrap();
+        let factor = &config["volatility"]["factor"];
+        assert!(
+            factor.is_string() || factor.is_number(),
+            "a basket anchored without a factor: {config:#}"
+        );
+    }
+    let (out, doc) = parity(dir.path(), &journal);
+    assert_eq!(out.status.code(), Some(0), "{doc:#}");
+    assert_eq!(doc["differences"], Value::Array(vec![]), "{doc:#}");
+    assert!(doc["journal"]["fills"].as_u64().unwrap() >= 1, "{doc:#}");
 }

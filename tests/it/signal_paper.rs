@@ -4,60 +4,14 @@
 //! them accepted by the exchange's filters.
 
 use crate::fresh_clone::root;
-use crate::parity::binary;
-use flate2::read::GzDecoder;
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
-/// The first `n` candles of the bundled April file, named as Binance names a daily dump.
-fn first_candles(dir: &Path, n: usize) -> PathBuf {
-    let gz = std::fs::File::open(root().join("data/klines/FILUSDT-1m-2023-04.csv.gz")).unwrap();
-    let path = dir.join("FILUSDT-1m-2023-04-01.csv");
-    let mut out = std::fs::File::create(&path).unwrap();
-    for line in BufReader::new(GzDecoder::new(gz)).lines().take(n + 1) {
-        writeln!(out, "{}", line.unwrap()).unwrap();
-    }
-    path
-}
+use crate::parity::{first_candles, paper_session, session_dir};
 
 /// Runs `paper --speed step` with `strategy` over the first `candles` candles to their end;
 /// the journal's intents as (created_ms, state), oldest first.
 async fn paper(strategy: &str, candles: usize) -> Vec<(i64, String)> {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("data")).unwrap();
-    std::fs::copy(
-        root().join("data/exchange_info.json"),
-        dir.path().join("data/exchange_info.json"),
-    )
-    .unwrap();
+    let dir = session_dir();
     let data = first_candles(dir.path(), candles);
-    let journal = dir.path().join("paper.sqlite");
-    let mut child = binary(dir.path())
-        .args(["paper", "--speed", "step", "--dashboard", "127.0.0.1:0"])
-        .arg("--strategy")
-        .arg(root().join(strategy))
-        .arg("--data")
-        .arg(&data)
-        .arg("--database")
-        .arg(&journal)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(600);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "paper failed: {status}");
-            break;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("paper --speed step did not finish {candles} candles in time");
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let journal = paper_session(dir.path(), &data, &root().join(strategy));
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", journal.display()))
         .await
         .unwrap();

@@ -178,44 +178,43 @@ impl<'a> Runner<'a> {
             halted: false,
             last_hard_stop_ms: None,
             indicators: indicator_spec(&spec.config).map(Indicators::new),
-            waiting_for_volatility: spec.config.volatility.is_some()
-                && volatility::freezes(&spec.config.kind),
+            waiting_for_volatility: !volatility::may_anchor(&spec.config, None),
         };
         if !runner.waiting_for_volatility {
             let anchor = rules.filters.round_price_down(first.open);
-            runner.open_basket(anchor, Qty::ZERO, Quote::ZERO, first.open_time_ms, None);
+            let basket = runner.fresh_basket(anchor, Qty::ZERO, Quote::ZERO, first.open_time_ms);
+            runner.open_basket(basket);
         }
         runner
     }
 
-    /// Opens a basket at `anchor`; `trail_root` is its origin (`None`: fresh).
-    fn open_basket(
-        &mut self,
+    /// A fresh basket at `anchor` (no trail behind it), carrying `carried_qty` at
+    /// `carried_cost`; a grid with volatility sizing freezes the factor of now.
+    fn fresh_basket(
+        &self,
         anchor: Price,
         carried_qty: Qty,
         carried_cost: Quote,
         now_ms: i64,
-        trail_root: Option<Price>,
-    ) {
-        let id = self.next_basket_id;
-        self.next_basket_id += 1;
-        let basket = Basket {
-            id,
+    ) -> Basket {
+        let snapshot = self.indicators.as_ref().and_then(Indicators::warm_snapshot);
+        Basket {
+            id: self.next_basket_id,
             anchor,
-            // A grid freezes its volatility factor as it anchors (`strategy::volatility`).
-            config: volatility::anchor(
-                &self.spec.config,
-                self.indicators
-                    .as_ref()
-                    .and_then(Indicators::snapshot)
-                    .as_ref(),
-            ),
+            config: volatility::anchor(&self.spec.config, snapshot.as_ref()),
             status: BasketStatus::Active,
             carried_qty,
             carried_cost,
             created_ms: now_ms,
-            trail_root,
-        };
+            trail_root: None,
+        }
+    }
+
+    /// Opens `basket` (its id is the next one).
+    fn open_basket(&mut self, basket: Basket) {
+        let (id, anchor, now_ms) = (self.next_basket_id, basket.anchor, basket.created_ms);
+        self.next_basket_id += 1;
+        let basket = Basket { id, ..basket };
         self.outcomes.push((
             BasketOutcome {
                 id,
@@ -263,11 +262,13 @@ impl<'a> Runner<'a> {
             indicators.push(c);
             // A grid's plan reads its frozen factor, not the candle: it keeps its band.
             self.dirty |= !volatility::freezes(&self.spec.config.kind);
-            let warm = indicators.snapshot().and_then(|s| s.volatility).is_some();
-            if self.waiting_for_volatility && warm {
+            let snapshot = indicators.warm_snapshot();
+            if self.waiting_for_volatility
+                && volatility::may_anchor(&self.spec.config, snapshot.as_ref())
+            {
                 self.waiting_for_volatility = false;
                 let anchor = rules_round(&self.spec.rules, last);
-                self.open_basket(anchor, Qty::ZERO, Quote::ZERO, now, None);
+                self.open_basket(self.fresh_basket(anchor, Qty::ZERO, Quote::ZERO, now));
             }
         }
         if gate != self.gate {
@@ -278,13 +279,8 @@ impl<'a> Runner<'a> {
             } else if self.halted {
                 self.halted = false;
                 let dust = self.base;
-                self.open_basket(
-                    rules_round(&self.spec.rules, last),
-                    dust,
-                    last * dust,
-                    now,
-                    None,
-                );
+                let anchor = rules_round(&self.spec.rules, last);
+                self.open_basket(self.fresh_basket(anchor, dust, last * dust, now));
             }
         }
         let outside =
@@ -331,7 +327,7 @@ impl<'a> Runner<'a> {
                     last,
                     now_ms: now,
                     reference: None,
-                    indicators: self.indicators.as_ref().and_then(Indicators::snapshot),
+                    indicators: self.indicators.as_ref().and_then(Indicators::warm_snapshot),
                 },
                 rules,
                 // The backtest replaces: its fill model has no queue for an amend to keep.
@@ -367,15 +363,12 @@ impl<'a> Runner<'a> {
                     self.last_hard_stop_ms = Some(now);
                 }
                 self.end_basket(status, now);
-                let next = cycle::next_basket(&basket, end, rules, last, self.next_basket_id, now);
+                let snapshot = self.indicators.as_ref().and_then(Indicators::warm_snapshot);
+                let id = self.next_basket_id;
+                let next =
+                    cycle::next_basket(&basket, end, rules, last, id, now, snapshot.as_ref());
                 if let Some(next) = next {
-                    self.open_basket(
-                        next.anchor,
-                        next.carried_qty,
-                        next.carried_cost,
-                        now,
-                        next.trail_root,
-                    );
+                    self.open_basket(next);
                 }
             }
         }

@@ -7,8 +7,10 @@
 //! - **Feed**: every step first pushes the candles added since the last step, oldest first,
 //!   each once; a `reloaded` window (first start, an outage longer than the window) starts
 //!   the indicators over.
-//! - **Warm**: until the indicators hold their warm-up, the plan gets no snapshot at all, so
-//!   no decision is taken on a half-filled window.
+//! - **Warm**: until the indicators hold their warm-up, the plan gets no snapshot at all
+//!   (`Indicators::warm_snapshot`, the backtester's rule too), so no decision is taken on a
+//!   half-filled window; a grid with volatility sizing opens no basket before its factor
+//!   is known (`volatility::may_anchor`).
 //! - **Restart**: nothing is journalled: the start reads the last window of closed candles
 //!   over REST and the indicators rebuilt from them equal those of an uninterrupted run (each
 //!   value depends on the last window only), so the plan after a restart is the same.
@@ -34,13 +36,6 @@ pub fn candle_window(strategy: &StrategyConfig) -> usize {
 /// The strategy's empty indicators, or `None` when it reads none.
 pub(super) fn for_strategy(strategy: &StrategyConfig) -> Option<Indicators> {
     indicator_spec(strategy).map(Indicators::new)
-}
-
-/// The snapshot once every value has its full window; `None` while warming up.
-pub fn warm_snapshot(indicators: &Indicators) -> Option<IndicatorSnapshot> {
-    indicators
-        .snapshot()
-        .filter(|s| s.candles >= indicators.warmup_candles())
 }
 
 impl<E: Exchange, S: Store> Bot<E, S> {
@@ -74,6 +69,6 @@ impl<E: Exchange, S: Store> Bot<E, S> {
 
     /// What the plan reads: the indicators once warm (see the module docs).
     pub fn indicator_snapshot(&self) -> Option<IndicatorSnapshot> {
-        self.indicators.as_ref().and_then(warm_snapshot)
+        self.indicators.as_ref().and_then(Indicators::warm_snapshot)
     }
 }

@@ -9,6 +9,7 @@ use crate::core::filters::SymbolRules;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::OpenOrder;
 use crate::core::strategy::plan::Market;
+use crate::core::strategy::volatility;
 use crate::core::symbol::Symbol;
 use crate::ports::exchange::{Exchange, ExchangeError, OrderReport};
 use crate::ports::store::{
@@ -374,11 +375,16 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 return Ok(false);
             }
         }
+        // A grid with volatility sizing anchors at its first known factor, as in a backtest.
+        let snapshot = self.indicator_snapshot();
+        if !volatility::may_anchor(&self.settings.strategy, snapshot.as_ref()) {
+            return Ok(false);
+        }
         self.reopen = false;
         let basket = Basket {
             id: self.next_basket_id(latest.is_some()).await?,
             anchor: self.rules.filters.round_price_down(last),
-            config: self.settings.strategy.clone(),
+            config: volatility::anchor(&self.settings.strategy, snapshot.as_ref()),
             status: BasketStatus::Active,
             carried_qty: Qty::ZERO,
             carried_cost: Quote::ZERO,
@@ -536,8 +542,9 @@ impl<E: Exchange, S: Store> Bot<E, S> {
                 .iter()
                 .any(|b| b.basket.id > basket.id && self.owns_basket(b));
         if !successor_exists {
-            if let Some(next) = cycle::next_basket(basket, end, &self.rules, last, max_id + 1, now)
-            {
+            let snapshot = self.indicator_snapshot();
+            let (id, warm) = (max_id + 1, snapshot.as_ref());
+            if let Some(next) = cycle::next_basket(basket, end, &self.rules, last, id, now, warm) {
                 self.open_basket(next, now).await?;
                 crash_point!("bot::successor_opened");
             }

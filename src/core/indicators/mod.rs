@@ -7,9 +7,11 @@
 //! 2. [`Indicators::new`] with that spec; feed it the symbol's **closed** candles oldest
 //!    first with [`Indicators::push`], each exactly once, on the strategy's interval.
 //!    [`Indicators::warmup_candles`] is how many the snapshot needs before it is complete.
-//! 3. Plan with `Market { indicators: Some(indicators.snapshot()), .. }`. A candle is fed
-//!    once it closed and before the plan that reads it, so no decision sees a candle that
-//!    had not closed when it was taken (no look-ahead).
+//! 3. Plan with `Market { indicators: indicators.warm_snapshot(), .. }`: nothing until
+//!    every value has its full window ([`Indicators::warm_snapshot`], the one warm-up rule
+//!    of the backtester and the live bot). A candle is fed once it closed and before the plan
+//!    that reads it, so no decision sees a candle that had not closed when it was taken (no
+//!    look-ahead).
 //!
 //! The [`IndicatorSnapshot`] is `Copy` and holds only numbers, so the plan stays a pure
 //! function of its inputs. Each value is `None` until its window is full.
@@ -201,7 +203,17 @@ impl Indicators {
         self.last = Some(*c);
     }
 
-    /// The values after the newest candle; `None` before the first one.
+    /// What a plan reads: the snapshot once every value has its full window
+    /// ([`Self::warmup_candles`]), `None` while warming up. The backtester and the live bot
+    /// both plan with it, so they take their first decision on the same candle and no
+    /// decision reads a half-filled window.
+    pub fn warm_snapshot(&self) -> Option<IndicatorSnapshot> {
+        self.snapshot()
+            .filter(|s| s.candles >= self.warmup_candles())
+    }
+
+    /// The values after the newest candle, each `None` until its own window is full;
+    /// `None` before the first candle. Plans read [`Self::warm_snapshot`].
     pub fn snapshot(&self) -> Option<IndicatorSnapshot> {
         let last = self.last?;
         let price = |d: Option<Decimal>| d.map(Price::new);

@@ -101,6 +101,8 @@ proptest! {
             let warm = k as u64 + 1 >= ind.warmup_candles();
             prop_assert_eq!(warm, s.mean.is_some() && s.slow_ma.is_some() && s.fast_ma.is_some()
                 && s.atr.is_some() && s.prior_high.is_some());
+            // The one warm-up rule: plans see nothing until every value is known.
+            prop_assert_eq!(ind.warm_snapshot(), warm.then_some(s));
         }
     }
 }
@@ -164,6 +166,7 @@ proptest! {
             let seen = &series[..=k];
             let warm = k as u64 + 1 >= ind.warmup_candles();
             prop_assert_eq!(got.is_some(), warm);
+            prop_assert_eq!(ind.warm_snapshot().is_some(), warm);
             let Some(got) = got else { continue };
             match measure {
                 VolMeasure::Atr => {

@@ -58,6 +58,14 @@ pub fn freezes(kind: &StrategyKind) -> bool {
     matches!(kind, StrategyKind::Basket | StrategyKind::Range(_))
 }
 
+/// Whether a basket of `config` may anchor now: a grid with volatility sizing waits for its
+/// first factor (a warm `snapshot`), so that it never anchors at a factor of 1 it would not
+/// have chosen. The backtester and the live bot both ask before a first basket.
+pub fn may_anchor(config: &StrategyConfig, snapshot: Option<&IndicatorSnapshot>) -> bool {
+    let waits = config.volatility.is_some() && freezes(&config.kind);
+    !waits || snapshot.is_some_and(|s| s.volatility.is_some())
+}
+
 /// The configuration to freeze into a basket that anchors now: for a grid with volatility
 /// sizing, the factor of `snapshot` (`None` while the window is not full: factor 1).
 /// Anything else is returned unchanged.

@@ -413,3 +413,17 @@ mod proptests {
         }
     }
 }
+
+#[test]
+fn a_volatility_grid_anchors_only_once_its_factor_is_known() {
+    let mut c = worked_example();
+    assert!(may_anchor(&c, None), "no volatility sizing: anchor at once");
+    c.volatility = Some(vol(dec!(1)));
+    assert!(!may_anchor(&c, None));
+    assert!(!may_anchor(&c, Some(&snap(dec!(100), None))));
+    assert!(may_anchor(&c, Some(&snap(dec!(100), Some(dec!(0.01))))));
+    // Mean reversion reads the live factor: nothing to wait for before its basket.
+    let mut mr = mr_config();
+    mr.volatility = Some(vol(dec!(1)));
+    assert!(may_anchor(&mr, None));
+}
