@@ -58,17 +58,83 @@ impl<E: Exchange, S: Store> Bot<E, S> {
         let Some(indicators) = self.indicators.as_mut() else {
             return;
         };
-        let fresh = std::mem::take(&mut self.fresh_candles);
-        if fresh.reloaded {
-            *indicators = Indicators::new(indicators.spec());
-        }
-        for c in &fresh.candles {
-            indicators.push(c);
-        }
+        feed(indicators, std::mem::take(&mut self.fresh_candles));
     }
 
     /// What the plan reads: the indicators once warm (see the module docs).
     pub fn indicator_snapshot(&self) -> Option<IndicatorSnapshot> {
         self.indicators.as_ref().and_then(Indicators::warm_snapshot)
+    }
+}
+
+/// Pushes `fresh` into `indicators`, starting them over first on a reload: a refilled
+/// window follows a gap, and a value carried over it (the ATR's previous close, the count)
+/// would mix candles from both sides of the gap.
+fn feed(indicators: &mut Indicators, fresh: Fresh) {
+    if fresh.reloaded {
+        *indicators = Indicators::new(indicators.spec());
+    }
+    for c in &fresh.candles {
+        indicators.push(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::candle::Candle;
+    use crate::core::indicators::{IndicatorSpec, VolMeasure};
+    use crate::core::money::{Price, Qty};
+    use rust_decimal::Decimal;
+
+    fn candle(minute: i64, close: i64) -> Candle {
+        let p = |n: i64| Price::new(Decimal::from(n));
+        Candle {
+            open_time_ms: minute * 60_000,
+            open: p(close),
+            high: p(close + 1),
+            low: p(close - 1),
+            close: p(close),
+            volume: Qty::ZERO,
+            close_time_ms: minute * 60_000 + 59_999,
+        }
+    }
+
+    #[test]
+    fn a_reloaded_window_starts_the_indicators_over() {
+        let spec = IndicatorSpec {
+            mean_window: Some(3),
+            atr_window: Some(3),
+            volatility: Some((VolMeasure::Atr, 3)),
+            ..IndicatorSpec::default()
+        };
+        let before: Vec<Candle> = (0..5).map(|m| candle(m, 100 + 10 * m)).collect();
+        // An outage, then the window read again over REST.
+        let window: Vec<Candle> = (60..63).map(|m| candle(m, 50 + m)).collect();
+        let mut live = Indicators::new(spec);
+        feed(
+            &mut live,
+            Fresh {
+                reloaded: false,
+                candles: before,
+            },
+        );
+        feed(
+            &mut live,
+            Fresh {
+                reloaded: true,
+                candles: window.clone(),
+            },
+        );
+        let mut fresh_start = Indicators::new(spec);
+        feed(
+            &mut fresh_start,
+            Fresh {
+                reloaded: false,
+                candles: window,
+            },
+        );
+        assert_eq!(live.warm_snapshot(), fresh_start.warm_snapshot());
+        assert!(live.warm_snapshot().is_some());
     }
 }
