@@ -17,7 +17,8 @@ use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
 
 /// `[volatility]` as measured: hourly ATR of 1-minute candles against 0.2 % a minute. The
-/// basket grid's widest factor is what its 25 % hard stop leaves room for.
+/// basket grid's widest factor is what its 35 % hard stop leaves room for (its deepest
+/// level, 22.3 % with the extension, × 1.5 = 33.5 %).
 fn volatility(max_factor: &str) -> String {
     format!(
         "\n[volatility]\nmeasure = \"atr\"\nwindow = 60\nreference_pct = 0.2\n\
@@ -105,7 +106,7 @@ fn main() -> anyhow::Result<()> {
                 }
                 if with {
                     text.push_str(&volatility(if label == "basket grid" {
-                        "1.1"
+                        "1.5"
                     } else {
                         "2"
                     }));
