@@ -450,7 +450,7 @@ mod tests {
         let d = decide_at(&b, high, 600_000);
         let wild = IndicatorSnapshot {
             volatility: Some(dec!(0.015)),
-            ..snapshot_at(high)
+            ..IndicatorSnapshot::unknown_at(high)
         };
         let next = next_basket(&b, &d.lifecycle, &rules(), high, 8, 600_000, Some(&wild));
         let factor = |n: &Basket| n.config.volatility.as_ref().and_then(|v| v.factor);
@@ -458,24 +458,6 @@ mod tests {
         // Unknown now (a cold feed): factor 1, never the predecessor's stale one.
         let cold = next_basket(&b, &d.lifecycle, &rules(), high, 8, 600_000, None);
         assert_eq!(cold.as_ref().map(factor), Some(None));
-    }
-
-    /// A snapshot with every indicator unknown, closing at `close`.
-    fn snapshot_at(close: Price) -> IndicatorSnapshot {
-        IndicatorSnapshot {
-            candles: 100,
-            close_time_ms: 0,
-            close,
-            mean: None,
-            std_dev: None,
-            fast_ma: None,
-            slow_ma: None,
-            atr: None,
-            channel_high: None,
-            channel_low: None,
-            prior_high: None,
-            volatility: None,
-        }
     }
 
     #[test]

@@ -62,13 +62,7 @@ budget_pct = 40
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_portfolio_paper_session_matches_each_grid_s_backtest() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("data")).unwrap();
-    std::fs::copy(
-        root().join("data/exchange_info.json"),
-        dir.path().join("data/exchange_info.json"),
-    )
-    .unwrap();
+    let dir = crate::parity::session_dir();
     let files = [
         two_days(dir.path(), "FILUSDT"),
         two_days(dir.path(), "NEARUSDT"),

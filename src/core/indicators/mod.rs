@@ -244,4 +244,26 @@ impl Indicators {
 }
 
 #[cfg(test)]
+impl IndicatorSnapshot {
+    /// A snapshot after the 100th candle, closing at `close` at minute 1, with every value
+    /// unknown: a test sets the values its strategy reads.
+    pub(crate) fn unknown_at(close: Price) -> Self {
+        Self {
+            candles: 100,
+            close_time_ms: 60_000,
+            close,
+            mean: None,
+            std_dev: None,
+            fast_ma: None,
+            slow_ma: None,
+            atr: None,
+            channel_high: None,
+            channel_low: None,
+            prior_high: None,
+            volatility: None,
+        }
+    }
+}
+
+#[cfg(test)]
 mod proptests;

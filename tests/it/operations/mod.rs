@@ -52,13 +52,7 @@ fn status_without_a_journal_says_so_and_creates_nothing() {
 
 #[test]
 fn logs_are_json_lines_on_request_and_never_coloured_off_a_terminal() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("data")).unwrap();
-    std::fs::copy(
-        root().join("data/exchange_info.json"),
-        dir.path().join("data/exchange_info.json"),
-    )
-    .unwrap();
+    let dir = crate::parity::session_dir();
     let strategy = root().join("config/backtest.toml");
     // `paper` on a port that is taken fails after logging its start-up lines.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

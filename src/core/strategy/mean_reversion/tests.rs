@@ -18,18 +18,9 @@ use rust_decimal_macros::dec;
 /// A snapshot with only the mean reversion's values.
 fn snap(mean: Decimal, sd: Decimal, close: Decimal) -> IndicatorSnapshot {
     IndicatorSnapshot {
-        candles: 100,
-        close_time_ms: 60_000,
-        close: Price::new(close),
         mean: Some(Price::new(mean)),
         std_dev: Some(sd),
-        fast_ma: None,
-        slow_ma: None,
-        atr: None,
-        channel_high: None,
-        channel_low: None,
-        prior_high: None,
-        volatility: None,
+        ..IndicatorSnapshot::unknown_at(Price::new(close))
     }
 }
 

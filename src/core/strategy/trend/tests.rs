@@ -19,18 +19,11 @@ use rust_decimal_macros::dec;
 /// A snapshot: close, the high of the channel before it, channel high 5.05, ATR 0.1.
 fn snap(close: Decimal, prior_high: Decimal) -> IndicatorSnapshot {
     IndicatorSnapshot {
-        candles: 100,
-        close_time_ms: 60_000,
-        close: Price::new(close),
-        mean: None,
-        std_dev: None,
-        fast_ma: None,
-        slow_ma: None,
         atr: Some(dec!(0.1)),
         channel_high: Some(Price::new(dec!(5.05))),
         channel_low: Some(Price::new(dec!(4.5))),
         prior_high: Some(Price::new(prior_high)),
-        volatility: None,
+        ..IndicatorSnapshot::unknown_at(Price::new(close))
     }
 }
 

@@ -61,18 +61,11 @@ pub(super) fn basket(config: &StrategyConfig, anchor: Decimal) -> Basket {
 /// reversion, a band wide enough to enter).
 pub(super) fn snap(close: Decimal, volatility: Option<Decimal>) -> IndicatorSnapshot {
     IndicatorSnapshot {
-        candles: 100,
         close_time_ms: 0,
-        close: Price::new(close),
         mean: Some(Price::new(close)),
         std_dev: Some(close / dec!(20)),
-        fast_ma: None,
-        slow_ma: None,
-        atr: None,
-        channel_high: None,
-        channel_low: None,
-        prior_high: None,
         volatility,
+        ..IndicatorSnapshot::unknown_at(Price::new(close))
     }
 }
 
