@@ -343,7 +343,7 @@ mod tests {
                 ["B5", "13.1875", "130.21", "315.83196", "2.425", "315.75925"],
             ]
         );
-        assert!(report.contains("hard stop below 127.5"), "{report}");
+        assert!(report.contains("hard stop below 97.5"), "{report}");
     }
 
     #[test]
@@ -359,7 +359,7 @@ mod tests {
     fn every_error_is_returned() {
         let bad = EXAMPLE
             .replace("tp1_share = 50", "tp1_share = 80")
-            .replace("hard_stop_pct = 15", "hard_stop_pct = 10");
+            .replace("hard_stop_pct = 35", "hard_stop_pct = 10");
         let errors = check(&bad, Some(&sol_market())).unwrap_err();
         let keys: Vec<_> = errors.iter().map(|e| e.key().to_string()).collect();
         assert_eq!(keys, ["hard_stop_pct", "tp2_share"]);

@@ -19,12 +19,19 @@ fn root() -> &'static Path {
 /// The shipped `config/portfolio.toml`'s grids with `risk` in place of its limits.
 fn portfolio(dir: &Path, risk: &str) -> LoadedPortfolio {
     let shipped = std::fs::read_to_string(root().join("config/portfolio.toml")).unwrap();
+    let grid = root().join("config/portfolio-grid.toml");
+    portfolio_with_grid(dir, &shipped, risk, &grid)
+}
+
+/// The grids of the portfolio file `shipped` with `risk` in place of its limits, every grid
+/// on the strategy file `grid`.
+fn portfolio_with_grid(dir: &Path, shipped: &str, risk: &str, grid: &Path) -> LoadedPortfolio {
     let grids = shipped.split("[risk]").next().unwrap();
     let text = format!("{grids}\n[risk]\n{risk}\n")
         .replace("\"../data/", &format!("\"{}/data/", root().display()))
         .replace(
             "\"portfolio-grid.toml\"",
-            &format!("\"{}/config/portfolio-grid.toml\"", root().display()),
+            &format!("\"{}\"", grid.display()),
         );
     let file = dir.join("portfolio.toml");
     std::fs::write(&file, text).unwrap();
@@ -41,6 +48,35 @@ fn portfolio(dir: &Path, risk: &str) -> LoadedPortfolio {
 fn replay(risk: &str) -> (LoadedPortfolio, PortfolioRecord) {
     let dir = tempfile::tempdir().unwrap();
     let p = portfolio(dir.path(), risk);
+    let r = run(&p, &p.limits).unwrap();
+    (p, r)
+}
+
+/// As [`replay`], on the grid file's earlier stop: 25 % (NEAR's wider grid 35 %) and
+/// `"follow"`, so grids hit their hard stops on 6 February, reopen lower and lose more — the
+/// month the limits' tests were written for (the shipped 35 % never fires that month, and no
+/// loss or exposure limit of theirs binds on it).
+fn replay_following(risk: &str) -> (LoadedPortfolio, PortfolioRecord) {
+    let dir = tempfile::tempdir().unwrap();
+    let changed = |text: String, from: &str, to: &str| {
+        assert!(text.contains(from), "`{from}` moved");
+        text.replace(from, to)
+    };
+    let grid_file = std::fs::read_to_string(root().join("config/portfolio-grid.toml")).unwrap();
+    let following = changed(
+        grid_file,
+        "hard_stop_pct = 35\ntrail_down = \"stop\"",
+        "hard_stop_pct = 25\ntrail_down = \"follow\"",
+    );
+    let grid = dir.path().join("grid.toml");
+    std::fs::write(&grid, following).unwrap();
+    let shipped = std::fs::read_to_string(root().join("config/portfolio.toml")).unwrap();
+    let shipped = changed(
+        shipped,
+        "overrides = { levels = { first_step_pct = 1.5 } }",
+        "overrides = { hard_stop_pct = 35, levels = { first_step_pct = 1.5 } }",
+    );
+    let p = portfolio_with_grid(dir.path(), &shipped, risk, &grid);
     let r = run(&p, &p.limits).unwrap();
     (p, r)
 }
@@ -221,8 +257,9 @@ fn the_drawdown_kill_switch_closes_every_grid_and_keeps_it_closed() {
 
 #[test]
 fn the_daily_loss_limit_stops_buys_until_the_next_utc_day() {
-    let (_, r) =
-        replay(r#"daily_loss = { quote = 60, window = "utc_day", action = "no_new_buys" }"#);
+    let (_, r) = replay_following(
+        r#"daily_loss = { quote = 60, window = "utc_day", action = "no_new_buys" }"#,
+    );
     let s = stretches(&r, LimitKind::DailyLoss);
     assert_no_buys_inside(&r, &s);
     assert!(s.iter().all(|x| x.3 == TripAction::NoNewBuys));
@@ -232,7 +269,7 @@ fn the_daily_loss_limit_stops_buys_until_the_next_utc_day() {
             .any(|(_, start, end, _)| *end != i64::MAX && end / day > start / day),
         "a UTC-day trip clears on a later day: {s:?}"
     );
-    let (_, off) = replay("");
+    let (_, off) = replay_following("");
     assert!(buys(&r) < buys(&off));
 }
 
@@ -261,7 +298,8 @@ fn a_rolling_daily_loss_with_close_emergency_closes_and_reopens() {
 
 #[test]
 fn the_hard_stop_cooldown_keeps_that_symbol_from_buying() {
-    let (_, r) = replay("hard_stop_cooldown_minutes = 720");
+    // Only a grid that reopens after its hard stop can buy in the cool-down: one that follows.
+    let (_, r) = replay_following("hard_stop_cooldown_minutes = 720");
     let s = stretches(&r, LimitKind::HardStopCooldown);
     assert_no_buys_inside(&r, &s);
     for (grid, start, end, _) in &s {
@@ -280,7 +318,7 @@ fn the_hard_stop_cooldown_keeps_that_symbol_from_buying() {
         );
     }
     // Without the cool-down the same grids buy inside those stretches.
-    let (_, off) = replay("");
+    let (_, off) = replay_following("");
     let bought = s.iter().any(|(grid, start, end, _)| {
         off.grids
             .iter()
@@ -360,14 +398,14 @@ fn the_html_report_shows_both_replays_side_by_side_without_scripts() {
 #[test]
 fn the_correlated_group_cap_holds_the_groups_buys_and_lowers_the_peak_exposure() {
     let cap = r#"correlated_exposure = { threshold = 0.8, max_pct = 10 }"#;
-    let (p, r) = replay(cap);
+    let (p, r) = replay_following(cap);
     assert_eq!(
         p.limits.correlated_exposure.map(|c| c.action),
         Some(TripAction::NoNewBuys)
     );
     let s = stretches(&r, LimitKind::CorrelatedExposure);
     assert_no_buys_inside(&r, &s);
-    let (_, off) = replay("");
+    let (_, off) = replay_following("");
     assert!(buys(&r) < buys(&off));
     let max = |r: &PortfolioRecord| {
         r.curve
@@ -389,7 +427,7 @@ fn the_correlated_group_cap_holds_the_groups_buys_and_lowers_the_peak_exposure()
 #[test]
 fn the_report_shows_the_group_caps_effect_against_the_same_limits_without_it() {
     use binance_trader::apps::backtest::portfolio::{html, report::PortfolioReport};
-    let (p, with) = replay(r#"correlated_exposure = { threshold = 0.8, max_pct = 10 }"#);
+    let (p, with) = replay_following(r#"correlated_exposure = { threshold = 0.8, max_pct = 10 }"#);
     let without = run(&p, &RiskLimits::default()).unwrap();
     let no_cap = run(
         &p,

@@ -24,7 +24,7 @@ use binance_trader::core::order::Side;
 use binance_trader::core::risk::{
     DailyLoss, Limit, LimitKind, LossWindow, RiskLimits, TripAction, Verdict,
 };
-use binance_trader::core::strategy::config::StrategyConfig;
+use binance_trader::core::strategy::config::{StrategyConfig, TrailDown};
 use binance_trader::core::symbol::{Asset, Symbol};
 use binance_trader::ports::exchange::Exchange;
 use binance_trader::ports::store::Store;
@@ -71,6 +71,15 @@ pub(crate) fn strategy(symbol: &str, ladder: &str) -> StrategyConfig {
     StrategyConfig::from_toml_str(&text).unwrap()
 }
 
+/// [`strategy`] with the grid file's earlier stop, 25 % and `"follow"`: a grid that reopens
+/// lower after its hard stop (the shipped `"stop"` never reopens, so nothing would buy after).
+pub(crate) fn following_strategy(symbol: &str, ladder: &str) -> StrategyConfig {
+    let mut config = strategy(symbol, ladder);
+    config.hard_stop_pct = Pct::new(dec!(25));
+    config.trail_down = TrailDown::Follow;
+    config
+}
+
 pub(crate) struct Rig {
     pub(crate) sim: SimServer,
     _stop: tokio::sync::oneshot::Sender<()>,
@@ -90,6 +99,18 @@ pub(crate) async fn rig(
     budget: &str,
     ladder: &str,
     limits: RiskLimits,
+) -> Rig {
+    rig_with(paths, quote, budget, ladder, limits, strategy).await
+}
+
+/// As [`rig`], each grid's strategy from `grid` (symbol, ladder).
+async fn rig_with(
+    paths: [Vec<Candle>; 3],
+    quote: &str,
+    budget: &str,
+    ladder: &str,
+    limits: RiskLimits,
+    grid: fn(&str, &str) -> StrategyConfig,
 ) -> Rig {
     let info = std::fs::read_to_string(root().join("data/exchange_info.json")).unwrap();
     let markets = SYMBOLS
@@ -123,6 +144,7 @@ pub(crate) async fn rig(
         budget: budget.into(),
         ladder: ladder.into(),
         limits,
+        grid,
     };
     let (portfolio, metrics) = setup.start(&base, &store).await;
     Rig {
@@ -143,6 +165,9 @@ pub(crate) struct RigSetup {
     pub(crate) budget: String,
     pub(crate) ladder: String,
     pub(crate) limits: RiskLimits,
+    /// Each grid's strategy from its symbol and ladder ([`strategy`] unless a test needs
+    /// another).
+    pub(crate) grid: fn(&str, &str) -> StrategyConfig,
 }
 
 impl RigSetup {
@@ -163,7 +188,7 @@ impl RigSetup {
             .map(|(s, n)| GridPlan {
                 name: n.to_string(),
                 prefix: IdPrefix::default(),
-                strategy: strategy(s, &self.ladder),
+                strategy: (self.grid)(s, &self.ladder),
                 budget: Quote::new(self.budget.parse().unwrap()),
             })
             .collect();
@@ -566,7 +591,8 @@ async fn the_hard_stop_cooldown_holds_that_symbols_buys_for_its_length() {
         hard_stop_cooldown_ms: Some(5 * 60_000),
         ..RiskLimits::default()
     };
-    let mut rig = rig([fil, flat(25), flat(25)], "10000", "3000", "2300", limits).await;
+    let paths = [fil, flat(25), flat(25)];
+    let mut rig = rig_with(paths, "10000", "3000", "2300", limits, following_strategy).await;
     let mut held = Vec::new();
     let mut fil_buys_after = false;
     for i in 0..25 {

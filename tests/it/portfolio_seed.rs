@@ -7,7 +7,7 @@
 //! restart would differ.
 
 use crate::harness::{client, root, serve_on_loopback, KEY, SECRET};
-use crate::portfolio_live::{RigSetup, SYMBOLS};
+use crate::portfolio_live::{strategy, RigSetup, SYMBOLS};
 use binance_trader::adapters::klines::Candle;
 use binance_trader::adapters::sim::server::{
     ApiCredential, FaultConfig, SimServer, SimServerConfig, Speed,
@@ -115,6 +115,7 @@ async fn a_restarted_portfolio_has_the_same_correlation_and_its_cap_acts_at_once
             }),
             ..RiskLimits::default()
         },
+        grid: strategy,
     };
     // Eight days of history before the portfolio first starts.
     sim.step(SYMBOLS.len() * HOURS_BEFORE_START * 60);

@@ -8,6 +8,7 @@ pub(crate) mod fixtures;
 use binance_trader::adapters::store::SqlStore;
 use binance_trader::core::basket::BasketStatus;
 use binance_trader::core::order::{OrderStatus, Side, Slot};
+use binance_trader::core::strategy::config::TrailDown;
 use binance_trader::ports::store::{EventLevel, FillQuery, IntentState, Store, StoreError};
 use fixtures::*;
 use std::time::Duration;
@@ -548,9 +549,16 @@ async fn sqlite_journal_of_the_first_schema_upgrades_in_place() {
         conn.close().await.unwrap();
     }
     {
-        // Rows of the first schema: a basket, a pending intent, a fill with a BNB fee.
+        // Rows of the first schema: a basket, a pending intent, a fill with a BNB fee. Its
+        // config has no `trail_down`: the key did not exist yet.
         let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        let config = serde_json::to_string(&basket(1).basket.config).unwrap();
+        let mut config = serde_json::to_value(&basket(1).basket.config).unwrap();
+        config
+            .as_object_mut()
+            .unwrap()
+            .remove("trail_down")
+            .unwrap();
+        let config = config.to_string();
         sqlx::query(
             "INSERT INTO baskets VALUES (1, 'SOLUSDC', '100', 'active', $1, '0', '0', 5, NULL, NULL)",
         )
@@ -599,6 +607,9 @@ async fn sqlite_journal_of_the_first_schema_upgrades_in_place() {
         .unwrap();
     let b = store.basket(1).await.unwrap().unwrap();
     assert_eq!(b.basket.status, BasketStatus::Closing);
+    // Such a grid followed the price down after a hard stop, and still does: the key's
+    // default (`"stop"`) is for strategy files, not for configs frozen before it existed.
+    assert_eq!(b.basket.config.trail_down, TrailDown::Follow);
     assert_eq!(store.open_baskets().await.unwrap().len(), 1);
     assert_eq!(store.intents(1).await.unwrap(), pending);
     // Foreign keys still hold after the rebuild.

@@ -7,6 +7,7 @@ use crate::core::client_id::{ClientOrderId, IdPrefix};
 use crate::core::missing_order::MissStreak;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::{OrderSpec, Slot};
+use crate::core::strategy::config::StrategyConfig;
 use crate::ports::store::{BasketRecord, IntentState, OrderIntent, StoreError};
 use std::collections::BTreeMap;
 
@@ -21,7 +22,7 @@ fn decode_basket(r: &dyn RowGet) -> Result<BasketRecord, StoreError> {
     let basket = Basket {
         id: num(r, "id")?,
         anchor: Price::new(r.dec("anchor")?),
-        config: json(r, "config")?,
+        config: frozen_config(r)?,
         status: enum_col(r, "status")?,
         carried_qty: Qty::new(r.dec("carried_qty")?),
         carried_cost: Quote::new(r.dec("carried_cost")?),
@@ -36,6 +37,17 @@ fn decode_basket(r: &dyn RowGet) -> Result<BasketRecord, StoreError> {
         prefix: IdPrefix::parse(&r.text("prefix")?)
             .map_err(|e| StoreError::Corrupt(format!("column prefix: {e}")))?,
     })
+}
+
+/// A basket's frozen configuration. One journalled before `trail_down` existed (2026-12-06)
+/// lacks the key, and its grid followed the price down after a hard stop: it still does,
+/// although an omitted key in a strategy file now means `"stop"` (`.spec/configuration.md`).
+fn frozen_config(r: &dyn RowGet) -> Result<StrategyConfig, StoreError> {
+    let mut config: serde_json::Value = json(r, "config")?;
+    if let Some(keys) = config.as_object_mut() {
+        keys.entry("trail_down").or_insert_with(|| "follow".into());
+    }
+    serde_json::from_value(config).map_err(|e| StoreError::Corrupt(format!("column config: {e}")))
 }
 
 pub(super) fn parsed_symbol(r: &dyn RowGet) -> Result<crate::core::symbol::Symbol, StoreError> {

@@ -1,4 +1,4 @@
-use super::fixtures::worked_example;
+use super::fixtures::shipped_example;
 use super::*;
 use rust_decimal_macros::dec;
 
@@ -36,17 +36,19 @@ fn toml_error(text: &str) -> (String, String, Option<usize>) {
 
 #[test]
 fn example_file_is_the_worked_example() {
+    // The worked example of .spec/strategy.md §6 with the shipped stop (`shipped_example`).
     assert_eq!(
         StrategyConfig::from_toml_str(EXAMPLE).unwrap(),
-        worked_example()
+        shipped_example()
     );
 }
 
 #[test]
 fn omitted_optional_keys_take_the_brief_example_values() {
+    // The brief's values, except the shipped stop (`omitted_hard_stop_and_trail_down_…`).
     assert_eq!(
         StrategyConfig::from_toml_str(MINIMAL).unwrap(),
-        worked_example()
+        shipped_example()
     );
 }
 
@@ -322,3 +324,37 @@ fn trail_keys_are_read_and_a_bad_trail_down_names_the_key() {
 const MINIMAL_TOP: &str = "symbol = \"SOLUSDC\"\nquote_budget = 1000\n";
 const MINIMAL_LEVELS: &str =
     "[levels]\ncount = 5\nfirst_step_pct = 1\nstep_scale = 1.5\nvolume_scale = 1.3\n";
+
+/// Every file a new user starts from writes the shipped choice out (not by omission), and it
+/// is what the keys default to.
+#[test]
+fn shipped_files_carry_the_shipped_choice() {
+    #[derive(Deserialize)]
+    struct Choice {
+        hard_stop_pct: Pct,
+        trail_down: TrailDown,
+    }
+    let files = [
+        (
+            "backtest.toml",
+            include_str!("../../../../config/backtest.toml"),
+        ),
+        (
+            "backtest-near.toml",
+            include_str!("../../../../config/backtest-near.toml"),
+        ),
+        ("strategy.example.toml", EXAMPLE),
+        (
+            "portfolio-grid.toml",
+            include_str!("../../../../config/portfolio-grid.toml"),
+        ),
+    ];
+    for (name, text) in files {
+        let choice: Choice = toml_text::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            (choice.hard_stop_pct, choice.trail_down),
+            (defaults::hard_stop_pct(), TrailDown::default()),
+            "{name}"
+        );
+    }
+}

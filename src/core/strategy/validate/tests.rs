@@ -474,3 +474,52 @@ fn example_files_validate() {
         assert_eq!(validate(&cfg), Ok(()));
     }
 }
+
+/// The keys an omitted `hard_stop_pct` and `trail_down` stand for: the shipped choice of
+/// `.spec/strategy.md` §9, and what it does to a file that leaves them out
+/// (`.spec/configuration.md`, "Keys").
+#[test]
+fn omitted_hard_stop_and_trail_down_are_the_shipped_choice() {
+    const MINIMAL: &str = "symbol = \"SOLUSDC\"\nquote_budget = 1000\n[levels]\ncount = 5\n\
+                           first_step_pct = 1\nstep_scale = 1.5\nvolume_scale = 1.3\n";
+    let rules = |text: &str| -> Vec<(String, Rule)> {
+        let cfg = StrategyConfig::from_toml_str(text).unwrap();
+        let errors = validate(&cfg).err().unwrap_or_default();
+        errors
+            .iter()
+            .map(|e| (e.key().to_string(), e.rule().unwrap()))
+            .collect()
+    };
+    let minimal = StrategyConfig::from_toml_str(MINIMAL).unwrap();
+    assert_eq!(
+        (minimal.hard_stop_pct, minimal.trail_down),
+        (Pct::new(dec!(35)), TrailDown::Stop)
+    );
+    assert_eq!(rules(MINIMAL), []);
+    // Deepest level 18.8551 % (gaps ×1.7): refused under the brief's 15 %, valid now.
+    let deeper = MINIMAL.replace("step_scale = 1.5", "step_scale = 1.7");
+    assert_eq!(rules(&deeper), []);
+    // Deepest level 36.2191 % (gaps ×2.1): the omitted stop lies above it and is refused.
+    let deepest = MINIMAL.replace("step_scale = 1.5", "step_scale = 2.1");
+    assert_eq!(
+        rules(&deepest),
+        [("hard_stop_pct".into(), Rule::HardStopBelowDeepest)]
+    );
+    // A follow limit needs "follow" written out, and at least the 35 % stop.
+    let limit = |extra: &str| MINIMAL.replace("[levels]", &format!("{extra}[levels]"));
+    assert_eq!(
+        rules(&limit("trail_down_max_pct = 40\n")),
+        [("trail_down_max_pct".into(), Rule::TrailDownLimitNeedsFollow)]
+    );
+    assert_eq!(
+        rules(&limit("trail_down = \"follow\"\ntrail_down_max_pct = 30\n")),
+        [(
+            "trail_down_max_pct".into(),
+            Rule::TrailDownLimitBelowHardStop
+        )]
+    );
+    assert_eq!(
+        rules(&limit("trail_down = \"follow\"\ntrail_down_max_pct = 40\n")),
+        []
+    );
+}
