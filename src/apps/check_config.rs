@@ -146,7 +146,7 @@ fn range_report(config: &StrategyConfig, range: &RangeConfig, market: Option<&Ma
         range.upper,
         range.levels,
         range.spacing,
-        config.quote_budget,
+        shown(config.quote_budget),
         per_level.round_dp(8).normalize(),
         if range.reinvest {
             ", profit reinvested"
@@ -180,6 +180,11 @@ fn range_report(config: &StrategyConfig, range: &RangeConfig, market: Option<&Ma
         out.push_str("\n(pass --anchor P to see the buys at start with the symbol's filters)\n");
     }
     out
+}
+
+/// A budget at 8 decimals at most (a budget scaled by `1 / max_factor` has 28).
+fn shown(q: Quote) -> Decimal {
+    q.get().round_dp(8).normalize()
 }
 
 fn pct(fraction: Decimal) -> String {
@@ -264,7 +269,9 @@ fn header(config: &StrategyConfig) -> String {
     });
     format!(
         "{}: budget {}, hard stop {} %{ext}\n\n",
-        config.symbol, config.quote_budget, config.hard_stop_pct
+        config.symbol,
+        shown(config.quote_budget),
+        config.hard_stop_pct
     )
 }
 

@@ -108,7 +108,7 @@ mod tests {
         assert_eq!(b1("0.5"), "B1 0.5 149.25", "{report}");
         assert_eq!(b1("1.1"), "B1 1.1 148.35", "{report}");
         assert_eq!(rows_at(&report, "1.1", "B5")[0][1], "14.50625");
-        assert!(report.contains("budget 909.09"), "{report}");
+        assert!(report.contains("budget 909.09090909,"), "{report}");
         // The hard stop is the trader's, not scaled.
         assert_eq!(report.matches("hard stop below 127.5").count(), 3);
         // Without `--anchor`, the drops at each factor.
