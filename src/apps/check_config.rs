@@ -4,6 +4,9 @@
 //! Without `--anchor` only the static rules run and the table shows drops and quotes. With
 //! `--anchor` the market rules run too, against `SymbolFilters::basic(tick, step,
 //! min_notional)` built from the flags, and the table shows prices, quantities and notionals.
+//! With `[volatility]`, a grid's table at each factor it may freeze (`volatility.rs`).
+
+mod volatility;
 
 use crate::core::filters::{SymbolFilters, SymbolRules};
 use crate::core::indicators::Indicators;
@@ -98,15 +101,18 @@ pub fn check(text: &str, market: Option<&Market>) -> Result<String, Vec<ConfigEr
     if !errors.is_empty() {
         return Err(errors);
     }
-    if let StrategyKind::Range(range) = &config.kind {
-        return Ok(range_report(&config, range, market));
-    }
-    if let Some(spec) = indicator_spec(&config) {
-        return Ok(signal_report(&config, &Indicators::new(spec)));
-    }
-    Ok(match market {
-        Some(m) => market_report(&config, m),
-        None => static_report(&config),
+    let table = |c: &StrategyConfig| match (&c.kind, market) {
+        (StrategyKind::Range(range), _) => range_report(c, range, market),
+        (StrategyKind::MeanReversion(_) | StrategyKind::Trend(_), _) => {
+            let spec = indicator_spec(c).unwrap_or_default();
+            signal_report(c, &Indicators::new(spec))
+        }
+        (StrategyKind::Basket, Some(m)) => market_report(c, m),
+        (StrategyKind::Basket, None) => static_report(c),
+    };
+    Ok(match &config.volatility {
+        Some(v) => volatility::report(&config, v, table),
+        None => table(&config),
     })
 }
 
@@ -140,7 +146,7 @@ fn range_report(config: &StrategyConfig, range: &RangeConfig, market: Option<&Ma
         range.upper,
         range.levels,
         range.spacing,
-        config.quote_budget,
+        shown(config.quote_budget),
         per_level.round_dp(8).normalize(),
         if range.reinvest {
             ", profit reinvested"
@@ -174,6 +180,11 @@ fn range_report(config: &StrategyConfig, range: &RangeConfig, market: Option<&Ma
         out.push_str("\n(pass --anchor P to see the buys at start with the symbol's filters)\n");
     }
     out
+}
+
+/// A budget at 8 decimals at most (a budget scaled by `1 / max_factor` has 28).
+fn shown(q: Quote) -> Decimal {
+    q.get().round_dp(8).normalize()
 }
 
 fn pct(fraction: Decimal) -> String {
@@ -258,7 +269,9 @@ fn header(config: &StrategyConfig) -> String {
     });
     format!(
         "{}: budget {}, hard stop {} %{ext}\n\n",
-        config.symbol, config.quote_budget, config.hard_stop_pct
+        config.symbol,
+        shown(config.quote_budget),
+        config.hard_stop_pct
     )
 }
 

@@ -4,7 +4,8 @@
 //! A range grid draws its own lines instead (`chart/range.rs`: lower, upper, levels, its
 //! resting buys and sells, the stop loss).
 //! Pure: the reader fetches candles, orders and fills; the levels come from the core's own
-//! plan ([`plan`], [`planned_levels`]), so the chart shows exactly what the bot would do.
+//! plan ([`plan`], [`planned_levels`]), so the chart shows exactly what the bot would do —
+//! with `[volatility]`, at the factor frozen in the basket (`volatility::effective`).
 //! Decimals are strings (exact); the page's script turns them into chart numbers.
 
 mod range;
@@ -20,6 +21,7 @@ use crate::core::order::{Side, Slot};
 use crate::core::strategy::kind::StrategyKind;
 use crate::core::strategy::levels::{extension_levels, planned_levels, Level};
 use crate::core::strategy::plan::{plan, Market};
+use crate::core::strategy::volatility;
 use crate::ports::store::OrderRecord;
 use serde::Serialize;
 
@@ -181,7 +183,15 @@ pub fn lines(
     rules: &SymbolRules,
     p: Precision,
 ) -> Vec<ChartLine> {
-    let config = &basket.config;
+    let market = Market {
+        last,
+        now_ms: fills.last().map_or(basket.created_ms, |f| f.time_ms),
+        reference: None,
+        indicators: None,
+    };
+    // The levels as planned: a grid's at the volatility factor frozen in its basket.
+    let effective = volatility::effective(&basket.config, &market);
+    let config = effective.as_ref();
     match &config.kind {
         StrategyKind::Range(range) => {
             return range::lines(range, basket, fills, open, last, rules, p)
@@ -223,12 +233,6 @@ pub fn lines(
             state: buy_state(level, fills, resting(level.slot)),
         });
     }
-    let market = Market {
-        last,
-        now_ms: fills.last().map_or(basket.created_ms, |f| f.time_ms),
-        reference: None,
-        indicators: None,
-    };
     for order in plan(config, basket, fills, &market, rules).orders {
         let kind = match order.slot {
             Slot::Tp1 => "tp1",

@@ -219,6 +219,8 @@ mod tests {
             realised: Quote::ZERO,
             unrealised: Quote::new(Decimal::from(-1)),
             next_tp: Vec::new(),
+            strategy: "basket",
+            vol_factor: None,
         }
     }
 

@@ -9,6 +9,8 @@ use crate::core::basket::BasketStatus;
 use crate::core::fill::Balance;
 use crate::core::money::{Price, Qty, Quote};
 use crate::core::order::Side;
+use crate::core::strategy::config::StrategyConfig;
+use crate::core::strategy::volatility;
 use crate::ports::store::{BasketRecord, OrderRecord};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -128,6 +130,12 @@ pub struct BasketView {
     pub unrealised: Quote,
     /// Prices of the take-profit and trailing sells resting on the book.
     pub next_tp: Vec<(String, Price)>,
+    /// The strategy's kind (`basket`, `range`, `mean_reversion`, `trend`).
+    pub strategy: &'static str,
+    /// With `[volatility]` on a grid: the factor frozen when the basket anchored, which its
+    /// levels are planned at (1 when the window was not full yet). `None` otherwise (mean
+    /// reversion and trend read a live factor the dashboard does not see).
+    pub vol_factor: Option<Decimal>,
 }
 
 impl BasketView {
@@ -235,7 +243,15 @@ pub fn basket_view(
         realised: format::quote(pos.realised_pnl),
         unrealised: format::quote(last.map_or(Quote::ZERO, |l| pos.unrealised_pnl(l))),
         next_tp,
+        strategy: b.config.kind.name(),
+        vol_factor: frozen_factor(&b.config),
     }
+}
+
+/// The volatility factor a grid's basket froze (`.spec/strategies.md` §12; unknown = 1).
+fn frozen_factor(config: &StrategyConfig) -> Option<Decimal> {
+    let v = config.volatility.as_ref()?;
+    volatility::freezes(&config.kind).then(|| v.factor.unwrap_or(Decimal::ONE).normalize())
 }
 
 /// An open order's row.

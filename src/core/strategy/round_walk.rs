@@ -1,18 +1,21 @@
 //! The plan invariants of the one-position strategies (mean reversion, trend; numbered as in
 //! their module docs), on random configurations walked through random candles fed to the
 //! indicators, with random partial fills paying base, quote or BNB fees. Each strategy's
-//! `proptests` draws its configurations and calls [`walk`].
+//! `proptests` draws its configurations and calls [`walk`]; on configurations that passed
+//! the market preflight, [`walk_validated`] also asks that the strategy sized every order
+//! inside the filters itself (the shared `apply_filters` safety net never fires).
 
 use crate::core::basket::{Basket, BasketStatus};
 use crate::core::candle::Candle;
 use crate::core::fill::{Commission, Fill};
 use crate::core::filters::{SymbolFilters, SymbolRules, SymbolStatus};
-use crate::core::indicators::Indicators;
-use crate::core::money::{Amount, Price, Qty, Quote};
+use crate::core::indicators::{Indicators, VolMeasure};
+use crate::core::money::{Amount, Pct, Price, Qty, Quote};
 use crate::core::order::{OrderSpec, OrderType, Side, Slot};
+use crate::core::strategy::config::volatility::VolatilityConfig;
 use crate::core::strategy::config::StrategyConfig;
 use crate::core::strategy::kind::{indicator_spec, plan};
-use crate::core::strategy::plan::{Market, Plan};
+use crate::core::strategy::plan::{Market, Phase, Plan, PlanWarning};
 use crate::core::symbol::{Asset, Symbol};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -36,6 +39,33 @@ pub(crate) fn rules(tick: u32, step: u32, min_notional: i64) -> SymbolRules {
             Decimal::from(min_notional),
         ),
     }
+}
+
+/// Filters that bind: a coarse lot step (1 or 0.1 at prices 1..9) and a budget of 1 to 3
+/// notional minimums, optionally shrunk further by volatility sizing (up to ÷3): the entry,
+/// the target and the stop's exit all sit near `minQty`, the step and the notional minimum.
+/// Returns the rules, the budget and the `[volatility]` table.
+pub(crate) fn arb_tight() -> impl Strategy<Value = (SymbolRules, Quote, Option<VolatilityConfig>)> {
+    (
+        (2u32..4, 0u32..2, 1i64..11, 10i64..31),
+        prop::option::of((any::<bool>(), 2u16..8, 1i64..30, 5i64..11, 10i64..31)),
+    )
+        .prop_map(|((tick, step, min_notional, times), vol)| {
+            let budget = Quote::new(Decimal::new(min_notional * times, 1));
+            let vol = vol.map(|(stdev, window, reference, min, max)| VolatilityConfig {
+                measure: if stdev {
+                    VolMeasure::Stdev
+                } else {
+                    VolMeasure::Atr
+                },
+                window,
+                reference_pct: Pct::new(Decimal::new(reference, 2)),
+                min_factor: Decimal::new(min, 1),
+                max_factor: Decimal::new(max, 1),
+                factor: None,
+            });
+            (rules(tick, step, min_notional), budget, vol)
+        })
 }
 
 /// A basket of `config` started at `start`.
@@ -106,6 +136,29 @@ pub(crate) fn walk(
     start: Price,
     steps: &[Step],
 ) -> Result<(), TestCaseError> {
+    walk_with(config, rules, start, steps, false).map(|_| ())
+}
+
+/// [`walk`] on a configuration that passed `kind::validate_for_market` at `start`: no
+/// order is ever dropped by a filter (entries too small are not planned at all), and an
+/// exit is either placed or reported too small. Returns how many entries were planned.
+pub(crate) fn walk_validated(
+    config: &StrategyConfig,
+    rules: &SymbolRules,
+    start: Price,
+    steps: &[Step],
+) -> Result<usize, TestCaseError> {
+    walk_with(config, rules, start, steps, true)
+}
+
+fn walk_with(
+    config: &StrategyConfig,
+    rules: &SymbolRules,
+    start: Price,
+    steps: &[Step],
+    validated: bool,
+) -> Result<usize, TestCaseError> {
+    let mut entries = 0;
     let basket = basket(config, start);
     let mut indicators = Indicators::new(indicator_spec(config).expect("reads indicators"));
     let mut fills: Vec<Fill> = Vec::new();
@@ -122,9 +175,16 @@ pub(crate) fn walk(
             let inside = Market { last, ..market };
             let q = plan(config, &basket, &fills, &inside, rules);
             check(config, &basket, &fills, &inside, rules, &q)?;
+            if validated {
+                check_sized_inside_filters(&q)?;
+            }
         }
         let p = plan(config, &basket, &fills, &market, rules);
         check(config, &basket, &fills, &market, rules, &p)?;
+        if validated {
+            check_sized_inside_filters(&p)?;
+        }
+        entries += p.orders.iter().filter(|o| o.side == Side::Buy).count();
         let (_, _, _, mask, share, bnb) = *step;
         for (k, order) in p.orders.iter().enumerate() {
             if mask & (1 << (k % 16)) == 0 {
@@ -138,6 +198,27 @@ pub(crate) fn walk(
             let id = u64::try_from(fills.len()).unwrap() + 1;
             fills.push(fill_of(id, order, qty, bnb, c.close_time_ms));
         }
+    }
+    Ok(entries)
+}
+
+/// The strategy's own sizing kept every order inside the filters: nothing was dropped by
+/// the safety net, and while exiting the `EXIT` is placed unless the position is dust.
+fn check_sized_inside_filters(p: &Plan) -> Result<(), TestCaseError> {
+    let dropped = p
+        .meta
+        .warnings
+        .iter()
+        .any(|w| matches!(w, PlanWarning::Dropped { .. }));
+    prop_assert!(!dropped, "{:?} / {:?}", p.orders, p.meta.warnings);
+    if p.meta.phase == Phase::Exiting {
+        let exit = p.orders.iter().any(|o| o.slot == Slot::Exit);
+        let too_small = p
+            .meta
+            .warnings
+            .iter()
+            .any(|w| matches!(w, PlanWarning::ExitTooSmall { .. }));
+        prop_assert!(exit != too_small, "{:?}", p.meta);
     }
     Ok(())
 }

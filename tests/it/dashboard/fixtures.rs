@@ -268,6 +268,42 @@ pub async fn start_with_access(
     (running, got)
 }
 
+/// A dashboard (paper mode, the fake bot) whose only basket, 1 (active, FILUSDT), runs
+/// `config` (`None`: the fixtures' basket grid), with `orders` on the exchange and one
+/// account snapshot at 4.50; a portfolio's `grids` when not empty.
+pub async fn start_with_basket(
+    config: Option<StrategyConfig>,
+    orders: &[OrderReport],
+    grids: Vec<dashboard::GridInfo>,
+) -> Running {
+    let store = MemoryStore::new();
+    let mut record = basket(1, BasketStatus::Active, None);
+    if let Some(config) = config {
+        record.basket.config = config;
+    }
+    store.insert_basket(&record).await.unwrap();
+    for o in orders {
+        store.upsert_order(1, o).await.unwrap();
+    }
+    store
+        .insert_snapshot(&snapshot(1_000, "1000"))
+        .await
+        .unwrap();
+    let (tx, _) = fake_bot();
+    let state = DashboardState::new(store, tx, Mode::Paper, pair(), None)
+        .unwrap()
+        .with_grids(grids);
+    dashboard::spawn("127.0.0.1:0".parse().unwrap(), state)
+        .await
+        .unwrap()
+}
+
+/// The strategy file `file` under `config/`.
+pub fn strategy_file(file: &str) -> StrategyConfig {
+    let text = std::fs::read_to_string(crate::harness::root().join("config").join(file)).unwrap();
+    StrategyConfig::from_toml_str(&text).unwrap()
+}
+
 /// A password hash that is quick to check (the production parameters take 64 MiB and three
 /// passes per check; the limiter and session tests check many passwords).
 pub fn quick_hash(password: &str) -> String {

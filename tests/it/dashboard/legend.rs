@@ -2,13 +2,8 @@
 //! bounds, levels and stop loss, not the basket grid's TP1/TP2 and trailing; mean reversion
 //! and trend say they have no levels. Fails with the one static basket legend.
 
-use super::fixtures::{self, basket, Http};
-use binance_trader::adapters::memory_store::MemoryStore;
-use binance_trader::apps::dashboard::{self, DashboardState, GridInfo};
-use binance_trader::apps::trade::Mode;
-use binance_trader::core::basket::BasketStatus;
-use binance_trader::core::strategy::config::StrategyConfig;
-use binance_trader::ports::store::Store;
+use super::fixtures::{self, Http};
+use binance_trader::apps::dashboard::GridInfo;
 
 const BASKET: &str = "TP1, TP2, trailing";
 const RANGE: &str = "range bounds, grid levels";
@@ -17,21 +12,8 @@ const SIGNAL: &str = "no grid levels";
 /// A dashboard whose FILUSDT basket runs `strategy` (a file under `config/`, `None`: the
 /// fixtures' basket grid); the chart legend's paragraph on `path`.
 async fn legend(strategy: Option<&str>, path: &str, grids: Vec<GridInfo>) -> String {
-    let store = MemoryStore::new();
-    let mut record = basket(1, BasketStatus::Active, None);
-    if let Some(file) = strategy {
-        let text =
-            std::fs::read_to_string(crate::harness::root().join("config").join(file)).unwrap();
-        record.basket.config = StrategyConfig::from_toml_str(&text).unwrap();
-    }
-    store.insert_basket(&record).await.unwrap();
-    let (tx, _) = fixtures::fake_bot();
-    let state = DashboardState::new(store, tx, Mode::Paper, fixtures::pair(), None)
-        .unwrap()
-        .with_grids(grids);
-    let running = dashboard::spawn("127.0.0.1:0".parse().unwrap(), state)
-        .await
-        .unwrap();
+    let running =
+        fixtures::start_with_basket(strategy.map(fixtures::strategy_file), &[], grids).await;
     let body = Http::new(&running).get(path).await.body;
     running.stop().await;
     let at = body.find("id=\"chart-error\"").expect("the chart");

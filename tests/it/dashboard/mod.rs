@@ -11,6 +11,7 @@ mod legend;
 mod live;
 mod pages;
 mod portfolio;
+mod strategies;
 
 use serde_json::Value;
 

@@ -17,7 +17,8 @@ use crate::core::strategy::plan::Market;
 use crate::core::strategy::range::{level_prices, RangeConfig};
 use crate::ports::store::OrderRecord;
 
-/// The range grid's lines at `last` (see the module doc).
+/// The range grid's lines at `last` (see the module doc); `range` is its table as planned
+/// (with `[volatility]`, thinned at the factor frozen in the basket).
 pub(super) fn lines(
     range: &RangeConfig,
     basket: &Basket,

@@ -233,3 +233,32 @@ fn the_stop_sells_everything_and_stays_until_flat_then_cools_down() {
     let p = plan_at(&c, &fills, dec!(3.85), 750_000, stretched);
     assert_eq!(orders(&p)[0].0, "B1");
 }
+
+/// Filters that bind (a budget of about one notional minimum, 5): the entry is the budget
+/// floored to the step, on the tick; an entry that cannot reach the minimum is not planned
+/// at all (`.spec/strategies.md` §7), so nothing is left for the safety net to drop.
+#[test]
+fn with_binding_filters_the_entry_fits_them_or_is_not_planned() {
+    let mut c = mr_config();
+    c.quote_budget = Quote::new(dec!(6));
+    // Band 3.8: 6 / 3.8 = 1.5789… → 1.57 FIL, 5.966 USDT.
+    let p = plan_at(
+        &c,
+        &[],
+        dec!(3.85),
+        60_000,
+        Some(snap(dec!(4), dec!(0.1), dec!(3.85))),
+    );
+    assert_eq!(orders(&p), [row("B1", dec!(3.8), dec!(1.57))]);
+    assert_eq!(p.meta.warnings, []);
+    // Band 3.9: 5.02 / 3.9 = 1.2871… → 1.28 FIL, 4.992 < 5: no entry, and no drop.
+    let s = Some(snap(dec!(4.1), dec!(0.1), dec!(4)));
+    c.quote_budget = Quote::new(dec!(5.02));
+    let p = plan_at(&c, &[], dec!(4), 60_000, s);
+    assert_eq!((p.orders.len(), p.meta.warnings.len()), (0, 0), "{p:?}");
+    // 5.04 / 3.9 = 1.2923… → 1.29 FIL, 5.031: placed.
+    c.quote_budget = Quote::new(dec!(5.04));
+    let p = plan_at(&c, &[], dec!(4), 60_000, s);
+    assert_eq!(orders(&p), [row("B1", dec!(3.9), dec!(1.29))]);
+    assert_eq!(p.meta.warnings, []);
+}

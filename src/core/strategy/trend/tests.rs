@@ -154,3 +154,21 @@ fn without_indicators_it_neither_enters_nor_trails_and_says_why() {
     assert!(p.orders.is_empty());
     assert_eq!(p.meta.warnings, [PlanWarning::NoIndicators]);
 }
+
+/// Filters that bind: the risk-sized entry (budget × risk_pct / 0.300 FIL at 4.999) is
+/// floored to the step and planned only when it clears the notional minimum 5
+/// (`.spec/strategies.md` §8); one below it is not planned, so nothing is dropped.
+#[test]
+fn a_risk_sized_entry_below_the_notional_minimum_is_not_planned() {
+    let mut c = trend_config();
+    let s = Some(snap(dec!(5), dec!(4.9)));
+    // 1000 × 0.03 % / 0.3 = 1.00 FIL × 4.999 = 4.999 < 5.
+    trend_mut(&mut c).risk_pct = Pct::new(dec!(0.03));
+    let p = plan_at(&c, &[], dec!(5), s);
+    assert_eq!((p.orders.len(), p.meta.warnings.len()), (0, 0), "{p:?}");
+    // 1000 × 0.0303 % / 0.3 = 1.01 FIL × 4.999 = 5.049: placed.
+    trend_mut(&mut c).risk_pct = Pct::new(dec!(0.0303));
+    let p = plan_at(&c, &[], dec!(5), s);
+    assert_eq!(orders(&p), [row("B1", dec!(4.999), dec!(1.01))]);
+    assert_eq!(p.meta.warnings, []);
+}
