@@ -25,6 +25,7 @@ use crate::apps::settings_file::{BotFile, DashboardSection};
 use crate::core::client_id::IdPrefix;
 use crate::core::money::{Pct, Quote};
 use crate::core::strategy::kind::validate_for_market;
+use crate::core::strategy::volatility;
 use crate::ports::exchange::Exchange;
 use crate::ports::operator::{CommandKind, CommandState};
 use crate::ports::store::{Store, StoreError};
@@ -237,7 +238,8 @@ pub async fn check_market<E: Exchange, S: Store>(
 
 /// Refuses a grid whose biggest buy or whose exit (the whole position in one order) the
 /// account's `MAX_ASSET` limits (`GET /api/v3/myFilters`) would refuse: the exit must work in
-/// a crash, so this is a refusal, not a warning.
+/// a crash, so this is a refusal, not a warning. With volatility sizing, at every factor a
+/// basket may freeze (`volatility::possible_configs`).
 async fn check_max_asset<E: Exchange>(
     exchange: &E,
     settings: &BotSettings,
@@ -247,9 +249,16 @@ async fn check_max_asset<E: Exchange>(
     use crate::core::strategy::levels::{extension_levels, planned_levels};
     let symbol = &settings.strategy.symbol;
     let filters = exchange.account_filters(symbol).await?;
-    let mut levels = planned_levels(&settings.strategy, anchor, &rules.filters);
-    levels.extend(extension_levels(&settings.strategy, anchor, &rules.filters));
-    let problems = crate::core::filters::account::grid_violations(&filters, rules, &levels, anchor);
+    let mut problems = Vec::new();
+    for config in volatility::possible_configs(&settings.strategy) {
+        let mut levels = planned_levels(&config, anchor, &rules.filters);
+        levels.extend(extension_levels(&config, anchor, &rules.filters));
+        for p in crate::core::filters::account::grid_violations(&filters, rules, &levels, anchor) {
+            if !problems.contains(&p) {
+                problems.push(p);
+            }
+        }
+    }
     if !problems.is_empty() {
         let lines: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
         bail!(

@@ -106,6 +106,21 @@ pub fn effective<'a>(config: &'a StrategyConfig, market: &Market) -> Cow<'a, Str
     }
 }
 
+/// Every configuration a basket of `config` may plan with: as configured, and with volatility
+/// sizing scaled at `min_factor` and at `max_factor` (the extremes bound every factor
+/// between them). For checks that must hold whatever factor a basket freezes.
+pub fn possible_configs(config: &StrategyConfig) -> Vec<StrategyConfig> {
+    let mut out = vec![config.clone()];
+    if let Some(v) = &config.volatility {
+        for f in [v.min_factor, v.max_factor] {
+            if f > Decimal::ZERO && f != Decimal::ONE {
+                out.push(scaled(config, f));
+            }
+        }
+    }
+    out
+}
+
 /// `config` scaled by factor `f` (> 0).
 pub fn scaled(config: &StrategyConfig, f: Decimal) -> StrategyConfig {
     let mut out = config.clone();

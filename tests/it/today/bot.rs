@@ -199,6 +199,77 @@ async fn start_up_refuses_a_grid_over_max_asset() {
     check_market(&ex, &store, &settings()).await.unwrap();
 }
 
+/// With `[volatility]` the start-up MAX_ASSET check covers every factor a basket may freeze:
+/// a deep grid whose wild factor (wider drops, lower prices) plans a larger position than as
+/// configured is refused, though the configured one fits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_checks_max_asset_at_the_wild_volatility_factor() {
+    use binance_trader::apps::bot::BotSettings;
+    use binance_trader::apps::trade::check_market;
+    use binance_trader::core::indicators::VolMeasure;
+    use binance_trader::core::money::{Amount, Pct};
+    use binance_trader::core::strategy::config::volatility::VolatilityConfig;
+    use binance_trader::core::strategy::config::LevelsConfig;
+    use binance_trader::core::strategy::levels::planned_levels;
+    use binance_trader::core::strategy::volatility::scaled;
+    use binance_trader::core::symbol::Asset;
+    use rust_decimal::Decimal;
+    let sim = start_sim(wave_candles(1)).await;
+    let ex = client(&sim.base);
+    let mut strategy = crate::harness::fil_strategy();
+    // Drops 5 … 81.6 %, × 1.15 at the wild factor: the deepest level at 6.2 % of the anchor
+    // instead of 18.4 % buys about 2.6 times the coins for 1 / 1.15 of the quote.
+    strategy.extension = None;
+    strategy.hard_stop_pct = Pct::new(Decimal::from(95));
+    strategy.levels = LevelsConfig::Generated {
+        count: 6,
+        first_step_pct: Pct::new(Decimal::from(5)),
+        step_scale: Decimal::new(14, 1),
+        volume_scale: Decimal::new(13, 1),
+    };
+    strategy.volatility = Some(VolatilityConfig {
+        measure: VolMeasure::Atr,
+        window: 14,
+        reference_pct: Pct::new(Decimal::new(2, 1)),
+        min_factor: Decimal::new(5, 1),
+        max_factor: Decimal::new(115, 2),
+        factor: None,
+    });
+    let rules = ex.symbol_rules(&fil()).await.unwrap();
+    let anchor = rules
+        .filters
+        .round_price_down(ex.ticker_price(&fil()).await.unwrap());
+    let position = |c| -> Decimal {
+        planned_levels(c, anchor, &rules.filters)
+            .iter()
+            .map(|l| l.qty.get())
+            .sum()
+    };
+    let (configured, wild) = (
+        position(&strategy),
+        position(&scaled(&strategy, Decimal::new(115, 2))),
+    );
+    assert!(
+        wild > configured,
+        "the case needs a larger wild position: {wild} vs {configured}"
+    );
+    let settings = BotSettings::new(strategy).with_intent_grace(0);
+    let store = MemoryStore::new();
+    check_market(&ex, &store, &settings).await.unwrap();
+    // Room for the configured position only.
+    let limit = Amount::new(configured);
+    sim.server
+        .set_max_asset(Asset::parse("FIL").unwrap(), Some(limit));
+    let err = check_market(&ex, &store, &settings)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("MAX_ASSET") && err.contains("the exit sells the whole planned position"),
+        "{err}"
+    );
+}
+
 /// An emergency exit expired by the Price Range Execution Rule sold nothing: the close says
 /// so and leaves the basket open (paused) instead of marking it closed; once the market is
 /// back in the band, close-all sells.
