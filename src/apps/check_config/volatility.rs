@@ -110,7 +110,11 @@ mod tests {
         assert_eq!(rows_at(&report, "1.1", "B5")[0][1], "14.50625");
         assert!(report.contains("budget 909.09090909,"), "{report}");
         // The hard stop is the trader's, not scaled.
-        assert_eq!(report.matches("hard stop below 127.5").count(), 3);
+        assert_eq!(
+            report.matches("hard stop below 97.5").count(),
+            3,
+            "{report}"
+        );
         // Without `--anchor`, the drops at each factor.
         let report = check(&basket_text(), None).unwrap();
         assert_eq!(rows_at(&report, "1.1", "B2")[0][1], "2.75", "{report}");
