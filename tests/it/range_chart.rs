@@ -212,7 +212,7 @@ fn a_range_grid_draws_the_levels_thinned_at_its_frozen_volatility_factor() {
 
 /// A basket grid (the worked example, drops 1, 2.5, 4.75, 8.125, 13.1875 % from 150) with
 /// factor 1.1 frozen draws its buys at the drops × 1.1 (B1 148.35, not 148.50); the hard
-/// stop is the trader's and stays at 127.50.
+/// stop is the trader's (the shipped 35 %) and stays at 97.50.
 #[test]
 fn a_basket_grid_draws_its_buys_at_its_frozen_volatility_factor() {
     let text = include_str!("../../config/strategy.example.toml");
@@ -244,5 +244,5 @@ fn a_basket_grid_draws_its_buys_at_its_frozen_volatility_factor() {
     // 150 × (1 − 1.1 %) = 148.35; 150 × (1 − 14.50625 %) = 128.240625 → 128.24.
     assert_eq!(at("B1"), "148.35");
     assert_eq!(at("B5"), "128.24");
-    assert_eq!(at("Hard stop"), "127.50");
+    assert_eq!(at("Hard stop"), "97.50");
 }
