@@ -85,9 +85,10 @@ impl Fresh {
 pub enum Offer {
     /// It follows the last candle by one minute (or the window was empty): appended.
     Appended,
-    /// Same open time as the last candle: ignored.
+    /// Same open time as a candle the window holds (the last, or an older one a REST read
+    /// healed in before the stream delivered it late): ignored.
     Duplicate,
-    /// Older than the last candle: refused.
+    /// Older than every candle of the window: refused, and said (it should not happen).
     OutOfOrder,
     /// Minutes are missing before it: REST must fill them first.
     Gap,
@@ -160,7 +161,17 @@ impl CandleFeed {
         match self.candles.last() {
             None => Offer::Gap,
             Some(last) if candle.open_time_ms == last.open_time_ms => Offer::Duplicate,
-            Some(last) if candle.open_time_ms < last.open_time_ms => Offer::OutOfOrder,
+            Some(last) if candle.open_time_ms < last.open_time_ms => {
+                let held = self
+                    .candles
+                    .binary_search_by_key(&candle.open_time_ms, |c| c.open_time_ms)
+                    .is_ok();
+                if held {
+                    Offer::Duplicate
+                } else {
+                    Offer::OutOfOrder
+                }
+            }
             Some(last) if candle.open_time_ms == last.open_time_ms + MINUTE_MS => Offer::Appended,
             Some(_) => Offer::Gap,
         }
