@@ -94,13 +94,17 @@
   }
   state.draw = draw;
 
+  // Only the newest request draws: two reloads in flight (a fill, then another) may answer
+  // out of order, and the older answer must not overwrite the newer chart.
+  var latest = 0;
   function load(range) {
     var url = el.getAttribute("data-src");
     if (!url) return;
     state.range = range;
+    var mine = ++latest;
     fetch(url + "?range=" + encodeURIComponent(range), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data && state.range === range) { draw(data); el.setAttribute("data-range", range); } })
+      .then(function (data) { if (data && mine === latest) { draw(data); el.setAttribute("data-range", range); } })
       .catch(function () {});
   }
   state.reload = function () { if (state.range) load(state.range); };
