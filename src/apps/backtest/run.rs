@@ -210,11 +210,12 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Opens `basket` (its id is the next one).
+    /// Opens `basket`, whose id is the next one (`fresh_basket` and `cycle::next_basket` are
+    /// given it).
     fn open_basket(&mut self, basket: Basket) {
-        let (id, anchor, now_ms) = (self.next_basket_id, basket.anchor, basket.created_ms);
+        let (id, anchor, now_ms) = (basket.id, basket.anchor, basket.created_ms);
+        debug_assert_eq!(id, self.next_basket_id);
         self.next_basket_id += 1;
-        let basket = Basket { id, ..basket };
         self.outcomes.push((
             BasketOutcome {
                 id,
